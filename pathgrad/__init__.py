@@ -1,0 +1,46 @@
+"""pathgrad: see why a gradient is what it is.
+
+Trace a forward computation into a graph whose edges carry symbolic local
+derivatives, then explain each gradient as a sum over paths.
+
+>>> from pathgrad import leaf, explain_tensor
+>>> x1, x2, w1, w2, w3 = (leaf(n, v) for n, v in zip(["x1", "x2", "w1", "w2", "w3"], [1, 2, 1, 2, 3]))
+>>> L = 1 - (w2 * (w1 * x1) + w3 * (w1 * x2))
+>>> g = explain_tensor(L, wrt=["w1"]).gradients["w1"]
+>>> g.closed_form, g.value, g.path_count
+(-w2*x1 - w3*x2, -8.0, 2)
+
+Names are imported on first use, so ``import pathgrad`` (and ``pathgrad
+--help``) stays fast and does not load sympy until it is needed.
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+_WHERE = {
+    "Tensor": "tensor", "leaf": "tensor", "exp": "tensor", "log": "tensor", "sqrt": "tensor",
+    "sin": "tensor", "cos": "tensor", "tanh": "tensor", "sigmoid": "tensor", "relu": "tensor",
+    "max": "tensor", "min": "tensor",
+    "build_graph": "graph", "load": "loader", "load_source": "loader",
+    "explain": "explain", "explain_tensor": "explain", "Explanation": "explain",
+    "Gradient": "explain", "Path": "explain",
+    "PathgradError": "errors", "TraceError": "errors", "LoadError": "errors",
+    "NameNotFound": "errors", "SYMPY_NAMES": "functions",
+}
+
+abs = abs  # noqa: A001 - abs(x) on a traced value is traced through __abs__
+
+__all__ = sorted([*_WHERE, "abs"])
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pathgrad' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

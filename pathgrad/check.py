@@ -1,0 +1,116 @@
+"""Cross-checks of a gradient: sympy.diff of the composed loss, finite differences.
+
+Neither check uses the path sum. ``sympy.diff`` differentiates the whole loss
+expression with sigmoid and relu rewritten into exp and Max, so even the
+textbook derivative rules of :mod:`pathgrad.functions` are checked; finite
+differences replay the graph numerically with one leaf nudged either way.
+
+>>> from pathgrad.tensor import leaf
+>>> from pathgrad.graph import build_graph
+>>> x = leaf("x", 0.5)
+>>> g = build_graph(x.sigmoid() * x)
+>>> round(finite_difference(g, 0), 6)
+0.680672
+"""
+
+import math
+import random
+from dataclasses import dataclass
+
+import sympy
+
+from .ops import OPS
+from .paths import tree_size
+
+#: Differences of at most this size are simplified symbolically; larger ones are sampled.
+SYMBOLIC_BOUND = 150
+SAMPLES = 5
+
+
+@dataclass
+class Check:
+    """How a gradient compares with independent computations of it.
+
+    ``symbolic`` is one of "equal", "equal at N random points", "differ", or
+    "skipped: why"; ``numeric`` is "agree", "differ", "kink" (they differ,
+    and a kink lies between) or "skipped: why".
+    """
+
+    sympy_diff: sympy.Expr | None
+    symbolic: str
+    finite_difference: float | None
+    numeric: str
+
+
+def replay(graph, values):
+    """The value of every node, recomputed from leaf values (``None`` where undefined)."""
+    result = {}
+    for node, data in sorted(graph.nodes(data=True)):
+        if data["kind"] == "leaf":
+            result[node] = values.get(node, data["value"])
+            continue
+        args = [o if isinstance(o, float) else result[o] for o in data["operands"]]
+        try:
+            result[node] = None if None in args else float(OPS[data["op"]].numeric(*args))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            result[node] = None
+    return result
+
+
+def finite_difference(graph, leaf, step=1e-6):
+    """Central difference of the loss with respect to ``leaf`` at the graph's values."""
+    value = graph.nodes[leaf]["value"]
+    if value is None:
+        return None
+    h = step * max(1.0, abs(value))
+    loss = graph.graph["loss"]
+    up = replay(graph, {leaf: value + h})[loss]
+    down = replay(graph, {leaf: value - h})[loss]
+    if up is None or down is None:
+        return None
+    return (up - down) / (2 * h)
+
+
+def _rewrite(expr):
+    """sigmoid and relu in sympy's own functions, so sympy.diff does not use our rules."""
+    from .functions import relu, sigmoid
+
+    return expr.replace(sigmoid, lambda z: 1 / (1 + sympy.exp(-z))).replace(
+        relu, lambda z: sympy.Max(0, z))
+
+
+def same_expression(a, b, symbols):
+    """Compare two expressions: symbolically when small, else at random points."""
+    difference = a - b
+    if difference == 0:
+        return "equal"
+    if tree_size(difference) <= SYMBOLIC_BOUND and sympy.simplify(difference) == 0:
+        return "equal"
+    rng = random.Random(0)
+    for _ in range(SAMPLES):
+        point = {s: sympy.Float(rng.uniform(0.3, 1.7)) for s in symbols}
+        gap = difference.xreplace(point).evalf()
+        scale = abs(a.xreplace(point).evalf()) + 1
+        if not gap.is_number or not gap.is_finite or abs(gap) > 1e-9 * scale:
+            return "differ"
+    return f"equal at {SAMPLES} random points"
+
+
+def check_gradient(graph, leaf, closed_form, in_terms_of, value, kink_on_path):
+    """Compare one gradient with sympy.diff and with finite differences."""
+    loss_expr = graph.nodes[graph.graph["loss"]]["expr"]
+    symbol = graph.nodes[leaf]["symbol"]
+    if loss_expr is None or in_terms_of != "leaves":
+        reference, symbolic = None, "skipped: the loss expression is too large for sympy.diff"
+    else:
+        reference = sympy.diff(_rewrite(loss_expr), symbol)
+        symbols = sorted(loss_expr.free_symbols | {symbol}, key=str)
+        symbolic = same_expression(_rewrite(closed_form), reference, symbols)
+    fd = finite_difference(graph, leaf)
+    if value is None or fd is None:
+        numeric = "skipped: no value at this point"
+    elif abs(fd - value) <= 1e-5 * max(1.0, abs(fd), abs(value)):
+        numeric = "agree"
+    else:
+        numeric = "kink" if kink_on_path else "differ"
+    return Check(reference, symbolic, fd, numeric)

@@ -1,0 +1,135 @@
+"""The command line: parse options, call the library, render, return an exit code.
+
+Exit status: 0 on success, 2 on a problem with the input (one line on
+standard error: ``pathgrad: FILE:LINE: what is wrong``), 1 only for a bug.
+Nothing here computes; sympy is imported only once a command needs it, so
+``pathgrad --help`` and ``pathgrad --version`` stay fast.
+"""
+
+import argparse
+import os
+import sys
+
+from . import __version__
+
+FORMATS = ("text", "json")
+
+
+def _names(text):
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give one or more leaf names, e.g. --wrt w1,w2")
+    return names
+
+
+def _count(text):
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return n
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog="pathgrad",
+        description="See why a gradient is what it is: every path from the loss to a leaf, "
+                    "multiplied along and summed.",
+    )
+    p.add_argument("--version", action="version", version=f"pathgrad {__version__}")
+    commands = p.add_subparsers(dest="command", metavar="COMMAND")
+    explain = commands.add_parser(
+        "explain", help="explain each gradient of an expression file as a sum over paths",
+        description="Trace FILE (Python with traced values) and explain each gradient of "
+                    "its loss as a sum over paths.")
+    explain.add_argument("file", metavar="FILE",
+                         help="an expression file, - for standard input, or a bundled "
+                              "example name (see `pathgrad examples`)")
+    explain.add_argument("--wrt", type=_names, action="extend", metavar="A,B",
+                         help="leaves to explain (default: every leaf that requires grad)")
+    explain.add_argument("--loss", metavar="NAME",
+                         help="the variable to differentiate (default: the last one assigned)")
+    explain.add_argument("--max-paths", type=_count, default=20, metavar="N",
+                         help="list at most N paths per gradient; the rest are counted and "
+                              "summed regrouped (default: 20)")
+    explain.add_argument("--check", action="store_true",
+                         help="compare every gradient with sympy.diff and finite differences")
+    explain.add_argument("--format", choices=FORMATS, default="text",
+                         help="output format (default: text)")
+    style = explain.add_mutually_exclusive_group()
+    style.add_argument("--ascii", dest="style", action="store_const", const="ascii",
+                       help="plain ASCII (d, *, ->) even where Unicode works")
+    style.add_argument("--unicode", dest="style", action="store_const", const="unicode",
+                       help="Unicode (∂, ·, →) even where the terminal may not show it")
+    commands.add_parser("examples", help="list the bundled example files")
+    return p
+
+
+def _style(requested, stream):
+    if requested:
+        return requested
+    try:
+        "∂·→—✓".encode(stream.encoding or "ascii")
+        return "unicode"
+    except (UnicodeEncodeError, LookupError):
+        return "ascii"
+
+
+def run_explain(args, out):
+    from .explain import explain
+
+    explanation = explain(args.file, wrt=args.wrt, loss=args.loss, max_paths=args.max_paths,
+                          check=args.check)
+    if args.format == "json":
+        from .render.json import render
+
+        out.write(render(explanation) + "\n")
+    else:
+        from .render.text import render
+
+        out.write(render(explanation, _style(args.style, out)) + "\n")
+    return explanation.problems
+
+
+def run_examples(args, out):
+    from .loader import EXAMPLES, example_names
+
+    for name in example_names():
+        first = (EXAMPLES / f"{name}.py").read_text().split("\n", 1)[0]
+        about = first.lstrip("# ").strip() if first.startswith("#") else ""
+        out.write(f"{name:<12} {about}\n")
+    return []
+
+
+def main(argv=None):
+    """Run the command line; return the exit status."""
+    args = parser().parse_args(argv)
+    if args.command is None:
+        parser().print_help()
+        return 2
+    from .errors import PathgradError
+
+    try:
+        problems = {"explain": run_explain, "examples": run_examples}[args.command](
+            args, sys.stdout)
+    except PathgradError as err:
+        print(f"pathgrad: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # a bug in pathgrad, not in the user's file
+        if os.environ.get("PATHGRAD_DEBUG"):
+            raise
+        print(f"pathgrad: internal error ({type(err).__name__}: {err}); this is a bug in "
+              "pathgrad: please report it with the file (PATHGRAD_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 1
+    for problem in problems:
+        print(f"pathgrad: {problem}", file=sys.stderr)
+    return 2 if problems else 0
+
+
+def entry():
+    sys.exit(main())

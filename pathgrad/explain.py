@@ -1,0 +1,296 @@
+"""The explanation: the data model every renderer reads.
+
+For each leaf, :func:`explain_graph` lists the paths from the loss to the
+leaf (at most ``max_paths`` of them, streamed), each with its chain of local
+derivatives, their product and its value; then the sum as a simplified
+closed form and its value. When not every path is listed, the closed form
+and the value are the same sum regrouped along the graph, and
+``Gradient.summed`` says so.
+
+>>> from pathgrad.tensor import leaf
+>>> a = leaf("a", 3.0)
+>>> g = explain_tensor(a * a).gradients["a"]
+>>> [p.nodes for p in g.paths], g.closed_form, g.value
+([['a*a', 'a'], ['a*a', 'a']], 2*a, 6.0)
+"""
+
+from dataclasses import dataclass, field
+from itertools import islice
+
+import sympy
+
+from .check import Check, check_gradient
+from .errors import NameNotFound, PathgradError
+from .graph import build_graph, leaves, node_named
+from .paths import adjoint_values, iter_paths, path_counts, symbolic_adjoints, tree_size
+from .simplify import closed_form as simplify_closed_form
+
+#: Paths listed per gradient unless asked otherwise.
+MAX_PATHS = 20
+#: Closed forms in leaf symbols larger than this are given in the graph's own names instead.
+MAX_LEAF_FORM = 5_000
+
+
+@dataclass
+class Path:
+    """One path from the loss to a leaf and the product of its local derivatives."""
+
+    nodes: list
+    edges: list
+    factors: list
+    factor_values: list
+    lines: list
+    product: sympy.Expr
+    value: float | None
+
+
+@dataclass
+class Gradient:
+    """∂loss/∂leaf: its paths, their sum as a closed form, and its value.
+
+    ``summed`` is "paths" when the closed form is the sum of the listed
+    paths, "regrouped" when not all paths are listed and the same sum was
+    computed along the graph. ``in_terms_of`` is "leaves", or "locals" when
+    the leaf form is too large and the closed form uses intermediate names.
+    """
+
+    leaf: str
+    loss: str
+    path_count: int
+    paths: list
+    closed_form: sympy.Expr
+    in_terms_of: str
+    summed: str
+    value: float | None
+    undefined: str | None = None
+    kinks: list = field(default_factory=list)
+    check: Check | None = None
+
+    @property
+    def paths_listed(self):
+        return len(self.paths)
+
+
+@dataclass
+class Note:
+    """Something the reader should know, tied to a source line."""
+
+    line: int | None
+    text: str
+
+
+@dataclass
+class Explanation:
+    """Everything pathgrad says about one loss: what every renderer reads."""
+
+    file: str | None
+    graph: object
+    loss: str
+    loss_expr: sympy.Expr
+    loss_value: float | None
+    loss_undefined: str | None
+    leaves: dict
+    gradients: dict
+    notes: list
+    problems: list
+
+
+def explain(path, wrt=None, loss=None, max_paths=MAX_PATHS, check=False):
+    """Load an expression file and explain its gradients.
+
+    Parameters
+    ----------
+    path : str
+        A file, ``-`` for standard input, or a bundled example name (``"seed"``).
+    wrt : list of str, optional
+        Leaves to explain; default every leaf that requires grad.
+    loss : str, optional
+        The variable to differentiate; default the last one assigned.
+    max_paths : int
+        Paths listed per gradient; the rest are counted, and the sum regrouped.
+    check : bool
+        Also compare every gradient with sympy.diff and finite differences.
+
+    Examples
+    --------
+    >>> e = explain("seed", wrt=["w1"])
+    >>> e.loss, e.loss_value, e.gradients["w1"].closed_form
+    ('L', -7.0, -w2*x1 - w3*x2)
+    """
+    from .loader import load
+
+    program = load(path, loss)
+    graph = build_graph(program.loss, program.lines, program.file)
+    return explain_graph(graph, wrt, max_paths, check, _program_notes(program))
+
+
+def explain_tensor(loss, wrt=None, max_paths=MAX_PATHS, check=False):
+    """Explain the gradients of a traced value built in Python."""
+    return explain_graph(build_graph(loss), wrt, max_paths, check)
+
+
+def explain_graph(graph, wrt=None, max_paths=MAX_PATHS, check=False, notes=()):
+    """Explain the gradients of the loss of a graph built by :func:`build_graph`."""
+    file = graph.graph.get("file")
+    targets = _targets(graph, wrt, file)
+    loss = graph.graph["loss"]
+    data = graph.nodes[loss]
+    counts = path_counts(graph)
+    values, reasons = adjoint_values(graph)
+    adjoints = _Adjoints(graph)
+    gradients = {}
+    for leaf in targets:
+        gradient = _gradient(graph, leaf, counts[leaf], max_paths, values, reasons, adjoints)
+        if check:
+            gradient.check = check_gradient(graph, leaf, gradient.closed_form,
+                                            gradient.in_terms_of, gradient.value,
+                                            bool(gradient.kinks))
+        gradients[graph.nodes[leaf]["name"]] = gradient
+    return Explanation(
+        file=file,
+        graph=graph,
+        loss=data["name"],
+        loss_expr=data["local_expr"],
+        loss_value=data["value"],
+        loss_undefined=data["undefined"],
+        leaves={graph.nodes[n]["name"]: graph.nodes[n]["value"] for n in leaves(graph)},
+        gradients=gradients,
+        notes=[*notes, *_graph_notes(graph)],
+        problems=_problems(graph, file),
+    )
+
+
+def _targets(graph, wrt, file):
+    if wrt is None:
+        return [n for n in leaves(graph) if graph.nodes[n]["requires_grad"]]
+    targets = []
+    names = ", ".join(graph.nodes[n]["name"] for n in leaves(graph))
+    for name in wrt:
+        node = node_named(graph, name)
+        if node is None:
+            raise NameNotFound(f"--wrt {name}: the loss has no leaf named {name} "
+                               f"(leaves: {names})", file=file)
+        data = graph.nodes[node]
+        if data["kind"] != "leaf":
+            raise NameNotFound(f"--wrt {name}: {name} is computed (line {data['line']}), "
+                               f"not a leaf; choose one of: {names}", file=file)
+        if not data["requires_grad"]:
+            raise NameNotFound(f"--wrt {name}: {name} has requires_grad=False", file=file)
+        targets.append(node)
+    return targets
+
+
+class _Adjoints:
+    """Regrouped sums, computed once per graph on first need, in leaf or local symbols."""
+
+    def __init__(self, graph):
+        self.graph = graph
+        self.leaf_form_possible = all(
+            d["leaf_derivative"] is not None for _, _, d in graph.edges(data=True))
+        self._cache = {}
+
+    def __call__(self, form):
+        if form not in self._cache:
+            attribute = "leaf_derivative" if form == "leaves" else "local_derivative"
+            self._cache[form] = symbolic_adjoints(self.graph, attribute)
+        return self._cache[form]
+
+
+def _gradient(graph, leaf, count, max_paths, values, reasons, adjoints):
+    form = "leaves" if adjoints.leaf_form_possible else "locals"
+    paths = [_path(graph, edges, form) for edges in islice(iter_paths(graph, leaf), max_paths)]
+    if count <= max_paths:
+        total, summed = sympy.Add(*[p.product for p in paths]), "paths"
+    else:
+        total, summed = adjoints(form)[leaf], "regrouped"
+    if form == "leaves" and tree_size(total) > MAX_LEAF_FORM:
+        form = "locals"
+        paths = [_path(graph, p.edges, form) for p in paths]
+        total = sympy.Add(*[p.product for p in paths]) if summed == "paths" else \
+            adjoints(form)[leaf]
+    data = graph.nodes[leaf]
+    return Gradient(
+        leaf=data["name"],
+        loss=graph.nodes[graph.graph["loss"]]["name"],
+        path_count=count,
+        paths=paths,
+        closed_form=simplify_closed_form(total),
+        in_terms_of=form,
+        summed=summed,
+        value=values[leaf],
+        undefined=reasons.get(leaf),
+        kinks=_kinks_above(graph, leaf),
+    )
+
+
+def _path(graph, edges, form):
+    attribute = "leaf_derivative" if form == "leaves" else "local_derivative"
+    data = [graph.edges[e] for e in edges]
+    factor_values = [d["value"] for d in data]
+    value = None
+    if None not in factor_values:
+        value = 1.0
+        for v in factor_values:
+            value *= v
+    return Path(
+        nodes=[graph.nodes[edges[0][0]]["name"], *(graph.nodes[v]["name"] for _, v, _ in edges)],
+        edges=edges,
+        factors=[d["local_derivative"] for d in data],
+        factor_values=factor_values,
+        lines=[graph.nodes[u]["line"] for u, _, _ in edges],
+        product=sympy.Mul(*[d[attribute] for d in data]),
+        value=value,
+    )
+
+
+def _kinks_above(graph, leaf):
+    import networkx as nx
+
+    above = nx.ancestors(graph, leaf)
+    return [graph.nodes[n]["name"] for n in sorted(above) if graph.nodes[n]["kink"]]
+
+
+def _graph_notes(graph):
+    notes = []
+    for node, data in sorted(graph.nodes(data=True)):
+        if data["kink"]:
+            notes.append(Note(data["line"], f"{data['name']} is at a kink of {data['op']}; "
+                              "its derivative there follows PyTorch (relu'(0) = abs'(0) = 0, "
+                              "max/min split a tie evenly)"))
+    unknown = [d["name"] for _, d in graph.nodes(data=True)
+               if d["kind"] == "leaf" and d["value"] is None]
+    if unknown:
+        notes.append(Note(None, "symbolic leaves with no value: " + ", ".join(unknown)
+                          + "; closed forms are exact, values that depend on them are unknown"))
+    return notes
+
+
+def _program_notes(program):
+    notes = []
+    for kind, line, text, result in program.notes:
+        if kind == "comparison":
+            notes.append(Note(line, f"{text} is {result} at these values, so the "
+                                    f"{'branch taken' if result else 'branch not taken'} "
+                                    "decides the graph"))
+        else:
+            notes.append(Note(line, f"{text} is used as the whole number {result} "
+                                    "(a count or an index), which is not differentiated"))
+    return notes
+
+
+def _problems(graph, file):
+    """Where values became undefined (division by zero, log of a non-positive number)."""
+    problems = []
+    for node, data in sorted(graph.nodes(data=True)):
+        operands = [o for o in data["operands"] if not isinstance(o, float)]
+        inherited = any(graph.nodes[o]["undefined"] for o in operands)
+        if data["undefined"] and not inherited:
+            problems.append(PathgradError(
+                f"{data['undefined']} at the given values; values are undefined, "
+                "closed forms are still shown", file=file, line=data["line"]))
+        for _, _, edge in graph.out_edges(node, data=True):
+            if edge["undefined"] and not data["undefined"]:
+                problems.append(PathgradError(f"{edge['undefined']}; closed forms are still "
+                                              "shown", file=file, line=data["line"]))
+                break
+    return problems

@@ -1,0 +1,219 @@
+"""The computation graph: a networkx MultiDiGraph with symbolic edge derivatives.
+
+Nodes are integers in the order the values were created. Edges point from a
+consumer to each of its operands, the direction of a path from the loss to a
+leaf, and carry the local derivative ∂(consumer)/∂(operand). An operand used
+twice (``a * a``) gives two parallel edges, keyed by operand position, so no
+path is lost.
+
+>>> from pathgrad.tensor import leaf
+>>> a = leaf("a", 3.0)
+>>> g = build_graph(a * a)
+>>> [(g.nodes[u]["name"], g.nodes[v]["name"], k, d["local_derivative"])
+...  for u, v, k, d in g.edges(keys=True, data=True)]
+[('a*a', 'a', 0, a), ('a*a', 'a', 1, a)]
+>>> g.nodes[1]["grad_fn"], g.nodes[1]["value"], g.graph["loss"]
+('MulBackward0', 9.0, 1)
+"""
+
+import networkx as nx
+import sympy
+
+from .ops import ATOM
+from .tensor import Tensor
+
+#: Unnamed results whose printed label is longer than this get a short name (t1, t2, ...).
+MAX_LABEL = 28
+#: Leaf-form expressions are built only up to this many tree nodes (deep graphs explode).
+MAX_EXPR_SIZE = 20_000
+
+
+def constant(x):
+    """A plain number as a sympy number, exact where the decimal is short.
+
+    >>> constant(2.0), constant(0.5), constant(1e-3), constant(3)
+    (2, 1/2, 1/1000, 3)
+    """
+    if isinstance(x, bool) or float(x).is_integer():
+        return sympy.Integer(int(x))
+    text = repr(float(x))
+    if len(text.replace("-", "").replace(".", "").lstrip("0")) <= 8:
+        return sympy.Rational(text)
+    return sympy.Float(x)
+
+
+def _number_text(x):
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def collect(outputs):
+    """Every tensor the outputs depend on, in creation order."""
+    seen, stack = {}, list(outputs)
+    while stack:
+        t = stack.pop()
+        if t.id not in seen:
+            seen[t.id] = t
+            stack.extend(x for x in t.operands if isinstance(x, Tensor))
+    return [seen[i] for i in sorted(seen)]
+
+
+def _unique_names(tensors):
+    """Display names: a variable's name, versioned on rebinding (x, x_1, x_2, ...).
+
+    A name the user chose (``x_1``) is never taken by another node's version.
+    """
+    wanted = {t.name for t in tensors if t.name}
+    taken, names, versions = set(), {}, {}
+    for t in tensors:
+        if not t.name:
+            continue
+        name, k = t.name, versions.get(t.name, 0)
+        while name in taken or (k and name in wanted):
+            k += 1
+            name = f"{t.name}_{k}"
+        versions[t.name] = k
+        taken.add(name)
+        names[t.id] = name
+    return names, taken
+
+
+def build_graph(loss, source_lines=None, file=None):
+    """Build the derivative graph of everything ``loss`` depends on.
+
+    Parameters
+    ----------
+    loss : Tensor
+        The output whose gradients will be explained.
+    source_lines : list of str, optional
+        The file's lines, to attach the text of each node's line.
+    file : str, optional
+        The file name, kept in ``graph.graph["file"]``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Node data: ``name``, ``kind`` ("leaf" or "operation"), ``grad_fn``,
+        ``op``, ``requires_grad``, ``value``, ``undefined``, ``kink``,
+        ``operands`` (node numbers, and floats for plain-number operands),
+        ``symbol`` (how consumers refer to it), ``local_expr`` (in its
+        operands' symbols), ``expr`` (in leaf symbols, or ``None`` past
+        ``MAX_EXPR_SIZE``), ``expr_size``, ``line``, ``source``.
+        Edge data (consumer → operand, key = operand position):
+        ``local_derivative`` (symbolic, in the consumer's operands),
+        ``leaf_derivative`` (the same in leaf symbols, or ``None``),
+        ``value`` and ``undefined``.
+    """
+    tensors = collect([loss])
+    names, taken = _unique_names(tensors)
+    index = {t.id: i for i, t in enumerate(tensors)}
+    graph = nx.MultiDiGraph(loss=index[loss.id], file=file)
+    fresh = (f"t{k}" for k in range(1, 10**9) if f"t{k}" not in taken)
+    for t in tensors:
+        _add_node(graph, index[t.id], t, names, fresh, index, source_lines)
+    for t in tensors:
+        _add_edges(graph, index, t)
+    return graph
+
+
+def _operand_parts(graph, t, index):
+    """Symbols, leaf-form expressions, label texts and precedences of t's operands."""
+    parts = []
+    for x in t.operands:
+        if isinstance(x, Tensor):
+            data = graph.nodes[index[x.id]]
+            parts.append((data["symbol"], data["expr"], data["label"], data["precedence"]))
+        else:
+            c = constant(x)
+            parts.append((c, c, _number_text(x), ATOM if x >= 0 else 0))
+    return parts
+
+
+def _add_node(graph, node, t, names, fresh, index, source_lines):
+    data = dict(
+        kind="leaf" if t.op is None else "operation",
+        grad_fn=t.grad_fn,
+        op=t.op.name if t.op else None,
+        requires_grad=t.requires_grad,
+        value=t.value,
+        undefined=t.undefined,
+        kink=t.kink,
+        line=t.line,
+        source=_source(source_lines, t.line),
+        operands=[index[x.id] if isinstance(x, Tensor) else float(x) for x in t.operands],
+    )
+    if t.op is None:
+        name = names.get(t.id) or next(fresh)
+        symbol = sympy.Symbol(name, real=True)
+        data.update(name=name, label=name, precedence=ATOM, symbol=symbol,
+                    local_expr=symbol, expr=symbol, expr_size=1)
+        graph.add_node(node, **data)
+        return
+    parts = _operand_parts(graph, t, index)
+    symbols, exprs, labels, precs = zip(*parts)
+    label = t.op.label(labels, precs)
+    local_expr = t.op.symbolic(*symbols)
+    size = 1 + sum(
+        graph.nodes[index[x.id]]["expr_size"] if isinstance(x, Tensor) else 1 for x in t.operands
+    )
+    expr = t.op.symbolic(*exprs) if size <= MAX_EXPR_SIZE and None not in exprs else None
+    if t.id in names:
+        name, symbol, precedence = names[t.id], sympy.Symbol(names[t.id], real=True), ATOM
+    elif len(label) > MAX_LABEL:
+        name = next(fresh)
+        symbol, precedence = sympy.Symbol(name, real=True), ATOM
+    else:
+        name, symbol, precedence = label, local_expr, t.op.precedence
+    data.update(name=name, label=name, precedence=precedence, symbol=symbol,
+                local_expr=local_expr, expr=expr, expr_size=size)
+    graph.add_node(node, **data)
+
+
+def _add_edges(graph, index, t):
+    if t.op is None:
+        return
+    node = index[t.id]
+    parts = _operand_parts(graph, t, index)
+    symbols = [p[0] for p in parts]
+    exprs = [p[1] for p in parts]
+    values = [x.value if isinstance(x, Tensor) else float(x) for x in t.operands]
+    for position, x in enumerate(t.operands):
+        if not isinstance(x, Tensor):
+            continue
+        value, undefined = _edge_value(t, position, values)
+        graph.add_edge(
+            node, index[x.id], key=position,
+            local_derivative=t.op.partials[position](*symbols),
+            leaf_derivative=None if None in exprs else t.op.partials[position](*exprs),
+            value=value, undefined=undefined,
+        )
+
+
+def _edge_value(t, position, values):
+    if t.undefined:
+        return None, t.undefined
+    if None in values:
+        return None, None
+    try:
+        return float(t.op.numeric_partials[position](*values)), None
+    except (ValueError, ZeroDivisionError, OverflowError) as err:
+        reason = "overflow" if isinstance(err, OverflowError) else str(err)
+        return None, f"the derivative of {t.op.name} is undefined here: {reason}"
+
+
+def _source(lines, line):
+    if lines and line and 0 < line <= len(lines):
+        return lines[line - 1].strip()
+    return None
+
+
+def leaves(graph):
+    """Leaf nodes in creation order."""
+    return [n for n, d in graph.nodes(data=True) if d["kind"] == "leaf"]
+
+
+def node_named(graph, name):
+    """The node with this display name, or ``None``."""
+    for n, d in graph.nodes(data=True):
+        if d["name"] == name:
+            return n
+    return None

@@ -1,0 +1,344 @@
+"""Reading an expression file and running it with traced values.
+
+The file is real Python, run define-by-run: every arithmetic operation on a
+traced value is recorded. Before it runs, the loader reads it once to find
+the names it uses but never assigns (they become symbolic leaves), refuses
+calls to unknown functions, and rewrites each assignment so that
+
+* a name assigned a plain number (``x1 = 1``) at the top level becomes a leaf,
+* a traced result takes the name of the variable it is assigned to.
+
+>>> program = load_source("x1 = 1\\nw1 = 2\\nL = (w1 * x1 - y) ** 2\\n")
+>>> program.loss_name, [t.name for t in program.leaves]
+('L', ['y', 'x1', 'w1'])
+>>> program.namespace["y"].value is None
+True
+"""
+
+import ast
+import builtins
+import contextlib
+import difflib
+import sys
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import tensor as traced
+from .errors import LoadError, NameNotFound, PathgradError
+from .tensor import Tensor, is_number, leaf
+
+EXAMPLES = Path(__file__).parent / "examples"
+BIND = "__pathgrad_bind__"
+
+#: What a file can call without importing anything.
+EXPORTS = {
+    "exp": traced.exp, "log": traced.log, "sqrt": traced.sqrt, "sin": traced.sin,
+    "cos": traced.cos, "tanh": traced.tanh, "sigmoid": traced.sigmoid, "relu": traced.relu,
+    "max": traced.max, "min": traced.min, "abs": builtins.abs, "leaf": leaf,
+}
+
+
+@dataclass
+class Program:
+    """A file that has run: its final variables, its leaves and its loss."""
+
+    file: str
+    lines: list
+    namespace: dict
+    assigned: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    symbolic: list = field(default_factory=list)
+    loss_name: str | None = None
+
+    @property
+    def loss(self):
+        return self.namespace[self.loss_name]
+
+    @property
+    def leaves(self):
+        from .graph import collect
+
+        return [t for t in collect([self.loss]) if t.is_leaf]
+
+
+def read_source(path):
+    """The text of a file, ``-`` for standard input, or a bundled example's name."""
+    if path == "-":
+        data, name = sys.stdin.buffer.read(), "<stdin>"
+    else:
+        file = Path(path)
+        if not file.exists() and (EXAMPLES / f"{path}.py").exists():
+            file = EXAMPLES / f"{path}.py"
+        if not file.exists():
+            raise LoadError("no such file (bundled examples: " + ", ".join(example_names()) + ")",
+                            file=path)
+        if file.is_dir():
+            raise LoadError("is a directory, not an expression file", file=path)
+        try:
+            data = file.read_bytes()
+        except OSError as err:
+            raise LoadError(f"cannot read: {err.strerror}", file=path) from err
+        name = path
+    return _decode(data, name), name
+
+
+def example_names():
+    return sorted(p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_"))
+
+
+def _decode(data, name):
+    if b"\0" in data:
+        raise LoadError("looks like a binary file, not Python text", file=name)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise LoadError("is not UTF-8 text; save it as UTF-8", file=name) from err
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load(path, loss=None):
+    """Run the expression file at ``path`` (``-`` for standard input) and return its Program."""
+    text, name = read_source(path)
+    return load_source(text, name, loss)
+
+
+def load_source(text, file="<string>", loss=None):
+    """Run expression-file text and return its :class:`Program`."""
+    tree = _parse(text, file)
+    symbolic = _check_names(tree, file)
+    code = compile(_Binder().rewrite(tree), file, "exec")
+    program = Program(file=file, lines=text.split("\n"), namespace={})
+    _run(code, program, symbolic)
+    program.loss_name = _choose_loss(program, loss)
+    return program
+
+
+def _parse(text, file):
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.split("\n")
+    ):
+        raise LoadError("the file is empty; write assignments such as `x = 2` and `y = x * x`",
+                        file=file)
+    try:
+        return ast.parse(text, file)
+    except SyntaxError as err:
+        raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
+    except (ValueError, MemoryError, RecursionError) as err:
+        raise LoadError(f"cannot parse: {type(err).__name__}", file=file) from None
+
+
+# -- before running: names --------------------------------------------------
+def _bound_names(tree):
+    bound = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            bound.update(node.names)
+    return bound
+
+
+def _check_names(tree, file):
+    """Symbolic leaves (used, never assigned) in order of first use; refuse unknown calls."""
+    bound = _bound_names(tree) | set(EXPORTS) | set(dir(builtins))
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    uses = sorted(
+        (n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    symbolic = {}
+    for use in uses:
+        if use.id in bound:
+            continue
+        if id(use) in called:
+            known = sorted(set(EXPORTS) | (_bound_names(tree)))
+            close = difflib.get_close_matches(use.id, known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else (
+                "; functions available without import: " + ", ".join(sorted(EXPORTS)))
+            raise LoadError(f"unknown function {use.id}(){hint}", file=file, line=use.lineno)
+        symbolic.setdefault(use.id, use.lineno)
+    return symbolic
+
+
+# -- rewriting assignments ----------------------------------------------------
+def _is_number_expression(node):
+    """True for a right-hand side made of numbers and operators only (``-4.0``, ``1e-3``)."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Constant):
+            if isinstance(n.value, bool) or not isinstance(n.value, (int, float)):
+                return False
+        elif not isinstance(n, (ast.UnaryOp, ast.BinOp, ast.Tuple, ast.Load,
+                                ast.operator, ast.unaryop)):
+            return False
+    return True
+
+
+class _Binder(ast.NodeTransformer):
+    """After each assignment to a plain name, insert ``name = __pathgrad_bind__(...)``."""
+
+    def rewrite(self, tree):
+        self.depth = 0
+        return ast.fix_missing_locations(self.visit(tree))
+
+    def _scope(self, node):
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+        return node
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = _scope
+
+    def _bind(self, node, names, number):
+        leaf_ok = number and self.depth == 0
+        binds = [
+            ast.copy_location(
+                ast.Assign(
+                    targets=[ast.Name(name, ast.Store())],
+                    value=ast.Call(
+                        ast.Name(BIND, ast.Load()),
+                        [ast.Constant(name), ast.Name(name, ast.Load()),
+                         ast.Constant(node.lineno), ast.Constant(leaf_ok),
+                         ast.Constant(self.depth == 0)],
+                        [],
+                    ),
+                ),
+                node,
+            )
+            for name in names
+        ]
+        return [node, *binds]
+
+    def visit_Assign(self, node):
+        self.generic_visit(node)
+        names = [n.id for t in node.targets for n in ast.walk(t)
+                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        return self._bind(node, names, _is_number_expression(node.value))
+
+    def visit_AnnAssign(self, node):
+        self.generic_visit(node)
+        if node.value is None or not isinstance(node.target, ast.Name):
+            return node
+        return self._bind(node, [node.target.id], _is_number_expression(node.value))
+
+    def visit_AugAssign(self, node):
+        self.generic_visit(node)
+        if not isinstance(node.target, ast.Name):
+            return node
+        return self._bind(node, [node.target.id], False)
+
+
+# -- running ------------------------------------------------------------------
+def _traced_math():
+    """``import math`` inside a file: traced functions where pathgrad has them."""
+    import math
+
+    module = types.ModuleType("math", "math, with exp/log/sqrt/sin/cos/tanh/fabs traced")
+    for name in dir(math):
+        if not name.startswith("_"):
+            setattr(module, name, getattr(math, name))
+    for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
+        setattr(module, name, EXPORTS[name])
+    module.fabs = builtins.abs
+    return module
+
+
+def _import(name, globals=None, locals=None, fromlist=(), level=0):
+    if name == "math" and level == 0:
+        return _traced_math()
+    return builtins.__import__(name, globals, locals, fromlist, level)
+
+
+def _namespace(program, symbolic):
+    def bind(name, value, line, leaf_ok, module_level):
+        if isinstance(value, Tensor):
+            if value.name is None:
+                value.name = name
+        elif leaf_ok and is_number(value) and not isinstance(value, bool):
+            value = leaf(name, value)
+            value.line = line
+        if module_level:
+            program.assigned.append(name)
+        return value
+
+    namespace = {"__name__": "__pathgrad__", "__builtins__": dict(vars(builtins)), BIND: bind}
+    namespace["__builtins__"]["__import__"] = _import
+    namespace.update(EXPORTS)
+    for name, line in symbolic.items():
+        namespace[name] = leaf(name)
+        namespace[name].line = line
+    return namespace
+
+
+def _run(code, program, symbolic):
+    namespace = _namespace(program, symbolic)
+    token = traced.recorder.set(program.notes)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            exec(code, namespace)
+    except PathgradError as err:
+        raise err.located(program.file, _user_line(err, program.file)) from None
+    except SystemExit:
+        raise LoadError("the file called exit(); remove it", file=program.file) from None
+    except RecursionError:
+        raise LoadError("recursion too deep", file=program.file) from None
+    except Exception as err:  # the user's own code failed: say where and why
+        raise LoadError(_describe(err), file=program.file,
+                        line=_user_line(err, program.file)) from None
+    finally:
+        traced.recorder.reset(token)
+    program.namespace = {k: v for k, v in namespace.items()
+                         if k not in EXPORTS and not k.startswith("__")}
+    program.symbolic = list(symbolic)
+
+
+def _user_line(err, file):
+    line, tb = None, err.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == file:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _describe(err):
+    if isinstance(err, NameError) and getattr(err, "name", None):
+        return f"name {err.name!r} is used before it is assigned"
+    if isinstance(err, ZeroDivisionError):
+        return "division by zero in plain Python numbers"
+    text = str(err).replace("'Tensor'", "traced value").replace("Tensor", "traced value")
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+def _choose_loss(program, loss):
+    if loss is not None:
+        if loss not in program.namespace:
+            names = ", ".join(sorted(n for n, v in program.namespace.items()
+                                     if isinstance(v, Tensor)))
+            raise NameNotFound(f"--loss {loss}: no variable named {loss} (traced: {names})",
+                               file=program.file)
+        name = loss
+    elif program.assigned:
+        name = program.assigned[-1]
+    else:
+        raise LoadError("nothing is assigned, so there is no loss; end with e.g. `L = ...`",
+                        file=program.file)
+    value = program.namespace.get(name)
+    how = "--loss" if loss else "the loss is the last assigned name, and"
+    if not isinstance(value, Tensor):
+        raise LoadError(
+            f"{how} {name} is {type(value).__name__} {value!r:.30}, which depends on no leaf; "
+            "choose a traced result with --loss NAME", file=program.file)
+    if value.is_leaf:
+        raise LoadError(f"{how} {name} is a leaf, not a computation; "
+                        "choose a computed result with --loss NAME",
+                        file=program.file, line=value.line)
+    return name

@@ -1,0 +1,157 @@
+"""Paths from the loss to a leaf: counted, streamed, and summed regrouped.
+
+Edges point from a consumer to its operands and nodes are numbered in the
+order they were created, so every operand has a smaller number than its
+consumers and *descending node order is a topological order* from the loss
+down. Everything here is one pass over the edges in that order, except
+:func:`iter_paths`, which streams one path at a time.
+
+>>> from pathgrad.tensor import leaf
+>>> from pathgrad.graph import build_graph
+>>> a = leaf("a", 3.0)
+>>> g = build_graph((a * a).sin() + (a * a).cos())
+>>> path_counts(g)[0]
+4
+>>> [len(p) for p in iter_paths(g, 0)]
+[3, 3, 3, 3]
+"""
+
+import networkx as nx
+import sympy
+
+from .errors import NameNotFound
+
+
+def topological_from(graph):
+    """Nodes from the loss down to the leaves (descending creation order)."""
+    return sorted(graph, reverse=True)
+
+
+def path_counts(graph, source=None):
+    """The exact number of paths from ``source`` (default: the loss) to every node.
+
+    Counted without enumerating, as Python integers: parallel edges (a
+    reused operand) count as distinct paths, so ``a * a`` has two paths to ``a``.
+    """
+    source = graph.graph["loss"] if source is None else source
+    counts = dict.fromkeys(graph, 0)
+    counts[source] = 1
+    for node in topological_from(graph):
+        if counts[node]:
+            for _, operand in graph.out_edges(node):
+                counts[operand] += counts[node]
+    return counts
+
+
+def iter_paths(graph, target, source=None):
+    """Stream every path from ``source`` (default: the loss) to ``target``.
+
+    Yields
+    ------
+    list of (consumer, operand, key)
+        The edges of one path, in order from the loss to the target. Paths
+        come in a stable order (operands in position order); only one path
+        is held in memory at a time.
+    """
+    source = graph.graph["loss"] if source is None else source
+    if target not in graph:
+        raise NameNotFound(f"node {target} is not in the graph")
+    # 1. Only nodes that can reach the target are worth descending into.
+    useful = nx.ancestors(graph, target) | {target}
+    if source not in useful:
+        return
+    # 2. Depth-first, with an explicit stack of edge iterators.
+    path = []
+    stack = [iter(graph.out_edges(source, keys=True))]
+    while stack:
+        edge = next(stack[-1], None)
+        if edge is None:
+            stack.pop()
+            if path:
+                path.pop()
+            continue
+        if edge[1] not in useful:
+            continue
+        path.append(edge)
+        if edge[1] == target:
+            yield list(path)
+            path.pop()
+        else:
+            stack.append(iter(graph.out_edges(edge[1], keys=True)))
+
+
+def adjoint_values(graph):
+    """∂loss/∂node at the given values for every node (reverse mode, one pass).
+
+    Returns ``(values, reasons)``: ``values[node]`` is a float, or ``None``
+    when it is unknown (a symbolic leaf) or undefined; ``reasons[node]``
+    says why it is undefined.
+    """
+    loss = graph.graph["loss"]
+    values, reasons = dict.fromkeys(graph, 0.0), {}
+    for node in topological_from(graph):
+        adjoint = values[node] if node != loss else 1.0
+        values[node] = adjoint
+        for _, operand, data in graph.out_edges(node, data=True):
+            if adjoint is None or data["value"] is None or values[operand] is None:
+                values[operand] = None
+                reason = reasons.get(node) or data["undefined"]
+                if reason:
+                    reasons.setdefault(operand, reason)
+            else:
+                values[operand] += adjoint * data["value"]
+    return values, reasons
+
+
+def symbolic_adjoints(graph, derivative="local_derivative"):
+    """∂loss/∂node for every node, summed regrouped along the graph.
+
+    Each node's adjoint is the sum, over the edges into it, of its consumer's
+    adjoint times the edge's derivative; contributions with the *same*
+    consumer adjoint are grouped first, so shared suffixes stay factored
+    (a diamond gives ``a*(cos(x) - sin(x))``, not two copies of ``a``).
+
+    Parameters
+    ----------
+    derivative : str
+        The edge attribute to multiply: ``"local_derivative"`` (in the
+        graph's own names) or ``"leaf_derivative"`` (in leaf symbols).
+    """
+    loss = graph.graph["loss"]
+    groups = {loss: {sympy.S.One: sympy.S.One}}
+    adjoints = {}
+    for node in topological_from(graph):
+        terms = groups.pop(node, {})
+        adjoint = sympy.Add(*[a * c for a, c in terms.items()])
+        adjoints[node] = adjoint
+        if adjoint == 0:
+            continue
+        for _, operand, data in graph.out_edges(node, data=True):
+            slot = groups.setdefault(operand, {})
+            slot[adjoint] = slot.get(adjoint, sympy.S.Zero) + data[derivative]
+    return adjoints
+
+
+def tree_size(expr, weights=None, _memo=None):
+    """Size of ``expr`` printed as a tree, counted on its shared DAG (fast).
+
+    >>> x = sympy.Symbol("x")
+    >>> e = sympy.sin(x) + sympy.cos(x)
+    >>> tree_size(e), tree_size(sympy.sin(e) * sympy.cos(e))
+    (5, 13)
+    """
+    memo = {} if _memo is None else _memo
+    stack = [expr]
+    while stack:
+        e = stack[-1]
+        if e in memo:
+            stack.pop()
+            continue
+        missing = [a for a in e.args if a not in memo]
+        if missing:
+            stack.extend(missing)
+            continue
+        stack.pop()
+        own = (weights or {}).get(e, 1)
+        memo[e] = own + sum(memo[a] for a in e.args)
+    return memo[expr]

@@ -1,0 +1,75 @@
+"""The explanation as JSON: a stable contract for scripts.
+
+Closed forms and products are strings that ``sympy.sympify`` reads back
+(pass ``locals=pathgrad.SYMPY_NAMES`` for sigmoid and relu); values are
+numbers, or ``null`` when unknown or undefined.
+
+>>> import json
+>>> from pathgrad.explain import explain
+>>> data = json.loads(render(explain("seed", wrt=["w1"])))
+>>> data["value"], data["gradients"]["w1"]["closed_form"], data["gradients"]["w1"]["value"]
+(-7.0, '-w2*x1 - w3*x2', -8.0)
+>>> data["gradients"]["w1"]["paths"][0]["factors"]
+['-1', '1', 'w2', 'x1']
+"""
+
+import json
+
+SCHEMA_VERSION = 1
+
+
+def _path(p):
+    return {
+        "nodes": p.nodes,
+        "factors": [str(f) for f in p.factors],
+        "factor_values": p.factor_values,
+        "product": str(p.product),
+        "value": p.value,
+        "lines": p.lines,
+    }
+
+
+def _check(c):
+    if c is None:
+        return None
+    return {
+        "sympy_diff": None if c.sympy_diff is None else str(c.sympy_diff),
+        "symbolic": c.symbolic,
+        "finite_difference": c.finite_difference,
+        "numeric": c.numeric,
+    }
+
+
+def _gradient(g):
+    return {
+        "closed_form": str(g.closed_form),
+        "value": g.value,
+        "undefined": g.undefined,
+        "path_count": g.path_count,
+        "paths": [_path(p) for p in g.paths],
+        "paths_listed": g.paths_listed,
+        "summed": g.summed,
+        "in_terms_of": g.in_terms_of,
+        "kinks": g.kinks,
+        "check": _check(g.check),
+    }
+
+
+def as_dict(e):
+    """The explanation as plain data (the JSON contract)."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "file": e.file,
+        "loss": e.loss,
+        "expression": str(e.loss_expr),
+        "value": e.loss_value,
+        "undefined": e.loss_undefined,
+        "leaves": e.leaves,
+        "gradients": {name: _gradient(g) for name, g in e.gradients.items()},
+        "notes": [{"line": n.line, "text": n.text} for n in e.notes],
+    }
+
+
+def render(explanation):
+    """The explanation as indented JSON text."""
+    return json.dumps(as_dict(explanation), indent=2)

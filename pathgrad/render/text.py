@@ -1,0 +1,131 @@
+"""The blackboard: an explanation as plain text, in Unicode or ASCII.
+
+>>> from pathgrad.explain import explain
+>>> print(render(explain("seed", wrt=["w1"]), style="ascii"))  # doctest: +NORMALIZE_WHITESPACE
+L = 1 - x5 = -7        at x1=1, x2=2, w1=1, w2=2, w3=3
+<BLANKLINE>
+dL/dw1 - 2 paths from L to w1
+  path 1  L -> x5 -> w2*x3 -> x3 -> w1
+          dL/dx5 * dx5/d(w2*x3) * d(w2*x3)/dx3 * dx3/dw1
+          = (-1) * 1 * w2 * x1  = -w2*x1 = -2
+          factors from lines 10, 9, 9, 7
+  path 2  L -> x5 -> w3*x4 -> x4 -> w1
+          dL/dx5 * dx5/d(w3*x4) * d(w3*x4)/dx4 * dx4/dw1
+          = (-1) * 1 * w3 * x2  = -w3*x2 = -6
+          factors from lines 10, 9, 9, 8
+  sum     dL/dw1 = -w2*x1 - w3*x2 = -8
+"""
+
+STYLES = {
+    "unicode": dict(d="∂", times=" · ", mul="·", pow="^", arrow=" → ", dash="—", ok="✓",
+                    bad="✗"),
+    "ascii": dict(d="d", times=" * ", mul="*", pow="**", arrow=" -> ", dash="-", ok="ok",
+                  bad="MISMATCH"),
+}
+INDENT = "          "
+
+
+def value_text(value, undefined=None):
+    """A number as a student writes it: ``-7`` rather than ``-7.0``; ``?`` when unknown.
+
+    >>> value_text(-7.0), value_text(0.1 + 0.2), value_text(None), value_text(None, "x")
+    ('-7', '0.3', '?', 'undefined')
+    """
+    if value is None:
+        return "undefined" if undefined else "?"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.6g}"
+
+
+class _Text:
+    """One renderer instance per call: the style is data, each part is one method."""
+
+    def __init__(self, style):
+        self.s = STYLES[style]
+
+    def expr(self, e):
+        text = str(e)
+        if self.s["mul"] == "*":
+            return text
+        return text.replace("**", "^").replace("*", self.s["mul"])
+
+    def factor(self, e):
+        text = self.expr(e)
+        return f"({text})" if text.startswith("-") or " " in text else text
+
+    def node(self, name):
+        """A node's name on a path: bracketed only when it is a sum (``(b + w*x)``)."""
+        text = self.expr(name)
+        return f"({text})" if " " in name else text
+
+    def partial(self, top, bottom):
+        d = self.s["d"]
+        wrap = [self.expr(n) if n.isidentifier() else f"({self.expr(n)})" for n in (top, bottom)]
+        return f"{d}{wrap[0]}/{d}{wrap[1]}"
+
+    def header(self, e):
+        leaves = ", ".join(f"{k}={value_text(v)}" for k, v in e.leaves.items())
+        value = value_text(e.loss_value, e.loss_undefined)
+        line = f"{e.loss} = {self.expr(e.loss_expr)} = {value}"
+        return f"{line:<22}  at {leaves}" if leaves else line
+
+    def path(self, number, path):
+        chain = self.s["times"].join(
+            self.partial(a, b) for a, b in zip(path.nodes, path.nodes[1:]))
+        factors = self.s["times"].join(self.factor(f) for f in path.factors)
+        lines = ", ".join(str(n) for n in path.lines)
+        return [
+            f"  path {number:<2} " + self.s["arrow"].join(self.node(n) for n in path.nodes),
+            INDENT + chain,
+            f"{INDENT}= {factors}  = {self.expr(path.product)} = {value_text(path.value)}",
+            f"{INDENT}factors from lines {lines}",
+        ]
+
+    def gradient(self, g):
+        plural = "path" if g.path_count == 1 else "paths"
+        d = self.partial(g.loss, g.leaf)
+        out = [f"{d} {self.s['dash']} {g.path_count} {plural} from {g.loss} to {g.leaf}"]
+        for number, path in enumerate(g.paths, 1):
+            out += self.path(number, path)
+        hidden = g.path_count - g.paths_listed
+        if hidden:
+            out.append(f"  ... and {hidden} more {plural} not listed (--max-paths to list more)")
+        value = value_text(g.value, g.undefined)
+        out.append(f"  sum     {d} = {self.expr(g.closed_form)} = {value}")
+        if g.summed == "regrouped":
+            out.append(f"{INDENT}all {g.path_count} paths, summed regrouped along the graph "
+                       "(each edge used once, as backpropagation does)")
+        if g.in_terms_of == "locals":
+            out.append(f"{INDENT}in terms of the graph's intermediate names: written out in "
+                       "leaf symbols it would be too large to print")
+        if g.undefined:
+            out.append(f"{INDENT}value undefined: {g.undefined}")
+        if g.check:
+            out += self.check(g.check)
+        return out
+
+    def check(self, c):
+        ok, bad = self.s["ok"], self.s["bad"]
+        mark = ok if c.symbolic.startswith("equal") else "" if c.symbolic.startswith("skip") \
+            else bad
+        out = [f"  check   sympy.diff of the loss: {c.symbolic} {mark}".rstrip()]
+        fd = "" if c.finite_difference is None else f" {c.finite_difference:.6f}"
+        verdict = {"agree": ok, "differ": bad,
+                   "kink": "(differs at a kink, where the derivative is a convention)"}
+        out.append(f"{INDENT}finite difference:{fd} {verdict.get(c.numeric, c.numeric)}")
+        return out
+
+    def render(self, e):
+        out = [self.header(e)]
+        for g in e.gradients.values():
+            out += ["", *self.gradient(g)]
+        if e.notes:
+            out += ["", "notes"]
+            out += [f"  line {n.line}: {n.text}" if n.line else f"  {n.text}" for n in e.notes]
+        return "\n".join(out)
+
+
+def render(explanation, style="unicode"):
+    """The explanation as text; ``style`` is "unicode" (∂, ·, →) or "ascii"."""
+    return _Text(style).render(explanation)

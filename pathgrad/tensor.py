@@ -1,0 +1,352 @@
+"""The traced value: define-by-run recording, as PyTorch and micrograd do.
+
+Every arithmetic operation on a :class:`Tensor` computes its value at once
+and remembers its operands, the op table row that made it and the source line
+it came from. Nothing symbolic happens here; the graph module turns the
+recorded values into a graph with symbolic derivatives.
+
+>>> a = leaf("a", -4.0)
+>>> b = leaf("b", 2.0)
+>>> c = (a * b + b**3).relu()
+>>> c.value, c.grad_fn, c.is_leaf
+(0.0, 'ReluBackward0', False)
+>>> [o.name for o in c.operands[0].operands[0].operands]
+['a', 'b']
+"""
+
+import contextvars
+import itertools
+import math
+import numbers
+import os
+import sys
+
+from .errors import TraceError
+from .ops import OPS
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_ids = itertools.count()
+
+#: Where comparisons and integer uses of traced values are noted while a file runs.
+recorder = contextvars.ContextVar("pathgrad_recorder", default=None)
+
+
+def caller_line():
+    """The line of the first frame outside pathgrad: where the user's code is."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return frame.f_lineno if frame is not None else None
+
+
+def is_number(x):
+    return isinstance(x, numbers.Real) and not isinstance(x, Tensor)
+
+
+def check_number(value, what):
+    """Accept a real number (an int, a float, a bool), or explain what is wrong."""
+    if not is_number(value):
+        raise TraceError(f"{what} must be a number, not {type(value).__name__} {value!r:.40}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise TraceError(f"{what} is {value}; give it a finite value")
+    return value
+
+
+class Tensor:
+    """A scalar traced value: a leaf, or the result of one operation.
+
+    Parameters
+    ----------
+    value : float or None
+        ``None`` for a symbolic leaf with no value.
+    op : Op or None
+        The op table row that made it; ``None`` for a leaf.
+    operands : tuple
+        The operands (tensors or plain numbers), in order.
+    name : str or None
+        The variable it was assigned to, if any.
+    """
+
+    __slots__ = (
+        "id", "value", "op", "operands", "name", "requires_grad", "line", "undefined", "kink",
+    )
+    __array_priority__ = 1000
+
+    def __init__(self, value, op=None, operands=(), name=None, requires_grad=True, line=None):
+        self.id = next(_ids)
+        self.value = value
+        self.op = op
+        self.operands = tuple(operands)
+        self.name = name
+        self.requires_grad = requires_grad
+        self.line = line if line is not None else caller_line()
+        self.undefined = None
+        self.kink = False
+
+    # -- what PyTorch calls it -------------------------------------------
+    @property
+    def is_leaf(self):
+        return self.op is None
+
+    @property
+    def grad_fn(self):
+        """PyTorch's name for the backward function, ``None`` for a leaf."""
+        if self.op is None:
+            return None
+        return self.op.grad_fn_for([isinstance(x, Tensor) for x in self.operands])
+
+    @property
+    def data(self):
+        return self.value
+
+    def __repr__(self):
+        shown = "?" if self.value is None else f"{self.value:g}"
+        label = f"{self.name}=" if self.name else ""
+        tail = f", grad_fn=<{self.grad_fn}>" if self.op else ""
+        return f"tensor({label}{shown}{tail})"
+
+    # -- recording --------------------------------------------------------
+    def _apply(self, name, *others):
+        return apply(name, self, *others)
+
+    def __add__(self, other):
+        return self._apply("add", other)
+
+    def __radd__(self, other):
+        return apply("add", other, self)
+
+    def __sub__(self, other):
+        return self._apply("sub", other)
+
+    def __rsub__(self, other):
+        return apply("sub", other, self)
+
+    def __mul__(self, other):
+        return self._apply("mul", other)
+
+    def __rmul__(self, other):
+        return apply("mul", other, self)
+
+    def __truediv__(self, other):
+        return self._apply("div", other)
+
+    def __rtruediv__(self, other):
+        return apply("div", other, self)
+
+    def __pow__(self, other):
+        return self._apply("pow", other)
+
+    def __rpow__(self, other):
+        return apply("pow", other, self)
+
+    def __neg__(self):
+        return self._apply("neg")
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self._apply("abs")
+
+    def exp(self):
+        return self._apply("exp")
+
+    def log(self):
+        return self._apply("log")
+
+    def sqrt(self):
+        return self._apply("sqrt")
+
+    def sin(self):
+        return self._apply("sin")
+
+    def cos(self):
+        return self._apply("cos")
+
+    def tanh(self):
+        return self._apply("tanh")
+
+    def sigmoid(self):
+        return self._apply("sigmoid")
+
+    def relu(self):
+        return self._apply("relu")
+
+    def abs(self):
+        return self._apply("abs")
+
+    # -- uses that leave the graph -----------------------------------------
+    def _compare(self, other, symbol, outcome):
+        values = [_concrete(x, symbol) for x in (self, other)]
+        result = outcome(*values)
+        notes = recorder.get()
+        if notes is not None:
+            notes.append(("comparison", caller_line(), f"{_show(self)} {symbol} {_show(other)}",
+                          result))
+        return result
+
+    def __lt__(self, other):
+        return self._compare(other, "<", lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._compare(other, "<=", lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._compare(other, ">", lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._compare(other, ">=", lambda a, b: a >= b)
+
+    def __eq__(self, other):
+        if not (isinstance(other, Tensor) or is_number(other)):
+            return NotImplemented
+        return self._compare(other, "==", lambda a, b: a == b)
+
+    def __ne__(self, other):
+        if not (isinstance(other, Tensor) or is_number(other)):
+            return NotImplemented
+        return self._compare(other, "!=", lambda a, b: a != b)
+
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return self._compare(0, "!=", lambda a, b: a != b)
+
+    def __index__(self):
+        if self.op is None and self.value is not None and float(self.value).is_integer():
+            notes = recorder.get()
+            if notes is not None:
+                notes.append(("integer", caller_line(), _show(self), int(self.value)))
+            return int(self.value)
+        raise TraceError(
+            f"{_show(self)} is used as an integer (an index or a count); "
+            "only a leaf with a whole-number value can be"
+        )
+
+    def _drop(self, how):
+        raise TraceError(
+            f"{how} of a traced value ({_show(self)}) would drop it from the graph; "
+            "keep it traced, e.g. use exp/log/sqrt/sin/cos/tanh without math."
+        )
+
+    def __float__(self):
+        self._drop("float()")
+
+    def __int__(self):
+        self._drop("int()")
+
+    def __complex__(self):
+        self._drop("complex()")
+
+    def __round__(self, ndigits=None):
+        self._drop("round()")
+
+    def item(self):
+        self._drop(".item()")
+
+
+def _show(x):
+    if isinstance(x, Tensor):
+        return x.name or (x.grad_fn and f"<{x.grad_fn}>") or "value"
+    return f"{x:g}" if isinstance(x, float) else repr(x)
+
+
+def _concrete(x, symbol):
+    if not isinstance(x, Tensor):
+        return x
+    if x.value is None:
+        why = x.undefined or "it is a symbolic leaf with no value"
+        raise TraceError(
+            f"cannot compare {_show(x)} ({symbol}): its value is unknown because {why}; "
+            "give the leaf a value"
+        )
+    return x.value
+
+
+def apply(name, *operands):
+    """Record one operation of the op table on tensors and plain numbers.
+
+    Returns ``NotImplemented`` when an operand is neither, so Python can try
+    the other side of an operator.
+    """
+    if not all(isinstance(x, Tensor) or is_number(x) for x in operands):
+        return NotImplemented
+    op = OPS[name]
+    result = Tensor(None, op=op, operands=operands, line=caller_line())
+    result.requires_grad = any(isinstance(x, Tensor) and x.requires_grad for x in operands)
+    _evaluate(result)
+    return result
+
+
+def _evaluate(result):
+    """Compute the value of a new operation, or record why it has none."""
+    operands = result.operands
+    undefined = [x for x in operands if isinstance(x, Tensor) and x.undefined]
+    if undefined:
+        result.undefined = f"{_show(undefined[0])} is undefined"
+        return
+    values = [x.value if isinstance(x, Tensor) else float(x) for x in operands]
+    if any(v is None for v in values):
+        return
+    try:
+        value = float(result.op.numeric(*values))
+    except (ValueError, ZeroDivisionError, OverflowError) as err:
+        result.undefined = str(err) if not isinstance(err, OverflowError) else "overflow"
+        return
+    if not math.isfinite(value):
+        result.undefined = f"{result.op.name} overflows"
+        return
+    result.value = value
+    result.kink = bool(result.op.kink and result.op.kink(*values))
+
+
+def leaf(name, value=None, requires_grad=True):
+    """Make a named leaf: an input or a weight, with a value or symbolic (``None``).
+
+    >>> w = leaf("w", 0.5)
+    >>> (w * 4).value
+    2.0
+    >>> leaf("x").value is None
+    True
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise TraceError(f"leaf name must be an identifier, not {name!r}")
+    if value is not None:
+        value = check_number(value, f"the value of leaf {name!r}")
+    return Tensor(value, name=name, requires_grad=bool(requires_grad), line=caller_line())
+
+
+def _function(name):
+    def traced(x):
+        if isinstance(x, Tensor):
+            return apply(name, x)
+        if is_number(x):
+            return OPS[name].numeric(float(x))
+        raise TraceError(f"{name}() takes a number or a traced value, not {type(x).__name__}")
+
+    traced.__name__ = traced.__qualname__ = name
+    traced.__doc__ = f"{name}(x): traced when x is a traced value, a plain number otherwise."
+    return traced
+
+
+exp, log, sqrt, sin, cos, tanh, sigmoid, relu = map(
+    _function, ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu")
+)
+
+
+def _two_sided(name, builtin):
+    def traced(*args, **kwargs):
+        if len(args) == 2 and not kwargs and any(isinstance(a, Tensor) for a in args):
+            return apply(name, *args)
+        if any(isinstance(a, Tensor) for a in args):
+            raise TraceError(f"{name}() of traced values takes exactly two arguments")
+        return builtin(*args, **kwargs)
+
+    traced.__name__ = traced.__qualname__ = name
+    traced.__doc__ = f"{name}(a, b): traced (the gradient goes to the chosen argument)."
+    return traced
+
+
+max = _two_sided("max", max)  # noqa: A001 - the file's max() is the traced one
+min = _two_sided("min", min)  # noqa: A001
