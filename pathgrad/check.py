@@ -21,8 +21,9 @@ import sympy
 
 from .ops import OPS
 from .paths import tree_size
+from .simplify import EXPAND_BOUND, expanded_terms
 
-#: Differences of at most this size are simplified symbolically; larger ones are sampled.
+#: Differences of at most this size are expanded symbolically; larger ones are sampled.
 SYMBOLIC_BOUND = 150
 SAMPLES = 5
 
@@ -84,8 +85,9 @@ def same_expression(a, b, symbols):
     difference = a - b
     if difference == 0:
         return "equal"
-    if tree_size(difference) <= SYMBOLIC_BOUND and sympy.simplify(difference) == 0:
-        return "equal"
+    if tree_size(difference) <= SYMBOLIC_BOUND and expanded_terms(difference) <= EXPAND_BOUND:
+        if sympy.expand(difference) == 0 or sympy.cancel(difference) == 0:
+            return "equal"
     rng = random.Random(0)
     for _ in range(SAMPLES):
         point = {s: sympy.Float(rng.uniform(0.3, 1.7)) for s in symbols}

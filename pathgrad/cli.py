@@ -97,8 +97,8 @@ def run_examples(args, out):
     from .loader import EXAMPLES, example_names
 
     for name in example_names():
-        first = (EXAMPLES / f"{name}.py").read_text().split("\n", 1)[0]
-        about = first.lstrip("# ").strip() if first.startswith("#") else ""
+        lines = (EXAMPLES / f"{name}.py").read_text().split("\n")
+        about = next((line.lstrip("# ") for line in lines if line.startswith("#")), "")
         out.write(f"{name:<12} {about}\n")
     return []
 

@@ -33,7 +33,11 @@ MAX_LEAF_FORM = 5_000
 
 @dataclass
 class Path:
-    """One path from the loss to a leaf and the product of its local derivatives."""
+    """One path from the loss to a leaf and the product of its local derivatives.
+
+    ``via`` names, for each edge of a reused operand (``h * h``), which
+    operand the path goes through, so that parallel paths can be told apart.
+    """
 
     nodes: list
     edges: list
@@ -42,6 +46,7 @@ class Path:
     lines: list
     product: sympy.Expr
     value: float | None
+    via: list = field(default_factory=list)
 
 
 @dataclass
@@ -86,7 +91,7 @@ class Explanation:
     file: str | None
     graph: object
     loss: str
-    loss_expr: sympy.Expr
+    loss_expr: str
     loss_value: float | None
     loss_undefined: str | None
     leaves: dict
@@ -150,7 +155,7 @@ def explain_graph(graph, wrt=None, max_paths=MAX_PATHS, check=False, notes=()):
         file=file,
         graph=graph,
         loss=data["name"],
-        loss_expr=data["local_expr"],
+        loss_expr=data["formula"],
         loss_value=data["value"],
         loss_undefined=data["undefined"],
         leaves={graph.nodes[n]["name"]: graph.nodes[n]["value"] for n in leaves(graph)},
@@ -240,7 +245,15 @@ def _path(graph, edges, form):
         lines=[graph.nodes[u]["line"] for u, _, _ in edges],
         product=sympy.Mul(*[d[attribute] for d in data]),
         value=value,
+        via=[_via(graph, *edge) for edge in edges if graph.number_of_edges(*edge[:2]) > 1],
     )
+
+
+def _via(graph, consumer, operand, key):
+    """Which operand a path goes through: "the 1st h of out = h*h"."""
+    ordinal = {0: "1st", 1: "2nd", 2: "3rd"}.get(key, f"{key + 1}th")
+    data = graph.nodes[consumer]
+    return f"the {ordinal} {graph.nodes[operand]['name']} of {data['name']} = {data['formula']}"
 
 
 def _kinks_above(graph, leaf):

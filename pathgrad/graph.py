@@ -95,6 +95,7 @@ def build_graph(loss, source_lines=None, file=None):
         Node data: ``name``, ``kind`` ("leaf" or "operation"), ``grad_fn``,
         ``op``, ``requires_grad``, ``value``, ``undefined``, ``kink``,
         ``operands`` (node numbers, and floats for plain-number operands),
+        ``formula`` (as written from its operands' names, ``1 - x5``),
         ``symbol`` (how consumers refer to it), ``local_expr`` (in its
         operands' symbols), ``expr`` (in leaf symbols, or ``None`` past
         ``MAX_EXPR_SIZE``), ``expr_size``, ``line``, ``source``.
@@ -144,7 +145,7 @@ def _add_node(graph, node, t, names, fresh, index, source_lines):
     if t.op is None:
         name = names.get(t.id) or next(fresh)
         symbol = sympy.Symbol(name, real=True)
-        data.update(name=name, label=name, precedence=ATOM, symbol=symbol,
+        data.update(name=name, label=name, formula=name, precedence=ATOM, symbol=symbol,
                     local_expr=symbol, expr=symbol, expr_size=1)
         graph.add_node(node, **data)
         return
@@ -163,7 +164,7 @@ def _add_node(graph, node, t, names, fresh, index, source_lines):
         symbol, precedence = sympy.Symbol(name, real=True), ATOM
     else:
         name, symbol, precedence = label, local_expr, t.op.precedence
-    data.update(name=name, label=name, precedence=precedence, symbol=symbol,
+    data.update(name=name, label=name, formula=label, precedence=precedence, symbol=symbol,
                 local_expr=local_expr, expr=expr, expr_size=size)
     graph.add_node(node, **data)
 

@@ -1,7 +1,7 @@
 """Closed forms with bounded effort.
 
-sympy's ``simplify`` can take minutes on a large expression, and different
-strategies win on different expressions. pathgrad tries a short ladder of
+sympy's ``simplify`` can take minutes even on a small expression with
+``tanh`` in it, and different strategies win on different expressions. pathgrad tries a short ladder of
 cheap rewritings, each only below a size bound, and keeps the shortest
 result (ties keep the earlier rung), so the closed form is the same, byte
 for byte, on every run and never hangs.
@@ -20,20 +20,38 @@ from .paths import tree_size
 
 #: Rungs of the ladder, each tried only when the expression is at most this size.
 LADDER_BOUND = 400
-#: sympy.simplify itself is tried only on expressions at most this size.
-SIMPLIFY_BOUND = 40
+#: cancel and expand are tried only when expanding gives at most this many terms.
+EXPAND_BOUND = 64
 
 
 def _size(expr):
     return (tree_size(expr), len(str(expr)))
 
 
+def expanded_terms(expr):
+    """An upper estimate of how many terms ``expand(expr)`` would produce.
+
+    >>> x, y = sympy.symbols("x y")
+    >>> expanded_terms((x + y) * (x - y) * (x + 1)), expanded_terms((x + y)**5)
+    (8, 32)
+    """
+    if expr.is_Add:
+        return sum(expanded_terms(a) for a in expr.args)
+    if expr.is_Mul:
+        total = 1
+        for a in expr.args:
+            total *= expanded_terms(a)
+        return total
+    if expr.is_Pow and expr.exp.is_Integer and 0 < expr.exp <= 16:
+        return expanded_terms(expr.base) ** int(expr.exp)
+    return 1
+
+
 def _rungs(expr):
     yield sympy.factor_terms
-    yield sympy.cancel
-    yield sympy.expand
-    if tree_size(expr) <= SIMPLIFY_BOUND and not expr.has(sympy.Heaviside, sympy.sign):
-        yield sympy.simplify
+    if expanded_terms(expr) <= EXPAND_BOUND:
+        yield sympy.cancel
+        yield sympy.expand
 
 
 def closed_form(expr):

@@ -26,6 +26,7 @@ def _path(p):
         "product": str(p.product),
         "value": p.value,
         "lines": p.lines,
+        "via": p.via,
     }
 
 

@@ -50,6 +50,10 @@ class _Text:
             return text
         return text.replace("**", "^").replace("*", self.s["mul"])
 
+    def formula(self, text):
+        """A formula as written in the file (``**`` and ``*``), in this style."""
+        return self.expr(text)
+
     def factor(self, e):
         text = self.expr(e)
         return f"({text})" if text.startswith("-") or " " in text else text
@@ -67,7 +71,7 @@ class _Text:
     def header(self, e):
         leaves = ", ".join(f"{k}={value_text(v)}" for k, v in e.leaves.items())
         value = value_text(e.loss_value, e.loss_undefined)
-        line = f"{e.loss} = {self.expr(e.loss_expr)} = {value}"
+        line = f"{e.loss} = {self.formula(e.loss_expr)} = {value}"
         return f"{line:<22}  at {leaves}" if leaves else line
 
     def path(self, number, path):
@@ -75,8 +79,9 @@ class _Text:
             self.partial(a, b) for a, b in zip(path.nodes, path.nodes[1:]))
         factors = self.s["times"].join(self.factor(f) for f in path.factors)
         lines = ", ".join(str(n) for n in path.lines)
+        via = "".join(f"   (through {self.expr(v)})" for v in path.via)
         return [
-            f"  path {number:<2} " + self.s["arrow"].join(self.node(n) for n in path.nodes),
+            f"  path {number:<2} " + self.s["arrow"].join(self.node(n) for n in path.nodes) + via,
             INDENT + chain,
             f"{INDENT}= {factors}  = {self.expr(path.product)} = {value_text(path.value)}",
             f"{INDENT}factors from lines {lines}",

@@ -1,0 +1,13 @@
+# micrograd's README example: rebinding, relu, powers and division (g = 24.7041).
+a = -4.0
+b = 2.0
+c = a + b
+d = a * b + b**3
+c += c + 1
+c += 1 + c + (-a)
+d += d * 2 + (b + a).relu()
+d += 3 * d + (b - a).relu()
+e = c - d
+f = e**2
+g = f / 2.0
+g += 10.0 / f
