@@ -19,12 +19,13 @@ import importlib
 __version__ = "0.1.0"
 
 _WHERE = {
-    "Tensor": "tensor", "leaf": "tensor", "exp": "tensor", "log": "tensor", "sqrt": "tensor",
-    "sin": "tensor", "cos": "tensor", "tanh": "tensor", "sigmoid": "tensor", "relu": "tensor",
-    "max": "tensor", "min": "tensor",
+    "Tensor": "traced", "leaf": "traced", "exp": "traced", "log": "traced", "sqrt": "traced",
+    "sin": "traced", "cos": "traced", "tanh": "traced", "sigmoid": "traced", "relu": "traced",
+    "max": "traced", "min": "traced",
     "build_graph": "graph", "load": "loader", "load_source": "loader",
-    "explain": "explain", "explain_tensor": "explain", "Explanation": "explain",
-    "Gradient": "explain", "Path": "explain",
+    "explain": "explanation", "explain_tensor": "explanation",
+    "explain_program": "explanation", "Explanation": "explanation", "Gradient": "explanation",
+    "Path": "explanation",
     "PathgradError": "errors", "TraceError": "errors", "LoadError": "errors",
     "NameNotFound": "errors", "SYMPY_NAMES": "functions",
 }

@@ -5,12 +5,12 @@ expression with sigmoid and relu rewritten into exp and Max, so even the
 textbook derivative rules of :mod:`pathgrad.functions` are checked; finite
 differences replay the graph numerically with one leaf nudged either way.
 
->>> from pathgrad.tensor import leaf
+>>> from pathgrad.traced import leaf
 >>> from pathgrad.graph import build_graph
 >>> x = leaf("x", 0.5)
 >>> g = build_graph(x.sigmoid() * x)
 >>> round(finite_difference(g, 0), 6)
-0.680672
+0.739961
 """
 
 import math

@@ -78,7 +78,7 @@ def _style(requested, stream):
 
 
 def run_explain(args, out):
-    from .explain import explain
+    from .explanation import explain
 
     explanation = explain(args.file, wrt=args.wrt, loss=args.loss, max_paths=args.max_paths,
                           check=args.check)

@@ -6,7 +6,7 @@ leaf, and carry the local derivative ∂(consumer)/∂(operand). An operand used
 twice (``a * a``) gives two parallel edges, keyed by operand position, so no
 path is lost.
 
->>> from pathgrad.tensor import leaf
+>>> from pathgrad.traced import leaf
 >>> a = leaf("a", 3.0)
 >>> g = build_graph(a * a)
 >>> [(g.nodes[u]["name"], g.nodes[v]["name"], k, d["local_derivative"])
@@ -20,7 +20,7 @@ import networkx as nx
 import sympy
 
 from .ops import ATOM
-from .tensor import Tensor
+from .traced import Tensor
 
 #: Unnamed results whose printed label is longer than this get a short name (t1, t2, ...).
 MAX_LABEL = 28

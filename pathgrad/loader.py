@@ -24,9 +24,9 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import tensor as traced
+from . import traced
 from .errors import LoadError, NameNotFound, PathgradError
-from .tensor import Tensor, is_number, leaf
+from .traced import Tensor, is_number, leaf
 
 EXAMPLES = Path(__file__).parent / "examples"
 BIND = "__pathgrad_bind__"

@@ -6,7 +6,7 @@ consumers and *descending node order is a topological order* from the loss
 down. Everything here is one pass over the edges in that order, except
 :func:`iter_paths`, which streams one path at a time.
 
->>> from pathgrad.tensor import leaf
+>>> from pathgrad.traced import leaf
 >>> from pathgrad.graph import build_graph
 >>> a = leaf("a", 3.0)
 >>> g = build_graph((a * a).sin() + (a * a).cos())

@@ -5,7 +5,7 @@ Closed forms and products are strings that ``sympy.sympify`` reads back
 numbers, or ``null`` when unknown or undefined.
 
 >>> import json
->>> from pathgrad.explain import explain
+>>> from pathgrad.explanation import explain
 >>> data = json.loads(render(explain("seed", wrt=["w1"])))
 >>> data["value"], data["gradients"]["w1"]["closed_form"], data["gradients"]["w1"]["value"]
 (-7.0, '-w2*x1 - w3*x2', -8.0)

@@ -1,6 +1,6 @@
 """The blackboard: an explanation as plain text, in Unicode or ASCII.
 
->>> from pathgrad.explain import explain
+>>> from pathgrad.explanation import explain
 >>> print(render(explain("seed", wrt=["w1"]), style="ascii"))  # doctest: +NORMALIZE_WHITESPACE
 L = 1 - x5 = -7        at x1=1, x2=2, w1=1, w2=2, w3=3
 <BLANKLINE>

@@ -7,7 +7,7 @@ closed form and its value. When not every path is listed, the closed form
 and the value are the same sum regrouped along the graph, and
 ``Gradient.summed`` says so.
 
->>> from pathgrad.tensor import leaf
+>>> from pathgrad.traced import leaf
 >>> a = leaf("a", 3.0)
 >>> g = explain_tensor(a * a).gradients["a"]
 >>> [p.nodes for p in g.paths], g.closed_form, g.value
@@ -124,7 +124,11 @@ def explain(path, wrt=None, loss=None, max_paths=MAX_PATHS, check=False):
     """
     from .loader import load
 
-    program = load(path, loss)
+    return explain_program(load(path, loss), wrt, max_paths, check)
+
+
+def explain_program(program, wrt=None, max_paths=MAX_PATHS, check=False):
+    """Explain a :class:`~pathgrad.loader.Program` (a file that has run)."""
     graph = build_graph(program.loss, program.lines, program.file)
     return explain_graph(graph, wrt, max_paths, check, _program_notes(program))
 

@@ -284,7 +284,7 @@ def _evaluate(result):
     operands = result.operands
     undefined = [x for x in operands if isinstance(x, Tensor) and x.undefined]
     if undefined:
-        result.undefined = f"{_show(undefined[0])} is undefined"
+        result.undefined = undefined[0].undefined
         return
     values = [x.value if isinstance(x, Tensor) else float(x) for x in operands]
     if any(v is None for v in values):
