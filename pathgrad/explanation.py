@@ -22,6 +22,7 @@ import sympy
 from .check import Check, check_gradient
 from .errors import NameNotFound, PathgradError
 from .graph import build_graph, leaves, node_named
+from .ops import OPS
 from .paths import adjoint_values, iter_paths, path_counts, symbolic_adjoints, tree_size
 from .simplify import closed_form as simplify_closed_form
 
@@ -47,6 +48,7 @@ class Path:
     product: sympy.Expr
     value: float | None
     via: list = field(default_factory=list)
+    undefined: str | None = None
 
 
 @dataclass
@@ -250,6 +252,7 @@ def _path(graph, edges, form):
         product=sympy.Mul(*[d[attribute] for d in data]),
         value=value,
         via=[_via(graph, *edge) for edge in edges if graph.number_of_edges(*edge[:2]) > 1],
+        undefined=next((d["undefined"] for d in data if d["undefined"]), None),
     )
 
 
@@ -271,9 +274,9 @@ def _graph_notes(graph):
     notes = []
     for node, data in sorted(graph.nodes(data=True)):
         if data["kink"]:
-            notes.append(Note(data["line"], f"{data['name']} is at a kink of {data['op']}; "
-                              "its derivative there follows PyTorch (relu'(0) = abs'(0) = 0, "
-                              "max/min split a tie evenly)"))
+            rule = OPS[data["op"]].kink_rule
+            notes.append(Note(data["line"], f"{data['name']} is at its kink; the derivative "
+                                            f"there follows PyTorch: {rule}"))
     unknown = [d["name"] for _, d in graph.nodes(data=True)
                if d["kind"] == "leaf" and d["value"] is None]
     if unknown:

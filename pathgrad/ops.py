@@ -52,6 +52,7 @@ class Op:
     precedence: int = ATOM
     operand_precedence: tuple = ()
     kink: Callable | None = None
+    kink_rule: str = ""
     grad_fn_variants: dict = field(default_factory=dict)
 
     @property
@@ -127,7 +128,7 @@ def _heaviside(x):
     return sympy.Heaviside(x)
 
 
-def _unary(name, grad_fn, symbolic, numeric, partial, numeric_partial, kink=None):
+def _unary(name, grad_fn, symbolic, numeric, partial, numeric_partial, kink=None, kink_rule=""):
     return Op(
         name=name,
         grad_fn=grad_fn,
@@ -137,6 +138,7 @@ def _unary(name, grad_fn, symbolic, numeric, partial, numeric_partial, kink=None
         numeric_partials=(numeric_partial,),
         template=name + "({0})",
         kink=kink,
+        kink_rule=kink_rule,
     )
 
 
@@ -197,22 +199,25 @@ _ROWS = [
     _unary(
         "relu", "ReluBackward0", relu, lambda a: max(a, 0.0),
         lambda a: sympy.Heaviside(a, 0), lambda a: 1.0 if a > 0 else 0.0,
-        kink=lambda a: a == 0,
+        kink=lambda a: a == 0, kink_rule="relu'(0) = 0",
     ),
     _unary(
-        "abs", "AbsBackward0", sympy.Abs, abs, sympy.sign, _sign, kink=lambda a: a == 0,
+        "abs", "AbsBackward0", sympy.Abs, abs, sympy.sign, _sign,
+        kink=lambda a: a == 0, kink_rule="abs'(0) = 0",
     ),
     Op(
         "max", "MaximumBackward0", sympy.Max, lambda a, b: max(a, b),
         (lambda a, b: _heaviside(a - b), lambda a, b: _heaviside(b - a)),
         (lambda a, b: _step(a - b), lambda a, b: _step(b - a)),
         "max({0}, {1})", kink=lambda a, b: a == b,
+        kink_rule="a tie splits the gradient evenly between the two arguments",
     ),
     Op(
         "min", "MinimumBackward0", sympy.Min, lambda a, b: min(a, b),
         (lambda a, b: _heaviside(b - a), lambda a, b: _heaviside(a - b)),
         (lambda a, b: _step(b - a), lambda a, b: _step(a - b)),
         "min({0}, {1})", kink=lambda a, b: a == b,
+        kink_rule="a tie splits the gradient evenly between the two arguments",
     ),
 ]
 

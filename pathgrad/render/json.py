@@ -25,6 +25,7 @@ def _path(p):
         "factor_values": p.factor_values,
         "product": str(p.product),
         "value": p.value,
+        "undefined": p.undefined,
         "lines": p.lines,
         "via": p.via,
     }

@@ -83,7 +83,8 @@ class _Text:
         return [
             f"  path {number:<2} " + self.s["arrow"].join(self.node(n) for n in path.nodes) + via,
             INDENT + chain,
-            f"{INDENT}= {factors}  = {self.expr(path.product)} = {value_text(path.value)}",
+            f"{INDENT}= {factors}  = {self.expr(path.product)} = "
+            f"{value_text(path.value, path.undefined)}",
             f"{INDENT}factors from lines {lines}",
         ]
 
