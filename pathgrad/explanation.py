@@ -19,17 +19,19 @@ from itertools import islice
 
 import sympy
 
-from .check import Check, check_gradient
+from .check import CHECK_BOUND, Check, check_gradient
 from .errors import NameNotFound, PathgradError
 from .graph import build_graph, leaves, node_named
 from .ops import OPS
+from .traced import Tensor
 from .paths import adjoint_values, iter_paths, path_counts, symbolic_adjoints, tree_size
 from .simplify import closed_form as simplify_closed_form
+from .simplify import tame_numbers
 
 #: Paths listed per gradient unless asked otherwise.
 MAX_PATHS = 20
 #: Closed forms in leaf symbols larger than this are given in the graph's own names instead.
-MAX_LEAF_FORM = 5_000
+MAX_LEAF_FORM = 600
 
 
 @dataclass
@@ -132,7 +134,8 @@ def explain(path, wrt=None, loss=None, max_paths=MAX_PATHS, check=False):
 def explain_program(program, wrt=None, max_paths=MAX_PATHS, check=False):
     """Explain a :class:`~pathgrad.loader.Program` (a file that has run)."""
     graph = build_graph(program.loss, program.lines, program.file)
-    return explain_graph(graph, wrt, max_paths, check, _program_notes(program))
+    unused = {n for n, v in program.namespace.items() if isinstance(v, Tensor) and v.is_leaf}
+    return explain_graph(graph, wrt, max_paths, check, _program_notes(program), unused)
 
 
 def explain_tensor(loss, wrt=None, max_paths=MAX_PATHS, check=False):
@@ -140,21 +143,33 @@ def explain_tensor(loss, wrt=None, max_paths=MAX_PATHS, check=False):
     return explain_graph(build_graph(loss), wrt, max_paths, check)
 
 
-def explain_graph(graph, wrt=None, max_paths=MAX_PATHS, check=False, notes=()):
-    """Explain the gradients of the loss of a graph built by :func:`build_graph`."""
+def explain_graph(graph, wrt=None, max_paths=MAX_PATHS, check=False, notes=(), file_leaves=()):
+    """Explain the gradients of the loss of a graph built by :func:`build_graph`.
+
+    ``file_leaves`` names leaves of the program, so that asking for one the
+    loss does not depend on gets a precise answer.
+    """
     file = graph.graph.get("file")
-    targets = _targets(graph, wrt, file)
+    targets = _targets(graph, wrt, file, file_leaves)
     loss = graph.graph["loss"]
     data = graph.nodes[loss]
     counts = path_counts(graph)
     values, reasons = adjoint_values(graph)
-    adjoints = _Adjoints(graph)
+    cache = {}
+
+    def adjoints():  # the regrouped sums, computed once, only if some gradient needs them
+        if "locals" not in cache:
+            cache["locals"] = symbolic_adjoints(graph)
+        return cache["locals"]
+
+    in_leaves = _InLeaves(graph)
     gradients = {}
     for leaf in targets:
-        gradient = _gradient(graph, leaf, counts[leaf], max_paths, values, reasons, adjoints)
+        gradient = _gradient(graph, leaf, counts[leaf], max_paths, values, reasons, adjoints,
+                             in_leaves)
         if check:
-            gradient.check = check_gradient(graph, leaf, gradient.closed_form,
-                                            gradient.in_terms_of, gradient.value,
+            in_leaf_symbols = in_leaves(gradient.closed_form, CHECK_BOUND)
+            gradient.check = check_gradient(graph, leaf, in_leaf_symbols, gradient.value,
                                             bool(gradient.kinks))
         gradients[graph.nodes[leaf]["name"]] = gradient
     return Explanation(
@@ -171,13 +186,18 @@ def explain_graph(graph, wrt=None, max_paths=MAX_PATHS, check=False, notes=()):
     )
 
 
-def _targets(graph, wrt, file):
+def _targets(graph, wrt, file, file_leaves=()):
     if wrt is None:
         return [n for n in leaves(graph) if graph.nodes[n]["requires_grad"]]
     targets = []
     names = ", ".join(graph.nodes[n]["name"] for n in leaves(graph))
     for name in wrt:
         node = node_named(graph, name)
+        loss = graph.nodes[graph.graph["loss"]]["name"]
+        if node is None and name in file_leaves:
+            raise NameNotFound(f"--wrt {name}: {loss} does not depend on {name} (no path from "
+                               f"{loss} to {name}, so d{loss}/d{name} = 0); the leaves it "
+                               f"depends on: {names}", file=file)
         if node is None:
             raise NameNotFound(f"--wrt {name}: the loss has no leaf named {name} "
                                f"(leaves: {names})", file=file)
@@ -191,34 +211,45 @@ def _targets(graph, wrt, file):
     return targets
 
 
-class _Adjoints:
-    """Regrouped sums, computed once per graph on first need, in leaf or local symbols."""
+class _InLeaves:
+    """Rewrite an expression in the graph's names into leaf symbols, if that stays small.
+
+    Each named intermediate's symbol is replaced by its leaf-form expression.
+    Returns ``None`` when the result would exceed ``MAX_LEAF_FORM`` tree nodes
+    or mentions an intermediate whose leaf form was too large to build.
+    """
 
     def __init__(self, graph):
-        self.graph = graph
-        self.leaf_form_possible = all(
-            d["leaf_derivative"] is not None for _, _, d in graph.edges(data=True))
-        self._cache = {}
+        self.replace, self.sizes, self.unknown = {}, {}, set()
+        for _, data in graph.nodes(data=True):
+            symbol = data["symbol"]
+            if data["kind"] == "leaf" or not symbol.is_Symbol:
+                continue
+            if data["expr"] is None:
+                self.unknown.add(symbol)
+            else:
+                self.replace[symbol] = data["expr"]
+                self.sizes[symbol] = data["expr_size"]
 
-    def __call__(self, form):
-        if form not in self._cache:
-            attribute = "leaf_derivative" if form == "leaves" else "local_derivative"
-            self._cache[form] = symbolic_adjoints(self.graph, attribute)
-        return self._cache[form]
+    def __call__(self, expr, bound=MAX_LEAF_FORM):
+        if expr.free_symbols & self.unknown:
+            return None
+        if tree_size(expr, self.sizes) > bound:
+            return None
+        return expr.xreplace(self.replace)
 
 
-def _gradient(graph, leaf, count, max_paths, values, reasons, adjoints):
-    form = "leaves" if adjoints.leaf_form_possible else "locals"
-    paths = [_path(graph, edges, form) for edges in islice(iter_paths(graph, leaf), max_paths)]
+def _gradient(graph, leaf, count, max_paths, values, reasons, adjoints, in_leaves):
+    paths = [_path(graph, edges) for edges in islice(iter_paths(graph, leaf), max_paths)]
     if count <= max_paths:
         total, summed = sympy.Add(*[p.product for p in paths]), "paths"
     else:
-        total, summed = adjoints(form)[leaf], "regrouped"
-    if form == "leaves" and tree_size(total) > MAX_LEAF_FORM:
-        form = "locals"
-        paths = [_path(graph, p.edges, form) for p in paths]
-        total = sympy.Add(*[p.product for p in paths]) if summed == "paths" else \
-            adjoints(form)[leaf]
+        total, summed = adjoints()[leaf], "regrouped"
+    leaf_form = in_leaves(total)
+    if leaf_form is not None:
+        total = leaf_form
+        for p in paths:
+            p.product = in_leaves(p.product) or p.product
     data = graph.nodes[leaf]
     return Gradient(
         leaf=data["name"],
@@ -226,7 +257,7 @@ def _gradient(graph, leaf, count, max_paths, values, reasons, adjoints):
         path_count=count,
         paths=paths,
         closed_form=simplify_closed_form(total),
-        in_terms_of=form,
+        in_terms_of="locals" if leaf_form is None else "leaves",
         summed=summed,
         value=values[leaf],
         undefined=reasons.get(leaf),
@@ -234,8 +265,7 @@ def _gradient(graph, leaf, count, max_paths, values, reasons, adjoints):
     )
 
 
-def _path(graph, edges, form):
-    attribute = "leaf_derivative" if form == "leaves" else "local_derivative"
+def _path(graph, edges):
     data = [graph.edges[e] for e in edges]
     factor_values = [d["value"] for d in data]
     value = None
@@ -243,13 +273,14 @@ def _path(graph, edges, form):
         value = 1.0
         for v in factor_values:
             value *= v
+    factors = [d["local_derivative"] for d in data]
     return Path(
         nodes=[graph.nodes[edges[0][0]]["name"], *(graph.nodes[v]["name"] for _, v, _ in edges)],
         edges=edges,
-        factors=[d["local_derivative"] for d in data],
+        factors=factors,
         factor_values=factor_values,
         lines=[graph.nodes[u]["line"] for u, _, _ in edges],
-        product=sympy.Mul(*[d[attribute] for d in data]),
+        product=tame_numbers(sympy.Mul(*factors)),
         value=value,
         via=[_via(graph, *edge) for edge in edges if graph.number_of_edges(*edge[:2]) > 1],
         undefined=next((d["undefined"] for d in data if d["undefined"]), None),

@@ -20,12 +20,16 @@ import networkx as nx
 import sympy
 
 from .ops import ATOM
+from .paths import tree_size
+from .simplify import has_huge_number
 from .traced import Tensor
 
 #: Unnamed results whose printed label is longer than this get a short name (t1, t2, ...).
 MAX_LABEL = 28
-#: Leaf-form expressions are built only up to this many tree nodes (deep graphs explode).
+#: Leaf-form expressions are built only up to this many tree nodes (deep graphs explode)
 MAX_EXPR_SIZE = 20_000
+#: ... and this nesting depth (sympy recurses on nested expressions).
+MAX_EXPR_DEPTH = 100
 
 
 def constant(x):
@@ -98,10 +102,9 @@ def build_graph(loss, source_lines=None, file=None):
         ``formula`` (as written from its operands' names, ``1 - x5``),
         ``symbol`` (how consumers refer to it), ``local_expr`` (in its
         operands' symbols), ``expr`` (in leaf symbols, or ``None`` past
-        ``MAX_EXPR_SIZE``), ``expr_size``, ``line``, ``source``.
+        ``MAX_EXPR_SIZE`` or ``MAX_EXPR_DEPTH``), ``expr_size``, ``expr_depth``, ``line``, ``source``.
         Edge data (consumer → operand, key = operand position):
         ``local_derivative`` (symbolic, in the consumer's operands),
-        ``leaf_derivative`` (the same in leaf symbols, or ``None``),
         ``value`` and ``undefined``.
     """
     tensors = collect([loss])
@@ -109,8 +112,9 @@ def build_graph(loss, source_lines=None, file=None):
     index = {t.id: i for i, t in enumerate(tensors)}
     graph = nx.MultiDiGraph(loss=index[loss.id], file=file)
     fresh = (f"t{k}" for k in range(1, 10**9) if f"t{k}" not in taken)
+    sizes = {}  # tree sizes of subexpressions, shared so that each is measured once
     for t in tensors:
-        _add_node(graph, index[t.id], t, names, fresh, index, source_lines)
+        _add_node(graph, index[t.id], t, names, fresh, index, source_lines, sizes)
     for t in tensors:
         _add_edges(graph, index, t)
     return graph
@@ -129,7 +133,7 @@ def _operand_parts(graph, t, index):
     return parts
 
 
-def _add_node(graph, node, t, names, fresh, index, source_lines):
+def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
     data = dict(
         kind="leaf" if t.op is None else "operation",
         grad_fn=t.grad_fn,
@@ -146,7 +150,7 @@ def _add_node(graph, node, t, names, fresh, index, source_lines):
         name = names.get(t.id) or next(fresh)
         symbol = sympy.Symbol(name, real=True)
         data.update(name=name, label=name, formula=name, precedence=ATOM, symbol=symbol,
-                    local_expr=symbol, expr=symbol, expr_size=1)
+                    local_expr=symbol, expr=symbol, expr_size=1, expr_depth=0)
         graph.add_node(node, **data)
         return
     parts = _operand_parts(graph, t, index)
@@ -156,7 +160,14 @@ def _add_node(graph, node, t, names, fresh, index, source_lines):
     size = 1 + sum(
         graph.nodes[index[x.id]]["expr_size"] if isinstance(x, Tensor) else 1 for x in t.operands
     )
-    expr = t.op.symbolic(*exprs) if size <= MAX_EXPR_SIZE and None not in exprs else None
+    depth = 1 + max((graph.nodes[index[x.id]]["expr_depth"] for x in t.operands
+                     if isinstance(x, Tensor)), default=0)
+    buildable = size <= MAX_EXPR_SIZE and depth <= MAX_EXPR_DEPTH and None not in exprs
+    expr = t.op.symbolic(*exprs) if buildable else None
+    if expr is not None and has_huge_number(expr):
+        expr = None
+    if expr is not None:  # sympy merges terms (c + c -> 2*c): measure what it built
+        size = tree_size(expr, _memo=sizes)
     if t.id in names:
         name, symbol, precedence = names[t.id], sympy.Symbol(names[t.id], real=True), ATOM
     elif len(label) > MAX_LABEL:
@@ -165,7 +176,7 @@ def _add_node(graph, node, t, names, fresh, index, source_lines):
     else:
         name, symbol, precedence = label, local_expr, t.op.precedence
     data.update(name=name, label=name, formula=label, precedence=precedence, symbol=symbol,
-                local_expr=local_expr, expr=expr, expr_size=size)
+                local_expr=local_expr, expr=expr, expr_size=size, expr_depth=depth)
     graph.add_node(node, **data)
 
 
@@ -175,7 +186,6 @@ def _add_edges(graph, index, t):
     node = index[t.id]
     parts = _operand_parts(graph, t, index)
     symbols = [p[0] for p in parts]
-    exprs = [p[1] for p in parts]
     values = [x.value if isinstance(x, Tensor) else float(x) for x in t.operands]
     for position, x in enumerate(t.operands):
         if not isinstance(x, Tensor):
@@ -184,7 +194,6 @@ def _add_edges(graph, index, t):
         graph.add_edge(
             node, index[x.id], key=position,
             local_derivative=t.op.partials[position](*symbols),
-            leaf_derivative=None if None in exprs else t.op.partials[position](*exprs),
             value=value, undefined=undefined,
         )
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import traced
-from .errors import LoadError, NameNotFound, PathgradError
+from .errors import LoadError, NameNotFound, PathgradError, TraceError
 from .traced import Tensor, is_number, leaf
 
 EXAMPLES = Path(__file__).parent / "examples"
@@ -124,8 +124,11 @@ def _parse(text, file):
         return ast.parse(text, file)
     except SyntaxError as err:
         raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
-    except (ValueError, MemoryError, RecursionError) as err:
-        raise LoadError(f"cannot parse: {type(err).__name__}", file=file) from None
+    except (MemoryError, RecursionError):
+        raise LoadError("an expression is too long or too deeply nested for Python to parse; "
+                        "split it over several assignments", file=file) from None
+    except ValueError as err:
+        raise LoadError(f"cannot parse: {err}", file=file) from None
 
 
 # -- before running: names --------------------------------------------------
@@ -183,7 +186,25 @@ def _is_number_expression(node):
 
 
 class _Binder(ast.NodeTransformer):
-    """After each assignment to a plain name, insert ``name = __pathgrad_bind__(...)``."""
+    """After each assignment to a plain name, insert ``name = __pathgrad_bind__(...)``.
+
+    Only statements are visited (never expressions), so a very long expression
+    cannot exhaust the recursion limit here.
+    """
+
+    BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+    def generic_visit(self, node):
+        for block in self.BLOCKS:
+            statements = getattr(node, block, None)
+            if not isinstance(statements, list):
+                continue
+            new = []
+            for statement in statements:
+                result = self.visit(statement)
+                new.extend(result if isinstance(result, list) else [result])
+            setattr(node, block, new)
+        return node
 
     def rewrite(self, tree):
         self.depth = 0
@@ -195,7 +216,7 @@ class _Binder(ast.NodeTransformer):
         self.depth -= 1
         return node
 
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = visit_Lambda = _scope
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _scope
 
     def _bind(self, node, names, number):
         leaf_ok = number and self.depth == 0
@@ -218,19 +239,16 @@ class _Binder(ast.NodeTransformer):
         return [node, *binds]
 
     def visit_Assign(self, node):
-        self.generic_visit(node)
         names = [n.id for t in node.targets for n in ast.walk(t)
                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
         return self._bind(node, names, _is_number_expression(node.value))
 
     def visit_AnnAssign(self, node):
-        self.generic_visit(node)
         if node.value is None or not isinstance(node.target, ast.Name):
             return node
         return self._bind(node, [node.target.id], _is_number_expression(node.value))
 
     def visit_AugAssign(self, node):
-        self.generic_visit(node)
         if not isinstance(node.target, ast.Name):
             return node
         return self._bind(node, [node.target.id], False)
@@ -244,11 +262,26 @@ def _traced_math():
     module = types.ModuleType("math", "math, with exp/log/sqrt/sin/cos/tanh/fabs traced")
     for name in dir(math):
         if not name.startswith("_"):
-            setattr(module, name, getattr(math, name))
+            value = getattr(math, name)
+            setattr(module, name, _refuse_traced(f"math.{name}", value) if callable(value)
+                    else value)
     for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
         setattr(module, name, EXPORTS[name])
     module.fabs = builtins.abs
     return module
+
+
+def _refuse_traced(qualified, function):
+    """A math function pathgrad does not trace: fine on numbers, an error on traced values."""
+
+    def guarded(*args, **kwargs):
+        if any(isinstance(a, Tensor) for a in (*args, *kwargs.values())):
+            raise TraceError(f"{qualified}() of a traced value would drop it from the graph; "
+                             "pathgrad traces exp, log, sqrt, sin, cos, tanh and fabs")
+        return function(*args, **kwargs)
+
+    guarded.__name__ = function.__name__
+    return guarded
 
 
 def _import(name, globals=None, locals=None, fromlist=(), level=0):
@@ -266,7 +299,7 @@ def _namespace(program, symbolic):
             value = leaf(name, value)
             value.line = line
         if module_level:
-            program.assigned.append(name)
+            program.assigned.append((name, line))
         return value
 
     namespace = {"__name__": "__pathgrad__", "__builtins__": dict(vars(builtins)), BIND: bind}
@@ -286,10 +319,12 @@ def _run(code, program, symbolic):
             exec(code, namespace)
     except PathgradError as err:
         raise err.located(program.file, _user_line(err, program.file)) from None
-    except SystemExit:
-        raise LoadError("the file called exit(); remove it", file=program.file) from None
-    except RecursionError:
-        raise LoadError("recursion too deep", file=program.file) from None
+    except SystemExit as err:
+        raise LoadError("the file calls exit(); remove it", file=program.file,
+                        line=_user_line(err, program.file)) from None
+    except RecursionError as err:
+        raise LoadError("recursion too deep; is a function calling itself without end?",
+                        file=program.file, line=_user_line(err, program.file)) from None
     except Exception as err:  # the user's own code failed: say where and why
         raise LoadError(_describe(err), file=program.file,
                         line=_user_line(err, program.file)) from None
@@ -319,6 +354,7 @@ def _describe(err):
 
 
 def _choose_loss(program, loss):
+    line = None
     if loss is not None:
         if loss not in program.namespace:
             names = ", ".join(sorted(n for n, v in program.namespace.items()
@@ -326,19 +362,32 @@ def _choose_loss(program, loss):
             raise NameNotFound(f"--loss {loss}: no variable named {loss} (traced: {names})",
                                file=program.file)
         name = loss
+        line = next((n_line for n, n_line in reversed(program.assigned) if n == loss), None)
     elif program.assigned:
-        name = program.assigned[-1]
+        name, line = program.assigned[-1]
     else:
         raise LoadError("nothing is assigned, so there is no loss; end with e.g. `L = ...`",
                         file=program.file)
-    value = program.namespace.get(name)
     how = "--loss" if loss else "the loss is the last assigned name, and"
+    if name not in program.namespace:
+        raise LoadError(f"{how} {name} no longer exists (was it deleted?); "
+                        "choose the loss with --loss NAME", file=program.file, line=line)
+    value = program.namespace[name]
     if not isinstance(value, Tensor):
         raise LoadError(
-            f"{how} {name} is {type(value).__name__} {value!r:.30}, which depends on no leaf; "
-            "choose a traced result with --loss NAME", file=program.file)
+            f"{how} {name} is {_kind(value)}, which depends on no leaf; "
+            "choose a traced result with --loss NAME", file=program.file, line=line)
     if value.is_leaf:
         raise LoadError(f"{how} {name} is a leaf, not a computation; "
                         "choose a computed result with --loss NAME",
                         file=program.file, line=value.line)
     return name
+
+
+def _kind(value):
+    """A short description of a plain Python value: "the number 3", "a list"."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"the number {value!r}"
+    if isinstance(value, (str, bool)) or value is None:
+        return f"{type(value).__name__} {value!r:.30}"
+    return f"a {type(value).__name__}"

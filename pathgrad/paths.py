@@ -103,19 +103,14 @@ def adjoint_values(graph):
     return values, reasons
 
 
-def symbolic_adjoints(graph, derivative="local_derivative"):
+def symbolic_adjoints(graph):
     """∂loss/∂node for every node, summed regrouped along the graph.
 
     Each node's adjoint is the sum, over the edges into it, of its consumer's
     adjoint times the edge's derivative; contributions with the *same*
     consumer adjoint are grouped first, so shared suffixes stay factored
     (a diamond gives ``a*(cos(x) - sin(x))``, not two copies of ``a``).
-
-    Parameters
-    ----------
-    derivative : str
-        The edge attribute to multiply: ``"local_derivative"`` (in the
-        graph's own names) or ``"leaf_derivative"`` (in leaf symbols).
+    Everything is in the graph's own names (each edge's ``local_derivative``).
     """
     loss = graph.graph["loss"]
     groups = {loss: {sympy.S.One: sympy.S.One}}
@@ -128,7 +123,7 @@ def symbolic_adjoints(graph, derivative="local_derivative"):
             continue
         for _, operand, data in graph.out_edges(node, data=True):
             slot = groups.setdefault(operand, {})
-            slot[adjoint] = slot.get(adjoint, sympy.S.Zero) + data[derivative]
+            slot[adjoint] = slot.get(adjoint, sympy.S.Zero) + data["local_derivative"]
     return adjoints
 
 

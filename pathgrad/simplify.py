@@ -28,6 +28,34 @@ def _size(expr):
     return (tree_size(expr), len(str(expr)))
 
 
+#: Exact numbers with more bits than this are shown as 15-digit floats.
+HUGE_BITS = 200
+
+
+def _huge(number):
+    return number.is_Rational and max(abs(number.p).bit_length(), number.q.bit_length()) > HUGE_BITS
+
+
+def has_huge_number(expr):
+    """Whether ``expr`` or one of its arguments is an exact number too long to read.
+
+    >>> x = sympy.Symbol("x")
+    >>> has_huge_number(x * sympy.Rational(10001, 10000)**100), has_huge_number(x / 2)
+    (True, False)
+    """
+    return any(_huge(a) for a in (expr, *expr.args))
+
+
+def tame_numbers(expr):
+    """Exact numbers too long to read (``(10001/10000)**1500``) as 15-digit floats.
+
+    >>> tame_numbers(sympy.Rational(10001, 10000)**1500 * sympy.Symbol("y"))
+    1.16182552958501*y
+    """
+    huge = {a: sympy.Float(a, 15) for a in expr.atoms(sympy.Rational) if _huge(a)}
+    return expr.xreplace(huge) if huge else expr
+
+
 def expanded_terms(expr):
     """An upper estimate of how many terms ``expand(expr)`` would produce.
 
@@ -56,6 +84,7 @@ def _rungs(expr):
 
 def closed_form(expr):
     """The shortest of a few equal rewritings of ``expr`` (``expr`` itself when large)."""
+    expr = tame_numbers(expr)
     if tree_size(expr) > LADDER_BOUND:
         return expr
     best, best_size = expr, _size(expr)

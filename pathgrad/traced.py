@@ -242,6 +242,15 @@ class Tensor:
     def __round__(self, ndigits=None):
         self._drop("round()")
 
+    def __floor__(self):
+        self._drop("math.floor()")
+
+    def __ceil__(self):
+        self._drop("math.ceil()")
+
+    def __trunc__(self):
+        self._drop("math.trunc()")
+
     def item(self):
         self._drop(".item()")
 
@@ -255,12 +264,15 @@ def _show(x):
 def _concrete(x, symbol):
     if not isinstance(x, Tensor):
         return x
+    if x.undefined:
+        raise TraceError(f"cannot compare {_show(x)} ({symbol}): its value is undefined "
+                         f"({x.undefined})")
+    if x.value is None and x.is_leaf:
+        raise TraceError(f"cannot compare {x.name} ({symbol}): {x.name} is a symbolic leaf with "
+                         f"no value; give the leaf a value, e.g. `{x.name} = 1.0`")
     if x.value is None:
-        why = x.undefined or "it is a symbolic leaf with no value"
-        raise TraceError(
-            f"cannot compare {_show(x)} ({symbol}): its value is unknown because {why}; "
-            "give the leaf a value"
-        )
+        raise TraceError(f"cannot compare {_show(x)} ({symbol}): its value depends on a symbolic "
+                         "leaf with no value; give the leaf a value")
     return x.value
 
 
