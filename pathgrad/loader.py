@@ -97,19 +97,30 @@ def _decode(data, name):
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def load(path, loss=None):
-    """Run the expression file at ``path`` (``-`` for standard input) and return its Program."""
+def load(path, loss=None, safe=False):
+    """Run the expression file at ``path`` (``-`` for standard input) and return its Program.
+
+    With ``safe=True`` the file is validated and interpreted by
+    :mod:`pathgrad.safe`, never executed as Python.
+    """
     text, name = read_source(path)
-    return load_source(text, name, loss)
+    return load_source(text, name, loss, safe)
 
 
-def load_source(text, file="<string>", loss=None):
+def load_source(text, file="<string>", loss=None, safe=False):
     """Run expression-file text and return its :class:`Program`."""
     tree = _parse(text, file)
+    if safe:
+        from . import safe as sandbox
+
+        sandbox.validate(tree, file)
     symbolic = _check_names(tree, file)
-    code = compile(_Binder().rewrite(tree), file, "exec")
     program = Program(file=file, lines=text.split("\n"), namespace={})
-    _run(code, program, symbolic)
+    if safe:
+        _run(lambda namespace: sandbox.interpret(tree, namespace, file), program, symbolic)
+    else:
+        code = compile(_Binder().rewrite(tree), file, "exec")
+        _run(lambda namespace: exec(code, namespace), program, symbolic)
     program.loss_name = _choose_loss(program, loss)
     return program
 
@@ -311,12 +322,13 @@ def _namespace(program, symbolic):
     return namespace
 
 
-def _run(code, program, symbolic):
+def _run(runner, program, symbolic):
+    """Run the file (``runner(namespace)``), turning any failure into a located LoadError."""
     namespace = _namespace(program, symbolic)
     token = traced.recorder.set(program.notes)
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            exec(code, namespace)
+            runner(namespace)
     except PathgradError as err:
         raise err.located(program.file, _user_line(err, program.file)) from None
     except SystemExit as err:
