@@ -56,6 +56,19 @@ def parser():
                               "summed regrouped (default: 20)")
     explain.add_argument("--check", action="store_true",
                          help="compare every gradient with sympy.diff and finite differences")
+    explain.add_argument("--method", choices=("auto", "paths", "reverse", "forward"),
+                         default="auto",
+                         help="how to sum the paths: list them all (paths), or regroup them "
+                              "from the loss down (reverse, as backpropagation does) or from the "
+                              "leaf up (forward), showing each step; auto lists them when there "
+                              "are at most --max-paths, else uses reverse (default: auto)")
+    explain.add_argument("--in-terms-of", choices=("auto", "leaves", "locals"), default="auto",
+                         help="write closed forms in leaf symbols or in the graph's own "
+                              "intermediate names; auto uses leaves while they stay small "
+                              "(default: auto)")
+    explain.add_argument("--safe", action="store_true",
+                         help="for files you did not write: validate and interpret the file "
+                              "instead of running it as Python (see README)")
     explain.add_argument("--format", choices=FORMATS, default="text",
                          help="output format (default: text)")
     style = explain.add_mutually_exclusive_group()
@@ -80,8 +93,9 @@ def _style(requested, stream):
 def run_explain(args, out):
     from .explanation import explain
 
-    explanation = explain(args.file, wrt=args.wrt, loss=args.loss, max_paths=args.max_paths,
-                          check=args.check)
+    explanation = explain(args.file, loss=args.loss, safe=args.safe, wrt=args.wrt,
+                          max_paths=args.max_paths, check=args.check, method=args.method,
+                          in_terms_of=args.in_terms_of)
     if args.format == "json":
         from .render.json import render
 

@@ -2,16 +2,16 @@
 
 For each leaf, :func:`explain_graph` lists the paths from the loss to the
 leaf (at most ``max_paths`` of them, streamed), each with its chain of local
-derivatives, their product and its value; then the sum as a simplified
-closed form and its value. When not every path is listed, the closed form
-and the value are the same sum regrouped along the graph, and
-``Gradient.summed`` says so.
+derivatives, their product and its value; then the sum of *all* paths as a
+simplified closed form and its value, computed by the chosen method
+(:mod:`pathgrad.methods`): the listed paths themselves, or the same sum
+regrouped in reverse or forward mode, with its ledger.
 
 >>> from pathgrad.traced import leaf
 >>> a = leaf("a", 3.0)
 >>> g = explain_tensor(a * a).gradients["a"]
->>> [p.nodes for p in g.paths], g.closed_form, g.value
-([['a*a', 'a'], ['a*a', 'a']], 2*a, 6.0)
+>>> [p.nodes for p in g.paths], g.closed_form, g.value, g.method
+([['a*a', 'a'], ['a*a', 'a']], 2*a, 6.0, 'paths')
 """
 
 from dataclasses import dataclass, field
@@ -22,16 +22,44 @@ import sympy
 from .check import CHECK_BOUND, Check, check_gradient
 from .errors import NameNotFound, PathgradError
 from .graph import build_graph, leaves, node_named
+from .methods import METHODS, check_path_cap, summed_by
 from .ops import OPS
-from .traced import Tensor
-from .paths import adjoint_values, iter_paths, path_counts, symbolic_adjoints, tree_size
+from .paths import adjoint_values, iter_paths, multiplication_counts, path_counts, tree_size
 from .simplify import closed_form as simplify_closed_form
 from .simplify import tame_numbers
+from .traced import Tensor
 
 #: Paths listed per gradient unless asked otherwise.
 MAX_PATHS = 20
 #: Closed forms in leaf symbols larger than this are given in the graph's own names instead.
 MAX_LEAF_FORM = 600
+FORMS = ("auto", "leaves", "locals")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to explain and how.
+
+    ``method``: "auto" (list and sum the paths when there are at most
+    ``max_paths``, else reverse mode), "paths", "reverse" or "forward".
+    ``in_terms_of``: "auto" (leaf symbols while the closed form stays small,
+    else the graph's own names), "leaves" or "locals".
+    """
+
+    wrt: tuple | None = None
+    max_paths: int = MAX_PATHS
+    check: bool = False
+    method: str = "auto"
+    in_terms_of: str = "auto"
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise PathgradError(f"--method {self.method}: choose one of {', '.join(METHODS)}")
+        if self.in_terms_of not in FORMS:
+            raise PathgradError(f"--in-terms-of {self.in_terms_of}: choose one of "
+                                f"{', '.join(FORMS)}")
+        if self.wrt is not None:
+            object.__setattr__(self, "wrt", tuple(self.wrt))
 
 
 @dataclass
@@ -57,10 +85,12 @@ class Path:
 class Gradient:
     """∂loss/∂leaf: its paths, their sum as a closed form, and its value.
 
-    ``summed`` is "paths" when the closed form is the sum of the listed
-    paths, "regrouped" when not all paths are listed and the same sum was
-    computed along the graph. ``in_terms_of`` is "leaves", or "locals" when
-    the leaf form is too large and the closed form uses intermediate names.
+    ``method`` is how the sum of all paths was computed: "paths" (the listed
+    paths are all of them), "reverse" or "forward" (the same sum regrouped;
+    ``ledger`` then holds its steps when that method was asked for).
+    ``in_terms_of`` is "leaves", or "locals" when the closed form uses the
+    graph's intermediate names. ``costs`` counts the multiplications each
+    method needs (see :func:`pathgrad.paths.multiplication_counts`).
     """
 
     leaf: str
@@ -69,11 +99,14 @@ class Gradient:
     paths: list
     closed_form: sympy.Expr
     in_terms_of: str
-    summed: str
+    method: str
     value: float | None
     undefined: str | None = None
     kinks: list = field(default_factory=list)
     check: Check | None = None
+    costs: dict = field(default_factory=dict)
+    ledger: list = field(default_factory=list)
+    simplified: str = ""
 
     @property
     def paths_listed(self):
@@ -102,76 +135,63 @@ class Explanation:
     gradients: dict
     notes: list
     problems: list
+    options: Options = field(default_factory=Options)
 
 
-def explain(path, wrt=None, loss=None, max_paths=MAX_PATHS, check=False):
+def explain(path, loss=None, safe=False, **options):
     """Load an expression file and explain its gradients.
 
     Parameters
     ----------
     path : str
         A file, ``-`` for standard input, or a bundled example name (``"seed"``).
-    wrt : list of str, optional
-        Leaves to explain; default every leaf that requires grad.
     loss : str, optional
         The variable to differentiate; default the last one assigned.
-    max_paths : int
-        Paths listed per gradient; the rest are counted, and the sum regrouped.
-    check : bool
-        Also compare every gradient with sympy.diff and finite differences.
+    safe : bool
+        Validate and interpret the file instead of running it (:mod:`pathgrad.safe`).
+    **options
+        Fields of :class:`Options`: ``wrt`` (leaf names; default every leaf
+        that requires grad), ``max_paths``, ``check`` (compare with sympy.diff
+        and finite differences), ``method``, ``in_terms_of``.
 
     Examples
     --------
     >>> e = explain("seed", wrt=["w1"])
     >>> e.loss, e.loss_value, e.gradients["w1"].closed_form
     ('L', -7.0, -w2*x1 - w3*x2)
+    >>> explain("seed", wrt=["w1"], method="reverse").gradients["w1"].closed_form
+    -w2*x1 - w3*x2
     """
     from .loader import load
 
-    return explain_program(load(path, loss), wrt, max_paths, check)
+    return explain_program(load(path, loss, safe), **options)
 
 
-def explain_program(program, wrt=None, max_paths=MAX_PATHS, check=False):
+def explain_program(program, **options):
     """Explain a :class:`~pathgrad.loader.Program` (a file that has run)."""
     graph = build_graph(program.loss, program.lines, program.file)
     unused = {n for n, v in program.namespace.items() if isinstance(v, Tensor) and v.is_leaf}
-    return explain_graph(graph, wrt, max_paths, check, _program_notes(program), unused)
+    return explain_graph(graph, Options(**options), _program_notes(program), unused)
 
 
-def explain_tensor(loss, wrt=None, max_paths=MAX_PATHS, check=False):
+def explain_tensor(loss, **options):
     """Explain the gradients of a traced value built in Python."""
-    return explain_graph(build_graph(loss), wrt, max_paths, check)
+    return explain_graph(build_graph(loss), Options(**options))
 
 
-def explain_graph(graph, wrt=None, max_paths=MAX_PATHS, check=False, notes=(), file_leaves=()):
+def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
     """Explain the gradients of the loss of a graph built by :func:`build_graph`.
 
     ``file_leaves`` names leaves of the program, so that asking for one the
     loss does not depend on gets a precise answer.
     """
     file = graph.graph.get("file")
-    targets = _targets(graph, wrt, file, file_leaves)
-    loss = graph.graph["loss"]
-    data = graph.nodes[loss]
+    targets = _targets(graph, options.wrt, file, file_leaves)
+    data = graph.nodes[graph.graph["loss"]]
     counts = path_counts(graph)
     values, reasons = adjoint_values(graph)
-    cache = {}
-
-    def adjoints():  # the regrouped sums, computed once, only if some gradient needs them
-        if "locals" not in cache:
-            cache["locals"] = symbolic_adjoints(graph)
-        return cache["locals"]
-
-    in_leaves = _InLeaves(graph)
-    gradients = {}
-    for leaf in targets:
-        gradient = _gradient(graph, leaf, counts[leaf], max_paths, values, reasons, adjoints,
-                             in_leaves)
-        if check:
-            in_leaf_symbols = in_leaves(gradient.closed_form, CHECK_BOUND)
-            gradient.check = check_gradient(graph, leaf, in_leaf_symbols, gradient.value,
-                                            bool(gradient.kinks))
-        gradients[graph.nodes[leaf]["name"]] = gradient
+    work = _Work(graph, options, counts, values, reasons)
+    gradients = {graph.nodes[leaf]["name"]: work.gradient(leaf) for leaf in targets}
     return Explanation(
         file=file,
         graph=graph,
@@ -183,32 +203,70 @@ def explain_graph(graph, wrt=None, max_paths=MAX_PATHS, check=False, notes=(), f
         gradients=gradients,
         notes=[*notes, *_graph_notes(graph)],
         problems=_problems(graph, file),
+        options=options,
     )
 
 
-def _targets(graph, wrt, file, file_leaves=()):
-    if wrt is None:
-        return [n for n in leaves(graph) if graph.nodes[n]["requires_grad"]]
-    targets = []
-    names = ", ".join(graph.nodes[n]["name"] for n in leaves(graph))
-    for name in wrt:
-        node = node_named(graph, name)
-        loss = graph.nodes[graph.graph["loss"]]["name"]
-        if node is None and name in file_leaves:
-            raise NameNotFound(f"--wrt {name}: {loss} does not depend on {name} (no path from "
-                               f"{loss} to {name}, so d{loss}/d{name} = 0); the leaves it "
-                               f"depends on: {names}", file=file)
-        if node is None:
-            raise NameNotFound(f"--wrt {name}: the loss has no leaf named {name} "
-                               f"(leaves: {names})", file=file)
-        data = graph.nodes[node]
-        if data["kind"] != "leaf":
-            raise NameNotFound(f"--wrt {name}: {name} is computed (line {data['line']}), "
-                               f"not a leaf; choose one of: {names}", file=file)
-        if not data["requires_grad"]:
-            raise NameNotFound(f"--wrt {name}: {name} has requires_grad=False", file=file)
-        targets.append(node)
-    return targets
+class _Work:
+    """What every gradient of one graph shares: path counts, values, reverse mode's pass."""
+
+    def __init__(self, graph, options, counts, values, reasons):
+        self.graph, self.options = graph, options
+        self.counts, self.values, self.reasons = counts, values, reasons
+        self.cache = {}
+        self.in_leaves = _InLeaves(graph)
+
+    def method_for(self, leaf):
+        if self.options.method != "auto":
+            return self.options.method
+        return "paths" if self.counts[leaf] <= self.options.max_paths else "reverse"
+
+    def gradient(self, leaf):
+        graph, options, count = self.graph, self.options, self.counts[leaf]
+        method = self.method_for(leaf)
+        if method == "paths":
+            check_path_cap(graph, leaf, count)
+        listed = islice(iter_paths(graph, leaf), options.max_paths)
+        paths = [_path(graph, edges) for edges in listed]
+        if method == "paths" and count <= options.max_paths:
+            total, ledger = sympy.Add(*[p.product for p in paths]), []
+        else:
+            total, ledger = summed_by(graph, leaf, method, self.cache)
+        form, total = self.written_in(total, paths)
+        closed, simplified = simplify_closed_form(total)
+        data = graph.nodes[leaf]
+        gradient = Gradient(
+            leaf=data["name"],
+            loss=graph.nodes[graph.graph["loss"]]["name"],
+            path_count=count,
+            paths=paths,
+            closed_form=closed,
+            in_terms_of=form,
+            method=method,
+            value=self.values[leaf],
+            undefined=self.reasons.get(leaf),
+            kinks=_kinks_above(graph, leaf),
+            costs=multiplication_counts(graph, leaf, self.counts),
+            ledger=ledger if options.method in ("reverse", "forward") else [],
+            simplified=simplified,
+        )
+        if options.check:
+            gradient.check = check_gradient(graph, leaf, self.in_leaves(closed, CHECK_BOUND),
+                                            gradient.value, bool(gradient.kinks))
+        return gradient
+
+    def written_in(self, total, paths):
+        """The closed form (and path products) in leaf symbols, when asked for and possible."""
+        wanted = self.options.in_terms_of
+        if wanted == "locals":
+            return "locals", total
+        bound = CHECK_BOUND if wanted == "leaves" else MAX_LEAF_FORM
+        leaf_form = self.in_leaves(total, bound)
+        if leaf_form is None:
+            return "locals", total
+        for p in paths:
+            p.product = self.in_leaves(p.product, bound) or p.product
+        return "leaves", leaf_form
 
 
 class _InLeaves:
@@ -239,32 +297,6 @@ class _InLeaves:
         return expr.xreplace(self.replace)
 
 
-def _gradient(graph, leaf, count, max_paths, values, reasons, adjoints, in_leaves):
-    paths = [_path(graph, edges) for edges in islice(iter_paths(graph, leaf), max_paths)]
-    if count <= max_paths:
-        total, summed = sympy.Add(*[p.product for p in paths]), "paths"
-    else:
-        total, summed = adjoints()[leaf], "regrouped"
-    leaf_form = in_leaves(total)
-    if leaf_form is not None:
-        total = leaf_form
-        for p in paths:
-            p.product = in_leaves(p.product) or p.product
-    data = graph.nodes[leaf]
-    return Gradient(
-        leaf=data["name"],
-        loss=graph.nodes[graph.graph["loss"]]["name"],
-        path_count=count,
-        paths=paths,
-        closed_form=simplify_closed_form(total),
-        in_terms_of="locals" if leaf_form is None else "leaves",
-        summed=summed,
-        value=values[leaf],
-        undefined=reasons.get(leaf),
-        kinks=_kinks_above(graph, leaf),
-    )
-
-
 def _path(graph, edges):
     data = [graph.edges[e] for e in edges]
     factor_values = [d["value"] for d in data]
@@ -285,6 +317,31 @@ def _path(graph, edges):
         via=[_via(graph, *edge) for edge in edges if graph.number_of_edges(*edge[:2]) > 1],
         undefined=next((d["undefined"] for d in data if d["undefined"]), None),
     )
+
+
+def _targets(graph, wrt, file, file_leaves=()):
+    if wrt is None:
+        return [n for n in leaves(graph) if graph.nodes[n]["requires_grad"]]
+    targets = []
+    names = ", ".join(graph.nodes[n]["name"] for n in leaves(graph))
+    for name in wrt:
+        node = node_named(graph, name)
+        loss = graph.nodes[graph.graph["loss"]]["name"]
+        if node is None and name in file_leaves:
+            raise NameNotFound(f"--wrt {name}: {loss} does not depend on {name} (no path from "
+                               f"{loss} to {name}, so d{loss}/d{name} = 0); the leaves it "
+                               f"depends on: {names}", file=file)
+        if node is None:
+            raise NameNotFound(f"--wrt {name}: the loss has no leaf named {name} "
+                               f"(leaves: {names})", file=file)
+        data = graph.nodes[node]
+        if data["kind"] != "leaf":
+            raise NameNotFound(f"--wrt {name}: {name} is computed (line {data['line']}), "
+                               f"not a leaf; choose one of: {names}", file=file)
+        if not data["requires_grad"]:
+            raise NameNotFound(f"--wrt {name}: {name} has requires_grad=False", file=file)
+        targets.append(node)
+    return targets
 
 
 def _via(graph, consumer, operand, key):

@@ -80,6 +80,40 @@ def iter_paths(graph, target, source=None):
             stack.append(iter(graph.out_edges(edge[1], keys=True)))
 
 
+def paths_to(graph, target):
+    """The exact number of paths from every node down to ``target`` (one pass)."""
+    counts = dict.fromkeys(graph, 0)
+    counts[target] = 1
+    for node in sorted(graph):  # operands before their consumers
+        if node != target:
+            counts[node] = sum(counts[v] for _, v in graph.out_edges(node))
+    return counts
+
+
+def multiplication_counts(graph, leaf, counts=None):
+    """How many multiplications each way of summing ∂loss/∂leaf needs.
+
+    ``"paths"``: every path's product on its own (a path of k edges costs
+    k - 1), counted without enumerating as the sum over edges of the paths
+    through them. ``"reverse"``: one per edge, for every leaf at once.
+    ``"forward"``: one per edge that leads down to ``leaf``, for this leaf only.
+
+    >>> from pathgrad.traced import leaf
+    >>> from pathgrad.graph import build_graph
+    >>> a = leaf("a", 3.0)
+    >>> multiplication_counts(build_graph((a * a).sin()), 0)
+    {'paths': 2, 'reverse': 3, 'forward': 3}
+    """
+    counts = path_counts(graph) if counts is None else counts
+    below = paths_to(graph, leaf)
+    occurrences = sum(counts[u] * below[v] for u, v in graph.edges())
+    return {
+        "paths": occurrences - counts[leaf],
+        "reverse": graph.number_of_edges(),
+        "forward": sum(1 for _, v in graph.edges() if below[v]),
+    }
+
+
 def adjoint_values(graph):
     """∂loss/∂node at the given values for every node (reverse mode, one pass).
 
@@ -125,6 +159,48 @@ def symbolic_adjoints(graph):
             slot = groups.setdefault(operand, {})
             slot[adjoint] = slot.get(adjoint, sympy.S.Zero) + data["local_derivative"]
     return adjoints
+
+
+def symbolic_tangents(graph, leaf):
+    """∂node/∂leaf for every node above ``leaf``, accumulated upwards (forward mode).
+
+    The mirror image of :func:`symbolic_adjoints`: each node's tangent is the
+    sum, over its edges down to operands that depend on the leaf, of the
+    operand's tangent times the edge's local derivative, with contributions
+    of the same tangent grouped first. Nodes that do not depend on the leaf
+    are left out.
+    """
+    below = paths_to(graph, leaf)
+    tangents = {leaf: sympy.S.One}
+    for node in sorted(graph):
+        if node == leaf or not below[node]:
+            continue
+        groups = {}
+        for _, operand, data in graph.out_edges(node, data=True):
+            if below[operand]:
+                t = tangents[operand]
+                groups[t] = groups.get(t, sympy.S.Zero) + data["local_derivative"]
+        tangents[node] = sympy.Add(*[t * c for t, c in groups.items()])
+    return tangents
+
+
+def tangent_values(graph, leaf):
+    """∂node/∂leaf at the given values for every node above ``leaf`` (``None`` if unknown)."""
+    below = paths_to(graph, leaf)
+    values = {leaf: 1.0}
+    for node in sorted(graph):
+        if node == leaf or not below[node]:
+            continue
+        total = 0.0
+        for _, operand, data in graph.out_edges(node, data=True):
+            if not below[operand]:
+                continue
+            if total is None or values[operand] is None or data["value"] is None:
+                total = None
+            else:
+                total += values[operand] * data["value"]
+        values[node] = total
+    return values
 
 
 def tree_size(expr, weights=None, _memo=None):

@@ -9,10 +9,14 @@ for byte, on every run and never hangs.
 >>> import sympy
 >>> a, b, c = sympy.symbols("a b c", real=True)
 >>> closed_form(a*b + a*c - a*b)
-a*c
+(a*c, '')
 >>> closed_form(sympy.expand((a + 1)**2) - 2*a)
-a**2 + 1
+(a**2 + 1, '')
 """
+
+import contextlib
+import signal
+import threading
 
 import sympy
 
@@ -22,6 +26,34 @@ from .paths import tree_size
 LADDER_BOUND = 400
 #: cancel and expand are tried only when expanding gives at most this many terms.
 EXPAND_BOUND = 64
+
+
+#: A safety net: a rung still running after this many seconds is abandoned.
+RUNG_SECONDS = 5.0
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def time_limit(seconds):
+    """Abandon the block after ``seconds`` (main thread on Unix; elsewhere no limit)."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _size(expr):
@@ -83,14 +115,25 @@ def _rungs(expr):
 
 
 def closed_form(expr):
-    """The shortest of a few equal rewritings of ``expr`` (``expr`` itself when large)."""
+    """The shortest of a few equal rewritings of ``expr``, and how far the ladder went.
+
+    Returns ``(expr, status)``: status is "" when every rung was tried, or
+    says honestly why the result may be less simplified (but equal).
+    """
     expr = tame_numbers(expr)
     if tree_size(expr) > LADDER_BOUND:
-        return expr
-    best, best_size = expr, _size(expr)
+        return expr, f"not simplified: larger than {LADDER_BOUND} operations"
+    best, best_size, skipped = expr, _size(expr), []
     for rung in _rungs(expr):
-        candidate = rung(expr)
+        try:
+            with time_limit(RUNG_SECONDS):
+                candidate = rung(expr)
+        except _OutOfTime:
+            skipped.append(rung.__name__)
+            continue
         size = _size(candidate)
         if size < best_size:
             best, best_size = candidate, size
-    return best
+    if skipped:
+        return best, f"partly simplified: {', '.join(skipped)} ran out of time"
+    return best, ""

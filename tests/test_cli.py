@@ -109,7 +109,7 @@ def test_max_paths_lists_fewer_and_says_so(capsys):
     assert code == 0
     assert "1073741824 paths from x_30 to x" in out
     assert "... and 1073741822 more paths not listed" in out
-    assert "summed regrouped along the graph" in out
+    assert "summed regrouped in reverse mode" in out
     assert out.count("  path ") == 2
 
 

@@ -45,7 +45,7 @@ def test_seed_every_gradient_exact(leaf):
     assert str(g.closed_form) == closed
     assert g.value == value
     assert g.path_count == count == len(g.paths)
-    assert g.summed == "paths" and g.in_terms_of == "leaves"
+    assert g.method == "paths" and g.in_terms_of == "leaves"
     assert g.check.symbolic == "equal" and g.check.numeric == "agree"
     assert g.check.finite_difference == pytest.approx(value, rel=1e-6)
 
@@ -191,7 +191,7 @@ def test_log_of_non_positive_keeps_closed_form():
 def test_diamond_chain_counts_without_enumerating():
     g = explain("diamonds", max_paths=3).gradients["x"]
     assert g.path_count == 2**30 and len(g.paths) == 3
-    assert g.summed == "regrouped" and g.in_terms_of == "locals"
+    assert g.method == "reverse" and g.in_terms_of == "locals"
     # the closed form is a product of 30 factors cos(x_k) - sin(x_k)
     assert len(sympy.Mul.make_args(g.closed_form)) == 30
     # the value is the chain rule's product, computed here directly
@@ -208,7 +208,7 @@ def test_regrouped_and_listed_sums_agree():
     listed = explain("micrograd", max_paths=1000).gradients
     regrouped = explain("micrograd", max_paths=1).gradients
     for leaf in ("a", "b"):
-        assert listed[leaf].summed == "paths" and regrouped[leaf].summed == "regrouped"
+        assert listed[leaf].method == "paths" and regrouped[leaf].method == "reverse"
         assert listed[leaf].value == pytest.approx(regrouped[leaf].value, rel=1e-12)
         diff = (listed[leaf].closed_form - regrouped[leaf].closed_form).subs(
             {sympy.Symbol("a", real=True): -4, sympy.Symbol("b", real=True): 2})

@@ -31,6 +31,15 @@ def _path(p):
     }
 
 
+def _step(step):
+    return {
+        "node": step.node,
+        "terms": [{"node": other, "local_derivative": str(f)} for other, f in step.terms],
+        "total": str(step.total),
+        "value": step.value,
+    }
+
+
 def _check(c):
     if c is None:
         return None
@@ -50,7 +59,10 @@ def _gradient(g):
         "path_count": g.path_count,
         "paths": [_path(p) for p in g.paths],
         "paths_listed": g.paths_listed,
-        "summed": g.summed,
+        "method": g.method,
+        "costs": g.costs,
+        "ledger": [_step(step) for step in g.ledger],
+        "simplified": g.simplified,
         "in_terms_of": g.in_terms_of,
         "kinks": g.kinks,
         "check": _check(g.check),

@@ -14,6 +14,7 @@ dL/dw1 - 2 paths from L to w1
           = (-1) * 1 * w3 * x2  = -w3*x2 = -6
           factors from lines 10, 9, 9, 8
   sum     dL/dw1 = -w2*x1 - w3*x2 = -8
+  cost    6 multiplications summing path by path; reverse mode 11 (all leaves), forward mode 7
 """
 
 STYLES = {
@@ -23,6 +24,8 @@ STYLES = {
                   bad="MISMATCH"),
 }
 INDENT = "          "
+#: Ledger steps printed per gradient (the JSON has them all).
+LEDGER_LINES = 60
 
 
 def value_text(value, undefined=None):
@@ -97,11 +100,14 @@ class _Text:
         hidden = g.path_count - g.paths_listed
         if hidden:
             out.append(f"  ... and {hidden} more {plural} not listed (--max-paths to list more)")
+        out += self.ledger(g)
         value = value_text(g.value, g.undefined)
         out.append(f"  sum     {d} = {self.expr(g.closed_form)} = {value}")
-        if g.summed == "regrouped":
-            out.append(f"{INDENT}all {g.path_count} paths, summed regrouped along the graph "
-                       "(each edge used once, as backpropagation does)")
+        if g.method != "paths":
+            out.append(f"{INDENT}all {g.path_count} {plural}, summed regrouped in {g.method} mode "
+                       f"(each edge used once{', as backpropagation does' if g.method == 'reverse' else ''})")
+        if g.simplified:
+            out.append(f"{INDENT}{g.simplified} (an equal form)")
         if g.in_terms_of == "locals":
             out.append(f"{INDENT}in terms of the graph's intermediate names: written out in "
                        "leaf symbols it would be too large to print")
@@ -109,6 +115,34 @@ class _Text:
             out.append(f"{INDENT}value undefined: {g.undefined}")
         if g.check:
             out += self.check(g.check)
+        out.append(self.costs(g))
+        return out
+
+    def costs(self, g):
+        c = g.costs
+        return (f"  cost    {c['paths']} multiplications summing path by path; reverse mode "
+                f"{c['reverse']} (all leaves), forward mode {c['forward']}")
+
+    def ledger(self, g):
+        if not g.ledger:
+            return []
+        d, times = self.s["d"], self.s["times"]
+        if g.method == "reverse":
+            title = f"reverse mode, from {g.loss} down: each {d}{g.loss}/{d}node once"
+            partial = lambda node: self.partial(g.loss, node)  # noqa: E731
+        else:
+            title = f"forward mode, from {g.leaf} up: each {d}node/{d}{g.leaf} once"
+            partial = lambda node: self.partial(node, g.leaf)  # noqa: E731
+        out = [f"  {title}"]
+        for step in g.ledger[:LEDGER_LINES]:
+            terms = " + ".join(f"{partial(other)}{times}{self.factor(f)}"
+                               for other, f in step.terms)
+            parts = [partial(step.node), terms, self.expr(step.total), value_text(step.value)]
+            if parts[2] == parts[3]:  # a number already
+                parts.pop()
+            out.append(INDENT + " = ".join(p for p in parts if p))
+        if len(g.ledger) > LEDGER_LINES:
+            out.append(f"{INDENT}... and {len(g.ledger) - LEDGER_LINES} more steps")
         return out
 
     def check(self, c):

@@ -1,0 +1,108 @@
+"""Three ways to sum the same paths: listed one by one, reverse mode, forward mode.
+
+Every method returns the same sum, as a sympy expression in the graph's own
+names (each edge's ``local_derivative``); they differ in how the sum is
+grouped and so in how much work it takes. Reverse and forward mode also
+return their *ledger*: each node's partial sum written as the sum of its
+neighbours' partial sums times the local derivatives, the way a student
+works backpropagation on paper.
+
+>>> from pathgrad.traced import leaf
+>>> from pathgrad.graph import build_graph
+>>> a = leaf("a", 0.5)
+>>> g = build_graph((a * a).sin())
+>>> [summed_by(g, 0, method)[0] for method in ("paths", "reverse", "forward")]
+[2*a*cos(a**2), 2*a*cos(a**2), 2*a*cos(a**2)]
+"""
+
+from dataclasses import dataclass
+from itertools import islice
+
+import sympy
+
+from .errors import PathgradError
+from .paths import (
+    adjoint_values, iter_paths, paths_to, symbolic_adjoints, symbolic_tangents, tangent_values,
+)
+
+METHODS = ("auto", "paths", "reverse", "forward")
+#: --method paths enumerates every path; beyond this many it refuses politely.
+PATHS_CAP = 100_000
+
+
+@dataclass
+class Step:
+    """One line of a ledger: ``total = Σ neighbour's partial × local derivative``.
+
+    In reverse mode ``node``'s total is ∂loss/∂node and each term names a
+    consumer of ``node``; in forward mode it is ∂node/∂leaf and each term
+    names an operand of ``node``.
+    """
+
+    node: str
+    terms: list
+    total: sympy.Expr
+    value: float | None
+
+
+def summed_by(graph, leaf, method, cache=None):
+    """The sum over all paths from the loss to ``leaf``, grouped as ``method`` groups it.
+
+    Returns ``(total, ledger)``; the ledger is empty for ``"paths"``.
+    ``cache`` (a dict) keeps reverse mode's one pass for every leaf.
+    """
+    cache = {} if cache is None else cache
+    if method == "paths":
+        return _by_paths(graph, leaf), []
+    if method == "reverse":
+        if "adjoints" not in cache:
+            cache["adjoints"] = symbolic_adjoints(graph)
+            cache["adjoint_values"] = adjoint_values(graph)[0]
+        adjoints = cache["adjoints"]
+        return adjoints[leaf], _reverse_ledger(graph, leaf, adjoints, cache["adjoint_values"])
+    if method == "forward":
+        tangents = symbolic_tangents(graph, leaf)
+        loss = graph.graph["loss"]
+        return tangents[loss], _forward_ledger(graph, leaf, tangents)
+    raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+
+
+def check_path_cap(graph, leaf, count):
+    if count > PATHS_CAP:
+        loss, name = (graph.nodes[n]["name"] for n in (graph.graph["loss"], leaf))
+        raise PathgradError(
+            f"--method paths: ∂{loss}/∂{name} has {count} paths, more than the {PATHS_CAP} it "
+            "will enumerate; use --method reverse, which sums the same paths regrouped")
+
+
+def _by_paths(graph, leaf):
+    total = sympy.S.Zero
+    for edges in islice(iter_paths(graph, leaf), PATHS_CAP):
+        total += sympy.Mul(*[graph.edges[e]["local_derivative"] for e in edges])
+    return total
+
+
+def _on_paths(graph, leaf):
+    """Nodes on some path from the loss to ``leaf``, from the loss down."""
+    below = paths_to(graph, leaf)
+    return [n for n in sorted(graph, reverse=True) if below[n]]
+
+
+def _reverse_ledger(graph, leaf, adjoints, values):
+    steps = []
+    useful = set(_on_paths(graph, leaf))
+    for node in sorted(useful, reverse=True):
+        terms = [(graph.nodes[consumer]["name"], data["local_derivative"])
+                 for consumer, _, data in graph.in_edges(node, data=True) if consumer in useful]
+        steps.append(Step(graph.nodes[node]["name"], terms, adjoints[node], values[node]))
+    return steps
+
+
+def _forward_ledger(graph, leaf, tangents):
+    values = tangent_values(graph, leaf)
+    steps = []
+    for node in sorted(tangents):
+        terms = [(graph.nodes[operand]["name"], data["local_derivative"])
+                 for _, operand, data in graph.out_edges(node, data=True) if operand in tangents]
+        steps.append(Step(graph.nodes[node]["name"], terms, tangents[node], values[node]))
+    return steps
