@@ -24,7 +24,9 @@ from .errors import NameNotFound, PathgradError
 from .graph import build_graph, leaves, node_named
 from .methods import METHODS, check_path_cap, summed_by
 from .ops import OPS
-from .paths import adjoint_values, iter_paths, multiplication_counts, path_counts, tree_size
+from .paths import (
+    adjoint_values, iter_paths, multiplication_counts, operand_lists, path_counts, tree_size,
+)
 from .simplify import closed_form as simplify_closed_form
 from .simplify import tame_numbers
 from .traced import Tensor
@@ -215,6 +217,7 @@ class _Work:
         self.counts, self.values, self.reasons = counts, values, reasons
         self.cache = {}
         self.in_leaves = _InLeaves(graph)
+        self.operands = operand_lists(graph)
 
     def method_for(self, leaf):
         if self.options.method != "auto":
@@ -231,9 +234,13 @@ class _Work:
         if method == "paths" and count <= options.max_paths:
             total, ledger = sympy.Add(*[p.product for p in paths]), []
         else:
-            total, ledger = summed_by(graph, leaf, method, self.cache)
+            explicit = options.method in ("reverse", "forward")
+            total, ledger = summed_by(graph, leaf, method, self.cache, ledger=explicit)
         form, total = self.written_in(total, paths)
-        closed, simplified = simplify_closed_form(total)
+        if form == "leaves":
+            closed, simplified = simplify_closed_form(total)
+        else:  # as the method grouped it: already factored along shared paths
+            closed, simplified = tame_numbers(total), ""
         data = graph.nodes[leaf]
         gradient = Gradient(
             leaf=data["name"],
@@ -246,8 +253,8 @@ class _Work:
             value=self.values[leaf],
             undefined=self.reasons.get(leaf),
             kinks=_kinks_above(graph, leaf),
-            costs=multiplication_counts(graph, leaf, self.counts),
-            ledger=ledger if options.method in ("reverse", "forward") else [],
+            costs=multiplication_counts(graph, leaf, self.counts, self.operands),
+            ledger=ledger,
             simplified=simplified,
         )
         if options.check:

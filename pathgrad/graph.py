@@ -22,7 +22,7 @@ import sympy
 from .ops import ATOM
 from .paths import tree_size
 from .simplify import has_huge_number
-from .traced import Tensor
+from .traced import Tensor, collect
 
 #: Unnamed results whose printed label is longer than this get a short name (t1, t2, ...).
 MAX_LABEL = 28
@@ -48,17 +48,6 @@ def constant(x):
 
 def _number_text(x):
     return str(int(x)) if float(x).is_integer() else repr(float(x))
-
-
-def collect(outputs):
-    """Every tensor the outputs depend on, in creation order."""
-    seen, stack = {}, list(outputs)
-    while stack:
-        t = stack.pop()
-        if t.id not in seen:
-            seen[t.id] = t
-            stack.extend(x for x in t.operands if isinstance(x, Tensor))
-    return [seen[i] for i in sorted(seen)]
 
 
 def _unique_names(tensors):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from . import traced
 from .errors import LoadError, NameNotFound, PathgradError, TraceError
-from .traced import Tensor, is_number, leaf
+from .traced import Tensor, collect, is_number, leaf
 
 EXAMPLES = Path(__file__).parent / "examples"
 BIND = "__pathgrad_bind__"
@@ -57,8 +57,6 @@ class Program:
 
     @property
     def leaves(self):
-        from .graph import collect
-
         return [t for t in collect([self.loss]) if t.is_leaf]
 
 

@@ -22,7 +22,8 @@ import sympy
 
 from .errors import PathgradError
 from .paths import (
-    adjoint_values, iter_paths, paths_to, symbolic_adjoints, symbolic_tangents, tangent_values,
+    adjoint_values, iter_paths, operand_lists, paths_to, symbolic_adjoints, symbolic_tangents,
+    tangent_values,
 )
 
 METHODS = ("auto", "paths", "reverse", "forward")
@@ -45,11 +46,12 @@ class Step:
     value: float | None
 
 
-def summed_by(graph, leaf, method, cache=None):
+def summed_by(graph, leaf, method, cache=None, ledger=True):
     """The sum over all paths from the loss to ``leaf``, grouped as ``method`` groups it.
 
-    Returns ``(total, ledger)``; the ledger is empty for ``"paths"``.
-    ``cache`` (a dict) keeps reverse mode's one pass for every leaf.
+    Returns ``(total, ledger)``; the ledger is empty for ``"paths"`` or when
+    ``ledger`` is false. ``cache`` (a dict) keeps reverse mode's one pass,
+    shared by every leaf.
     """
     cache = {} if cache is None else cache
     if method == "paths":
@@ -57,13 +59,18 @@ def summed_by(graph, leaf, method, cache=None):
     if method == "reverse":
         if "adjoints" not in cache:
             cache["adjoints"] = symbolic_adjoints(graph)
-            cache["adjoint_values"] = adjoint_values(graph)[0]
         adjoints = cache["adjoints"]
-        return adjoints[leaf], _reverse_ledger(graph, leaf, adjoints, cache["adjoint_values"])
+        if not ledger:
+            return adjoints[leaf], []
+        if "adjoint_values" not in cache:
+            cache["adjoint_values"] = adjoint_values(graph)[0]
+            cache["operands"] = operand_lists(graph)
+        return adjoints[leaf], _reverse_ledger(graph, leaf, adjoints, cache["adjoint_values"],
+                                               cache["operands"])
     if method == "forward":
         tangents = symbolic_tangents(graph, leaf)
         loss = graph.graph["loss"]
-        return tangents[loss], _forward_ledger(graph, leaf, tangents)
+        return tangents[loss], _forward_ledger(graph, leaf, tangents) if ledger else []
     raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
 
 
@@ -82,15 +89,15 @@ def _by_paths(graph, leaf):
     return total
 
 
-def _on_paths(graph, leaf):
+def _on_paths(graph, leaf, operands):
     """Nodes on some path from the loss to ``leaf``, from the loss down."""
-    below = paths_to(graph, leaf)
+    below = paths_to(graph, leaf, operands)
     return [n for n in sorted(graph, reverse=True) if below[n]]
 
 
-def _reverse_ledger(graph, leaf, adjoints, values):
+def _reverse_ledger(graph, leaf, adjoints, values, operands):
     steps = []
-    useful = set(_on_paths(graph, leaf))
+    useful = set(_on_paths(graph, leaf, operands))
     for node in sorted(useful, reverse=True):
         terms = [(graph.nodes[consumer]["name"], data["local_derivative"])
                  for consumer, _, data in graph.in_edges(node, data=True) if consumer in useful]

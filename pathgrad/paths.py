@@ -80,17 +80,27 @@ def iter_paths(graph, target, source=None):
             stack.append(iter(graph.out_edges(edge[1], keys=True)))
 
 
-def paths_to(graph, target):
-    """The exact number of paths from every node down to ``target`` (one pass)."""
-    counts = dict.fromkeys(graph, 0)
+def operand_lists(graph):
+    """Each node's operands (one entry per edge), as plain lists: fast to walk again and again."""
+    return {node: [v for _, v in graph.out_edges(node)] for node in graph}
+
+
+def paths_to(graph, target, operands=None):
+    """The exact number of paths from every node down to ``target`` (one pass).
+
+    ``operands`` (from :func:`operand_lists`) saves rebuilding the adjacency
+    when this is called for many targets.
+    """
+    operands = operand_lists(graph) if operands is None else operands
+    counts = dict.fromkeys(operands, 0)
     counts[target] = 1
-    for node in sorted(graph):  # operands before their consumers
-        if node != target:
-            counts[node] = sum(counts[v] for _, v in graph.out_edges(node))
+    for node in sorted(operands):  # operands before their consumers
+        if node > target:
+            counts[node] = sum(counts[v] for v in operands[node])
     return counts
 
 
-def multiplication_counts(graph, leaf, counts=None):
+def multiplication_counts(graph, leaf, counts=None, operands=None):
     """How many multiplications each way of summing ∂loss/∂leaf needs.
 
     ``"paths"``: every path's product on its own (a path of k edges costs
@@ -105,13 +115,16 @@ def multiplication_counts(graph, leaf, counts=None):
     {'paths': 2, 'reverse': 3, 'forward': 3}
     """
     counts = path_counts(graph) if counts is None else counts
-    below = paths_to(graph, leaf)
-    occurrences = sum(counts[u] * below[v] for u, v in graph.edges())
-    return {
-        "paths": occurrences - counts[leaf],
-        "reverse": graph.number_of_edges(),
-        "forward": sum(1 for _, v in graph.edges() if below[v]),
-    }
+    operands = operand_lists(graph) if operands is None else operands
+    below = paths_to(graph, leaf, operands)
+    occurrences = forward = edges = 0
+    for u, vs in operands.items():
+        edges += len(vs)
+        for v in vs:
+            if below[v]:
+                occurrences += counts[u] * below[v]
+                forward += 1
+    return {"paths": occurrences - counts[leaf], "reverse": edges, "forward": forward}
 
 
 def adjoint_values(graph):

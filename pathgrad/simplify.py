@@ -57,7 +57,7 @@ def time_limit(seconds):
 
 
 def _size(expr):
-    return (tree_size(expr), len(str(expr)))
+    return tree_size(expr)
 
 
 #: Exact numbers with more bits than this are shown as 15-digit floats.

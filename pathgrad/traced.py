@@ -313,6 +313,48 @@ def _evaluate(result):
     result.kink = bool(result.op.kink and result.op.kink(*values))
 
 
+def collect(outputs):
+    """Every tensor the outputs depend on, in creation order (operands first)."""
+    seen, stack = {}, list(outputs)
+    while stack:
+        t = stack.pop()
+        if t.id not in seen:
+            seen[t.id] = t
+            stack.extend(x for x in t.operands if isinstance(x, Tensor))
+    return [seen[i] for i in sorted(seen)]
+
+
+def gradient_values(output):
+    """∂output/∂t at the traced values for every tensor t, by one reverse pass.
+
+    Numbers only, straight from the op table's numeric partials: this is what
+    PyTorch's ``backward()`` computes. ``None`` where a value is unknown or
+    undefined.
+
+    >>> a = leaf("a", 3.0)
+    >>> b = leaf("b", 2.0)
+    >>> grads = gradient_values(a * a * b)
+    >>> grads[a.id], grads[b.id]
+    (12.0, 9.0)
+    """
+    grads = {output.id: 1.0}
+    for t in reversed(collect([output])):
+        g = grads.get(t.id, 0.0)
+        if t.op is None:
+            continue
+        values = [x.value if isinstance(x, Tensor) else float(x) for x in t.operands]
+        for i, x in enumerate(t.operands):
+            if not isinstance(x, Tensor):
+                continue
+            try:
+                step = None if g is None or None in values else g * t.op.numeric_partials[i](*values)
+            except (ValueError, ZeroDivisionError, OverflowError):
+                step = None
+            before = grads.get(x.id, 0.0)
+            grads[x.id] = None if step is None or before is None else before + step
+    return grads
+
+
 def leaf(name, value=None, requires_grad=True):
     """Make a named leaf: an input or a weight, with a value or symbolic (``None``).
 

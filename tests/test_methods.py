@@ -34,7 +34,7 @@ def test_methods_agree_on_every_example(name):
         for g in forms.values():
             difference = sympy.expand(g.closed_form - base.closed_form)
             if difference != 0:  # equal forms may be written differently: compare at points
-                points = leaf_values(results["paths"]) or {s: 0.7 for s in difference.free_symbols}
+                points = {s: 0.7 for s in difference.free_symbols} | leaf_values(results["paths"])
                 assert abs(float(difference.subs(points).evalf())) < 1e-9
             assert (g.value is None) == (base.value is None)
             if g.value is not None:
@@ -102,7 +102,7 @@ def test_locals_and_leaves_agree_after_substitution(name):
         ours = in_leaves.gradients[leaf_name]
         assert ours.in_terms_of == "leaves"
         difference = substituted - ours.closed_form
-        points = leaf_values(in_leaves) or {s: 0.6 for s in difference.free_symbols}
+        points = {s: 0.6 for s in difference.free_symbols} | leaf_values(in_leaves)
         assert abs(float(difference.subs(points).evalf())) < 1e-9
 
 

@@ -1,0 +1,202 @@
+"""pathgrad benchmarks: figures and ratios against a baseline measured in the same run.
+
+    python benchmarks/run.py           # the full suite (a few minutes)
+    python benchmarks/run.py --quick   # small sizes: only checks that everything runs
+
+Not timed tests: these machines are shared and noisy, so the script prints
+figures and ratios (each against a baseline run in the same process or
+command) and the targets they are read against; it fails only when a
+computed answer is wrong, never on a time.
+"""
+
+import argparse
+import math
+import random
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sympy  # noqa: E402
+
+from pathgrad.explanation import explain_graph, Options  # noqa: E402
+from pathgrad.graph import build_graph  # noqa: E402
+from pathgrad.paths import adjoint_values, iter_paths  # noqa: E402
+from pathgrad.traced import leaf, tanh  # noqa: E402
+
+
+def timed(function, repeat=1):
+    """Median wall time of ``function()`` over ``repeat`` runs, and its last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def peak_memory(function):
+    """Peak Python memory (bytes) allocated while ``function()`` runs, and its result."""
+    tracemalloc.start()
+    try:
+        result = function()
+        return tracemalloc.get_traced_memory()[1], result
+    finally:
+        tracemalloc.stop()
+
+
+def report(name, figure, baseline, target):
+    ratio = figure / baseline
+    verdict = "meets" if ratio <= target else "MISSES"
+    print(f"  {name}: {figure:.3f} s vs baseline {baseline:.3f} s = {ratio:.2f}x "
+          f"(target <= {target}x: {verdict})")
+    return ratio
+
+
+# -- 1. start-up ---------------------------------------------------------------------
+def startup(repeat):
+    print("1. seed example, whole CLI process vs `python -c \"import sympy, networkx\"`")
+    def process(args):
+        return lambda: subprocess.run([sys.executable, *args], cwd=ROOT, check=True,
+                                      stdout=subprocess.DEVNULL)
+    base, _ = timed(process(["-c", "import sympy, networkx"]), repeat)
+    ours, _ = timed(process(["-m", "pathgrad", "explain", "examples/seed.py"]), repeat)
+    report("pathgrad explain examples/seed.py", ours, base, 1.2)
+
+
+# -- 2. the MLP --------------------------------------------------------------------------
+def mlp(sizes, seed=0):
+    """A tanh MLP with squared loss on one example, traced with pathgrad's leaves."""
+    rng = random.Random(seed)
+    layer = [leaf(f"x{i}", rng.uniform(-1, 1)) for i in range(sizes[0])]
+    for depth in range(1, len(sizes)):
+        out = []
+        for j in range(sizes[depth]):
+            total = leaf(f"b{depth}_{j}", rng.uniform(-1, 1))
+            for i, x in enumerate(layer):
+                total = total + leaf(f"w{depth}_{j}_{i}", rng.uniform(-1, 1)) * x
+            out.append(tanh(total) if depth < len(sizes) - 1 else total)
+        layer = out
+    return (layer[0] - 0.5) ** 2
+
+
+def mlp_gradients(sizes, with_sympy):
+    print(f"2. {'-'.join(map(str, sizes))} tanh MLP, squared loss: every leaf's gradient "
+          "(value and closed form in the graph's names)")
+    loss = mlp(sizes)
+    graph = build_graph(loss)
+    edges = graph.number_of_edges()
+    print(f"  graph: {len(graph)} nodes, {edges} edges")
+
+    def ours():
+        g = build_graph(mlp(sizes))
+        return explain_graph(g, Options(max_paths=0, in_terms_of="locals"))
+
+    seconds, e = timed(ours)
+    print(f"  pathgrad (trace + graph + all {len(e.gradients)} gradients): {seconds:.2f} s")
+    if not with_sympy:
+        return e
+    expr = graph.nodes[graph.graph["loss"]]["expr"]
+    symbols = [graph.nodes[n]["symbol"] for n in graph if graph.nodes[n]["kind"] == "leaf"]
+    base, derivatives = timed(lambda: [sympy.diff(expr, s) for s in symbols])
+    report("pathgrad vs looping sympy.diff over every leaf", seconds, base, 0.1)
+    # the answers agree: compare values of sympy's derivatives with ours at the leaf values
+    point = {graph.nodes[n]["symbol"]: graph.nodes[n]["value"] for n in graph
+             if graph.nodes[n]["kind"] == "leaf"}
+    for symbol, derivative in list(zip(symbols, derivatives))[:20]:
+        ours_value = e.gradients[str(symbol)].value
+        assert math.isclose(float(derivative.xreplace(point)), ours_value, rel_tol=1e-9,
+                            abs_tol=1e-12), symbol
+    print("  values agree with sympy.diff (first 20 leaves checked)")
+    return e
+
+
+# -- 3. chains of diamonds ---------------------------------------------------------------
+def diamonds(n):
+    x = leaf("x", 0.5)
+    for _ in range(n):
+        x = x.sin() + x.cos()
+    return x
+
+
+def diamond_chains(levels):
+    print("3. chains of n diamonds (x = sin(x) + cos(x)): exact count and gradient")
+    rows = []
+    for n in levels:
+        def run():
+            return explain_graph(build_graph(diamonds(n)), Options(max_paths=2))
+
+        seconds, e = timed(run)
+        memory, _ = peak_memory(run)
+        g = e.gradients["x"]
+        x, expected = 0.5, 1.0
+        for _ in range(n):
+            expected *= math.cos(x) - math.sin(x)
+            x = math.sin(x) + math.cos(x)
+        assert g.path_count == 2**n, n
+        assert math.isclose(g.value, expected, rel_tol=1e-12, abs_tol=1e-300), n
+        rows.append((n, seconds, memory))
+        print(f"  n={n:4d}: 2**{n} paths, gradient {g.value:.6g} (exact), "
+              f"{seconds:.3f} s, peak {memory / 1e6:.1f} MB, {seconds / n * 1e3:.2f} ms per level")
+    first, last = rows[0], rows[-1]
+    growth = (last[1] / first[1]) / (last[0] / first[0])
+    print(f"  time grows {growth:.2f}x as fast as n from n={first[0]} to n={last[0]} "
+          "(1.0 = linear; 2**n would be astronomically more)")
+
+
+# -- 4. streaming enumeration -----------------------------------------------------------------
+def streaming(counts):
+    print("4. streaming enumeration with symbolic products (diamonds, n=20: 2**20 paths)")
+    graph = build_graph(diamonds(20))
+    for count in counts:
+        def walk():
+            listed = 0
+            for edges in iter_paths(graph, 0):
+                sympy.Mul(*[graph.edges[e]["local_derivative"] for e in edges])
+                listed += 1
+                if listed == count:
+                    break
+            return listed
+
+        seconds, listed = timed(walk)
+        memory, _ = peak_memory(walk)
+        print(f"  {listed} paths: {listed / seconds:,.0f} paths/s, peak {memory / 1e3:.0f} kB")
+    print("  (peak memory stays flat as the number of paths grows: one path is held at a time)")
+
+
+# -- 5. the cheap-gradient ratio -----------------------------------------------------------------
+def cheap_gradient(sizes, repeat):
+    print(f"5. cheap-gradient ratio on the {'-'.join(map(str, sizes))} MLP: all gradient values "
+          "by reverse mode / the forward trace")
+    forward, loss = timed(lambda: mlp(sizes), repeat)
+    graph = build_graph(loss)
+    reverse, _ = timed(lambda: adjoint_values(graph), repeat)
+    from pathgrad.traced import gradient_values
+
+    direct, _ = timed(lambda: gradient_values(loss), repeat)
+    print(f"  forward trace {forward * 1e3:.1f} ms; reverse over the networkx graph "
+          f"{reverse * 1e3:.1f} ms ({reverse / forward:.2f}x); reverse over the traced values "
+          f"{direct * 1e3:.1f} ms ({direct / forward:.2f}x, target about 3-5x)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes; only checks it runs")
+    args = parser.parse_args(argv)
+    print(f"pathgrad benchmarks{' (quick)' if args.quick else ''}, Python "
+          f"{sys.version.split()[0]}, sympy {sympy.__version__}")
+    startup(1 if args.quick else 7)
+    mlp_gradients([3, 4, 4, 1] if args.quick else [3, 16, 16, 1], with_sympy=True)
+    diamond_chains([10, 20] if args.quick else [10, 20, 40, 200])
+    streaming([1_000, 5_000] if args.quick else [10_000, 100_000])
+    cheap_gradient([3, 4, 4, 1] if args.quick else [3, 16, 16, 1], 1 if args.quick else 5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
