@@ -193,7 +193,7 @@ def main(argv=None):
     startup(1 if args.quick else 7)
     mlp_gradients([3, 4, 4, 1] if args.quick else [3, 16, 16, 1], with_sympy=True)
     diamond_chains([10, 20] if args.quick else [10, 20, 40, 200])
-    streaming([1_000, 5_000] if args.quick else [10_000, 100_000])
+    streaming([1_000, 3_000] if args.quick else [5_000, 20_000])
     cheap_gradient([3, 4, 4, 1] if args.quick else [3, 16, 16, 1], 1 if args.quick else 5)
     return 0
 

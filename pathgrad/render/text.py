@@ -94,17 +94,17 @@ class _Text:
     def gradient(self, g):
         plural = "path" if g.path_count == 1 else "paths"
         d = self.partial(g.loss, g.leaf)
-        out = [f"{d} {self.s['dash']} {g.path_count} {plural} from {g.loss} to {g.leaf}"]
+        out = [f"{d} {self.s['dash']} {g.path_count:,} {plural} from {g.loss} to {g.leaf}"]
         for number, path in enumerate(g.paths, 1):
             out += self.path(number, path)
         hidden = g.path_count - g.paths_listed
         if hidden:
-            out.append(f"  ... and {hidden} more {plural} not listed (--max-paths to list more)")
+            out.append(f"  ... and {hidden:,} more {plural} not listed (--max-paths to list more)")
         out += self.ledger(g)
         value = value_text(g.value, g.undefined)
         out.append(f"  sum     {d} = {self.expr(g.closed_form)} = {value}")
         if g.method != "paths":
-            out.append(f"{INDENT}all {g.path_count} {plural}, summed regrouped in {g.method} mode "
+            out.append(f"{INDENT}all {g.path_count:,} {plural}, summed regrouped in {g.method} mode "
                        f"(each edge used once{', as backpropagation does' if g.method == 'reverse' else ''})")
         if g.simplified:
             out.append(f"{INDENT}{g.simplified} (an equal form)")
@@ -120,8 +120,8 @@ class _Text:
 
     def costs(self, g):
         c = g.costs
-        return (f"  cost    {c['paths']} multiplications summing path by path; reverse mode "
-                f"{c['reverse']} (all leaves), forward mode {c['forward']}")
+        return (f"  cost    {c['paths']:,} multiplications summing path by path; reverse mode "
+                f"{c['reverse']:,} (all leaves), forward mode {c['forward']:,}")
 
     def ledger(self, g):
         if not g.ledger:
