@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 _WHERE = {
     "Tensor": "traced", "leaf": "traced", "exp": "traced", "log": "traced", "sqrt": "traced",
     "sin": "traced", "cos": "traced", "tanh": "traced", "sigmoid": "traced", "relu": "traced",
-    "max": "traced", "min": "traced",
+    "max": "traced", "min": "traced", "tensor": "traced", "no_grad": "autograd",
     "build_graph": "graph", "load": "loader", "load_source": "loader",
     "explain": "explanation", "explain_tensor": "explanation",
     "explain_program": "explanation", "Explanation": "explanation", "Gradient": "explanation",

@@ -54,8 +54,11 @@ def parser():
     explain.add_argument("--max-paths", type=_count, default=20, metavar="N",
                          help="list at most N paths per gradient; the rest are counted and "
                               "summed regrouped (default: 20)")
-    explain.add_argument("--check", action="store_true",
-                         help="compare every gradient with sympy.diff and finite differences")
+    explain.add_argument("--check", nargs="?", const="sympy", default=False,
+                         choices=("sympy", "torch", "all"),
+                         help="compare every gradient with sympy.diff and finite differences "
+                              "(--check or --check sympy), with PyTorch replaying the same "
+                              "graph (--check torch), or both (--check all); put FILE first")
     explain.add_argument("--method", choices=("auto", "paths", "reverse", "forward"),
                          default="auto",
                          help="how to sum the paths: list them all (paths), or regroup them "

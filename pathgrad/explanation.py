@@ -45,16 +45,28 @@ class Options:
     ``method``: "auto" (list and sum the paths when there are at most
     ``max_paths``, else reverse mode), "paths", "reverse" or "forward".
     ``in_terms_of``: "auto" (leaf symbols while the closed form stays small,
-    else the graph's own names), "leaves" or "locals".
+    else the graph's own names), "leaves" or "locals". ``check``: ``True`` or
+    "sympy" (sympy.diff and finite differences), "torch" (replay in PyTorch),
+    or "all".
     """
 
     wrt: tuple | None = None
     max_paths: int = MAX_PATHS
-    check: bool = False
+    check: bool | str = False
     method: str = "auto"
     in_terms_of: str = "auto"
 
+    @property
+    def check_sympy(self):
+        return self.check in (True, "sympy", "all")
+
+    @property
+    def check_torch(self):
+        return self.check in ("torch", "all")
+
     def __post_init__(self):
+        if self.check not in (False, True, "sympy", "torch", "all"):
+            raise PathgradError(f"--check {self.check}: choose sympy, torch or all")
         if self.method not in METHODS:
             raise PathgradError(f"--method {self.method}: choose one of {', '.join(METHODS)}")
         if self.in_terms_of not in FORMS:
@@ -138,6 +150,7 @@ class Explanation:
     notes: list
     problems: list
     options: Options = field(default_factory=Options)
+    torch: list | None = None
 
 
 def explain(path, loss=None, safe=False, **options):
@@ -194,7 +207,7 @@ def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
     values, reasons = adjoint_values(graph)
     work = _Work(graph, options, counts, values, reasons)
     gradients = {graph.nodes[leaf]["name"]: work.gradient(leaf) for leaf in targets}
-    return Explanation(
+    explanation = Explanation(
         file=file,
         graph=graph,
         loss=data["name"],
@@ -207,6 +220,11 @@ def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
         problems=_problems(graph, file),
         options=options,
     )
+    if options.check_torch:
+        from .torch_bridge import check_torch
+
+        explanation.torch = check_torch(explanation)
+    return explanation
 
 
 class _Work:
@@ -257,7 +275,7 @@ class _Work:
             ledger=ledger,
             simplified=simplified,
         )
-        if options.check:
+        if options.check_sympy:
             gradient.check = check_gradient(graph, leaf, self.in_leaves(closed, CHECK_BOUND),
                                             gradient.value, bool(gradient.kinks))
         return gradient
@@ -313,8 +331,9 @@ def _path(graph, edges):
         for v in factor_values:
             value *= v
     factors = [d["local_derivative"] for d in data]
+    start = edges[0][0] if edges else graph.graph["loss"]
     return Path(
-        nodes=[graph.nodes[edges[0][0]]["name"], *(graph.nodes[v]["name"] for _, v, _ in edges)],
+        nodes=[graph.nodes[start]["name"], *(graph.nodes[v]["name"] for _, v, _ in edges)],
         edges=edges,
         factors=factors,
         factor_values=factor_values,

@@ -85,7 +85,8 @@ def build_graph(loss, source_lines=None, file=None):
     Returns
     -------
     networkx.MultiDiGraph
-        Node data: ``name``, ``kind`` ("leaf" or "operation"), ``grad_fn``,
+        Node data: ``name``, ``kind`` ("leaf" or "operation"), ``grad_fn``, ``cut``
+        (why a leaf that was computed stops gradients: "no_grad", "detach", "constant"),
         ``op``, ``requires_grad``, ``value``, ``undefined``, ``kink``,
         ``operands`` (node numbers, and floats for plain-number operands),
         ``formula`` (as written from its operands' names, ``1 - x5``),
@@ -123,9 +124,11 @@ def _operand_parts(graph, t, index):
 
 
 def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
+    is_leaf = t.op is None or not t.requires_grad
     data = dict(
-        kind="leaf" if t.op is None else "operation",
-        grad_fn=t.grad_fn,
+        kind="leaf" if is_leaf else "operation",
+        grad_fn=None if is_leaf else t.grad_fn_name,
+        cut=t.cut,
         op=t.op.name if t.op else None,
         requires_grad=t.requires_grad,
         value=t.value,
@@ -135,11 +138,12 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
         source=_source(source_lines, t.line),
         operands=[index[x.id] if isinstance(x, Tensor) else float(x) for x in t.operands],
     )
-    if t.op is None:
+    if is_leaf:
         name = names.get(t.id) or next(fresh)
         symbol = sympy.Symbol(name, real=True)
-        data.update(name=name, label=name, formula=name, precedence=ATOM, symbol=symbol,
-                    local_expr=symbol, expr=symbol, expr_size=1, expr_depth=0)
+        data.update(name=name, label=name, formula=_cut_formula(t, name), precedence=ATOM,
+                    symbol=symbol, local_expr=symbol, expr=symbol, expr_size=1, expr_depth=0,
+                    operands=[])
         graph.add_node(node, **data)
         return
     parts = _operand_parts(graph, t, index)
@@ -169,8 +173,20 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
     graph.add_node(node, **data)
 
 
+def _cut_formula(t, name):
+    """How a cut leaf was made (``h.detach()``, ``w*2`` under no_grad), else its name."""
+    if t.cut == "detach":
+        source = t.operands[0]
+        return f"{source.name or 'value'}.detach()"
+    if t.cut and t.op is not None:
+        labels = [x.name or "value" if isinstance(x, Tensor) else _number_text(x)
+                  for x in t.operands]
+        return t.op.label(labels)
+    return name
+
+
 def _add_edges(graph, index, t):
-    if t.op is None:
+    if t.op is None or not t.requires_grad:
         return
     node = index[t.id]
     parts = _operand_parts(graph, t, index)

@@ -40,6 +40,17 @@ class Op:
     the result with respect to operand ``i``, as a function of all operands.
     ``template`` prints the operation from its operands' labels; an operand
     whose own precedence is below ``operand_precedence[i]`` is parenthesised.
+
+    Two facts mirror PyTorch's autograd: ``saves_tensors`` (its backward keeps
+    operand or result values, so a second ``backward()`` without
+    ``retain_graph`` fails; add, sub and neg save none and never fail), and
+    ``scalar_slot`` (a plain-number operand still appears in ``next_functions``,
+    as ``(None, 0)``), and ``reflected``: how PyTorch records a number on the
+    left (``1 + x``): "swap" puts the tensor first, "drop" leaves the number
+    out (``1 - x`` is ``RsubBackward1`` of x alone). ``torch`` names the same
+    operation in PyTorch: a Python operator, or a function of the ``torch`` module.
+    ``inverse`` recovers a one-operand operation's input from its output, where
+    it can (rebuilding a graph from what PyTorch saved needs it).
     """
 
     name: str
@@ -54,6 +65,11 @@ class Op:
     kink: Callable | None = None
     kink_rule: str = ""
     grad_fn_variants: dict = field(default_factory=dict)
+    saves_tensors: bool = True
+    scalar_slot: bool = False
+    reflected: str | None = None
+    torch: str = ""
+    inverse: Callable | None = None
 
     @property
     def arity(self):
@@ -128,7 +144,8 @@ def _heaviside(x):
     return sympy.Heaviside(x)
 
 
-def _unary(name, grad_fn, symbolic, numeric, partial, numeric_partial, kink=None, kink_rule=""):
+def _unary(name, grad_fn, symbolic, numeric, partial, numeric_partial, kink=None, kink_rule="",
+           inverse=None):
     return Op(
         name=name,
         grad_fn=grad_fn,
@@ -139,6 +156,8 @@ def _unary(name, grad_fn, symbolic, numeric, partial, numeric_partial, kink=None
         template=name + "({0})",
         kink=kink,
         kink_rule=kink_rule,
+        torch=name,
+        inverse=inverse,
     )
 
 
@@ -147,26 +166,38 @@ _ROWS = [
         "add", "AddBackward0", lambda a, b: a + b, lambda a, b: a + b,
         (lambda a, b: sympy.S.One, lambda a, b: sympy.S.One),
         (lambda a, b: 1.0, lambda a, b: 1.0),
-        "{0} + {1}", SUM, (SUM, SUM + 1),
+        "{0} + {1}", SUM, (SUM, SUM + 1), saves_tensors=False, scalar_slot=True,
+        reflected="swap",
+        torch="+",
     ),
     Op(
         "sub", "SubBackward0", lambda a, b: a - b, lambda a, b: a - b,
         (lambda a, b: sympy.S.One, lambda a, b: sympy.S.NegativeOne),
         (lambda a, b: 1.0, lambda a, b: -1.0),
         "{0} - {1}", SUM, (SUM, SUM + 1),
-        grad_fn_variants={(False, True): "RsubBackward1"},
+        grad_fn_variants={(False, True): "RsubBackward1"}, saves_tensors=False, scalar_slot=True,
+        reflected="drop",
+        torch="-",
     ),
     Op(
         "mul", "MulBackward0", lambda a, b: a * b, lambda a, b: a * b,
         (lambda a, b: b, lambda a, b: a),
         (lambda a, b: b, lambda a, b: a),
-        "{0}*{1}", PRODUCT, (PRODUCT, PRODUCT + 1),
+        "{0}*{1}", PRODUCT, (PRODUCT, PRODUCT + 1), scalar_slot=True, reflected="swap",
+        torch="*",
     ),
     Op(
         "div", "DivBackward0", lambda a, b: a / b, _div,
         (lambda a, b: 1 / b, lambda a, b: -a / b**2),
         (lambda a, b: _reciprocal(b), lambda a, b: -_div(a, b * b)),
-        "{0}/{1}", PRODUCT, (PRODUCT, PRODUCT + 1),
+        "{0}/{1}", PRODUCT, (PRODUCT, PRODUCT + 1), scalar_slot=True,
+        torch="/",
+    ),
+    Op(
+        "reciprocal", "ReciprocalBackward0", lambda a: 1 / a, _reciprocal,
+        (lambda a: -1 / a**2,), (lambda a: -_reciprocal(a * a),),
+        "1/{0}", PRODUCT, (PRODUCT + 1,),
+        torch="reciprocal", inverse=_reciprocal,
     ),
     Op(
         "pow", "PowBackward0", lambda a, b: a**b, _pow,
@@ -174,27 +205,33 @@ _ROWS = [
         (lambda a, b: b * _pow(a, b - 1), lambda a, b: _pow(a, b) * _log(a)),
         "{0}**{1}", POW, (POW + 1, POW),
         grad_fn_variants={(True, True): "PowBackward1", (False, True): "PowBackward2"},
+        torch="**",
     ),
     Op(
         "neg", "NegBackward0", lambda a: -a, lambda a: -a,
         (lambda a: sympy.S.NegativeOne,), (lambda a: -1.0,),
-        "-{0}", UNARY, (PRODUCT + 1,),
+        "-{0}", UNARY, (PRODUCT + 1,), saves_tensors=False,
+        torch="neg", inverse=lambda r: -r,
     ),
-    _unary("exp", "ExpBackward0", sympy.exp, math.exp, sympy.exp, math.exp),
-    _unary("log", "LogBackward0", sympy.log, _log, lambda a: 1 / a, _reciprocal),
+    _unary("exp", "ExpBackward0", sympy.exp, math.exp, sympy.exp, math.exp, inverse=_log),
+    _unary("log", "LogBackward0", sympy.log, _log, lambda a: 1 / a, _reciprocal,
+           inverse=math.exp),
     _unary(
         "sqrt", "SqrtBackward0", sympy.sqrt, _sqrt,
         lambda a: 1 / (2 * sympy.sqrt(a)), lambda a: _reciprocal(2 * _sqrt(a)),
+        inverse=lambda r: r * r,
     ),
     _unary("sin", "SinBackward0", sympy.sin, math.sin, sympy.cos, math.cos),
     _unary("cos", "CosBackward0", sympy.cos, math.cos, lambda a: -sympy.sin(a), lambda a: -math.sin(a)),
     _unary(
         "tanh", "TanhBackward0", sympy.tanh, math.tanh,
         lambda a: 1 - sympy.tanh(a) ** 2, lambda a: 1.0 - math.tanh(a) ** 2,
+        inverse=math.atanh,
     ),
     _unary(
         "sigmoid", "SigmoidBackward0", sigmoid, _sigmoid,
         lambda a: sigmoid(a) * (1 - sigmoid(a)), lambda a: _sigmoid(a) * (1.0 - _sigmoid(a)),
+        inverse=lambda r: _log(r / (1.0 - r)),
     ),
     _unary(
         "relu", "ReluBackward0", relu, lambda a: max(a, 0.0),
@@ -209,15 +246,17 @@ _ROWS = [
         "max", "MaximumBackward0", sympy.Max, lambda a, b: max(a, b),
         (lambda a, b: _heaviside(a - b), lambda a, b: _heaviside(b - a)),
         (lambda a, b: _step(a - b), lambda a, b: _step(b - a)),
-        "max({0}, {1})", kink=lambda a, b: a == b,
+        "max({0}, {1})", kink=lambda a, b: a == b, scalar_slot=True,
         kink_rule="a tie splits the gradient evenly between the two arguments",
+        torch="maximum",
     ),
     Op(
         "min", "MinimumBackward0", sympy.Min, lambda a, b: min(a, b),
         (lambda a, b: _heaviside(b - a), lambda a, b: _heaviside(a - b)),
         (lambda a, b: _step(b - a), lambda a, b: _step(a - b)),
-        "min({0}, {1})", kink=lambda a, b: a == b,
+        "min({0}, {1})", kink=lambda a, b: a == b, scalar_slot=True,
         kink_rule="a tie splits the gradient evenly between the two arguments",
+        torch="minimum",
     ),
 ]
 

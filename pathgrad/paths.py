@@ -60,6 +60,9 @@ def iter_paths(graph, target, source=None):
     useful = nx.ancestors(graph, target) | {target}
     if source not in useful:
         return
+    if source == target:  # the empty path: ∂x/∂x = 1
+        yield []
+        return
     # 2. Depth-first, with an explicit stack of edge iterators.
     path = []
     stack = [iter(graph.out_edges(source, keys=True))]
@@ -124,7 +127,7 @@ def multiplication_counts(graph, leaf, counts=None, operands=None):
             if below[v]:
                 occurrences += counts[u] * below[v]
                 forward += 1
-    return {"paths": occurrences - counts[leaf], "reverse": edges, "forward": forward}
+    return {"paths": max(0, occurrences - counts[leaf]), "reverse": edges, "forward": forward}
 
 
 def adjoint_values(graph):

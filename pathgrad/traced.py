@@ -9,7 +9,7 @@ recorded values into a graph with symbolic derivatives.
 >>> b = leaf("b", 2.0)
 >>> c = (a * b + b**3).relu()
 >>> c.value, c.grad_fn, c.is_leaf
-(0.0, 'ReluBackward0', False)
+(0.0, <ReluBackward0>, False)
 >>> [o.name for o in c.operands[0].operands[0].operands]
 ['a', 'b']
 """
@@ -70,6 +70,7 @@ class Tensor:
 
     __slots__ = (
         "id", "value", "op", "operands", "name", "requires_grad", "line", "undefined", "kink",
+        "cut", "grad", "grad_expr", "retains_grad", "freed", "_grad_fn",
     )
     __array_priority__ = 1000
 
@@ -83,18 +84,46 @@ class Tensor:
         self.line = line if line is not None else caller_line()
         self.undefined = None
         self.kink = False
+        self.cut = None  # why gradients stop here: "no_grad", "detach" or "constant"
+        self.grad = self.grad_expr = self._grad_fn = None
+        self.retains_grad = self.freed = False
 
     # -- what PyTorch calls it -------------------------------------------
     @property
     def is_leaf(self):
-        return self.op is None
+        """True for a leaf, and (as in PyTorch) for any result that does not require grad."""
+        return self.op is None or not self.requires_grad
 
     @property
-    def grad_fn(self):
-        """PyTorch's name for the backward function, ``None`` for a leaf."""
+    def grad_fn_name(self):
+        """PyTorch's name for the operation's backward function, ``None`` for a leaf."""
         if self.op is None:
             return None
         return self.op.grad_fn_for([isinstance(x, Tensor) for x in self.operands])
+
+    @property
+    def grad_fn(self):
+        """The backward node (``<MulBackward0>``, with ``.next_functions``), or ``None``."""
+        from .autograd import grad_fn_of
+
+        return grad_fn_of(self)
+
+    def backward(self, retain_graph=False):
+        """Accumulate ∂self/∂leaf into each leaf's ``.grad`` and ``.grad_expr``, as PyTorch."""
+        from .autograd import backward
+
+        backward(self, retain_graph)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf too, as PyTorch's ``retain_grad()``."""
+        if not self.is_leaf:
+            self.retains_grad = True
+
+    def detach(self):
+        """A new leaf with the same value that does not require grad: the graph is cut here."""
+        cut = Tensor(self.value, requires_grad=False, line=caller_line())
+        cut.cut, cut.operands, cut.undefined = "detach", (self,), self.undefined
+        return cut
 
     @property
     def data(self):
@@ -103,7 +132,7 @@ class Tensor:
     def __repr__(self):
         shown = "?" if self.value is None else f"{self.value:g}"
         label = f"{self.name}=" if self.name else ""
-        tail = f", grad_fn=<{self.grad_fn}>" if self.op else ""
+        tail = f", grad_fn=<{self.grad_fn_name}>" if self.op and self.requires_grad else ""
         return f"tensor({label}{shown}{tail})"
 
     # -- recording --------------------------------------------------------
@@ -132,7 +161,12 @@ class Tensor:
         return self._apply("div", other)
 
     def __rtruediv__(self, other):
-        return apply("div", other, self)
+        if not is_number(other):
+            return NotImplemented
+        return self.reciprocal() * other  # what PyTorch records for `2 / x`
+
+    def reciprocal(self):
+        return self._apply("reciprocal")
 
     def __pow__(self, other):
         return self._apply("pow", other)
@@ -257,7 +291,7 @@ class Tensor:
 
 def _show(x):
     if isinstance(x, Tensor):
-        return x.name or (x.grad_fn and f"<{x.grad_fn}>") or "value"
+        return x.name or (x.grad_fn_name and f"<{x.grad_fn_name}>") or "value"
     return f"{x:g}" if isinstance(x, float) else repr(x)
 
 
@@ -284,9 +318,14 @@ def apply(name, *operands):
     """
     if not all(isinstance(x, Tensor) or is_number(x) for x in operands):
         return NotImplemented
+    from .autograd import grad_enabled
+
     op = OPS[name]
     result = Tensor(None, op=op, operands=operands, line=caller_line())
-    result.requires_grad = any(isinstance(x, Tensor) and x.requires_grad for x in operands)
+    wants = any(isinstance(x, Tensor) and x.requires_grad for x in operands)
+    result.requires_grad = wants and grad_enabled.get()
+    if not result.requires_grad:
+        result.cut = "no_grad" if wants else "constant"
     _evaluate(result)
     return result
 
@@ -314,13 +353,19 @@ def _evaluate(result):
 
 
 def collect(outputs):
-    """Every tensor the outputs depend on, in creation order (operands first)."""
+    """Every tensor the outputs depend on, in creation order (operands first).
+
+    The walk stops at a value that does not require grad (a ``detach()``, a
+    result computed under ``no_grad()``): gradients cannot flow past it, so
+    it is a leaf of the graph.
+    """
     seen, stack = {}, list(outputs)
     while stack:
         t = stack.pop()
         if t.id not in seen:
             seen[t.id] = t
-            stack.extend(x for x in t.operands if isinstance(x, Tensor))
+            if t.requires_grad:
+                stack.extend(x for x in t.operands if isinstance(x, Tensor))
     return [seen[i] for i in sorted(seen)]
 
 
@@ -340,7 +385,7 @@ def gradient_values(output):
     grads = {output.id: 1.0}
     for t in reversed(collect([output])):
         g = grads.get(t.id, 0.0)
-        if t.op is None:
+        if t.is_leaf:
             continue
         values = [x.value if isinstance(x, Tensor) else float(x) for x in t.operands]
         for i, x in enumerate(t.operands):
@@ -353,6 +398,22 @@ def gradient_values(output):
             before = grads.get(x.id, 0.0)
             grads[x.id] = None if step is None or before is None else before + step
     return grads
+
+
+def tensor(value, requires_grad=False, name=None):
+    """A leaf, the PyTorch way: ``tensor(2.0, requires_grad=True, name="w")``.
+
+    As in ``torch.tensor``, it does not require grad unless asked.
+
+    >>> w = tensor(2.0, requires_grad=True, name="w")
+    >>> (w * 3).grad_fn, tensor(1.5).requires_grad
+    (<MulBackward0>, False)
+    """
+    if name is not None and (not isinstance(name, str) or not name.isidentifier()):
+        raise TraceError(f"tensor name must be an identifier, not {name!r}")
+    if value is not None:
+        value = check_number(value, "the value of a tensor")
+    return Tensor(value, name=name, requires_grad=bool(requires_grad), line=caller_line())
 
 
 def leaf(name, value=None, requires_grad=True):

@@ -13,7 +13,7 @@ a, b = sympy.symbols("a b", real=True)
 # Points inside each op's domain and away from its kinks.
 POINTS = {
     "add": (0.7, -1.3), "sub": (0.7, -1.3), "mul": (0.7, -1.3), "div": (0.7, -1.3),
-    "pow": (1.7, 0.6), "neg": (0.7,), "exp": (0.7,), "log": (0.7,), "sqrt": (0.7,),
+    "pow": (1.7, 0.6), "neg": (0.7,), "reciprocal": (0.7,), "exp": (0.7,), "log": (0.7,), "sqrt": (0.7,),
     "sin": (0.7,), "cos": (0.7,), "tanh": (0.7,), "sigmoid": (-0.7,), "relu": (0.7,),
     "abs": (-0.7,), "max": (0.7, -1.3), "min": (0.7, -1.3),
 }
@@ -109,6 +109,7 @@ def test_grad_fn_names_are_pytorchs():
     assert names == {
         "add": "AddBackward0", "sub": "SubBackward0", "mul": "MulBackward0",
         "div": "DivBackward0", "pow": "PowBackward0", "neg": "NegBackward0",
+        "reciprocal": "ReciprocalBackward0",
         "exp": "ExpBackward0", "log": "LogBackward0", "sqrt": "SqrtBackward0",
         "sin": "SinBackward0", "cos": "CosBackward0", "tanh": "TanhBackward0",
         "sigmoid": "SigmoidBackward0", "relu": "ReluBackward0", "abs": "AbsBackward0",

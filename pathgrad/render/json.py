@@ -81,6 +81,9 @@ def as_dict(e):
         "leaves": e.leaves,
         "gradients": {name: _gradient(g) for name, g in e.gradients.items()},
         "notes": [{"line": n.line, "text": n.text} for n in e.notes],
+        "torch": None if e.torch is None else [
+            {"name": r.name, "pathgrad": r.pathgrad, "torch": r.torch, "agree": r.agree}
+            for r in e.torch],
     }
 
 

@@ -145,6 +145,21 @@ class _Text:
             out.append(f"{INDENT}... and {len(g.ledger) - LEDGER_LINES} more steps")
         return out
 
+    def torch(self, e):
+        ok, bad, d = self.s["ok"], self.s["bad"], self.s["d"]
+        out = ["PyTorch (CPU, float64) replaying the same graph", f"  {'':<12}{'pathgrad':>14}"
+               f"{'PyTorch':>14}"]
+        for number, row in enumerate(e.torch):
+            name = row.name if number == 0 else self.partial(e.loss, row.name)
+            mark = ok if row.agree else bad
+            line = (f"  {name:<12}{value_text(row.pathgrad):>14}{value_text(row.torch):>14}"
+                    f"  {mark}")
+            if row.grad_fn:
+                same = row.grad_fn[0] == row.grad_fn[1]
+                line += f"   grad_fn {row.grad_fn[0]} / {row.grad_fn[1]} {ok if same else bad}"
+            out.append(line)
+        return out
+
     def check(self, c):
         ok, bad = self.s["ok"], self.s["bad"]
         mark = ok if c.symbolic.startswith("equal") else "" if c.symbolic.startswith("skip") \
@@ -160,6 +175,8 @@ class _Text:
         out = [self.header(e)]
         for g in e.gradients.values():
             out += ["", *self.gradient(g)]
+        if e.torch:
+            out += ["", *self.torch(e)]
         if e.notes:
             out += ["", "notes"]
             out += [f"  line {n.line}: {n.text}" if n.line else f"  {n.text}" for n in e.notes]

@@ -1,0 +1,165 @@
+"""PyTorch's autograd, on traced values: ``backward()``, ``.grad``, ``grad_fn`` and friends.
+
+Where pathgrad mirrors PyTorch it behaves exactly like it, quirks included:
+gradients accumulate in ``.grad`` until you reset them; a second
+``backward()`` through a graph without ``retain_graph=True`` fails with
+PyTorch's own message, except where no operation on the way saved a tensor
+(``y = x + 1`` can be back-propagated twice); ``no_grad()`` and
+``detach()`` cut the graph.
+
+>>> from pathgrad.traced import tensor
+>>> x = tensor(2.0, requires_grad=True, name="x")
+>>> y = x * x + 1
+>>> y.backward(retain_graph=True)
+>>> x.grad, x.grad_expr
+(4.0, 2*x)
+>>> y.backward()
+>>> x.grad
+8.0
+>>> y.grad_fn, y.grad_fn.next_functions[0][0].next_functions
+(<AddBackward0>, ((<AccumulateGrad>, 0), (<AccumulateGrad>, 0)))
+"""
+
+import contextvars
+import functools
+
+#: Whether operations are recorded for gradients (``no_grad()`` turns it off).
+grad_enabled = contextvars.ContextVar("pathgrad_grad_enabled", default=True)
+
+SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
+
+
+class no_grad:
+    """Record no gradients inside ``with no_grad():`` (or a function decorated with it)."""
+
+    def __enter__(self):
+        self._token = grad_enabled.set(False)
+
+    def __exit__(self, *exc):
+        grad_enabled.reset(self._token)
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+class Node:
+    """A backward function, as PyTorch shows it: its class name is the ``grad_fn`` name."""
+
+    __slots__ = ("_tensor",)
+
+    def __init__(self, tensor):
+        self._tensor = tensor
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+    @property
+    def next_functions(self):
+        """``((node or None, 0), ...)`` in PyTorch's order for this operation."""
+        t = self._tensor
+        op, operands = t.op, t.operands
+        tensors = [isinstance(x, type(t)) for x in operands]
+        if len(operands) == 2 and not tensors[0] and tensors[1] and op.reflected:
+            operands = (operands[1], operands[0]) if op.reflected == "swap" else (operands[1],)
+        entries = []
+        for x in operands:
+            if isinstance(x, type(t)):
+                entries.append((function_of(x), 0))
+            elif op.scalar_slot:
+                entries.append((None, 0))
+        return tuple(entries)
+
+
+class AccumulateGrad(Node):
+    """Where a leaf's gradient is added into ``.grad``."""
+
+    __slots__ = ()
+
+    @property
+    def variable(self):
+        return self._tensor
+
+    @property
+    def next_functions(self):
+        return ()
+
+
+@functools.lru_cache(maxsize=None)
+def _node_class(name):
+    return type(name, (Node,), {"__slots__": ()})
+
+
+def function_of(t):
+    """The node ``next_functions`` shows for tensor ``t``: its grad_fn, AccumulateGrad, or None."""
+    if not t.requires_grad:
+        return None
+    if t.op is None:
+        return AccumulateGrad(t)
+    return grad_fn_of(t)
+
+
+def grad_fn_of(t):
+    """``t.grad_fn``: the backward node that made ``t`` (``None`` for a leaf), one per tensor."""
+    if t.op is None or not t.requires_grad:
+        return None
+    if t._grad_fn is None:
+        t._grad_fn = _node_class(t.grad_fn_name)(t)
+    return t._grad_fn
+
+
+def backward(t, retain_graph=False):
+    """Accumulate ∂t/∂leaf into every leaf's ``.grad`` (and ``.grad_expr``), as PyTorch does."""
+    from .traced import collect, gradient_values
+
+    if not t.requires_grad:
+        raise RuntimeError(NO_GRAD_FN)
+    tensors = collect([t])
+    if any(x.op is not None and x.freed and x.op.saves_tensors for x in tensors):
+        raise RuntimeError(SECOND_BACKWARD)
+    values = gradient_values(t)
+    receivers = [x for x in tensors if x.requires_grad and (x.op is None or x.retains_grad)]
+    expressions = _symbolic_gradients(t, tensors, receivers)
+    for x in receivers:  # accumulate, as PyTorch does; x.grad = None starts again
+        g, fresh = values.get(x.id), x.grad is None
+        x.grad_expr = expressions[x.id] if fresh else x.grad_expr + expressions[x.id]
+        x.grad = g if fresh or g is None else x.grad + g
+    if not retain_graph:
+        for x in tensors:
+            x.freed = True
+
+
+def _symbolic_gradients(t, tensors, receivers):
+    """Closed forms of ∂t/∂x for the receivers, in leaf symbols when small."""
+    from .explanation import Options, explain_graph
+    from .graph import build_graph
+
+    graph = build_graph(t)
+    index = {x.id: i for i, x in enumerate(tensors)}
+    wanted = [graph.nodes[index[x.id]]["name"] for x in receivers if x.op is None]
+    explanation = explain_graph(graph, Options(wrt=wanted, max_paths=0))
+    by_node = {index[x.id]: x.id for x in receivers}
+    result = {}
+    for node, tensor_id in by_node.items():
+        name = graph.nodes[node]["name"]
+        if name in explanation.gradients:
+            result[tensor_id] = explanation.gradients[name].closed_form
+        else:  # a non-leaf that retains its grad: its adjoint in the graph's own names
+            from .methods import summed_by
+
+            result[tensor_id] = summed_by(graph, node, "reverse", ledger=False)[0]
+    return result
