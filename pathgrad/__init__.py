@@ -22,6 +22,8 @@ _WHERE = {
     "Tensor": "traced", "leaf": "traced", "exp": "traced", "log": "traced", "sqrt": "traced",
     "sin": "traced", "cos": "traced", "tanh": "traced", "sigmoid": "traced", "relu": "traced",
     "max": "traced", "min": "traced", "tensor": "traced", "no_grad": "autograd",
+    "draw": "drawing", "steps": "drawing", "save_steps": "drawing", "Drawing": "drawing",
+    "Steps": "drawing", "from_torch": "torch_bridge",
     "build_graph": "graph", "load": "loader", "load_source": "loader",
     "explain": "explanation", "explain_tensor": "explanation",
     "explain_program": "explanation", "Explanation": "explanation", "Gradient": "explanation",

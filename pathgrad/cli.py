@@ -79,6 +79,27 @@ def parser():
                        help="plain ASCII (d, *, ->) even where Unicode works")
     style.add_argument("--unicode", dest="style", action="store_const", const="unicode",
                        help="Unicode (∂, ·, →) even where the terminal may not show it")
+    for name, helptext, description in (
+        ("graph", "draw the graph: every edge labelled with its local derivative",
+         "Draw FILE's graph to OUT; the suffix picks the format: .svg, .html, .dot, .mmd "
+         "(Mermaid) without anything else installed; .png and .pdf through Graphviz."),
+        ("steps", "the graph built one operation at a time, then the backward sweep",
+         "Write the step-by-step frames of FILE's graph: an offline HTML player (OUT.html) "
+         "or one SVG per frame (OUT/)."),
+    ):
+        picture = commands.add_parser(name, help=helptext, description=description)
+        picture.add_argument("file", metavar="FILE",
+                             help="an expression file, - for standard input, or an example name")
+        picture.add_argument("-o", "--output", required=True, metavar="OUT",
+                             help="the file (or, for steps, a folder ending in /) to write")
+        picture.add_argument("--wrt", metavar="LEAF",
+                             help="light up every path from the loss to LEAF, one colour each")
+        picture.add_argument("--values", action="store_true",
+                             help="show the values of nodes and edge derivatives too")
+        picture.add_argument("--loss", metavar="NAME",
+                             help="the variable to differentiate (default: the last assigned)")
+        picture.add_argument("--safe", action="store_true",
+                             help="validate and interpret the file instead of running it")
     commands.add_parser("examples", help="list the bundled example files")
     return p
 
@@ -110,6 +131,21 @@ def run_explain(args, out):
     return explanation.problems
 
 
+def run_picture(args, out):
+    from .drawing import draw, steps
+    from .explanation import explain
+
+    explanation = explain(args.file, loss=args.loss, safe=args.safe,
+                          wrt=[args.wrt] if args.wrt else [])
+    make = draw if args.command == "graph" else steps
+    written = make(explanation, wrt=args.wrt, values=args.values).save(args.output)
+    if isinstance(written, list):
+        out.write(f"wrote {len(written)} frames to {args.output}\n")
+    else:
+        out.write(f"wrote {written}\n")
+    return explanation.problems
+
+
 def run_examples(args, out):
     from .loader import EXAMPLES, example_names
 
@@ -129,8 +165,9 @@ def main(argv=None):
     from .errors import PathgradError
 
     try:
-        problems = {"explain": run_explain, "examples": run_examples}[args.command](
-            args, sys.stdout)
+        run = {"explain": run_explain, "graph": run_picture, "steps": run_picture,
+               "examples": run_examples}[args.command]
+        problems = run(args, sys.stdout)
     except PathgradError as err:
         print(f"pathgrad: {err}", file=sys.stderr)
         return 2

@@ -152,6 +152,18 @@ class Explanation:
     options: Options = field(default_factory=Options)
     torch: list | None = None
 
+    def draw(self, wrt=None, values=False, format="svg"):
+        """A picture of the graph (see :func:`pathgrad.drawing.draw`)."""
+        from .drawing import draw
+
+        return draw(self, wrt=wrt, values=values, format=format)
+
+    def steps(self, wrt=None, values=False):
+        """The graph built step by step, then the backward sweep (:func:`pathgrad.drawing.steps`)."""
+        from .drawing import steps
+
+        return steps(self, wrt=wrt, values=values)
+
 
 def explain(path, loss=None, safe=False, **options):
     """Load an expression file and explain its gradients.

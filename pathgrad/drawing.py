@@ -1,0 +1,277 @@
+"""Pictures from Python: :func:`draw` the graph, or play it :func:`steps` by step.
+
+Both take an explanation, a graph or a traced value, and return objects a
+notebook displays (``_repr_svg_``, ``_repr_html_``) and that save to a file
+whose suffix picks the format, written atomically (:mod:`pathgrad.output`).
+PNG and PDF go through Graphviz's ``dot`` when it is installed; everything
+else is pure Python.
+
+(The module is ``drawing``, not ``draw``: a submodule named like the
+function ``pathgrad.draw`` would replace it on the package when imported.)
+
+>>> from pathgrad.explanation import explain
+>>> d = draw(explain("seed"), wrt="w1")
+>>> d.svg.startswith("<svg") and 'data-path="1 2"' in d.svg
+True
+>>> d.dot.splitlines()[1], d.mermaid.splitlines()[0]
+('digraph pathgrad {', 'flowchart RL')
+>>> s = steps(explain("seed"), wrt="w1")
+>>> len(s), s[0].kind, s[-1].kind
+(15, 'leaves', 'done')
+"""
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from .errors import NameNotFound, PathgradError
+from .output import format_of, graphviz, write_atomic
+
+TEXT_FORMATS = ("svg", "html", "dot", "mermaid")
+
+
+def _graph_of(source):
+    """``(graph, explanation or None)`` from an explanation, a graph or a traced value."""
+    import networkx as nx
+
+    from .traced import Tensor
+
+    if isinstance(source, nx.MultiDiGraph):
+        return source, None
+    if isinstance(source, Tensor):
+        from .graph import build_graph
+
+        return build_graph(source), None
+    if hasattr(source, "graph") and hasattr(source, "gradients"):
+        return source.graph, source
+    raise PathgradError(f"cannot draw a {type(source).__name__}: give an explanation "
+                        "(pathgrad.explain), a graph (pathgrad.build_graph) or a traced value")
+
+
+def _one(wrt):
+    if isinstance(wrt, (list, tuple)):
+        if len(wrt) != 1:
+            raise PathgradError(f"--wrt: a picture lights up the paths of one leaf at a time, "
+                                f"not {len(wrt)}")
+        wrt = wrt[0]
+    return wrt
+
+
+def _gradient(graph, explanation, wrt):
+    wrt = _one(wrt)
+    if wrt is None:
+        return None
+    if explanation is not None and wrt in explanation.gradients:
+        return explanation.gradients[wrt]
+    from .explanation import Options, explain_graph
+
+    options = getattr(explanation, "options", None) or Options()
+    asked = Options(wrt=(wrt,), max_paths=options.max_paths, method=options.method,
+                    in_terms_of=options.in_terms_of)
+    return explain_graph(graph, asked).gradients[wrt]
+
+
+def _leaf(graph, wrt):
+    from .graph import leaves, node_named
+
+    wrt = _one(wrt)
+    if wrt is None:
+        return None
+    node = node_named(graph, wrt)
+    if node is None or graph.nodes[node]["kind"] != "leaf":
+        names = ", ".join(graph.nodes[n]["name"] for n in leaves(graph))
+        raise NameNotFound(f"--wrt {wrt}: no leaf named {wrt}; the leaves are {names}",
+                           file=graph.graph.get("file"))
+    return node
+
+
+class Drawing:
+    """A picture of the graph in every format; a notebook shows its SVG.
+
+    ``svg``, ``html``, ``dot`` and ``mermaid`` are the picture as text;
+    ``text`` is the one in ``format``; :meth:`save` writes a file.
+    """
+
+    def __init__(self, picture, format="svg"):
+        if format not in TEXT_FORMATS:
+            raise PathgradError(f"unknown picture format {format!r}: use one of "
+                                + ", ".join(TEXT_FORMATS))
+        self.picture = picture
+        self.format = format
+
+    @cached_property
+    def layout(self):
+        from .render.svg import layout_picture
+
+        return layout_picture(self.picture)
+
+    @cached_property
+    def svg(self):
+        from .render.svg import render
+
+        return render(self.picture, self.layout)
+
+    @cached_property
+    def html(self):
+        from .render.html import render
+
+        return render(self.picture, self.layout)
+
+    @cached_property
+    def dot(self):
+        from .render.dot import render
+
+        return render(self.picture)
+
+    @cached_property
+    def mermaid(self):
+        from .render.mermaid import render
+
+        return render(self.picture)
+
+    @property
+    def text(self):
+        return getattr(self, self.format)
+
+    def _repr_svg_(self):
+        return self.svg
+
+    def __repr__(self):
+        return (f"<Drawing of {self.picture.title!r}: {len(self.picture.nodes)} nodes, "
+                f"{len(self.picture.edges)} edges>")
+
+    def save(self, path, engine=None):
+        """Write the picture; the suffix of ``path`` picks the format.
+
+        ``.svg``, ``.html``, ``.dot`` and ``.mmd`` are written by pathgrad
+        itself; ``.png`` and ``.pdf`` by Graphviz's ``dot``. ``engine="graphviz"``
+        also makes the ``.svg`` with ``dot`` instead. Returns the path.
+        """
+        kind = format_of(path)
+        if engine not in (None, "pathgrad", "graphviz"):
+            raise PathgradError(f"unknown engine {engine!r}: use 'pathgrad' or 'graphviz'")
+        if kind in ("png", "pdf") or (engine == "graphviz" and kind == "svg"):
+            data = graphviz(self.dot, kind, str(path))
+        elif engine == "graphviz":
+            raise PathgradError(f"engine='graphviz' makes .svg, .png and .pdf, not .{kind}",
+                                file=str(path))
+        else:
+            data = getattr(self, kind)
+        return write_atomic(path, data)
+
+
+def draw(source, wrt=None, values=False, format="svg"):
+    """A picture of the graph, with the paths of ∂loss/∂``wrt`` lit up.
+
+    Parameters
+    ----------
+    source : Explanation, networkx.MultiDiGraph or Tensor
+        What to draw: ``pathgrad.explain(...)``, ``pathgrad.build_graph(...)``
+        or a traced value (its graph is built).
+    wrt : str, optional
+        A leaf: every listed path of ∂loss/∂leaf in its own colour, with a
+        legend giving each path's product and the sum.
+    values : bool
+        Show the numeric value of every operation and edge derivative too.
+    format : str
+        What :attr:`Drawing.text` returns: "svg", "html", "dot" or "mermaid".
+
+    Raises
+    ------
+    NameNotFound
+        ``wrt`` is not a leaf of the graph.
+    """
+    from .render.picture import picture
+
+    graph, explanation = _graph_of(source)
+    return Drawing(picture(graph, _gradient(graph, explanation, wrt), values), format)
+
+
+class Steps(list):
+    """The frames of the step-by-step picture, with ways to show them.
+
+    A list of :class:`pathgrad.frames.Frame`; :meth:`svg` draws one step,
+    :attr:`html` is the offline player page, a notebook shows the player.
+    """
+
+    def __init__(self, frames, picture, layout):
+        super().__init__(frames)
+        self.picture = picture
+        self.layout = layout
+
+    def svg(self, index):
+        """Step ``index`` (from 0) as a standalone SVG with its caption."""
+        from .render.steps import frame_svg
+
+        return frame_svg(self.picture, self.layout, self, index)
+
+    def caption(self, index):
+        """``(heading, detail)`` of step ``index``."""
+        from .frames import replay
+        from .render.steps import caption
+
+        return caption(self.picture.graph, self[index], replay(self, index)[1])
+
+    @cached_property
+    def html(self):
+        from .render.steps import player_page
+
+        return player_page(self.picture, self.layout, self)
+
+    def _repr_html_(self):
+        from .render.steps import player
+
+        return player(self.picture, self.layout, self)
+
+    def __repr__(self):
+        return f"<Steps of {self.picture.title!r}: {len(self)} frames>"
+
+    def save(self, path):
+        """Write ``OUT.html`` (the player) or ``DIR/`` (``step-001.svg``, ...).
+
+        A path without a suffix, or ending in ``/``, is a folder.
+
+        Returns the path written, or the list of files written in ``DIR``.
+        """
+        text = str(path)
+        if text.endswith(("/", os.sep)) or Path(path).is_dir() or not Path(path).suffix:
+            folder = Path(path)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise PathgradError(f"cannot make the folder: {err.strerror or err}",
+                                    file=text) from err
+            digits = max(3, len(str(len(self))))
+            return [write_atomic(folder / f"step-{i + 1:0{digits}d}.svg", self.svg(i))
+                    for i in range(len(self))]
+        if format_of(path) != "html":
+            raise PathgradError("steps are saved as one .html player or as a folder "
+                                "(DIR/) of one SVG per step", file=text)
+        return write_atomic(path, self.html)
+
+
+def steps(source, wrt=None, values=False):
+    """The graph growing one traced operation at a time, then the backward sweep.
+
+    Parameters
+    ----------
+    source : Explanation, networkx.MultiDiGraph or Tensor
+    wrt : str, optional
+        A leaf: the backward sweep visits only the nodes on paths to it.
+    values : bool
+        Show the value of every operation and edge derivative too.
+    """
+    from .frames import frames
+    from .render.picture import picture
+    from .render.steps import reserve
+    from .render.svg import layout_picture
+
+    graph, _ = _graph_of(source)
+    story = frames(graph, _leaf(graph, wrt))
+    view = picture(graph, values=values, reserve=reserve(graph, story))
+    return Steps(story, view, layout_picture(view))
+
+
+def save_steps(source, path, wrt=None, values=False):
+    """:func:`steps`, saved to ``OUT.html`` or ``DIR/``; returns what was written."""
+    return steps(source, wrt, values).save(path)
