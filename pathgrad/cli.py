@@ -12,7 +12,9 @@ import sys
 
 from . import __version__
 
-FORMATS = ("text", "json")
+#: --format NAME -> the module in pathgrad.render that renders it
+FORMATS = {"text": "text", "json": "json", "latex": "latex", "markdown": "markdown",
+           "html": "report"}
 
 
 def _names(text):
@@ -72,7 +74,7 @@ def parser():
     explain.add_argument("--safe", action="store_true",
                          help="for files you did not write: validate and interpret the file "
                               "instead of running it as Python (see README)")
-    explain.add_argument("--format", choices=FORMATS, default="text",
+    explain.add_argument("--format", choices=list(FORMATS), default="text",
                          help="output format (default: text)")
     style = explain.add_mutually_exclusive_group()
     style.add_argument("--ascii", dest="style", action="store_const", const="ascii",
@@ -120,14 +122,13 @@ def run_explain(args, out):
     explanation = explain(args.file, loss=args.loss, safe=args.safe, wrt=args.wrt,
                           max_paths=args.max_paths, check=args.check, method=args.method,
                           in_terms_of=args.in_terms_of)
-    if args.format == "json":
-        from .render.json import render
+    from importlib import import_module
 
-        out.write(render(explanation) + "\n")
+    renderer = import_module(f".render.{FORMATS[args.format]}", __package__)
+    if args.format == "text":
+        out.write(renderer.render(explanation, _style(args.style, out)) + "\n")
     else:
-        from .render.text import render
-
-        out.write(render(explanation, _style(args.style, out)) + "\n")
+        out.write(renderer.render(explanation) + "\n")
     return explanation.problems
 
 
