@@ -403,6 +403,13 @@ def _graph_notes(graph):
             rule = OPS[data["op"]].kink_rule
             notes.append(Note(data["line"], f"{data['name']} is at its kink; the derivative "
                                             f"there follows PyTorch: {rule}"))
+    why = {"no_grad": "was computed under no_grad()", "detach": "is detached",
+           "constant": "depends on nothing that requires grad"}
+    for node, data in sorted(graph.nodes(data=True)):
+        if data["cut"] in why:
+            notes.append(Note(data["line"], f"{data['name']} = {data['formula']} "
+                                            f"{why[data['cut']]}: gradients stop there, so "
+                                            "paths end at it (a cut leaf)"))
     unknown = [d["name"] for _, d in graph.nodes(data=True)
                if d["kind"] == "leaf" and d["value"] is None]
     if unknown:

@@ -139,7 +139,7 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
         operands=[index[x.id] if isinstance(x, Tensor) else float(x) for x in t.operands],
     )
     if is_leaf:
-        name = names.get(t.id) or next(fresh)
+        name = names.get(t.id) or _detached_name(t, names) or next(fresh)
         symbol = sympy.Symbol(name, real=True)
         data.update(name=name, label=name, formula=_cut_formula(t, name), precedence=ATOM,
                     symbol=symbol, local_expr=symbol, expr=symbol, expr_size=1, expr_depth=0,
@@ -171,6 +171,14 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
     data.update(name=name, label=name, formula=label, precedence=precedence, symbol=symbol,
                 local_expr=local_expr, expr=expr, expr_size=size, expr_depth=depth)
     graph.add_node(node, **data)
+
+
+def _detached_name(t, names):
+    """``h_detached`` for an unnamed ``h.detach()``, when that name is free."""
+    if t.cut != "detach" or not t.operands[0].name:
+        return None
+    candidate = f"{t.operands[0].name}_detached"
+    return None if candidate in names.values() else candidate
 
 
 def _cut_formula(t, name):
