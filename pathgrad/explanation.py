@@ -126,6 +126,22 @@ class Gradient:
     def paths_listed(self):
         return len(self.paths)
 
+    # Jupyter's display protocol; pathgrad.notebook is imported only when a notebook asks.
+    def _repr_html_(self):
+        from .notebook import gradient_html
+
+        return gradient_html(self)
+
+    def _repr_latex_(self):
+        from .notebook import gradient_latex
+
+        return gradient_latex(self)
+
+    def _repr_pretty_(self, printer, cycle):
+        from .notebook import gradient_text, pretty
+
+        pretty(gradient_text(self), printer, cycle)
+
 
 @dataclass
 class Note:
@@ -163,6 +179,17 @@ class Explanation:
         from .drawing import steps
 
         return steps(self, wrt=wrt, values=values)
+
+    # Jupyter's display protocol; pathgrad.notebook is imported only when a notebook asks.
+    def _repr_html_(self):
+        from .notebook import explanation_html
+
+        return explanation_html(self)
+
+    def _repr_pretty_(self, printer, cycle):
+        from .notebook import explanation_text, pretty
+
+        pretty(explanation_text(self), printer, cycle)
 
 
 def explain(path, loss=None, safe=False, **options):
