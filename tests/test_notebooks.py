@@ -47,9 +47,15 @@ def same_everywhere(text):
 
 
 def texts(cell):
-    """What a cell showed as text: its printed streams and its plain-text results, in order."""
+    """What a cell showed as text: its printed streams and its plain-text results, in order.
+
+    Standard error is left out: libraries write warnings there that depend on the machine
+    (PyTorch without NumPy, for one), and a notebook's story is on standard output.
+    """
     out = []
     for output in cell.get("outputs", []):
+        if output.output_type == "stream" and output.name == "stderr":
+            continue
         if output.output_type == "stream":  # a stream may arrive in pieces: join them
             if out and out[-1][0] == output.name:
                 out[-1] = (output.name, out[-1][1] + same_everywhere(output.text))
