@@ -102,6 +102,29 @@ def parser():
                              help="the variable to differentiate (default: the last assigned)")
         picture.add_argument("--safe", action="store_true",
                              help="validate and interpret the file instead of running it")
+    check = commands.add_parser(
+        "check", help="check hand-derived gradients against the paths, in safe mode",
+        description="Check a student's gradient against the paths of FILE, in safe mode; "
+                    "a FOLDER checks every .py file in it, each in its own process, in "
+                    "parallel. Exit status 0: every answer right; 3: an answer is partly "
+                    "right, wrong or unreadable, or a student file failed.")
+    check.add_argument("target", metavar="FILE|FOLDER", help="a student's file, or a folder")
+    check.add_argument("--wrt", metavar="LEAF", help="the leaf the answers are about")
+    answers = check.add_mutually_exclusive_group(required=True)
+    answers.add_argument("--answer", metavar="FORMULA",
+                         help='the hand-derived gradient, e.g. "-w2*x1 - w3*x2"')
+    answers.add_argument("--answers", metavar="CSV",
+                         help="a table of answers: columns leaf,answer or file,leaf,answer")
+    check.add_argument("--loss", metavar="NAME", help="the variable to differentiate")
+    check.add_argument("--jobs", type=_count, metavar="N",
+                       help="files checked at once (default: the number of cores)")
+    check.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                       help="seconds each file may take (default: 30)")
+    check.add_argument("--memory", type=_count, default=1024, metavar="MiB",
+                       help="memory each file may use (default: 1024)")
+    check.add_argument("--format", choices=("text", "csv", "json"), default="text",
+                       help="report format (default: text)")
+    check.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
     commands.add_parser("examples", help="list the bundled example files")
     return p
 
@@ -116,20 +139,48 @@ def _style(requested, stream):
         return "ascii"
 
 
-def run_explain(args, out):
-    from .explanation import explain
+EXPLAIN_OPTIONS = ("wrt", "max_paths", "check", "method", "in_terms_of")
 
-    explanation = explain(args.file, loss=args.loss, safe=args.safe, wrt=args.wrt,
-                          max_paths=args.max_paths, check=args.check, method=args.method,
-                          in_terms_of=args.in_terms_of)
+
+def run_explain(args, out):
+    request = {key: getattr(args, key) for key in ("loss", "format", *EXPLAIN_OPTIONS)}
+    request["style"] = _style(args.style, out)
+    if args.safe:  # the whole run, not only the file, in a process bounded in time and memory
+        from .loader import read_source
+        from .safe import run_bounded
+
+        request["text"], request["file"] = read_source(args.file)
+        result = run_bounded("pathgrad.cli:explain_request", request, file=request["file"])
+    else:
+        request["file"] = args.file
+        result = explain_request(request)
+    out.write(result["output"])
+    from .errors import PathgradError
+
+    return [PathgradError(message, file=file, line=line)
+            for message, file, line in result["problems"]]
+
+
+def explain_request(request):
+    """Explain and render one file as ``request`` asks: ``{"output", "problems"}`` (JSON data).
+
+    Runs in this process, or (``--safe``) in a bounded worker process.
+    """
     from importlib import import_module
 
-    renderer = import_module(f".render.{FORMATS[args.format]}", __package__)
-    if args.format == "text":
-        out.write(renderer.render(explanation, _style(args.style, out)) + "\n")
+    from .explanation import explain_program
+    from .loader import load, load_source
+
+    options = {key: request[key] for key in EXPLAIN_OPTIONS}
+    if "text" in request:
+        program = load_source(request["text"], request["file"], request["loss"], safe=True)
     else:
-        out.write(renderer.render(explanation) + "\n")
-    return explanation.problems
+        program = load(request["file"], request["loss"])
+    explanation = explain_program(program, **options)
+    renderer = import_module(f".render.{FORMATS[request['format']]}", __package__)
+    style = (request["style"],) if request["format"] == "text" else ()
+    return {"output": renderer.render(explanation, *style) + "\n",
+            "problems": [[p.message, p.file, p.line] for p in explanation.problems]}
 
 
 def run_picture(args, out):
@@ -147,6 +198,39 @@ def run_picture(args, out):
     return explanation.problems
 
 
+def run_check(args, out):
+    from pathlib import Path
+
+    from . import grading
+
+    target = Path(args.target)
+    if target.is_dir():
+        answers = args.answer if args.answer is not None else Path(args.answers)
+        rows = grading.grade_folder(target, args.wrt, answers, jobs=args.jobs,
+                                    timeout=args.timeout, memory_mib=args.memory,
+                                    loss=args.loss)
+    elif args.answer is not None:
+        if not args.wrt:
+            from .errors import PathgradError
+
+            raise PathgradError("--answer needs --wrt LEAF: the leaf the answer is about",
+                                file=args.target)
+        rows = grading.check_file(args.target, [(args.wrt, args.answer)], loss=args.loss)
+    else:
+        rows = grading.check_answers_table(args.answers, file=args.target, wrt=args.wrt,
+                                           loss=args.loss)
+    report = {"text": grading.rows_to_text, "csv": grading.rows_to_csv,
+              "json": grading.rows_to_json}[args.format](rows)
+    if args.output:
+        from .output import write_atomic
+
+        write_atomic(args.output, report)
+        out.write(f"wrote {args.output}\n")
+    else:
+        out.write(report if report.endswith("\n") else report + "\n")
+    return grading.exit_status(rows)
+
+
 def run_examples(args, out):
     from .loader import EXAMPLES, example_names
 
@@ -157,8 +241,20 @@ def run_examples(args, out):
     return []
 
 
+def _attach_answers(argv):
+    """``--answer -w2*x1`` is an answer, not an option: glue it on as ``--answer=-w2*x1``."""
+    glued, argv = [], list(argv)
+    while argv:
+        item = argv.pop(0)
+        if item == "--answer" and argv:
+            item = f"--answer={argv.pop(0)}"
+        glued.append(item)
+    return glued
+
+
 def main(argv=None):
     """Run the command line; return the exit status."""
+    argv = _attach_answers(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     if args.command is None:
         parser().print_help()
@@ -167,7 +263,7 @@ def main(argv=None):
 
     try:
         run = {"explain": run_explain, "graph": run_picture, "steps": run_picture,
-               "examples": run_examples}[args.command]
+               "check": run_check, "examples": run_examples}[args.command]
         problems = run(args, sys.stdout)
     except PathgradError as err:
         print(f"pathgrad: {err}", file=sys.stderr)
@@ -181,6 +277,8 @@ def main(argv=None):
               "pathgrad: please report it with the file (PATHGRAD_DEBUG=1 shows the traceback)",
               file=sys.stderr)
         return 1
+    if isinstance(problems, int):  # pathgrad check: its own exit status
+        return problems
     for problem in problems:
         print(f"pathgrad: {problem}", file=sys.stderr)
     return 2 if problems else 0

@@ -1,0 +1,1005 @@
+"""Safe mode: an expression file validated and interpreted, never executed as Python.
+
+``pathgrad explain --safe`` and ``load(..., safe=True)`` hand the parsed file
+to :func:`validate`, which checks every syntax node against a whitelist
+before anything runs, and then to :func:`interpret`, which walks the
+validated tree itself: no ``exec``, ``eval`` or ``compile``, and no Python
+builtin is reachable. What a file may contain:
+
+* assignments and augmented assignments to plain names (and to list items),
+  numbers, strings (for leaf names, f-strings without format specifications),
+  ``+ - * / ** // %``, unary ``- +`` and ``not``, comparisons, ``and``/``or``,
+  ``if``/``else`` statements and expressions (a branch on a traced value, as
+  in normal mode);
+* calls to pathgrad's own functions (``exp log sqrt sin cos tanh sigmoid relu
+  abs max min leaf``) and methods (``.exp() ... .relu() .abs()``, and
+  ``.append(x)`` on a list);
+* ``for NAME in range(...)`` with whole-number literal bounds, lists, tuples,
+  indexing, and list comprehensions over such ranges.
+
+Everything else is refused before anything runs, naming the construct and the
+line; the first refusal in source order is reported:
+
+>>> import ast
+>>> validate(ast.parse("x = 1.0\\nimport os\\n"), "f.py")
+Traceback (most recent call last):
+...
+pathgrad.errors.LoadError: f.py:2: not allowed in --safe mode: import
+>>> validate(ast.parse("L = ().__class__.__subclasses__()"), "f.py")
+Traceback (most recent call last):
+...
+pathgrad.errors.LoadError: f.py:1: not allowed in --safe mode: attribute .__class__
+
+The interpreter binds names exactly as normal mode does (a number assigned at
+the top level becomes a leaf, a traced result takes its variable's name, the
+loss is the last assigned name), so both modes give the same explanation.
+Resource bounds (:data:`LIMITS`) stop a file that grows too large or runs too
+long, with a message naming the bound. In-process, the interpreter checks the
+wall time as it runs, and memory is bounded through the number of traced
+values, list items and the size of whole numbers. :func:`run_bounded` runs a
+whole job (interpreting, explaining, rendering) in a fresh process with the
+wall time for the whole run and ``memory_mib`` as its address space
+(``RLIMIT_AS``, POSIX): :mod:`pathgrad.grading` checks each student file so.
+"""
+
+import ast
+import builtins
+import contextlib
+import contextvars
+import importlib
+import operator
+import sys
+import time
+from dataclasses import dataclass, fields
+
+from . import traced
+from .errors import LoadError, PathgradError
+from .loader import BIND, EXPORTS, _describe, _is_number_expression
+from .traced import Tensor
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource bounds for safe mode; every field is a documented default.
+
+    max_graph_nodes
+        Traced values a file may create (leaves and operations): 20 000.
+    max_exponent
+        Largest ``|exponent|`` of ``**`` with a plain-number exponent: 1 000.
+    max_loop_iterations
+        Loop and comprehension iterations in total (nested loops multiply),
+        checked before running for literal ranges and while running: 100 000.
+    wall_time_seconds
+        Time the interpreter may run: 10 s.
+    memory_mib
+        Address space of a worker process in :mod:`pathgrad.grading`: 1024 MiB.
+    max_list_items
+        List and tuple items created in total (``[0] * 10**9`` stops): 1 000 000.
+    max_int_bits
+        Size of a whole number computed from literals (``10**10**10`` stops): 4096 bits.
+    """
+
+    max_graph_nodes: int = 20_000
+    max_exponent: float = 1_000
+    max_loop_iterations: int = 100_000
+    wall_time_seconds: float = 10.0
+    memory_mib: int = 1024
+    max_list_items: int = 1_000_000
+    max_int_bits: int = 4_096
+
+    def as_dict(self):
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+#: The defaults.
+LIMITS = Limits()
+
+_active = contextvars.ContextVar("pathgrad_safe_limits", default=LIMITS)
+
+
+@contextlib.contextmanager
+def using(limits):
+    """Use ``limits`` wherever a safe-mode function is not given limits explicitly.
+
+    >>> with using(Limits(max_loop_iterations=10)):
+    ...     active().max_loop_iterations
+    10
+    """
+    token = _active.set(limits)
+    try:
+        yield limits
+    finally:
+        _active.reset(token)
+
+
+def active():
+    """The limits in force: :data:`LIMITS` unless inside :func:`using`."""
+    return _active.get()
+
+
+REFUSED = "not allowed in --safe mode"
+#: What a file may call by name, and the objects those names must still hold when called.
+FUNCTIONS = frozenset(EXPORTS)
+#: Methods of a traced value (all without arguments).
+METHODS = frozenset({"exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs"})
+_LEAF_KEYWORDS = {"name", "value", "requires_grad"}
+#: Longest text an f-string may make (leaf names are short).
+MAX_STRING = 1_000
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def _refused(construct, node, file):
+    return LoadError(f"{REFUSED}: {construct}", file=file, line=getattr(node, "lineno", None))
+
+
+def _stopped(what, field, limits, file):
+    """A bound was reached; the caller that knows the line fills it in."""
+    return LoadError(f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field)})",
+                     file=file)
+
+
+# -- the whitelist ----------------------------------------------------------------
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv,
+           ast.Mod: operator.mod}
+_INPLACE = {ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul,
+            ast.Div: operator.itruediv, ast.Pow: operator.ipow,
+            ast.FloorDiv: operator.ifloordiv, ast.Mod: operator.imod}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
+            ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
+#: Operators outside the subset, by how a student writes them.
+_OPERATOR_TEXT = {ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^ (write powers as **)",
+                  ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@", ast.Invert: "~",
+                  ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+#: Constructs outside the subset, by how the message names them.
+_CONSTRUCTS = {
+    ast.Import: "import", ast.ImportFrom: "import", ast.While: "while loop",
+    ast.FunctionDef: "function definition (def)", ast.AsyncFunctionDef: "function definition",
+    ast.Lambda: "lambda", ast.ClassDef: "class", ast.Return: "return", ast.Delete: "del",
+    ast.With: "with", ast.AsyncWith: "with", ast.Try: "try", ast.Raise: "raise",
+    ast.Assert: "assert", ast.Global: "global", ast.Nonlocal: "nonlocal",
+    ast.AsyncFor: "async for", ast.Await: "await", ast.Yield: "yield",
+    ast.YieldFrom: "yield", ast.Dict: "dict", ast.Set: "set", ast.DictComp: "dict comprehension",
+    ast.SetComp: "set comprehension", ast.GeneratorExp: "generator expression",
+    ast.NamedExpr: "assignment expression (:=)", ast.Starred: "starred expression (*)",
+    ast.Slice: "slice", ast.Match: "match statement",
+}
+if hasattr(ast, "TryStar"):  # Python 3.11+
+    _CONSTRUCTS[ast.TryStar] = "try"
+#: Nodes allowed as they are (their children are checked in turn).
+_PLAIN = (ast.Module, ast.Expr, ast.Pass, ast.Break, ast.Continue, ast.If, ast.IfExp,
+          ast.BoolOp, ast.List, ast.Tuple, ast.Load, ast.Store, ast.boolop)
+
+
+def _literal_int(node):
+    """A whole-number literal (``3``, ``-2``), or ``None``."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign, node = (-1 if isinstance(node.op, ast.USub) else 1), node.operand
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return sign * node.value
+    return None
+
+
+def _is_range(node):
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "range")
+
+
+def _range_length(node):
+    """The number of iterations of ``range(...)`` with literal bounds, or a refusal text."""
+    bounds = [_literal_int(a) for a in node.args]
+    if node.keywords or not 1 <= len(bounds) <= 3 or None in bounds:
+        return "range() whose bounds are not whole-number literals"
+    start, stop, step = ([0, *bounds, 1] if len(bounds) == 1 else [*bounds, 1])[:3]
+    if step == 0:
+        return "range() with step 0"
+    return max(0, (stop - start + step - (1 if step > 0 else -1)) // step)
+
+
+def _position(node):
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0),
+            getattr(node, "end_lineno", 0), getattr(node, "end_col_offset", 0))
+
+
+class _Validator:
+    """Walks the tree (without recursion) and collects every node outside the subset."""
+
+    def __init__(self, tree, limits):
+        self.limits = limits
+        self.assigned = {n.id for n in ast.walk(tree)
+                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.problems = []
+
+    def run(self, tree):
+        stack = [(tree, 1)]
+        while stack:
+            node, iterations = stack.pop()
+            check = getattr(self, f"_{type(node).__name__}", None)
+            if check is not None:
+                children = check(node, iterations)
+            elif isinstance(node, _PLAIN):
+                children = [(c, iterations) for c in ast.iter_child_nodes(node)]
+            else:
+                self.refuse(node, _CONSTRUCTS.get(type(node), type(node).__name__.lower()))
+                children = []
+            stack.extend(children)
+        return self.problems
+
+    def refuse(self, node, construct, anchor=None):
+        self.problems.append((_position(anchor or node), anchor or node, construct))
+
+    def _all(self, nodes, iterations):
+        return [(n, iterations) for n in nodes if n is not None]
+
+    # -- statements --------------------------------------------------------------
+    def _Assign(self, node, iterations):
+        return self._all([*node.targets, node.value], iterations)
+
+    def _AugAssign(self, node, iterations):
+        self._operator(node.op, node)
+        if not isinstance(node.target, (ast.Name, ast.Subscript)):
+            self.refuse(node.target, "augmented assignment to something other than a name")
+        return self._all([node.target, node.value], iterations)
+
+    def _AnnAssign(self, node, iterations):  # the annotation is never evaluated
+        if node.value is None or not isinstance(node.target, ast.Name):
+            self.refuse(node, "annotation without a value")
+            return []
+        return self._all([node.target, node.value], iterations)
+
+    def _For(self, node, iterations):
+        if node.orelse:
+            self.refuse(node.orelse[0], "for ... else")
+        if not isinstance(node.target, ast.Name):
+            self.refuse(node.target, "a for loop over several names")
+        total = self._loop(node.iter, iterations, node)
+        return self._all([node.target, *node.body], total)
+
+    def _loop(self, iterable, iterations, anchor):
+        """Check ``range(literals)`` as what a loop runs over; the iterations in all."""
+        if not _is_range(iterable):
+            self.refuse(iterable, "a loop over something other than range(...)")
+            return iterations
+        length = _range_length(iterable)
+        if isinstance(length, str):
+            self.refuse(iterable, length)
+            return iterations
+        limit = self.limits.max_loop_iterations
+        total = iterations * max(length, 1)
+        if length > limit:
+            self.refuse(iterable, f"a loop of {length} iterations (limit: "
+                                  f"max_loop_iterations = {limit})")
+        elif total > limit:
+            self.refuse(iterable, f"nested loops of {total} iterations in all (limit: "
+                                  f"max_loop_iterations = {limit})")
+        return total
+
+    # -- expressions ---------------------------------------------------------------
+    def _Constant(self, node, iterations):
+        value = node.value
+        if isinstance(value, bytes):
+            self.refuse(node, "bytes literal")
+        elif isinstance(value, complex):
+            self.refuse(node, f"complex number {value!r}")
+        elif value is Ellipsis:
+            self.refuse(node, "...")
+        elif type(value) is int and value.bit_length() > self.limits.max_int_bits:
+            self.refuse(node, f"a whole number of {value.bit_length()} bits (limit: "
+                              f"max_int_bits = {self.limits.max_int_bits})")
+        return []
+
+    def _Name(self, node, iterations):
+        name = node.id
+        if "__" in name:
+            self.refuse(node, f"dunder name {name}")
+        elif isinstance(node.ctx, ast.Store) and name == "range":
+            self.refuse(node, "assignment to range")
+        elif (isinstance(node.ctx, ast.Load) and name in _BUILTIN_NAMES
+              and name not in FUNCTIONS and name not in self.assigned):
+            self.refuse(node, f"the Python builtin {name}")
+        return []
+
+    def _BinOp(self, node, iterations):
+        self._operator(node.op, node)
+        return self._all([node.left, node.right], iterations)
+
+    def _UnaryOp(self, node, iterations):
+        self._operator(node.op, node)
+        return self._all([node.operand], iterations)
+
+    def _Compare(self, node, iterations):
+        for op in node.ops:
+            self._operator(op, node)
+        return self._all([node.left, *node.comparators], iterations)
+
+    def _operator(self, op, node):
+        if type(op) not in _BINARY and type(op) not in _UNARY and type(op) not in _COMPARE:
+            self.refuse(node, f"operator {_OPERATOR_TEXT.get(type(op), type(op).__name__)}")
+
+    def _Subscript(self, node, iterations):
+        return self._all([node.value, node.slice], iterations)
+
+    def _Attribute(self, node, iterations):  # reached only when not an allowed method call
+        self.refuse(node, f"attribute .{node.attr}")
+        return self._all([node.value], iterations)
+
+    def _Call(self, node, iterations):
+        func, arguments = node.func, [*node.args, *(k.value for k in node.keywords)]
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                k.arg is None for k in node.keywords):
+            self.refuse(node, "argument unpacking (* or **)")
+        if isinstance(func, ast.Attribute):
+            return self._method(node, func, arguments, iterations)
+        if not isinstance(func, ast.Name):
+            if type(func) not in _CONSTRUCTS:  # else the callee's own refusal says it better
+                self.refuse(func, "a call of something other than a function name")
+            return self._all([func, *arguments], iterations)
+        name = func.id
+        if "__" in name or name == "range" or (
+                name not in FUNCTIONS and (name in _BUILTIN_NAMES or name in self.assigned)):
+            where = " outside a for loop" if name == "range" else ""
+            self.refuse(func, f"call to {name}(){where}")
+        elif name in FUNCTIONS and name != "leaf" and node.keywords:
+            self.refuse(node, f"keyword arguments to {name}()")
+        elif name == "leaf" and any(k.arg not in _LEAF_KEYWORDS for k in node.keywords):
+            self.refuse(node, "keyword arguments to leaf() other than name, value, "
+                              "requires_grad")
+        # a name that is neither allowed nor known is left to the loader: "unknown function"
+        return self._all(arguments, iterations)
+
+    def _method(self, node, func, arguments, iterations):
+        attr = func.attr
+        if attr not in METHODS and attr != "append":
+            self.refuse(func, f"attribute .{attr}" if "__" in attr else f"method .{attr}()")
+            return self._all([func.value, *arguments], iterations)
+        wanted = 0 if attr in METHODS else 1  # .tanh() takes nothing, .append(x) one value
+        if len(node.args) != wanted or node.keywords:
+            self.refuse(func, f"method .{attr}() with these arguments")
+        return self._all([func.value, *arguments], iterations)
+
+    def _ListComp(self, node, iterations):
+        children = []
+        for generator in node.generators:
+            if generator.is_async:
+                self.refuse(node, "async comprehension")
+            if not isinstance(generator.target, ast.Name):
+                self.refuse(generator.target, "a comprehension over several names")
+            iterations = self._loop(generator.iter, iterations, node)
+            children += [generator.target, *generator.ifs]
+        return self._all([*children, node.elt], iterations)
+
+    def _JoinedStr(self, node, iterations):
+        children = []
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue):
+                if part.format_spec is not None:
+                    self.refuse(part, "format specification in an f-string")
+                if part.conversion != -1:
+                    self.refuse(part, "conversion (!r, !s, !a) in an f-string")
+                children.append(part.value)
+        return self._all(children, iterations)
+
+
+def validate(tree, file="<string>", limits=None):
+    """Refuse anything outside the safe subset, before anything runs.
+
+    Parameters
+    ----------
+    tree : ast.Module
+        The parsed file.
+    file : str
+        The file name, for messages.
+    limits : Limits, optional
+        Bounds checked before running (literal loop sizes, literal numbers);
+        default :func:`active`.
+
+    Raises
+    ------
+    LoadError
+        ``FILE:LINE: not allowed in --safe mode: <construct>`` for the first
+        construct (in source order) outside the subset.
+
+    Examples
+    --------
+    >>> validate(ast.parse("x = 2.0\\nfor i in range(3):\\n    x = x * x\\n"))
+    >>> validate(ast.parse("while True:\\n    pass\\n"), "f.py")
+    Traceback (most recent call last):
+    ...
+    pathgrad.errors.LoadError: f.py:1: not allowed in --safe mode: while loop
+    """
+    problems = _Validator(tree, limits or active()).run(tree)
+    if problems:
+        _, node, construct = min(problems, key=lambda p: p[0])
+        raise _refused(construct, node, file)
+
+
+# -- the interpreter -------------------------------------------------------------------
+class _Known(ast.expr):
+    """A value already computed, standing in a tree still to evaluate (chained comparisons)."""
+
+    _fields = ("value",)
+
+
+@dataclass
+class _Then:
+    """A continuation: the result is the value of this node (the rest of ``a < b < c``)."""
+
+    node: ast.AST
+
+
+@dataclass
+class _Combine:
+    node: ast.AST
+    count: int
+
+
+@dataclass
+class _Method:
+    """``receiver.name``, looked up and about to be called."""
+
+    receiver: object
+    name: str
+
+
+_BREAK, _CONTINUE = "break", "continue"
+#: Whether CPython's compiler threads the jumps of nested ``and``/``or`` (before 3.12).
+_THREADED_JUMPS = sys.version_info < (3, 12)
+_SCALARS = (int, float, str, type(None), Tensor)
+
+
+def _plain_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, Tensor)
+
+
+def _kind(x):
+    return "None" if x is None else f"a {type(x).__name__}"
+
+
+class _Interpreter:
+    """Runs a validated tree; variables live in ``namespace``; nothing is executed as Python."""
+
+    def __init__(self, namespace, file, limits):
+        self.namespace, self.file, self.limits = namespace, file, limits
+        self.bind = namespace[BIND]
+        self.functions = {id(EXPORTS[name]) for name in FUNCTIONS}
+        self.deadline = time.monotonic() + limits.wall_time_seconds
+        self.newest = Tensor(None, line=0).id  # values made from here on are the file's
+        self.operations = self.iterations = self.items = self.steps = 0
+        self.scopes = []  # comprehension variables, innermost last
+
+    # -- bounds ----------------------------------------------------------------------
+    def _stop(self, what, field):
+        raise _stopped(what, field, self.limits, self.file)
+
+    def _tick(self):
+        if time.monotonic() > self.deadline:
+            self._stop(f"still running after {self.limits.wall_time_seconds:g} s",
+                       "wall_time_seconds")
+
+    def _iterate(self):
+        self.iterations += 1
+        if self.iterations > self.limits.max_loop_iterations:
+            self._stop(f"more than {self.limits.max_loop_iterations} loop iterations",
+                       "max_loop_iterations")
+        self._tick()
+
+    def _allocate(self, count):
+        self.items += max(count, 0)
+        if self.items > self.limits.max_list_items:
+            self._stop(f"lists of more than {self.limits.max_list_items} items in all",
+                       "max_list_items")
+
+    def _adopt(self, value, line):
+        """Count the traced values the last step created, and give them the file's line.
+
+        A step may create more than its result (``10.0 / f`` is ``10.0 * (1/f)``);
+        the new values are those numbered after every value seen so far.
+        """
+        if not isinstance(value, Tensor) or value.id <= self.newest:
+            return value
+        new, stack = {}, [value]
+        while stack:
+            t = stack.pop()
+            new[t.id] = t
+            stack.extend(x for x in t.operands if isinstance(x, Tensor) and x.id > self.newest
+                         and x.id not in new)
+        for t in new.values():
+            t.line = line
+        self.newest = value.id
+        self.operations += len(new)
+        if self.operations > self.limits.max_graph_nodes:
+            self._stop(f"more than {self.limits.max_graph_nodes} traced values",
+                       "max_graph_nodes")
+        return value
+
+    # -- statements --------------------------------------------------------------------
+    def run(self, statements):
+        for statement in statements:
+            try:
+                self._tick()
+                signal = getattr(self, f"_{type(statement).__name__}")(statement)
+            except PathgradError as err:
+                raise err.located(self.file, statement.lineno) from None
+            except Exception as err:  # noqa: BLE001 - the file's own mistake: say where and why
+                raise LoadError(_describe(err), file=self.file, line=statement.lineno) from None
+            if signal:
+                return signal
+        return None
+
+    def _Expr(self, statement):
+        self.value(statement.value)
+
+    def _Pass(self, statement):
+        return None
+
+    def _Break(self, statement):
+        return _BREAK
+
+    def _Continue(self, statement):
+        return _CONTINUE
+
+    def _If(self, statement):
+        taken = self._condition(statement.test)
+        return self.run(statement.body if taken else statement.orelse)
+
+    def _For(self, statement):
+        for i in self._range(statement.iter):
+            self._iterate()
+            self.namespace[statement.target.id] = i
+            if self.run(statement.body) == _BREAK:
+                break
+
+    def _Assign(self, statement):
+        value = self.value(statement.value)
+        for target in statement.targets:
+            self._store(target, value)
+        names = [n.id for t in statement.targets for n in ast.walk(t)
+                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        self._bind(statement, names, _is_number_expression(statement.value))
+
+    def _AnnAssign(self, statement):
+        self._store(statement.target, self.value(statement.value))
+        self._bind(statement, [statement.target.id], _is_number_expression(statement.value))
+
+    def _AugAssign(self, statement):
+        target = statement.target
+        if isinstance(target, ast.Name):
+            current = self._lookup(target.id)
+            result = self._arithmetic(statement.op, current, self.value(statement.value), True)
+            self.namespace[target.id] = self._adopt(result, statement.lineno)
+            self._bind(statement, [target.id], False)
+            return
+        container, index = self.value(target.value), self.value(target.slice)
+        current = self._item(container, index)
+        result = self._arithmetic(statement.op, current, self.value(statement.value), True)
+        self._set_item(container, index, self._adopt(result, statement.lineno))
+
+    def _bind(self, statement, names, leaf_ok):
+        """What normal mode inserts after an assignment: ``name = bind(name, ...)``."""
+        for name in names:
+            bound = self.bind(name, self.namespace[name], statement.lineno, leaf_ok, True)
+            if isinstance(bound, Tensor) and bound.id > self.newest:
+                self._adopt(bound, bound.line)
+            self.namespace[name] = bound
+
+    def _store(self, target, value):
+        if isinstance(target, ast.Name):
+            self.namespace[target.id] = value
+        elif isinstance(target, ast.Subscript):
+            self._set_item(self.value(target.value), self.value(target.slice), value)
+        else:  # a tuple or list of targets
+            if not isinstance(value, (list, tuple)):
+                raise TypeError(f"cannot unpack non-iterable {type(value).__name__} object")
+            if len(value) != len(target.elts):
+                few = len(value) < len(target.elts)
+                raise ValueError(f"not enough values to unpack (expected {len(target.elts)}, "
+                                 f"got {len(value)})" if few else
+                                 f"too many values to unpack (expected {len(target.elts)})")
+            for element, item in zip(target.elts, value):
+                self._store(element, item)
+
+    def _range(self, node):
+        bounds = [_literal_int(a) for a in node.args]
+        return range(*bounds)
+
+    # -- expressions, evaluated with an explicit stack (deep expressions are fine) ---------
+    def value(self, node):
+        tasks, values = [node], []
+        notes = traced.recorder.get()
+        while tasks:
+            task = tasks.pop()
+            self.steps += 1
+            if self.steps % 1024 == 0:
+                self._tick()
+            if type(task) is ast.IfExp:  # the test is a condition, then one branch
+                tasks.append(task.body if self._condition(task.test) else task.orelse)
+                continue
+            if type(task) is ast.BoolOp:
+                values.append(self._boolop(task)[0])
+                continue
+            if not isinstance(task, _Combine):
+                children = self._children(task)
+                if children is None:
+                    values.append(self._atom(task))
+                else:
+                    tasks.append(_Combine(task, len(children)))
+                    tasks.extend(reversed(children))
+                continue
+            node = task.node
+            arguments = values[len(values) - task.count:]
+            del values[len(values) - task.count:]
+            before = len(notes) if notes is not None else 0
+            try:
+                result = getattr(self, f"_{type(node).__name__}_value")(node, *arguments)
+            except PathgradError as err:
+                raise err.located(self.file, node.lineno) from None
+            except Exception as err:  # noqa: BLE001 - the file's own mistake
+                raise LoadError(_describe(err), file=self.file, line=node.lineno) from None
+            if notes is not None and len(notes) > before:  # comparisons: the file's line
+                notes[before:] = [(kind, node.lineno, *rest) for kind, _, *rest in notes[before:]]
+            if isinstance(result, _Then):
+                tasks.append(result.node)
+            else:
+                values.append(self._adopt(result, node.lineno))
+        return values[-1]
+
+    def _children(self, node):
+        """The subexpressions to evaluate first, or ``None`` for an atom."""
+        kind = type(node)
+        if kind is ast.BinOp:
+            return [node.left, node.right]
+        if kind is ast.UnaryOp:
+            return [node.operand]
+        if kind is ast.Call:  # the callee first, as Python does: a missing method fails early
+            return [node.func, *node.args, *(k.value for k in node.keywords)]
+        if kind is ast.Attribute:  # only ever a method being called (validated)
+            return [node.value]
+        if kind in (ast.List, ast.Tuple):
+            return node.elts
+        if kind is ast.Subscript:
+            return [node.value, node.slice]
+        if kind is ast.Compare:
+            return [node.left, node.comparators[0]]
+        if kind is ast.JoinedStr:
+            return [p.value for p in node.values if isinstance(p, ast.FormattedValue)]
+        return None
+
+    def _atom(self, node):
+        try:
+            if isinstance(node, (ast.Constant, _Known)):
+                return node.value
+            if isinstance(node, ast.Name):
+                return self._lookup(node.id)
+            return self._ListComp(node)
+        except PathgradError as err:
+            raise err.located(self.file, node.lineno) from None
+        except Exception as err:  # noqa: BLE001
+            raise LoadError(_describe(err), file=self.file, line=node.lineno) from None
+
+    def _lookup(self, name):
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        if name in self.namespace:
+            return self.namespace[name]
+        raise NameError(f"name {name!r} is not defined", name=name)
+
+    def _truth(self, value, line):
+        """``bool(value)``; a comparison it makes is noted at ``line``."""
+        notes = traced.recorder.get()
+        before = len(notes) if notes is not None else 0
+        try:
+            result = bool(value)
+        except PathgradError as err:
+            raise err.located(self.file, line) from None
+        if notes is not None and len(notes) > before:
+            notes[before:] = [(kind, line, *rest) for kind, _, *rest in notes[before:]]
+        return result
+
+    def _boolop(self, node):
+        """``a or b``, ``a and b`` as values: the value, and its truth if it was tested.
+
+        Exactly as often as Python tests the truth of an operand (a traced value
+        notes each test): before 3.12 the compiler threads the jumps, so an
+        operand that is itself ``and``/``or`` passes on the truth it found; from
+        3.12 on, its value is tested again.
+        """
+        def operand(node):
+            if isinstance(node, ast.BoolOp) and _THREADED_JUMPS:
+                return self._boolop(node)
+            return self.value(node), None
+
+        stop = isinstance(node.op, ast.Or)  # or: the first true operand is the value
+        for each in node.values[:-1]:
+            value, truth = operand(each)
+            if truth is None:
+                truth = self._truth(value, each.lineno)
+            if truth == stop:
+                return value, truth
+        return operand(node.values[-1])
+
+    def _condition(self, node):
+        """The truth of a test (``if``, ``... if ... else``, a comprehension's ``if``).
+
+        As Python compiles a test into jumps, each operand of ``and``, ``or``
+        and ``not`` is tested once, and its value is not tested again.
+        """
+        negate = False
+        while True:
+            if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+                negate, node = not negate, node.operand
+            elif isinstance(node, ast.IfExp):
+                node = node.body if self._condition(node.test) else node.orelse
+            else:
+                break
+        if isinstance(node, ast.BoolOp):  # any() and all() stop where Python's jumps do
+            tests = (self._condition(v) for v in node.values)
+            return (any(tests) if isinstance(node.op, ast.Or) else all(tests)) != negate
+        return self._truth(self.value(node), node.lineno) != negate
+
+    def _BinOp_value(self, node, left, right):
+        return self._arithmetic(node.op, left, right)
+
+    def _UnaryOp_value(self, node, operand):
+        if isinstance(node.op, ast.Not):
+            return not self._truth(operand, node.lineno)
+        if not (isinstance(operand, Tensor) or _plain_number(operand)):
+            sign = "-" if isinstance(node.op, ast.USub) else "+"
+            raise TypeError(f"bad operand type for unary {sign}: '{type(operand).__name__}'")
+        return _UNARY[type(node.op)](operand)
+
+    def _arithmetic(self, op, left, right, inplace=False):
+        if isinstance(left, list) or isinstance(right, list):
+            return self._list_arithmetic(op, left, right, inplace)
+        for x in (left, right):
+            if not (isinstance(x, Tensor) or _plain_number(x)):
+                raise _refused(f"arithmetic on {_kind(x)}", None, self.file)
+        ints = type(left) is int and type(right) is int
+        bits = self.limits.max_int_bits
+        if isinstance(op, ast.Pow) and _plain_number(right):
+            if abs(right) > self.limits.max_exponent:
+                self._stop(f"exponent {right!r}", "max_exponent")
+            if ints and right > 0 and left.bit_length() * right > bits:
+                self._stop(f"a whole number of more than {bits} bits", "max_int_bits")
+        if isinstance(op, ast.Mult) and ints and left.bit_length() + right.bit_length() > bits:
+            self._stop(f"a whole number of more than {bits} bits", "max_int_bits")
+        result = (_INPLACE if inplace else _BINARY)[type(op)](left, right)
+        if isinstance(result, complex):
+            raise _refused("a complex number (a negative number to a fractional power)", None,
+                           self.file)
+        return result
+
+    def _list_arithmetic(self, op, left, right, inplace):
+        if isinstance(op, ast.Add) and isinstance(left, list) and isinstance(right, list):
+            self._allocate(len(left) + len(right))
+        elif isinstance(op, ast.Mult) and isinstance(left, list) and type(right) in (int, bool):
+            self._allocate(len(left) * right)
+        elif isinstance(op, ast.Mult) and isinstance(right, list) and type(left) in (int, bool):
+            self._allocate(len(right) * left)
+        else:
+            raise _refused(f"arithmetic on {_kind(left)} and {_kind(right)}", None, self.file)
+        return (_INPLACE if inplace else _BINARY)[type(op)](left, right)
+
+    def _Compare_value(self, node, left, right):
+        result = _COMPARE[type(node.ops[0])](left, right)
+        if len(node.ops) == 1 or not self._truth(result, node.lineno):
+            return result
+        rest = ast.Compare(_Known(right), node.ops[1:], node.comparators[1:])
+        return _Then(ast.copy_location(rest, node))
+
+    def _List_value(self, node, *items):
+        self._allocate(len(items))
+        return list(items)
+
+    def _Tuple_value(self, node, *items):
+        self._allocate(len(items))
+        return items
+
+    def _Subscript_value(self, node, container, index):
+        return self._item(container, index)
+
+    def _item(self, container, index):
+        if not isinstance(container, (list, tuple, str)):
+            raise TypeError(f"'{type(container).__name__}' object is not subscriptable")
+        return container[index]
+
+    def _set_item(self, container, index, value):
+        if not isinstance(container, list):
+            raise TypeError(f"'{type(container).__name__}' object does not support item "
+                            "assignment")
+        container[index] = value
+
+    def _JoinedStr_value(self, node, *values):
+        for value in values:
+            if not isinstance(value, _SCALARS):
+                raise _refused(f"an f-string of {_kind(value)}", None, self.file)
+        values = iter(values)
+        text = "".join(format(next(values), "") if isinstance(p, ast.FormattedValue) else p.value
+                       for p in node.values)
+        if len(text) > MAX_STRING:  # each f-string is new text: keep what a loop can make small
+            raise _refused(f"an f-string of more than {MAX_STRING} characters", None, self.file)
+        return text
+
+    def _Attribute_value(self, node, receiver):
+        """A method of a traced value or ``append`` of a list, looked up before its arguments."""
+        if (node.attr == "append" and type(receiver) is list) or (
+                node.attr in METHODS and type(receiver) is Tensor):
+            return _Method(receiver, node.attr)
+        raise AttributeError(f"'{type(receiver).__name__}' object has no attribute '{node.attr}'")
+
+    def _Call_value(self, node, function, *arguments):
+        if isinstance(function, _Method):
+            if function.name == "append":
+                self._allocate(1)
+                function.receiver.append(arguments[0])
+                return None
+            return getattr(Tensor, function.name)(function.receiver)
+        if id(function) not in self.functions:
+            if callable(function):  # cannot happen: only pathgrad's functions are reachable
+                raise _refused(f"call to {node.func.id}()", node, self.file)
+            raise TypeError(f"'{type(function).__name__}' object is not callable")
+        positional = arguments[:len(node.args)]
+        keywords = dict(zip((k.arg for k in node.keywords), arguments[len(node.args):]))
+        return function(*positional, **keywords)
+
+    def _ListComp(self, node):
+        result, scope = [], {}
+        self.scopes.append(scope)
+        try:
+            self._generate(node, 0, scope, result)
+        finally:
+            self.scopes.pop()
+        return result
+
+    def _generate(self, node, depth, scope, result):
+        if depth == len(node.generators):
+            self._allocate(1)
+            result.append(self.value(node.elt))
+            return
+        generator = node.generators[depth]
+        for i in self._range(generator.iter):
+            self._iterate()
+            scope[generator.target.id] = i
+            if all(self._condition(test) for test in generator.ifs):
+                self._generate(node, depth + 1, scope, result)
+
+
+def interpret(tree, namespace, file="<string>", limits=None):
+    """Run a tree that :func:`validate` accepted, with variables in ``namespace``.
+
+    ``namespace`` is built by the loader: the symbolic leaves, pathgrad's
+    functions, and the binder under ``loader.BIND``, called after every
+    assignment to a plain name exactly as in normal mode.
+
+    Raises
+    ------
+    LoadError
+        ``FILE:LINE: stopped in --safe mode: <what> (limit: <field> = <n>)``
+        when a bound of ``limits`` (default :func:`active`) is exceeded, or
+        the file's own mistake at its line, worded as in normal mode.
+
+    Examples
+    --------
+    >>> from pathgrad.loader import load_source
+    >>> program = load_source("a = 3.0\\nfor i in range(2):\\n    a = a * a\\n", safe=True)
+    >>> program.loss_name, program.loss.value
+    ('a', 81.0)
+    """
+    _Interpreter(namespace, file, limits or active()).run(tree.body)
+
+
+# -- a bounded process: wall time and memory for a whole run ---------------------------------
+class Stopped(LoadError):
+    """A bound of safe mode stopped the file: ``kind`` is "time" or "memory"."""
+
+    def __init__(self, message, kind, file=None, line=None):
+        super().__init__(message, file=file, line=line)
+        self.kind = kind
+
+
+#: The worker: bound memory and CPU time before anything is imported, so that the bound
+#: covers everything the run does; then call the target on the request. POSIX only; on
+#: Windows the parent's wall-time bound still applies.
+_WORKER = """
+import importlib, json, math, sys
+request = json.loads(sys.stdin.read())
+limits = request["limits"]
+try:
+    import resource
+except ImportError:
+    resource = None
+if resource is not None:
+    memory = int(limits["memory_mib"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    seconds = int(math.ceil(limits["wall_time_seconds"])) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+try:
+    from pathgrad import safe
+except (MemoryError, SystemError):  # too little memory even to start (CPython may say either)
+    sys.stdout.write(json.dumps({"memory": True}))
+    sys.exit(0)
+sys.stdout.write(json.dumps(safe._serve(request), default=str))
+"""
+
+
+def _serve(request):
+    """In the worker: run the target within the limits; report its result or its error."""
+    module, _, name = request["target"].partition(":")
+    target = getattr(importlib.import_module(module), name)
+    try:
+        with using(Limits(**request["limits"])):
+            return {"result": target(request["payload"])}
+    except PathgradError as err:
+        return {"error": [type(err).__name__, err.message, err.file, err.line]}
+    except MemoryError:
+        return {"memory": True}
+
+
+def run_bounded(target, payload, limits=None, file=None):
+    """``target(payload)`` in a fresh Python process, bounded in wall time and memory.
+
+    ``target`` is ``"module:function"``; ``payload`` and the result are JSON
+    data. The process has ``limits.wall_time_seconds`` for the whole run (it is
+    killed after that) and ``limits.memory_mib`` of address space
+    (``RLIMIT_AS``; not on Windows), and runs in safe mode with ``limits``.
+
+    Raises
+    ------
+    Stopped
+        ``stopped in --safe mode: still running after 10 s (limit:
+        wall_time_seconds = 10)``, or ``... out of memory (limit: memory_mib
+        = 1024)``.
+    PathgradError
+        What ``target`` raised (same class, message, file and line).
+
+    Examples
+    --------
+    >>> run_bounded("pathgrad.grading:_explained", {"file": "seed", "leaf": "w1"})
+    '-w2*x1 - w3*x2'
+    """
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from . import errors
+
+    limits = limits or active()
+    request = {"target": target, "payload": payload, "limits": limits.as_dict()}
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [package_parent, os.environ.get("PYTHONPATH")])))
+    try:
+        done = subprocess.run([sys.executable, "-c", _WORKER], input=json.dumps(request),
+                              capture_output=True, text=True, env=env, check=False,
+                              timeout=limits.wall_time_seconds)
+    except subprocess.TimeoutExpired:
+        raise _stopped_process("time", limits, file) from None
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        answer = {"memory": True} if "MemoryError" in done.stderr else {}
+    if "result" in answer:
+        return answer["result"]
+    if "error" in answer:
+        kind, message, where, line = answer["error"]
+        raise getattr(errors, kind, errors.PathgradError)(message, file=where, line=line)
+    if "memory" in answer:
+        raise _stopped_process("memory", limits, file)
+    if done.returncode in (-24, 128 + 24):  # SIGXCPU: the CPU-time backstop
+        raise _stopped_process("time", limits, file)
+    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    raise RuntimeError(f"the safe-mode worker failed (exit {done.returncode}): {last}")
+
+
+def _stopped_process(kind, limits, file):
+    if kind == "time":
+        what = f"still running after {limits.wall_time_seconds:g} s"
+        field = "wall_time_seconds"
+    else:
+        what, field = "out of memory", "memory_mib"
+    return Stopped(f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field)})",
+                   kind, file=file)

@@ -1,0 +1,4 @@
+class C:
+    pass
+x = 1.0
+L = x * 2

@@ -1,0 +1,4 @@
+x = 1.0
+def f(v):
+    return v * 2
+L = f(x)

@@ -1,0 +1,3 @@
+x = 1.0
+v = getattr(x, 'value')
+L = x * 2

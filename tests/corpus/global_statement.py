@@ -1,0 +1,3 @@
+global x
+x = 1.0
+L = x * 2

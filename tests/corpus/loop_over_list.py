@@ -1,0 +1,3 @@
+x = 1.0
+for w in [x, x]:
+    x = x * w

@@ -1,0 +1,3 @@
+x = 1.0
+args = [x, x]
+L = max(*args)

@@ -1,0 +1,3 @@
+x = 1.0
+name = "x"
+L = x * name

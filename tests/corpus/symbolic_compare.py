@@ -1,0 +1,5 @@
+w = 1.0
+if y > 0:
+    L = w * y
+else:
+    L = -w * y

@@ -1,0 +1,5 @@
+x = 1.0
+try:
+    L = x * 2
+except Exception:
+    pass

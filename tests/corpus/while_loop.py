@@ -1,0 +1,3 @@
+x = 1.0
+while True:
+    x = x * 2

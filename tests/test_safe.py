@@ -1,0 +1,651 @@
+"""Safe mode: the bad-input corpus, escapes, resource bounds, equivalence and fuzzing.
+
+The corpus (``tests/corpus``, expectations in ``expected.csv``) is the
+contract: every file gives exactly its expected one-line message and exit
+status, no traceback, in bounded time. Until ``pathgrad explain --safe``
+exists, the CLI-level copy of the corpus test is skipped and the library-level
+one runs what the CLI will run: ``load(path, safe=True)`` and the explanation.
+"""
+
+import ast
+import contextlib
+import csv
+import dataclasses
+import io
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pathgrad import safe
+from pathgrad.errors import LoadError, PathgradError
+from pathgrad.explanation import explain_program
+from pathgrad.loader import BIND, EXPORTS, load, load_source
+
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")  # Python's, on odd files
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+with open(CORPUS / "expected.csv", newline="", encoding="utf-8") as _table:
+    TABLE = list(csv.DictReader(_table))
+
+
+def _applies(row, version=sys.version_info[:2]):
+    """A row's ``python`` column: empty for every version, "3.11+" or "3.10" for one.
+
+    Python 3.10 parses a 5000-term sum that 3.11 refuses as too deep; safe mode then
+    runs it, as it runs any long expression.
+    """
+    wanted = row["python"]
+    if not wanted:
+        return True
+    if wanted.endswith("+"):
+        return version >= tuple(map(int, wanted[:-1].split(".")))
+    return version == tuple(map(int, wanted.split(".")))
+
+
+EXPECTED = [row for row in TABLE if _applies(row)]
+#: Seconds any corpus file may take, load and explanation together.
+CORPUS_SECONDS = 10.0
+#: Files the escape attempts try to create (in the working directory).
+PWNED = "pathgrad_pwned.txt"
+
+
+# -- helpers ----------------------------------------------------------------------
+def run_safe(path):
+    """What ``pathgrad explain --safe FILE`` reports: exit status, stderr lines, explanation."""
+    try:
+        explanation = explain_program(load(str(path), safe=True))
+    except PathgradError as err:
+        return 2, [str(err)], None
+    return (2 if explanation.problems else 0), [str(p) for p in explanation.problems], explanation
+
+
+def expected_lines(row, path):
+    if row["exit"] == "0":
+        return []
+    where = f"{path}:{row['line']}" if row["line"] else f"{path}"
+    return [f"{where}: {row['message']}"]
+
+
+def summary(explanation):
+    """Everything both modes must agree on: graph nodes, paths, sums, notes, problems."""
+    nodes = [(d["name"], d["kind"], d["op"], d["line"], d["value"], d["formula"],
+              d["requires_grad"]) for _, d in sorted(explanation.graph.nodes(data=True))]
+    gradients = {leaf: (str(g.closed_form), g.value, g.path_count,
+                        [(p.nodes, str(p.product), p.lines) for p in g.paths])
+                 for leaf, g in explanation.gradients.items()}
+    return (explanation.loss, nodes, gradients, [(n.line, n.text) for n in explanation.notes],
+            [str(p) for p in explanation.problems])
+
+
+def refusal(text, file="f.py"):
+    with pytest.raises(LoadError) as info:
+        load_source(text, file, safe=True)
+    return str(info.value)
+
+
+def cli_has_safe():
+    from pathgrad import cli
+
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            args = cli.parser().parse_args(["explain", "--safe", "seed"])
+    except SystemExit:
+        return False
+    return getattr(args, "safe", False) is True
+
+
+# -- the corpus ---------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def default_recursion_limit():
+    """How deep an expression Python parses depends on the recursion limit (3.11+): the
+    corpus expects the default, whatever an earlier test (a notebook kernel) set."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    yield
+    sys.setrecursionlimit(before)
+
+
+def test_corpus_is_complete():
+    files = {p.name for p in CORPUS.iterdir() if p.name != "expected.csv"}
+    assert len(files) >= 40
+    for version in [(3, 10), (3, 11), (3, 12), (3, 13)]:
+        listed = [row["file"] for row in TABLE if _applies(row, version)]
+        assert sorted(listed) == sorted(files), "every file has one expectation per version"
+    assert {row["exit"] for row in TABLE} <= {"0", "2"}
+    assert sum(row["exit"] == "2" for row in EXPECTED) >= 40
+
+
+@pytest.mark.parametrize("row", EXPECTED, ids=[row["file"] for row in EXPECTED])
+def test_corpus_file(row, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # escapes would write here
+    path = CORPUS / row["file"]
+    start = time.monotonic()
+    status, lines, explanation = run_safe(path)
+    assert time.monotonic() - start < CORPUS_SECONDS
+    assert (status, lines) == (int(row["exit"]), expected_lines(row, path))
+    if row["note"]:
+        assert row["note"] in [n.text for n in explanation.notes]
+    assert list(tmp_path.iterdir()) == [], "nothing may be created"
+
+
+@pytest.mark.skipif(not cli_has_safe(), reason="`pathgrad explain --safe` is not wired yet")
+@pytest.mark.parametrize("row", EXPECTED, ids=[row["file"] for row in EXPECTED])
+def test_corpus_file_cli(row, tmp_path, monkeypatch, capsys):
+    from pathgrad.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    path = CORPUS / row["file"]
+    start = time.monotonic()
+    status = main(["explain", "--safe", str(path)])
+    assert time.monotonic() - start < CORPUS_SECONDS
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and "internal error" not in err
+    assert status == int(row["exit"])
+    assert err.splitlines() == [f"pathgrad: {line}" for line in expected_lines(row, path)]
+    if row["exit"] == "0":
+        assert out
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- escapes: refused before anything runs, nothing created ---------------------------
+ESCAPES = {
+    "import os\nos.system('touch pathgrad_pwned.txt')\n": (1, "import"),
+    "import subprocess\n": (1, "import"),
+    "from os import system\nsystem('touch pathgrad_pwned.txt')\n": (1, "import"),
+    "f = open('pathgrad_pwned.txt', 'w')\n": (1, "call to open()"),
+    "x = 1.0\nL = x * 2\nopen('pathgrad_pwned.txt', 'w').write('x')\n": (3, "call to open()"),
+    "k = ().__class__.__subclasses__()\n": (1, "attribute .__class__"),
+    "k = [].__class__.__base__.__subclasses__()\n": (1, "attribute .__class__"),
+    "b = __builtins__\n": (1, "dunder name __builtins__"),
+    "b = __builtins__['open']('pathgrad_pwned.txt', 'w')\n": (1, "dunder name __builtins__"),
+    "__import__('os').system('touch pathgrad_pwned.txt')\n": (1, "call to __import__()"),
+    "f = getattr(leaf, '__globals__')\n": (1, "call to getattr()"),
+    "x = 1.0\nL = x.__class__\n": (2, "attribute .__class__"),
+    "x = 1.0\nL = exp.__globals__['__builtins__']\n": (2, "attribute .__globals__"),
+    "eval(\"open('pathgrad_pwned.txt', 'w')\")\n": (1, "call to eval()"),
+    "exec(\"open('pathgrad_pwned.txt', 'w')\")\n": (1, "call to exec()"),
+    "c = compile('1', 'f', 'eval')\n": (1, "call to compile()"),
+    "f = lambda: open('pathgrad_pwned.txt', 'w')\n": (1, "lambda"),
+    "def f():\n    open('pathgrad_pwned.txt', 'w')\nf()\n": (1, "function definition (def)"),
+    "class A:\n    pass\n": (1, "class"),
+    "k = [c for c in ().__class__.__mro__]\n": (1, "a loop over something other than range(...)"),
+    "k = (c for c in range(3))\n": (1, "generator expression"),
+    "with open('pathgrad_pwned.txt', 'w') as f:\n    pass\n": (1, "with"),
+    "while True:\n    pass\n": (1, "while loop"),
+    "x = 1.0\nL = x\nglobals()['open']('pathgrad_pwned.txt', 'w')\n": (3, "call to globals()"),
+    "x = 1.0\nL = vars()\n": (2, "call to vars()"),
+    "x = 1.0\nL = leaf.__call__('w', 1.0)\n": (2, "attribute .__call__"),
+    "x = 1.0\nL = [exp][0]('x')\n": (2, "a call of something other than a function name"),
+    "x = 1.0\nL = f'{x.__class__}'\n": (2, "attribute .__class__"),
+    "x = 1.0\nL = f'{x!r}'\n": (2, "conversion (!r, !s, !a) in an f-string"),
+    "f = open\n": (1, "the Python builtin open"),
+    "__pathgrad_bind__ = 1\n": (1, "dunder name __pathgrad_bind__"),
+    "x = 1.0\nL = x\ndel L\n": (3, "del"),
+    "x = 1.0\ntry:\n    L = x\nexcept Exception:\n    pass\n": (2, "try"),
+    "x = 1.0\nL = (y := x * 2)\n": (2, "assignment expression (:=)"),
+    "x = 1.0\nfor i in range(100000000):\n    x = x * 1.0\n": (
+        2, "a loop of 100000000 iterations (limit: max_loop_iterations = 100000)"),
+}
+
+
+@pytest.mark.parametrize("text", ESCAPES, ids=range(len(ESCAPES)))
+def test_escape_refused_and_nothing_created(text, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    line, construct = ESCAPES[text]
+    assert refusal(text) == f"f.py:{line}: not allowed in --safe mode: {construct}"
+    assert not (tmp_path / PWNED).exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_escape_would_write_in_normal_mode(tmp_path, monkeypatch):
+    """The control: the same file does create the file when run as Python."""
+    monkeypatch.chdir(tmp_path)
+    text = (CORPUS / "open_write.py").read_text()
+    load_source(text, "open_write.py")
+    assert (tmp_path / PWNED).exists()
+    (tmp_path / PWNED).unlink()
+    refusal(text)
+    assert not (tmp_path / PWNED).exists()
+
+
+def test_validation_runs_nothing(tmp_path, monkeypatch):
+    """A file refused at its last line has run none of its lines."""
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    namespace = {BIND: lambda *args: calls.append(args), **EXPORTS}
+    tree = ast.parse("x = 1.0\nL = x * 2\nimport os\n")
+    with pytest.raises(LoadError):
+        safe.validate(tree, "f.py")
+    assert calls == []
+    del namespace
+
+
+@pytest.mark.parametrize("text, construct", [
+    ("x = 1.0\nL = x @ x\n", "operator @"),
+    ("x = 1.0\nL = x << 2\n", "operator <<"),
+    ("x = 1.0\nL = ~x\n", "operator ~"),
+    ("x = 1.0\nL = x * (x is x)\n", "operator is"),
+    ("x = 1.0\nL = x * (x in [x])\n", "operator in"),
+    ("x = 1.0\nL = {x}\n", "set"),
+    ("x = 1.0\nL = x * ...\n", "..."),
+    ("x = 1.0\nL = x.item()\n", "method .item()"),
+    ("x = 1.0\nL = x.tanh(1)\n", "method .tanh() with these arguments"),
+    ("x = 1.0\nL = max(x, x, key=abs)\n", "keyword arguments to max()"),
+    ("x = 1.0\nL = leaf('w', 1.0, grad=True)\n",
+     "keyword arguments to leaf() other than name, value, requires_grad"),
+    ("x = 1.0\nr = range(3)\n", "call to range() outside a for loop"),
+    ("x = 1.0\nfor i in range(0, 3, 0):\n    x = x * 2\n", "range() with step 0"),
+    ("x = 1.0\nfor i in range(3):\n    x = x * 2\nelse:\n    pass\n", "for ... else"),
+    ("x = 1.0\nfor i, j in range(3):\n    x = x * 2\n", "a for loop over several names"),
+    ("x = 1.0\nrange = 3\n", "assignment to range"),
+    ("x = 1.0\nx.y = 2\n", "attribute .y"),
+    ("x = 1.0\nL: float\n", "annotation without a value"),
+    ("x = 1.0\nassert x\n", "assert"),
+    ("x = 1.0\nraise ValueError\n", "raise"),
+    ("x = 1.0\nglobal y\n", "global"),
+    ("x = 1.0\nL = [x for i in range(3) for j in range(100000)]\n",
+     "nested loops of 300000 iterations in all (limit: max_loop_iterations = 100000)"),
+    ("x = 1.0\nL = x * 2 ** " + "7" * 1300 + "\n",
+     "a whole number of 4319 bits (limit: max_int_bits = 4096)"),
+])
+def test_refusal_names_the_construct(text, construct):
+    assert refusal(text).split(": ", 1)[1] == f"not allowed in --safe mode: {construct}"
+
+
+def test_first_refusal_in_source_order():
+    text = "x = 1.0\nL = x * 2\nwhile x:\n    import os\nf = open\n"
+    assert refusal(text) == "f.py:3: not allowed in --safe mode: while loop"
+
+
+def test_unknown_function_keeps_the_normal_message():
+    text = "x = 1.0\nL = sigmod(x)\n"
+    assert refusal(text) == "f.py:2: unknown function sigmod(); did you mean sigmoid?"
+
+
+# -- resource bounds -------------------------------------------------------------------
+def test_limits_are_frozen_documented_defaults():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        safe.LIMITS.max_graph_nodes = 1
+    for field in dataclasses.fields(safe.Limits):
+        assert field.name in safe.Limits.__doc__
+    assert safe.active() is safe.LIMITS
+
+
+def test_wall_time_stops_a_slow_file():
+    text = "x = 1.0\nfor i in range(100000):\n    k = i * 2\nL = x * 2\n"
+    start = time.monotonic()
+    with safe.using(safe.Limits(wall_time_seconds=0.01)):
+        message = refusal(text)
+    assert time.monotonic() - start < 2
+    assert message.startswith("f.py:")
+    assert message.endswith("stopped in --safe mode: still running after 0.01 s "
+                            "(limit: wall_time_seconds = 0.01)")
+
+
+def test_graph_size_stops_with_the_line():
+    text = "x = 1.0\nfor i in range(30):\n    x = x * 1.5\n"
+    with safe.using(safe.Limits(max_graph_nodes=10)):
+        assert refusal(text) == ("f.py:3: stopped in --safe mode: more than 10 traced values "
+                                 "(limit: max_graph_nodes = 10)")
+
+
+def test_loop_iterations_are_counted_while_running():
+    tree = ast.parse("k = 0\nfor i in range(4):\n    k = [j for j in range(3)]\n")
+    safe.validate(tree, "f.py")  # 16 iterations in all: within the defaults
+    namespace = {BIND: lambda name, value, line, leaf_ok, top: value, **EXPORTS}
+    with pytest.raises(LoadError) as info:
+        safe.interpret(tree, namespace, "f.py", safe.Limits(max_loop_iterations=10))
+    assert str(info.value) == ("f.py:3: stopped in --safe mode: more than 10 loop iterations "
+                               "(limit: max_loop_iterations = 10)")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x = 1.0\nxs = [x] * 10**7\n", "f.py:2: stopped in --safe mode: lists of more than 1000000 "
+                                    "items in all (limit: max_list_items = 1000000)"),
+    ("x = 1.0\nxs = []\nfor i in range(100000):\n    xs += [x, x, x, x, x, x, x, x, x, x, x]\n",
+     "f.py:4: stopped in --safe mode: lists of more than 1000000 items in all "
+     "(limit: max_list_items = 1000000)"),
+    ("x = 1.0\nname = f\"{x}{'a' * 2}\"\n",
+     "f.py:2: not allowed in --safe mode: arithmetic on a str"),
+    ("x = 1.0\nk = 0\nfor i in range(1):\n    k = i + 10**1000\nname = f\"w{k}\"\n",
+     "f.py:5: not allowed in --safe mode: an f-string of more than 1000 characters"),
+    ("x = 2.0\nL = x ** 5000\n",
+     "f.py:2: stopped in --safe mode: exponent 5000 (limit: max_exponent = 1000)"),
+    ("x = 2.0\nfor i in range(2, 3):\n    k = i ** 999 * i ** 999 * i ** 999 * i ** 999 "
+     "* i ** 999\nL = x * 2\n",
+     "f.py:3: stopped in --safe mode: a whole number of more than 4096 bits "
+     "(limit: max_int_bits = 4096)"),
+])
+def test_resource_bounds(text, message):
+    start = time.monotonic()
+    assert refusal(text) == message
+    assert time.monotonic() - start < 5
+
+
+# -- a bounded process: the whole run, interpretation and explanation ----------------------
+def test_run_bounded_returns_the_result():
+    assert safe.run_bounded("pathgrad.grading:_explained", {"file": "seed", "leaf": "w1"}) == (
+        "-w2*x1 - w3*x2")
+
+
+def test_run_bounded_passes_errors_on(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = str(CORPUS / "open_write.py")
+    with pytest.raises(LoadError) as info:
+        safe.run_bounded("pathgrad.grading:_explained", {"file": path, "leaf": "x"})
+    assert str(info.value) == f"{path}:2: not allowed in --safe mode: call to open()"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_bounded_stops_a_slow_explanation(tmp_path):
+    """A file quick to run but slow to explain (a long chain of diamonds) is stopped too."""
+    path = tmp_path / "diamonds.py"
+    path.write_text("x = 1.0\nfor i in range(3000):\n    x = sin(x) + cos(x)\n")
+    start = time.monotonic()
+    with pytest.raises(safe.Stopped) as info:
+        safe.run_bounded("pathgrad.grading:_explained", {"file": str(path), "leaf": "x"},
+                         safe.Limits(wall_time_seconds=3), file=str(path))
+    assert time.monotonic() - start < 10
+    assert info.value.kind == "time"
+    assert str(info.value) == (f"{path}: stopped in --safe mode: still running after 3 s "
+                               "(limit: wall_time_seconds = 3)")
+
+
+def test_run_bounded_memory():
+    with pytest.raises(safe.Stopped) as info:
+        safe.run_bounded("pathgrad.grading:_explained", {"file": "seed", "leaf": "w1"},
+                         safe.Limits(memory_mib=30))
+    assert info.value.kind == "memory"
+    assert info.value.message == "stopped in --safe mode: out of memory (limit: memory_mib = 30)"
+
+
+# -- the same explanation in both modes --------------------------------------------------
+SUBSET_EXAMPLES = ["seed", "neuron", "reuse", "micrograd", "diamonds", "branch", "symbolic"]
+
+
+@pytest.mark.parametrize("name", SUBSET_EXAMPLES)
+def test_examples_explained_the_same_in_both_modes(name):
+    normal = explain_program(load(name), check=True)
+    sandboxed = explain_program(load(name, safe=True), check=True)
+    assert summary(sandboxed) == summary(normal)
+
+
+def test_mlp_example_is_outside_the_subset():
+    """mlp uses def and zip: it runs normally and is refused, at its def, in safe mode."""
+    with pytest.raises(LoadError, match=r"mlp:11: not allowed in --safe mode: "
+                                        r"function definition \(def\)"):
+        load("mlp", safe=True)
+
+
+PROGRAMS = {
+    "loops_lists_leaves": (
+        'xs = [1.0, -2.0, 0.5]\n'
+        'ws = [leaf(f"w{i}", 0.1 * (i + 1)) for i in range(3)]\n'
+        'b = 0.25\n'
+        'total = b\n'
+        'for i in range(3):\n'
+        '    total = total + ws[i] * xs[i]\n'
+        'hs = []\n'
+        'for i in range(2):\n'
+        '    hs.append(tanh(total * (i + 1)))\n'
+        'out = hs[0] * hs[-1]\n'
+        'out += relu(total) * 2 + total.sigmoid()\n'
+        'L = (out - 1) ** 2\n'),
+    "branches_multiline": (
+        'a, b = 2.0, -1.0\n'
+        'c = a * b\n'
+        'if 0 < a < 3 and not b > 0:\n'
+        '    d = c * c\n'
+        'elif c > 100:\n'
+        '    d = c\n'
+        'else:\n'
+        '    d = -c\n'
+        'e = (d +\n'
+        '     a * b\n'
+        '     - max(a, b))\n'
+        'k = a if a > b or a < 0 else b\n'
+        'e -= k\n'
+        's = e / 2 ** 2\n'
+        'L = s if s != 0 else e\n'),
+    "symbolic_break_continue": (
+        'w = 0.5\n'
+        'vals = [0.0, 0.0, 0.0]\n'
+        'for i in range(3):\n'
+        '    if i == 1:\n'
+        '        continue\n'
+        '    for j in range(5):\n'
+        '        vals[i] = vals[i] + w * (i + j)\n'
+        '        if j >= 1:\n'
+        '            break\n'
+        'acc = vals[0] + vals[2] * z\n'
+        'L = acc * abs(w - 1) + min(w, z) + exp(-z).log()\n'),
+    "rebinding_and_chains": (
+        'x = 1.5\n'
+        'n = 3\n'
+        'x = x * x\n'
+        'x = x * x\n'
+        'p = q = x + 1\n'
+        'p *= 2\n'
+        'items = [x, p, q]\n'
+        'items[1] += items[0]\n'
+        'lr = 1e-3\n'
+        'first, rest = items[0], items[1] if False else items[-2]\n'
+        'L = first * rest * lr * n\n'),
+}
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_programs_explained_the_same_in_both_modes(name):
+    text = PROGRAMS[name]
+    try:
+        normal = summary(explain_program(load_source(text, f"{name}.py")))
+    except PathgradError as err:
+        normal = str(err)
+    try:
+        sandboxed = summary(explain_program(load_source(text, f"{name}.py", safe=True)))
+    except PathgradError as err:
+        sandboxed = str(err)
+    assert sandboxed == normal
+
+
+@pytest.mark.parametrize("text", [
+    "x = 1.0\nxs = [x]\nL = xs[3] * x\n",
+    "x = 1.0\nL = x * q\nq = 2.0\n",
+    "x = 1.0\nif y > 1:\n    L = x\n",
+    "x = 1.0\nfor i in range(1):\n    k = 1 / i\nL = x * k\n",
+    "x = 1.0\nfor i in range(1):\n    k = 10.0 ** (400 + i)\nL = x * k\n",
+    "w = leaf('w', 'abc')\nL = w * 2\n",
+    "w = leaf('w w', 1.0)\nL = w * 2\n",
+    "x = 1e999\nL = x * 2\n",
+    "a = 1.0\nb = 2.0\nL = max(a, b, a)\n",
+    "x = 0.5\nxs = [1.0, 2.0]\nL = xs[x] * x\n",
+    "x = 1.0\nL = [x * 2]\n",
+    "x = 1.0\nk = 2\nfor i in range(1):\n    k = i\nL = x * k.relu()\n",
+    "x = 1.0\na, b = x, x, x\nL = a * b\n",
+    "x = 1.0\na, b, c = [x, x]\nL = a * b\n",
+    "x = 1.0\na, b = x\nL = a * b\n",
+    "x = 1.0\nL = exp(x, x)\n",
+    "x = 1.0\nL = x * 2\nL = L[0]\n",
+    "x = 1.0\nL = -[x]\n",
+    "x = 1.0\nt = (x, x)\nt[0] = x\nL = x * 2\n",
+])
+def test_errors_worded_the_same_in_both_modes(text):
+    messages = []
+    for mode in (False, True):
+        with pytest.raises(PathgradError) as info:
+            explain_program(load_source(text, "f.py", safe=mode))
+        messages.append(str(info.value))
+    assert messages[1] == messages[0]
+
+
+# -- fuzzing: a result or a clean error, never a traceback or a hang -----------------------
+TOKENS = ["x", "y", "w", "L", "1", "2.5", "0", "1e999", "=", "+", "-", "*", "/", "**", "(", ")",
+          "[", "]", ",", ".", ":", "\n", "\n    ", "\t", "for", "in", "range", "range(3)", "if",
+          "else", "while", "import", "os", "lambda", "def", "exp", "leaf", "'w'", "max", "relu",
+          ".tanh()", "__class__", "__builtins__", "open", "#", "\\", "\r\n", "α", "−", "\0",
+          "not", "and", "==", "<", "+=", "[0]", "f'{x}'", "@", "^"]
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+                suppress_health_check=list(HealthCheck))
+FUZZ_LIMITS = safe.Limits(wall_time_seconds=2.0, max_graph_nodes=2_000)
+
+
+def load_or_clean_error(text):
+    start = time.monotonic()
+    with safe.using(FUZZ_LIMITS):
+        try:
+            program = load_source(text, "fuzz.py", safe=True)
+            explain_program(program)
+        except PathgradError as err:
+            assert str(err).startswith("fuzz.py")
+    assert time.monotonic() - start < 10
+
+
+@FUZZ
+@given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from(TOKENS), max_size=40).map(
+    " ".join), st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)))
+def test_fuzz_text(text):
+    load_or_clean_error(text)
+
+
+_NAMES = ["x", "y", "w", "L", "xs", "i", "exp", "leaf", "open", "range", "__class__"]
+_CALLEES = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "max", "min", "leaf",
+            "open", "print", "getattr", "eval", "float", "range", "len", "xs", "undefined_fn"]
+_METHODS = ["tanh", "relu", "exp", "append", "item", "__class__", "value", "sigmoid"]
+_BINARY = [ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.Mod, ast.FloorDiv, ast.BitXor,
+           ast.MatMult]
+_constants = st.sampled_from([0, 1, 2, -3, 0.5, -1.5, 2.0, 0.0, 1e308, float("inf"), "w", "a b",
+                              None, True, 1000, 10**20])
+#: Within the subset: what safe mode must run exactly as normal mode does.
+_SUBSET = {
+    "names": ["x", "w", "x", "w", "xs", "i", "k"],
+    "callees": ["exp", "log", "sqrt", "sin", "tanh", "sigmoid", "relu", "abs", "max", "min"],
+    "methods": ["tanh", "relu", "exp", "sigmoid", "abs", "log"],
+    "binary": [ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.Mod, ast.FloorDiv],
+    "unary": [ast.USub, ast.UAdd, ast.Not],
+    "compare": [ast.Lt, ast.GtE, ast.Eq, ast.NotEq],
+    "constants": st.sampled_from([0, 1, 2, -3, 0.5, -1.5, 2.0, 0.0, 3, "w"]),
+    "escapes": False,
+}
+_ANYTHING = {
+    "names": _NAMES, "callees": _CALLEES, "methods": _METHODS, "binary": _BINARY,
+    "unary": [ast.USub, ast.UAdd, ast.Not, ast.Invert],
+    "compare": [ast.Lt, ast.GtE, ast.Eq, ast.NotEq, ast.Is, ast.In], "constants": _constants,
+    "escapes": True,
+}
+
+
+def _expressions(kind):
+    atoms = st.one_of(kind["constants"].map(ast.Constant),
+                      st.sampled_from(kind["names"]).map(lambda n: ast.Name(n, ast.Load())))
+
+    def extend(inner):
+        small = st.lists(inner, max_size=3)
+        options = [
+            st.builds(lambda a, op, b: ast.BinOp(a, op(), b), inner,
+                      st.sampled_from(kind["binary"]), inner),
+            st.builds(lambda op, a: ast.UnaryOp(op(), a), st.sampled_from(kind["unary"]), inner),
+            st.builds(lambda a, op, b: ast.Compare(a, [op()], [b]), inner,
+                      st.sampled_from(kind["compare"]), inner),
+            st.builds(lambda a, b: ast.BoolOp(ast.Or(), [a, b]), inner, inner),
+            st.builds(ast.IfExp, inner, inner, inner),
+            st.builds(lambda f, args: ast.Call(ast.Name(f, ast.Load()), args, []),
+                      st.sampled_from(kind["callees"]), st.lists(inner, min_size=1, max_size=2)),
+            st.builds(lambda a, m: ast.Call(ast.Attribute(a, m, ast.Load()), [], []), inner,
+                      st.sampled_from(kind["methods"])),
+            small.map(lambda elts: ast.List(elts, ast.Load())),
+            small.map(lambda elts: ast.Tuple(elts, ast.Load())),
+            st.builds(lambda a, i: ast.Subscript(a, i, ast.Load()), inner,
+                      st.one_of(inner, st.integers(-2, 2).map(ast.Constant))),
+            st.builds(lambda e, n: ast.ListComp(e, [ast.comprehension(
+                ast.Name("j", ast.Store()), ast.Call(ast.Name("range", ast.Load()),
+                                                     [ast.Constant(n)], []), [], 0)]),
+                      inner, st.integers(0, 4)),
+        ]
+        if kind["escapes"]:
+            options += [
+                st.builds(lambda a, m, args: ast.Call(ast.Attribute(a, m, ast.Load()), args, []),
+                          inner, st.sampled_from(kind["methods"]), st.lists(inner, max_size=1)),
+                st.builds(lambda a, m: ast.Attribute(a, m, ast.Load()), inner,
+                          st.sampled_from(kind["methods"])),
+                inner.map(lambda body: ast.Lambda(ast.arguments([], [], None, [], [], None, []),
+                                                  body)),
+            ]
+        return st.one_of(*options)
+
+    return st.recursive(atoms, extend, max_leaves=8)
+
+
+def _statements(kind):
+    expression = _expressions(kind)
+    target = st.sampled_from(["x", "y", "w", "L", "xs", "k", "h"]).map(
+        lambda n: ast.Name(n, ast.Store()))
+    simple = [
+        st.builds(lambda t, v: ast.Assign([t], v), target, expression),
+        st.builds(lambda t, op, v: ast.AugAssign(t, op(), v), target,
+                  st.sampled_from(kind["binary"]), expression),
+        expression.map(ast.Expr),
+        st.builds(lambda v: ast.Expr(ast.Call(ast.Attribute(ast.Name("xs", ast.Load()), "append",
+                                                            ast.Load()), [v], [])), expression),
+        st.just(ast.Pass()),
+    ]
+    if kind["escapes"]:
+        simple.append(st.just(ast.Import([ast.alias("os")])))
+
+    def extend(inner):
+        body = st.lists(inner, min_size=1, max_size=3)
+        options = [
+            st.builds(lambda n, b: ast.For(ast.Name("i", ast.Store()), ast.Call(
+                ast.Name("range", ast.Load()), [ast.Constant(n)], []), b, []),
+                      st.integers(0, 6), body),
+            st.builds(ast.If, expression, body, st.lists(inner, max_size=2)),
+        ]
+        if kind["escapes"]:
+            options.append(st.builds(lambda t: ast.While(t, [ast.Break()], []), expression))
+        return st.one_of(*options)
+
+    return st.recursive(st.one_of(*simple), extend, max_leaves=6)
+
+
+_PREAMBLE = ast.parse("x = 0.5\nw = -1.5\nk = 2\nxs = [x, w, 2.0]\n").body
+_POSTAMBLE = ast.parse("L = x * w + k\n").body
+
+
+def _modules(kind, preamble=(), postamble=()):
+    return st.lists(_statements(kind), min_size=1, max_size=6).map(
+        lambda body: ast.fix_missing_locations(ast.Module([*preamble, *body, *postamble], [])))
+
+
+@FUZZ
+@given(st.one_of(_modules(_ANYTHING), _modules(_SUBSET, _PREAMBLE, _POSTAMBLE)))
+def test_fuzz_syntax_trees(tree):
+    with safe.using(FUZZ_LIMITS):
+        try:
+            safe.validate(tree, "fuzz.py")
+        except LoadError as err:
+            assert "not allowed in --safe mode" in str(err)
+    load_or_clean_error(ast.unparse(tree))
+
+
+@FUZZ
+@given(_modules(_SUBSET, _PREAMBLE, _POSTAMBLE))
+def test_fuzz_safe_mode_agrees_with_normal_mode(tree):
+    """Where safe mode explains a file, normal mode explains it the same way; where it
+    fails with an ordinary error (not a refusal or a bound), normal mode fails the same way.
+    """
+    text = ast.unparse(tree)
+    with safe.using(FUZZ_LIMITS):
+        try:
+            sandboxed = summary(explain_program(load_source(text, "fuzz.py", safe=True)))
+        except PathgradError as err:
+            sandboxed = str(err)
+    if isinstance(sandboxed, str) and "--safe mode" in sandboxed:
+        return  # outside the subset or past a bound: normal mode would run it (or hang)
+    try:
+        normal = summary(explain_program(load_source(text, "fuzz.py")))
+    except PathgradError as err:
+        normal = str(err)
+    assert sandboxed == normal
