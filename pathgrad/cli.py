@@ -57,10 +57,10 @@ def parser():
                          help="list at most N paths per gradient; the rest are counted and "
                               "summed regrouped (default: 20)")
     explain.add_argument("--check", nargs="?", const="sympy", default=False,
-                         choices=("sympy", "torch", "all"),
+                         choices=CHECKS,
                          help="compare every gradient with sympy.diff and finite differences "
                               "(--check or --check sympy), with PyTorch replaying the same "
-                              "graph (--check torch), or both (--check all); put FILE first")
+                              "graph (--check torch), or both (--check all)")
     explain.add_argument("--method", choices=("auto", "paths", "reverse", "forward"),
                          default="auto",
                          help="how to sum the paths: list them all (paths), or regroup them "
@@ -241,20 +241,29 @@ def run_examples(args, out):
     return []
 
 
-def _attach_answers(argv):
-    """``--answer -w2*x1`` is an answer, not an option: glue it on as ``--answer=-w2*x1``."""
+CHECKS = ("sympy", "torch", "all")
+
+
+def _normalise(argv):
+    """Two readings argparse gets wrong, made explicit.
+
+    ``--answer -w2*x1`` is an answer, not an option (``--answer=-w2*x1``), and
+    in ``--check seed`` the file is not a kind of check (``--check=sympy seed``).
+    """
     glued, argv = [], list(argv)
     while argv:
         item = argv.pop(0)
         if item == "--answer" and argv:
             item = f"--answer={argv.pop(0)}"
+        elif item == "--check" and (not argv or argv[0] not in CHECKS):
+            item = "--check=sympy"
         glued.append(item)
     return glued
 
 
 def main(argv=None):
     """Run the command line; return the exit status."""
-    argv = _attach_answers(sys.argv[1:] if argv is None else argv)
+    argv = _normalise(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     if args.command is None:
         parser().print_help()

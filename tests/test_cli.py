@@ -153,3 +153,8 @@ def test_module_entry_point_runs():
                              "--ascii"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0
     assert "sum     dL/dw1 = -w2*x1 - w3*x2 = -8" in result.stdout
+
+
+def test_check_before_the_file_is_not_taken_for_a_kind_of_check(capsys):
+    code, out, _ = run(capsys, "explain", "--check", "seed", "--wrt", "w1", "--ascii")
+    assert code == 0 and "sympy.diff of the loss: equal" in out
