@@ -223,7 +223,7 @@ def explain(path, loss=None, safe=False, **options):
 
 def explain_program(program, **options):
     """Explain a :class:`~pathgrad.loader.Program` (a file that has run)."""
-    graph = build_graph(program.loss, program.lines, program.file)
+    graph = build_graph(program.loss, program.lines, program.file, program.loss_name)
     unused = {n for n, v in program.namespace.items() if isinstance(v, Tensor) and v.is_leaf}
     return explain_graph(graph, Options(**options), _program_notes(program), unused)
 
@@ -260,9 +260,14 @@ def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
         options=options,
     )
     if options.check_torch:
-        from .torch_bridge import check_torch
+        from .torch_bridge import check_torch, torch_available
 
-        explanation.torch = check_torch(explanation)
+        if options.check == "all" and not torch_available():
+            explanation.notes.append(Note(None, "PyTorch is not installed, so --check all "
+                                                "compared with sympy and finite differences "
+                                                'only (pip install "pathgrad[torch]")'))
+        else:
+            explanation.torch = check_torch(explanation)
     return explanation
 
 

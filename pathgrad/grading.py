@@ -946,7 +946,9 @@ def rows_to_text(rows):
     for row in rows:
         where = f"{row['file']}: " if row.get("file") else ""
         leaf = f"{row['leaf']}: " if row.get("leaf") else ""
-        lines.append(f"{where}{leaf}{row['verdict']}: {row['message']}")
+        message = row["message"]
+        verdict = "" if message.startswith(f"{row['verdict']}:") else f"{row['verdict']}: "
+        lines.append(f"{where}{leaf}{verdict}{message}")
     return "\n".join(lines)
 
 

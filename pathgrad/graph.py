@@ -70,7 +70,7 @@ def _unique_names(tensors):
     return names, taken
 
 
-def build_graph(loss, source_lines=None, file=None):
+def build_graph(loss, source_lines=None, file=None, loss_name=None):
     """Build the derivative graph of everything ``loss`` depends on.
 
     Parameters
@@ -81,6 +81,9 @@ def build_graph(loss, source_lines=None, file=None):
         The file's lines, to attach the text of each node's line.
     file : str, optional
         The file name, kept in ``graph.graph["file"]``.
+    loss_name : str, optional
+        The variable that holds the loss (``L = h`` at the end of a file):
+        the loss node is shown by that name when no other node has it.
 
     Returns
     -------
@@ -99,6 +102,10 @@ def build_graph(loss, source_lines=None, file=None):
     """
     tensors = collect([loss])
     names, taken = _unique_names(tensors)
+    if loss_name and loss_name not in taken and loss.requires_grad and loss.op is not None:
+        taken.discard(names.get(loss.id))
+        names[loss.id] = loss_name
+        taken.add(loss_name)
     index = {t.id: i for i, t in enumerate(tensors)}
     graph = nx.MultiDiGraph(loss=index[loss.id], file=file)
     fresh = (f"t{k}" for k in range(1, 10**9) if f"t{k}" not in taken)

@@ -390,7 +390,7 @@ def _choose_loss(program, loss):
     if value.is_leaf:
         raise LoadError(f"{how} {name} is a leaf, not a computation; "
                         "choose a computed result with --loss NAME",
-                        file=program.file, line=value.line)
+                        file=program.file, line=line or value.line)
     return name
 
 

@@ -107,10 +107,24 @@ def expanded_terms(expr):
     return 1
 
 
+def factor_denominator(expr):
+    """Over a common denominator, with the denominator factored (the numerator left as is).
+
+    >>> x, y = sympy.symbols("x y")
+    >>> factor_denominator(-y / (x**2 - 2*x*y + y**2))
+    -y/(x - y)**2
+    """
+    numerator, denominator = sympy.fraction(sympy.cancel(expr))
+    if denominator == 1:
+        return expr
+    return numerator / sympy.factor(denominator)
+
+
 def _rungs(expr):
     yield sympy.factor_terms
     if expanded_terms(expr) <= EXPAND_BOUND:
         yield sympy.cancel
+        yield factor_denominator
         yield sympy.expand
 
 

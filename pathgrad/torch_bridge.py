@@ -25,6 +25,12 @@ BY_GRAD_FN = {op.grad_fn: name for name, op in OPS.items()} | {
     variant: name for name, op in OPS.items() for variant in op.grad_fn_variants.values()}
 
 
+def torch_available():
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
+
+
 def import_torch():
     try:
         import torch

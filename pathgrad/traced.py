@@ -260,8 +260,9 @@ class Tensor:
 
     def _drop(self, how):
         raise TraceError(
-            f"{how} of a traced value ({_show(self)}) would drop it from the graph; "
-            "keep it traced, e.g. use exp/log/sqrt/sin/cos/tanh without math."
+            f"{how} of a traced value ({_show(self)}) would drop it from the graph; remove "
+            f"{how} and keep it traced (pathgrad's exp, log, sqrt, sin, cos, tanh, sigmoid, "
+            "relu and abs work on it)"
         )
 
     def __float__(self):
@@ -289,9 +290,16 @@ class Tensor:
         self._drop(".item()")
 
 
-def _show(x):
+def _show(x, depth=3):
+    """A traced value as the user wrote it: its name, or a short formula (``x*x``)."""
     if isinstance(x, Tensor):
-        return x.name or (x.grad_fn_name and f"<{x.grad_fn_name}>") or "value"
+        if x.name or x.op is None:
+            return x.name or "value"
+        if depth:
+            text = x.op.label([_show(o, depth - 1) for o in x.operands])
+            if len(text) <= 40:
+                return text
+        return f"<{x.grad_fn_name}>"
     return f"{x:g}" if isinstance(x, float) else repr(x)
 
 

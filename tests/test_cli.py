@@ -158,3 +158,12 @@ def test_module_entry_point_runs():
 def test_check_before_the_file_is_not_taken_for_a_kind_of_check(capsys):
     code, out, _ = run(capsys, "explain", "--check", "seed", "--wrt", "w1", "--ascii")
     assert code == 0 and "sympy.diff of the loss: equal" in out
+
+
+def test_check_all_without_pytorch_still_checks_with_sympy(capsys, monkeypatch):
+    from pathgrad import torch_bridge
+
+    monkeypatch.setattr(torch_bridge, "torch_available", lambda: False)
+    code, out, _ = run(capsys, "explain", "seed", "--wrt", "w1", "--check", "all", "--ascii")
+    assert code == 0 and "sympy.diff of the loss: equal" in out
+    assert "PyTorch is not installed" in out

@@ -231,3 +231,22 @@ def test_every_example_agrees_with_sympy_and_finite_differences(name):
     for g in e.gradients.values():
         assert g.check.symbolic.startswith("equal"), (g.leaf, g.check)
         assert g.check.numeric == "agree", (g.leaf, g.check)
+
+
+def test_the_loss_keeps_the_name_the_file_gives_it():
+    e = explain_text("w = 0.5\nh = 1.0\nfor i in range(3):\n    h = tanh(w * h)\nL = h\n")
+    assert e.loss == "L" and e.gradients["w"].loss == "L"
+
+
+def test_denominators_are_factored():
+    g = explain_text("x = 1\ny = 1.5\nL = x / (x - y)\n").gradients
+    assert str(g["x"].closed_form) == "-y/(x - y)**2"
+
+
+def test_dropping_a_value_names_its_formula():
+    import pytest as _pytest
+
+    from pathgrad.errors import PathgradError
+
+    with _pytest.raises(PathgradError, match=r"float\(\) of a traced value \(x\*x\)"):
+        explain_text("x = 2.0\ny = float(x * x)\n")

@@ -398,7 +398,7 @@ def test_reports():
     assert data["rows"][0]["matched"] == [1] and data["rows"][0]["missing"] == [2]
     assert rows_to_text(rows).splitlines() == [
         "seed: w1: partial: your answer is path 1 only; it misses path 2: -w3*x2",
-        "seed: w2: right: right: dL/dw2 = -w1*x1, the sum of 1 path"]
+        "seed: w2: right: dL/dw2 = -w1*x1, the sum of 1 path"]
 
 
 # -- the command line, once the lead has wired `pathgrad check` ------------------------------

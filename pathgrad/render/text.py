@@ -120,7 +120,8 @@ class _Text:
 
     def costs(self, g):
         c = g.costs
-        return (f"  cost    {c['paths']:,} multiplications summing path by path; reverse mode "
+        noun = "multiplication" if c["paths"] == 1 else "multiplications"
+        return (f"  cost    {c['paths']:,} {noun} summing path by path; reverse mode "
                 f"{c['reverse']:,} (all leaves), forward mode {c['forward']:,}")
 
     def ledger(self, g):
