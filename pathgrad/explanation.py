@@ -460,7 +460,37 @@ def _program_notes(program):
         else:
             notes.append(Note(line, f"{text} is used as the whole number {result} "
                                     "(a count or an index), which is not differentiated"))
+    return notes + _typo_notes(program) + _rebound_leaf_notes(program)
+
+
+def _typo_notes(program):
+    """A symbolic leaf whose name is close to an assigned one is probably a typo."""
+    import difflib
+
+    assigned = sorted({name for name, _ in program.assigned})
+    notes = []
+    for name in program.symbolic:
+        close = difflib.get_close_matches(name, assigned, n=1, cutoff=0.6)
+        if close:
+            line = program.namespace[name].line if name in program.namespace else None
+            notes.append(Note(line, f"{name} is never assigned, so it is a symbolic leaf; "
+                                    f"did you mean {close[0]}?"))
     return notes
+
+
+def _rebound_leaf_notes(program):
+    """``total = 0``, then ``total = total + ...``: a leaf that is likely only a start value."""
+    first, later = {}, set()
+    for name, line in program.assigned:
+        if name in first:
+            later.add(name)
+        else:
+            first[name] = line
+    leaves = {t.name for t in program.leaves if t.requires_grad and t.value == 0}
+    return [Note(first[name], f"{name} starts as a number, so that first {name} is a leaf with "
+                              "a gradient of its own; if it is only a starting value, write "
+                              f"{name} = leaf({name!r}, 0, requires_grad=False)")
+            for name in sorted(later & leaves, key=first.get)]
 
 
 def _problems(graph, file):

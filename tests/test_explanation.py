@@ -250,3 +250,15 @@ def test_dropping_a_value_names_its_formula():
 
     with _pytest.raises(PathgradError, match=r"float\(\) of a traced value \(x\*x\)"):
         explain_text("x = 2.0\ny = float(x * x)\n")
+
+
+def test_a_zero_start_value_that_is_rebound_is_noted():
+    e = explain_text("w = 0.5\nL = 0\nfor x in [1.0, 2.0]:\n    L = L + w * x\n")
+    assert any(n.line == 2 and "starts as a number" in n.text for n in e.notes)
+    e = explain_text("x = 0.5\nfor i in range(2):\n    x = sin(x)\n")
+    assert not any("starts as a number" in n.text for n in e.notes)
+
+
+def test_a_symbolic_leaf_close_to_an_assigned_name_gets_a_hint():
+    e = explain_text("y = 1.0\nw = 2.0\nL = w * yy\n")
+    assert any("did you mean y?" in n.text for n in e.notes)
