@@ -13,7 +13,6 @@ differences replay the graph numerically with one leaf nudged either way.
 0.739961
 """
 
-import math
 import random
 from dataclasses import dataclass
 

@@ -23,7 +23,7 @@ code spans, so that no Markdown reader mistakes ``*`` or ``_`` for emphasis.
 """
 
 from .picture import expr_text, partial
-from .text import LEDGER_LINES, value_text
+from .text import LEDGER_LINES, remarks, value_text
 
 #: Leaves named in the header; the rest are counted.
 HEADER_LEAVES = 24
@@ -136,18 +136,7 @@ def gradient_section(g):
         out += [ledger_table(g), ""]
     value = value_text(g.value, g.undefined)
     out.append(f"**sum** {code(d + ' = ' + expr_text(g.closed_form))} = **{value}**")
-    notes = []
-    if g.method != "paths":
-        how = ", as backpropagation does" if g.method == "reverse" else ""
-        notes.append(f"all {g.path_count:,} {plural}, summed regrouped in {g.method} mode "
-                     f"(each edge used once{how})")
-    if g.simplified:
-        notes.append(f"{plain(g.simplified)} (an equal form)")
-    if g.in_terms_of == "locals":
-        notes.append("in terms of the graph's intermediate names: written out in leaf symbols "
-                     "it would be too large to print")
-    if g.undefined:
-        notes.append(f"value undefined: {plain(g.undefined)}")
+    notes = [plain(remark) for remark in remarks(g)]
     out += [f"<br>{note}" for note in notes]
     out.append("")
     if g.check:

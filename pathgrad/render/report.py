@@ -25,7 +25,7 @@ from .maths import (
     bracket_mathml, expr_mathml, expr_pieces, factors_mathml, math, needs_brackets, number_mathml,
 )
 from .picture import PATH_COLOURS, expr_text, partial
-from .text import LEDGER_LINES, value_text
+from .text import LEDGER_LINES, remarks, value_text
 
 #: Path products written out in a gradient's sum before ``+ ⋯``, when each is shorter than
 #: ``EQUATION_PRODUCT`` characters (else the sum goes straight to the closed form).
@@ -249,17 +249,8 @@ def gradient_html(g, heading="h2"):
     if g.ledger:
         out.append(ledger_table(g))
     sums = [equation(g)]
-    if g.method != "paths":
-        how = ", as backpropagation does" if g.method == "reverse" else ""
-        sums.append(f'<p class="pg-note">All {g.path_count:,} {plural}, summed regrouped in '
-                    f"{g.method} mode (each edge used once{how}).</p>")
-    if g.simplified:
-        sums.append(f'<p class="pg-note">{escape(g.simplified)} (an equal form).</p>')
-    if g.in_terms_of == "locals":
-        sums.append('<p class="pg-note">In terms of the graph\'s intermediate names: written out '
-                    "in leaf symbols it would be too large to print.</p>")
-    if g.undefined:
-        sums.append(f'<p class="pg-note">Value undefined: {escape(g.undefined)}.</p>')
+    sums += [f'<p class="pg-note">{escape(remark[0].upper() + remark[1:])}.</p>'
+             for remark in remarks(g)]
     out += [*sums, checks(g), costs(g), "</section>"]
     return "\n".join(part for part in out if part)
 

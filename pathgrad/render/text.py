@@ -41,6 +41,31 @@ def value_text(value, undefined=None):
     return f"{value:.6g}"
 
 
+def remarks(g):
+    """What a reader should know about a gradient's sum, as sentences every format shares.
+
+    >>> from pathgrad.explanation import explain
+    >>> remarks(explain("diamonds", max_paths=0).gradients["x"])  # doctest: +NORMALIZE_WHITESPACE
+    ['all 1,073,741,824 paths, summed regrouped in reverse mode (each edge used once, as
+      backpropagation does)', "in terms of the graph's intermediate names: written out in leaf
+      symbols it would be too large to print"]
+    """
+    plural = "path" if g.path_count == 1 else "paths"
+    out = []
+    if g.method != "paths":
+        how = ", as backpropagation does" if g.method == "reverse" else ""
+        out.append(f"all {g.path_count:,} {plural}, summed regrouped in {g.method} mode "
+                   f"(each edge used once{how})")
+    if g.simplified:
+        out.append(f"{g.simplified} (an equal form)")
+    if g.in_terms_of == "locals":
+        out.append("in terms of the graph's intermediate names: written out in leaf symbols "
+                   "it would be too large to print")
+    if g.undefined:
+        out.append(f"value undefined: {g.undefined}")
+    return out
+
+
 class _Text:
     """One renderer instance per call: the style is data, each part is one method."""
 
@@ -103,16 +128,7 @@ class _Text:
         out += self.ledger(g)
         value = value_text(g.value, g.undefined)
         out.append(f"  sum     {d} = {self.expr(g.closed_form)} = {value}")
-        if g.method != "paths":
-            out.append(f"{INDENT}all {g.path_count:,} {plural}, summed regrouped in {g.method} mode "
-                       f"(each edge used once{', as backpropagation does' if g.method == 'reverse' else ''})")
-        if g.simplified:
-            out.append(f"{INDENT}{g.simplified} (an equal form)")
-        if g.in_terms_of == "locals":
-            out.append(f"{INDENT}in terms of the graph's intermediate names: written out in "
-                       "leaf symbols it would be too large to print")
-        if g.undefined:
-            out.append(f"{INDENT}value undefined: {g.undefined}")
+        out += [INDENT + remark for remark in remarks(g)]
         if g.check:
             out += self.check(g.check)
         out.append(self.costs(g))
@@ -147,7 +163,7 @@ class _Text:
         return out
 
     def torch(self, e):
-        ok, bad, d = self.s["ok"], self.s["bad"], self.s["d"]
+        ok, bad = self.s["ok"], self.s["bad"]
         out = ["PyTorch (CPU, float64) replaying the same graph", f"  {'':<12}{'pathgrad':>14}"
                f"{'PyTorch':>14}"]
         for number, row in enumerate(e.torch):
