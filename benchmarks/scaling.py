@@ -116,8 +116,12 @@ def run_process(args, timeout):
                 process.kill()
                 pid, status, usage = os.wait4(process.pid, 0)
                 process.returncode = -9
-                return {"seconds": None, "peak_bytes": None, "output_bytes": None,
-                        "status": "timeout"}
+                return {
+                    "seconds": None,
+                    "peak_bytes": None,
+                    "output_bytes": None,
+                    "status": "timeout",
+                }
             time.sleep(0.01)
         seconds = time.perf_counter() - start
         size = out.seek(0, os.SEEK_END)
@@ -125,14 +129,20 @@ def run_process(args, timeout):
     process.returncode = code
     # ru_maxrss is in kilobytes on Linux (bytes on macOS)
     scale = 1 if sys.platform == "darwin" else 1024
-    return {"seconds": seconds, "peak_bytes": usage.ru_maxrss * scale, "output_bytes": size,
-            "status": "ok" if code == 0 else f"exit {code}"}
+    return {
+        "seconds": seconds,
+        "peak_bytes": usage.ru_maxrss * scale,
+        "output_bytes": size,
+        "status": "ok" if code == 0 else f"exit {code}",
+    }
 
 
 def baseline(repeat):
     """Median seconds of ``python -c "import sympy, networkx"``."""
-    runs = [run_process([sys.executable, "-c", "import sympy, networkx"], 60)["seconds"]
-            for _ in range(repeat)]
+    runs = [
+        run_process([sys.executable, "-c", "import sympy, networkx"], 60)["seconds"]
+        for _ in range(repeat)
+    ]
     return statistics.median(runs)
 
 
@@ -159,29 +169,44 @@ def measure(family, sizes, timeout, folder):
 
 
 def print_table(results, base):
-    print(f"baseline: python -c \"import sympy, networkx\" = {base:.2f} s")
+    print(f'baseline: python -c "import sympy, networkx" = {base:.2f} s')
     print(f"{'family':<9}{'n':>7}{'time':>10}{'x base':>9}{'peak MB':>9}{'output':>10}  status")
     for family, rows in results.items():
         for r in rows:
             if r["seconds"] is None:
                 print(f"{family:<9}{r['n']:>7}{'-':>10}{'-':>9}{'-':>9}{'-':>10}  {r['status']}")
                 continue
-            print(f"{family:<9}{r['n']:>7}{r['seconds']:>9.2f}s{r['seconds'] / base:>8.1f}x"
-                  f"{r['peak_bytes'] / 2**20:>9.0f}{r['output_bytes'] / 1e3:>8.0f}kB  {r['status']}")
+            print(
+                f"{family:<9}{r['n']:>7}{r['seconds']:>9.2f}s{r['seconds'] / base:>8.1f}x"
+                f"{r['peak_bytes'] / 2**20:>9.0f}{r['output_bytes'] / 1e3:>8.0f}kB  {r['status']}"
+            )
         done = [r for r in rows if r["seconds"]]
         exponent = growth_exponent(rows)
-        ratios = ", ".join(f"t({r['n']})/t({done[0]['n']}) = {r['seconds'] / done[0]['seconds']:.1f}"
-                           for r in done[1:]) if done else ""
-        print(f"{'':<9}growth exponent {exponent:.2f} (1 = linear); {ratios}"
-              if exponent is not None else f"{'':<9}growth exponent: too few runs finished")
+        ratios = (
+            ", ".join(
+                f"t({r['n']})/t({done[0]['n']}) = {r['seconds'] / done[0]['seconds']:.1f}"
+                for r in done[1:]
+            )
+            if done
+            else ""
+        )
+        print(
+            f"{'':<9}growth exponent {exponent:.2f} (1 = linear); {ratios}"
+            if exponent is not None
+            else f"{'':<9}growth exponent: too few runs finished"
+        )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes; only checks it runs")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.add_argument("--family", action="append", choices=sorted(FAMILIES),
-                        help="measure only this family (may be repeated)")
+    parser.add_argument(
+        "--family",
+        action="append",
+        choices=sorted(FAMILIES),
+        help="measure only this family (may be repeated)",
+    )
     parser.add_argument("--sizes", help="comma-separated sizes (with one --family)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per run (600)")
     args = parser.parse_args(argv)
@@ -198,9 +223,18 @@ def main(argv=None):
             results[family] = measure(family, sizes, args.timeout, folder)
     failed = [r for rows in results.values() for r in rows if r["status"] not in ("ok", "timeout")]
     if args.json:
-        print(json.dumps({"baseline_seconds": base, "families": {
-            f: {"rows": rows, "growth_exponent": growth_exponent(rows)}
-            for f, rows in results.items()}}, indent=1))
+        print(
+            json.dumps(
+                {
+                    "baseline_seconds": base,
+                    "families": {
+                        f: {"rows": rows, "growth_exponent": growth_exponent(rows)}
+                        for f, rows in results.items()
+                    },
+                },
+                indent=1,
+            )
+        )
     else:
         print_table(results, base)
     return 1 if failed else 0
