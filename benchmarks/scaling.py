@@ -64,7 +64,7 @@ def rnn(steps, hidden=4):
         lines.append(f"u{i} = {rng.uniform(-1, 1):.3f}")
         lines += [f"W{i}_{j} = {rng.uniform(-0.5, 0.5):.3f}" for j in range(hidden)]
     lines += [f"x{t} = {rng.uniform(-1, 1):.3f}" for t in range(steps)]
-    lines.append("h = [0.0] * %d" % hidden)
+    lines.append(f"h = [0.0] * {hidden}")
     for t in range(steps):
         for i in range(hidden):
             terms = " + ".join(f"W{i}_{j} * h[{j}]" for j in range(hidden))
