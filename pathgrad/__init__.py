@@ -45,5 +45,12 @@ def __getattr__(name):
     raise AttributeError(f"module 'pathgrad' has no attribute {name!r}")
 
 
+def load_ipython_extension(ipython):
+    """``%load_ext pathgrad`` in Jupyter: registers the ``%%pathgrad`` cell magic."""
+    from .magic import load_ipython_extension as load  # IPython only when a notebook asks
+
+    load(ipython)
+
+
 def __dir__():
     return __all__
