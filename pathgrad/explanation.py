@@ -223,9 +223,12 @@ def explain(path, loss=None, safe=False, **options):
 
 def explain_program(program, **options):
     """Explain a :class:`~pathgrad.loader.Program` (a file that has run)."""
-    graph = build_graph(program.loss, program.lines, program.file, program.loss_name)
-    unused = {n for n, v in program.namespace.items() if isinstance(v, Tensor) and v.is_leaf}
-    return explain_graph(graph, Options(**options), _program_notes(program), unused)
+    # The file's leaves the loss does not use are in the graph too: zero paths is an answer.
+    unused = [v for v in program.namespace.values()
+              if isinstance(v, Tensor) and v.op is None and v.requires_grad]
+    graph = build_graph(program.loss, program.lines, program.file, program.loss_name, unused)
+    cut = {n for n, v in program.namespace.items() if isinstance(v, Tensor) and v.is_leaf}
+    return explain_graph(graph, Options(**options), _program_notes(program), cut)
 
 
 def explain_tensor(loss, **options):

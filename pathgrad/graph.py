@@ -70,7 +70,7 @@ def _unique_names(tensors):
     return names, taken
 
 
-def build_graph(loss, source_lines=None, file=None, loss_name=None):
+def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
     """Build the derivative graph of everything ``loss`` depends on.
 
     Parameters
@@ -84,6 +84,9 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None):
     loss_name : str, optional
         The variable that holds the loss (``L = h`` at the end of a file):
         the loss node is shown by that name when no other node has it.
+    unused : iterable of Tensor, optional
+        Leaves of the program that the loss does not depend on: they become
+        nodes with no edge (zero paths from the loss, so a gradient of 0).
 
     Returns
     -------
@@ -101,6 +104,9 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None):
         ``value`` and ``undefined``.
     """
     tensors = collect([loss])
+    kept = {t.id for t in tensors}
+    extra = {t.id: t for t in unused if t.op is None and t.id not in kept}
+    tensors = sorted([*tensors, *extra.values()], key=lambda t: t.id)
     names, taken = _unique_names(tensors)
     if loss_name and loss_name not in taken and loss.requires_grad and loss.op is not None:
         taken.discard(names.get(loss.id))
