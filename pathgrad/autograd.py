@@ -54,6 +54,57 @@ class no_grad:
         return wrapper
 
 
+class Grad(float):
+    """A leaf's ``.grad``: a float that also has PyTorch's ``zero_()``.
+
+    >>> from pathgrad.traced import tensor
+    >>> w = tensor(3.0, requires_grad=True, name="w")
+    >>> (w * w).backward()
+    >>> w.grad, w.grad.zero_(), w.grad, w.grad_expr
+    (6.0, 0.0, 0.0, None)
+    """
+
+    __slots__ = ("_owner",)
+
+    def __new__(cls, value, owner):
+        grad = super().__new__(cls, value)
+        grad._owner = owner
+        return grad
+
+    def zero_(self):
+        """Set the owner's gradient to 0 (its closed form too), as ``w.grad.zero_()``."""
+        self._owner.grad = 0.0
+        return self._owner.grad
+
+
+def update_in_place(t, value):
+    """Give leaf ``t`` a new value, keeping its identity, as PyTorch's in-place update does.
+
+    Values already computed from ``t`` keep the version they used: their
+    operand becomes a snapshot of ``t`` as it was (so the last loss of a
+    training loop is explained at the weights it was computed with), and
+    ``t`` takes a new place in creation order.
+
+    >>> from pathgrad.traced import tensor
+    >>> w = tensor(1.0, requires_grad=True, name="w")
+    >>> loss = w * w
+    >>> with no_grad():
+    ...     w -= 0.5
+    >>> w.value, w.version, loss.operands[0].value, loss.operands[0] is w
+    (0.5, 1, 1.0, False)
+    """
+    from .traced import caller_line, next_id
+
+    users = [u for u in (ref() for ref in t.users or ()) if u is not None]
+    if users:
+        before = t.snapshot()
+        for u in users:
+            u.operands = tuple(before if x is t else x for x in u.operands)
+        t.earlier, t.id = before, next_id()
+    t.users, t.value, t.line = None, value, caller_line()
+    t.version += 1
+
+
 class Node:
     """A backward function, as PyTorch shows it: its class name is the ``grad_fn`` name."""
 
@@ -134,10 +185,11 @@ def backward(t, retain_graph=False):
     values = gradient_values(t)
     receivers = [x for x in tensors if x.requires_grad and (x.op is None or x.retains_grad)]
     expressions = _symbolic_gradients(t, tensors, receivers)
-    for x in receivers:  # accumulate, as PyTorch does; x.grad = None starts again
-        g, fresh = values.get(x.id), x.grad is None
-        x.grad_expr = expressions[x.id] if fresh else x.grad_expr + expressions[x.id]
+    for x in receivers:  # accumulate, as PyTorch does; x.grad = None (or zero_()) starts again
+        g, fresh = values.get(x.id), x.grad is None or x.grad_expr is None
+        expr = expressions[x.id] if fresh else x.grad_expr + expressions[x.id]
         x.grad = g if fresh or g is None else x.grad + g
+        x.grad_expr = expr
     if not retain_graph:
         for x in tensors:
             x.freed = True

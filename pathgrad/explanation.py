@@ -223,9 +223,22 @@ def explain(path, loss=None, safe=False, **options):
 
 def explain_program(program, **options):
     """Explain a :class:`~pathgrad.loader.Program` (a file that has run)."""
-    graph = build_graph(program.loss, program.lines, program.file, program.loss_name)
-    unused = {n for n, v in program.namespace.items() if isinstance(v, Tensor) and v.is_leaf}
-    return explain_graph(graph, Options(**options), _program_notes(program), unused)
+    # The file's leaves the loss does not use are in the graph too: zero paths is an answer.
+    # (A weight updated in place after the loss was computed is in it as it was then.)
+    used = {t.id for t in program.leaves}
+    unused = [v for v in program.namespace.values()
+              if isinstance(v, Tensor) and v.op is None and v.requires_grad
+              and not any(t.id in used for t in _versions(v))]
+    graph = build_graph(program.loss, program.lines, program.file, program.loss_name, unused)
+    cut = {n for n, v in program.namespace.items() if isinstance(v, Tensor) and v.is_leaf}
+    return explain_graph(graph, Options(**options), _program_notes(program), cut)
+
+
+def _versions(t):
+    """A leaf and what it was before each in-place update, newest first."""
+    while t is not None:
+        yield t
+        t = t.earlier
 
 
 def explain_tensor(loss, **options):
@@ -487,10 +500,16 @@ def _rebound_leaf_notes(program):
         else:
             first[name] = line
     leaves = {t.name for t in program.leaves if t.requires_grad and t.value == 0}
+    # ... but a weight a training loop updates in place (w -= lr * w.grad) is still a leaf.
+    later = {name for name in later if not _is_leaf(program.namespace.get(name))}
     return [Note(first[name], f"{name} starts as a number, so that first {name} is a leaf with "
                               "a gradient of its own; if it is only a starting value, write "
                               f"{name} = leaf({name!r}, 0, requires_grad=False)")
             for name in sorted(later & leaves, key=first.get)]
+
+
+def _is_leaf(value):
+    return isinstance(value, Tensor) and value.op is None
 
 
 def _problems(graph, file):

@@ -70,7 +70,7 @@ def _unique_names(tensors):
     return names, taken
 
 
-def build_graph(loss, source_lines=None, file=None, loss_name=None):
+def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
     """Build the derivative graph of everything ``loss`` depends on.
 
     Parameters
@@ -84,6 +84,9 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None):
     loss_name : str, optional
         The variable that holds the loss (``L = h`` at the end of a file):
         the loss node is shown by that name when no other node has it.
+    unused : iterable of Tensor, optional
+        Leaves of the program that the loss does not depend on: they become
+        nodes with no edge (zero paths from the loss, so a gradient of 0).
 
     Returns
     -------
@@ -101,6 +104,9 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None):
         ``value`` and ``undefined``.
     """
     tensors = collect([loss])
+    kept = {t.id for t in tensors}
+    extra = {t.id: t for t in unused if t.op is None and t.id not in kept}
+    tensors = sorted([*tensors, *extra.values()], key=lambda t: t.id)
     names, taken = _unique_names(tensors)
     if loss_name and loss_name not in taken and loss.requires_grad and loss.op is not None:
         taken.discard(names.get(loss.id))
@@ -143,9 +149,8 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
         kink=t.kink,
         line=t.line,
         source=_source(source_lines, t.line),
-        operands=[index[x.id] if isinstance(x, Tensor) else float(x) for x in t.operands],
     )
-    if is_leaf:
+    if is_leaf:  # a cut value's source may be outside the graph: it has no operands here
         name = names.get(t.id) or _detached_name(t, names) or next(fresh)
         symbol = sympy.Symbol(name, real=True)
         data.update(name=name, label=name, formula=_cut_formula(t, name), precedence=ATOM,
@@ -153,6 +158,7 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
                     operands=[])
         graph.add_node(node, **data)
         return
+    data["operands"] = [index[x.id] if isinstance(x, Tensor) else float(x) for x in t.operands]
     parts = _operand_parts(graph, t, index)
     symbols, exprs, labels, precs = zip(*parts)
     label = t.op.label(labels, precs)
@@ -192,12 +198,19 @@ def _cut_formula(t, name):
     """How a cut leaf was made (``h.detach()``, ``w*2`` under no_grad), else its name."""
     if t.cut == "detach":
         source = t.operands[0]
-        return f"{source.name or 'value'}.detach()"
+        if source.name or source.op is None:
+            return f"{source.name or 'value'}.detach()"
+        return f"({_written(source)}).detach()"
     if t.cut and t.op is not None:
-        labels = [x.name or "value" if isinstance(x, Tensor) else _number_text(x)
-                  for x in t.operands]
-        return t.op.label(labels)
+        return _written(t)
     return name
+
+
+def _written(t):
+    """An operation as written from its operands' names (``w*3``); for cut values."""
+    labels = [x.name or "value" if isinstance(x, Tensor) else _number_text(x)
+              for x in t.operands]
+    return t.op.label(labels)
 
 
 def _add_edges(graph, index, t):

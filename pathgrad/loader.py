@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import traced
+from .autograd import no_grad
 from .errors import LoadError, NameNotFound, PathgradError, TraceError
 from .traced import Tensor, collect, is_number, leaf
 
@@ -36,6 +37,7 @@ EXPORTS = {
     "exp": traced.exp, "log": traced.log, "sqrt": traced.sqrt, "sin": traced.sin,
     "cos": traced.cos, "tanh": traced.tanh, "sigmoid": traced.sigmoid, "relu": traced.relu,
     "max": traced.max, "min": traced.min, "abs": builtins.abs, "leaf": leaf,
+    "no_grad": no_grad,
 }
 
 
@@ -374,7 +376,9 @@ def _choose_loss(program, loss):
         name = loss
         line = next((n_line for n, n_line in reversed(program.assigned) if n == loss), None)
     elif program.assigned:
-        name, line = program.assigned[-1]
+        # A training loop ends by updating its weights: a leaf updated in place is no loss.
+        updated = [(n, n_line) for n, n_line in program.assigned if not _updated_leaf(program, n)]
+        name, line = (updated or program.assigned)[-1]
     else:
         raise LoadError("nothing is assigned, so there is no loss; end with e.g. `L = ...`",
                         file=program.file)
@@ -392,6 +396,11 @@ def _choose_loss(program, loss):
                         "choose a computed result with --loss NAME",
                         file=program.file, line=line or value.line)
     return name
+
+
+def _updated_leaf(program, name):
+    value = program.namespace.get(name)
+    return isinstance(value, Tensor) and value.op is None and value.version > 0
 
 
 def _kind(value):

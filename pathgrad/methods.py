@@ -70,7 +70,9 @@ def summed_by(graph, leaf, method, cache=None, ledger=True):
     if method == "forward":
         tangents = symbolic_tangents(graph, leaf)
         loss = graph.graph["loss"]
-        return tangents[loss], _forward_ledger(graph, leaf, tangents) if ledger else []
+        # A leaf the loss does not use has no tangent at the loss: zero paths, a sum of 0.
+        total = tangents.get(loss, sympy.S.Zero)
+        return total, _forward_ledger(graph, leaf, tangents) if ledger else []
     raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
 
 

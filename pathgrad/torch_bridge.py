@@ -80,9 +80,13 @@ class TorchRow:
     pathgrad: float | None
     torch: float | None
     grad_fn: tuple  # (pathgrad's, PyTorch's) for the loss row, else ()
+    #: PyTorch left ``.grad`` as None: no path reaches the leaf, which pathgrad calls 0.
+    grad_is_none: bool = False
 
     @property
     def agree(self):
+        if self.grad_is_none:
+            return self.pathgrad == 0
         if self.pathgrad is None or self.torch is None:
             return self.pathgrad is None and self.torch is None
         return math.isclose(self.pathgrad, self.torch, rel_tol=1e-9, abs_tol=1e-12)
@@ -101,7 +105,8 @@ def check_torch(explanation):
                       type(loss.grad_fn).__name__ if loss.grad_fn else None))]
     for name, gradient in explanation.gradients.items():
         grad = tensors[by_name[name]].grad
-        rows.append(TorchRow(name, gradient.value, None if grad is None else _number(grad), ()))
+        rows.append(TorchRow(name, gradient.value, None if grad is None else _number(grad), (),
+                             grad_is_none=grad is None and gradient.path_count == 0))
     del torch
     return rows
 

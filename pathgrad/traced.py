@@ -20,6 +20,7 @@ import math
 import numbers
 import os
 import sys
+import weakref
 
 from .errors import TraceError
 from .ops import OPS
@@ -29,6 +30,11 @@ _ids = itertools.count()
 
 #: Where comparisons and integer uses of traced values are noted while a file runs.
 recorder = contextvars.ContextVar("pathgrad_recorder", default=None)
+
+
+def next_id():
+    """The next number in creation order (nodes are numbered by it)."""
+    return next(_ids)
 
 
 def caller_line():
@@ -70,7 +76,8 @@ class Tensor:
 
     __slots__ = (
         "id", "value", "op", "operands", "name", "requires_grad", "line", "undefined", "kink",
-        "cut", "grad", "grad_expr", "retains_grad", "freed", "_grad_fn",
+        "cut", "_grad", "grad_expr", "retains_grad", "freed", "_grad_fn",
+        "version", "earlier", "users", "__weakref__",
     )
     __array_priority__ = 1000
 
@@ -85,8 +92,11 @@ class Tensor:
         self.undefined = None
         self.kink = False
         self.cut = None  # why gradients stop here: "no_grad", "detach" or "constant"
-        self.grad = self.grad_expr = self._grad_fn = None
+        self._grad = self.grad_expr = self._grad_fn = None
         self.retains_grad = self.freed = False
+        # In-place updates (``w -= lr * w.grad`` under no_grad): how many, the value this
+        # leaf was before the last one, and (weakly) the operations that used this version.
+        self.version, self.earlier, self.users = 0, None, None
 
     # -- what PyTorch calls it -------------------------------------------
     @property
@@ -114,6 +124,23 @@ class Tensor:
 
         backward(self, retain_graph)
 
+    @property
+    def grad(self):
+        """∂(output)/∂self accumulated by ``backward()``: a float with ``zero_()``, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        from .autograd import Grad
+
+        if value is not None and not is_number(value):
+            raise TraceError(f"a gradient must be a number or None, not {type(value).__name__}")
+        if value is not None:
+            value = Grad(float(value), self)
+        if value is None or value == 0:  # zero_grad(): the closed form starts again too
+            self.grad_expr = None
+        self._grad = value
+
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf too, as PyTorch's ``retain_grad()``."""
         if not self.is_leaf:
@@ -127,7 +154,25 @@ class Tensor:
 
     @property
     def data(self):
+        """The value; assigning to it (``w.data -= lr * w.grad``) updates w in place."""
         return self.value
+
+    @data.setter
+    def data(self, value):
+        from .autograd import update_in_place
+
+        if isinstance(value, Tensor):
+            value = value.value
+        update_in_place(self, check_number(value, "the new value of .data"))
+
+    def snapshot(self):
+        """A copy of this tensor as it is now (its id too), for the values computed from it."""
+        copy = Tensor.__new__(Tensor)
+        for slot in Tensor.__slots__:
+            if slot != "__weakref__":
+                setattr(copy, slot, getattr(self, slot))
+        copy.users = None
+        return copy
 
     def __repr__(self):
         shown = "?" if self.value is None else f"{self.value:g}"
@@ -159,6 +204,19 @@ class Tensor:
 
     def __truediv__(self, other):
         return self._apply("div", other)
+
+    # In place under no_grad() on a leaf, as PyTorch's optimizer step; else a new node.
+    def __iadd__(self, other):
+        return _in_place(self, "add", other)
+
+    def __isub__(self, other):
+        return _in_place(self, "sub", other)
+
+    def __imul__(self, other):
+        return _in_place(self, "mul", other)
+
+    def __itruediv__(self, other):
+        return _in_place(self, "div", other)
 
     def __rtruediv__(self, other):
         if not is_number(other):
@@ -318,6 +376,21 @@ def _concrete(x, symbol):
     return x.value
 
 
+def _in_place(t, name, other):
+    from .autograd import grad_enabled, update_in_place
+
+    if grad_enabled.get() or t.op is not None or not (isinstance(other, Tensor)
+                                                       or is_number(other)):
+        return NotImplemented  # Python falls back to ``t = t + other``: a new node
+    values = [_concrete(x, "an in-place update") for x in (t, other)]
+    try:
+        value = float(OPS[name].numeric(*values))
+    except (ValueError, ZeroDivisionError, OverflowError) as err:
+        raise TraceError(f"updating {_show(t)} in place: {err}") from None
+    update_in_place(t, check_number(value, f"{_show(t)} after the in-place update"))
+    return t
+
+
 def apply(name, *operands):
     """Record one operation of the op table on tensors and plain numbers.
 
@@ -330,6 +403,10 @@ def apply(name, *operands):
 
     op = OPS[name]
     result = Tensor(None, op=op, operands=operands, line=caller_line())
+    for x in operands:  # a leaf remembers its users, in case it is updated in place
+        if isinstance(x, Tensor) and x.op is None:
+            x.users = x.users or []
+            x.users.append(weakref.ref(result))
     wants = any(isinstance(x, Tensor) and x.requires_grad for x in operands)
     result.requires_grad = wants and grad_enabled.get()
     if not result.requires_grad:

@@ -390,10 +390,15 @@ def test_wrt_leaf_without_grad(tmp_path, capsys):
 
 
 def test_wrt_leaf_the_loss_does_not_use(tmp_path, capsys):
-    # z is a leaf of the file, so "the loss has no leaf named z" misleads; say L ignores it
-    msg = fail(tmp_path, capsys, "x = 1\nz = 2\nL = x * 2\n", "--wrt", "z")
-    assert "z" in msg
-    assert re.search(r"(does not|doesn't) depend|not used|independent", msg), msg
+    # Issue 10 changed this from an error to an answer: zero paths, so dL/dz = 0 (exit 0),
+    # and the output says that L does not depend on z and that PyTorch leaves z.grad None.
+    status = explain(write(tmp_path, "x = 1\nz = 2\nL = x * 2\n"), "--wrt", "z")
+    out, err = capsys.readouterr()
+    no_traceback(out, err)
+    assert status == 0 and err == ""
+    assert "∂L/∂z — 0 paths from L to z" in out and "∂L/∂z = 0 = 0" in out
+    assert re.search(r"(does not|doesn't) depend on z", out), out
+    assert "z.grad as None" in out
 
 
 # -- leaves -----------------------------------------------------------------------

@@ -52,7 +52,10 @@ def remarks(g):
     """
     plural = "path" if g.path_count == 1 else "paths"
     out = []
-    if g.method != "paths":
+    if g.path_count == 0:
+        out.append(f"no path from {g.loss} to {g.leaf}: {g.loss} does not depend on {g.leaf}, "
+                   f"so the gradient is 0 (PyTorch leaves {g.leaf}.grad as None)")
+    if g.method != "paths" and g.path_count:
         how = ", as backpropagation does" if g.method == "reverse" else ""
         out.append(f"all {g.path_count:,} {plural}, summed regrouped in {g.method} mode "
                    f"(each edge used once{how})")
@@ -169,7 +172,8 @@ class _Text:
         for number, row in enumerate(e.torch):
             name = row.name if number == 0 else self.partial(e.loss, row.name)
             mark = ok if row.agree else bad
-            line = (f"  {name:<12}{value_text(row.pathgrad):>14}{value_text(row.torch):>14}"
+            theirs = "None" if row.grad_is_none else value_text(row.torch)
+            line = (f"  {name:<12}{value_text(row.pathgrad):>14}{theirs:>14}"
                     f"  {mark}")
             if row.grad_fn:
                 same = row.grad_fn[0] == row.grad_fn[1]
