@@ -23,7 +23,7 @@ from .check import CHECK_BOUND, Check, check_gradient
 from .errors import NameNotFound, PathgradError
 from .graph import build_graph, leaves, node_named
 from .methods import METHODS, check_path_cap, summed_by
-from .ops import OPS
+from .ops import OPS, special_name
 from .paths import (
     adjoint_values, iter_paths, multiplication_counts, operand_lists, path_counts, tree_size,
 )
@@ -255,7 +255,7 @@ def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
         loss_undefined=data["undefined"],
         leaves={graph.nodes[n]["name"]: graph.nodes[n]["value"] for n in leaves(graph)},
         gradients=gradients,
-        notes=[*notes, *_graph_notes(graph)],
+        notes=[*notes, *_graph_notes(graph), *_special_notes(graph)],
         problems=_problems(graph, file),
         options=options,
     )
@@ -494,18 +494,34 @@ def _rebound_leaf_notes(program):
 
 
 def _problems(graph, file):
-    """Where values became undefined (division by zero, log of a non-positive number)."""
-    problems = []
+    """Where the loss's value became inf or nan (a pole, an overflow, an underflow).
+
+    Only the loss's value makes a problem: a gradient that is inf or nan is
+    PyTorch's answer too, shown with its cause in a note (:func:`_special_notes`).
+    """
+    loss = graph.graph["loss"]
+    if not graph.nodes[loss]["undefined"]:
+        return []
     for node, data in sorted(graph.nodes(data=True)):
         operands = [o for o in data["operands"] if not isinstance(o, float)]
         inherited = any(graph.nodes[o]["undefined"] for o in operands)
-        if data["undefined"] and not inherited:
-            problems.append(PathgradError(
-                f"{data['undefined']} at the given values; values are undefined, "
-                "closed forms are still shown", file=file, line=data["line"]))
+        if data["undefined"] == graph.nodes[loss]["undefined"] and not inherited:
+            return [PathgradError(f"{data['undefined']} at the given values, so the loss "
+                                  f"{graph.nodes[loss]['name']} is "
+                                  f"{special_name(graph.nodes[loss]['value'])} (values are "
+                                  "undefined as PyTorch's are; closed forms are still shown)",
+                                  file=file, line=data["line"])]
+    return []
+
+
+def _special_notes(graph):
+    """A note for each local derivative that is inf or nan where its operation's value is not."""
+    notes = []
+    for node, data in sorted(graph.nodes(data=True)):
+        if data["undefined"]:
+            continue
         for _, _, edge in graph.out_edges(node, data=True):
-            if edge["undefined"] and not data["undefined"]:
-                problems.append(PathgradError(f"{edge['undefined']}; closed forms are still "
-                                              "shown", file=file, line=data["line"]))
+            if edge["undefined"]:
+                notes.append(Note(data["line"], f"{edge['undefined']}, as in PyTorch"))
                 break
-    return problems
+    return notes

@@ -19,7 +19,7 @@ path is lost.
 import networkx as nx
 import sympy
 
-from .ops import ATOM
+from .ops import ATOM, is_special, special_name
 from .paths import tree_size
 from .simplify import has_huge_number
 from .traced import Tensor, collect
@@ -206,11 +206,12 @@ def _add_edges(graph, index, t):
     node = index[t.id]
     parts = _operand_parts(graph, t, index)
     symbols = [p[0] for p in parts]
+    labels = [graph.nodes[node]["formula"]] + [p[2] for p in parts]
     values = [x.value if isinstance(x, Tensor) else float(x) for x in t.operands]
     for position, x in enumerate(t.operands):
         if not isinstance(x, Tensor):
             continue
-        value, undefined = _edge_value(t, position, values)
+        value, undefined = _edge_value(t, position, values, labels)
         graph.add_edge(
             node, index[x.id], key=position,
             local_derivative=t.op.partials[position](*symbols),
@@ -218,16 +219,21 @@ def _add_edges(graph, index, t):
         )
 
 
-def _edge_value(t, position, values):
-    if t.undefined:
-        return None, t.undefined
-    if None in values:
+def _edge_value(t, position, values, labels):
+    """The local derivative at the values, as PyTorch's backward gives it for a gradient of 1.
+
+    Returns ``(value, why)``: ``why`` says, when the value is inf or nan, where that comes from.
+    """
+    if None in values or t.value is None:
         return None, None
-    try:
-        return float(t.op.numeric_partials[position](*values)), None
-    except (ValueError, ZeroDivisionError, OverflowError) as err:
-        reason = "overflow" if isinstance(err, OverflowError) else str(err)
-        return None, f"the derivative of {t.op.name} is undefined here: {reason}"
+    traced = [isinstance(x, Tensor) for x in t.operands]
+    value = t.op.vjp(position, 1.0, values, t.value, traced)
+    if not is_special(value):
+        return value, None
+    formula, operand = labels[0], labels[1 + position]
+    at = ", ".join(f"{label} = {v:g}" for label, v, x in zip(labels[1:], values, t.operands)
+                   if isinstance(x, Tensor))
+    return value, (f"the slope of {formula} in {operand} is {special_name(value)} at {at}")
 
 
 def _source(lines, line):

@@ -208,7 +208,7 @@ def ledger_math(g):
 
 
 def _check(c):
-    fd = "" if c.finite_difference is None else f" ${number_latex(f'{c.finite_difference:.6f}')}$"
+    fd = "" if c.finite_difference is None else f" ${number_latex(f'{c.finite_difference:#.6g}')}$"
     return (rf"\noindent Check: \texttt{{sympy.diff}} of the loss: {text_latex(c.symbolic)}; "
             rf"finite difference{fd}: {text_latex(c.numeric)}.\par")
 
