@@ -28,7 +28,7 @@ from .paths import (
     adjoint_values, iter_paths, multiplication_counts, operand_lists, path_counts, tree_size,
 )
 from .simplify import closed_form as simplify_closed_form
-from .simplify import tame_numbers
+from .simplify import has_infinity, tame_numbers
 from .traced import Tensor
 
 #: Paths listed per gradient unless asked otherwise.
@@ -121,6 +121,7 @@ class Gradient:
     costs: dict = field(default_factory=dict)
     ledger: list = field(default_factory=list)
     simplified: str = ""
+    locals_reason: str = ""
 
     @property
     def paths_listed(self):
@@ -298,6 +299,7 @@ class _Work:
         else:
             explicit = options.method in ("reverse", "forward")
             total, ledger = summed_by(graph, leaf, method, self.cache, ledger=explicit)
+        self.locals_reason = ""
         form, total = self.written_in(total, paths)
         if form == "leaves":
             closed, simplified = simplify_closed_form(total)
@@ -318,6 +320,7 @@ class _Work:
             costs=multiplication_counts(graph, leaf, self.counts, self.operands),
             ledger=ledger,
             simplified=simplified,
+            locals_reason=self.locals_reason,
         )
         if options.check_sympy:
             gradient.check = check_gradient(graph, leaf, self.in_leaves(closed, CHECK_BOUND),
@@ -332,6 +335,10 @@ class _Work:
         bound = CHECK_BOUND if wanted == "leaves" else MAX_LEAF_FORM
         leaf_form = self.in_leaves(total, bound)
         if leaf_form is None:
+            if self.in_leaves.infinite:
+                self.locals_reason = ("in terms of the graph's intermediate names: written out "
+                                      "in leaf symbols, sympy would evaluate a factor at a number "
+                                      "to an infinity")
             return "locals", total
         for p in paths:
             p.product = self.in_leaves(p.product, bound) or p.product
@@ -348,6 +355,7 @@ class _InLeaves:
 
     def __init__(self, graph):
         self.replace, self.sizes, self.unknown = {}, {}, set()
+        self.infinite = False
         for _, data in graph.nodes(data=True):
             symbol = data["symbol"]
             if data["kind"] == "leaf" or not symbol.is_Symbol:
@@ -363,7 +371,10 @@ class _InLeaves:
             return None
         if tree_size(expr, self.sizes) > bound:
             return None
-        return expr.xreplace(self.replace)
+        written = expr.xreplace(self.replace)
+        # 1/y with y = x - x would print as zoo: keep the graph's names then
+        self.infinite = has_infinity(written)
+        return None if self.infinite else written
 
 
 def _path(graph, edges):
@@ -435,6 +446,15 @@ def _graph_notes(graph):
             rule = OPS[data["op"]].kink_rule
             notes.append(Note(data["line"], f"{data['name']} is at its kink; the derivative "
                                             f"there follows PyTorch: {rule}"))
+    for node, data in sorted(graph.nodes(data=True)):
+        convention = OPS[data["op"]].convention if data["kind"] == "operation" else None
+        inputs = [o if isinstance(o, float) else graph.nodes[o]["value"]
+                  for o in data["operands"]]
+        if convention and None not in inputs:
+            traced = [not isinstance(o, float) for o in data["operands"]]
+            rule = convention(*inputs, traced)
+            if rule:
+                notes.append(Note(data["line"], f"{data['name']} = {data['formula']}: {rule}"))
     why = {"no_grad": "was computed under no_grad()", "detach": "is detached",
            "constant": "depends on nothing that requires grad"}
     for node, data in sorted(graph.nodes(data=True)):

@@ -73,6 +73,7 @@ class Op:
     numeric_variants: dict = field(default_factory=dict)
     backward_variants: dict = field(default_factory=dict)
     never_zero: bool = False
+    convention: Callable | None = None
 
     def __post_init__(self):
         parts = tuple(self._local(i) for i in range(len(self.partials)))
@@ -240,13 +241,13 @@ def _maximum(a, b):
     """torch.maximum: nan if either is nan; at a tie (0.0 and -0.0) the first."""
     if math.isnan(a) or math.isnan(b):
         return NAN
-    return b if a < b else a
+    return max(a, b)  # the first at a tie, as PyTorch
 
 
 def _minimum(a, b):
     if math.isnan(a) or math.isnan(b):
         return NAN
-    return b if a > b else a
+    return min(a, b)
 
 
 def _sigmoid(a):
@@ -343,6 +344,25 @@ def _unary(name, grad_fn, symbolic, numeric, partial, kink=None, kink_rule="", i
     )
 
 
+def _pow_convention(a, b, traced):
+    """PyTorch's pow masks that apply at these values, as a sentence (else ``None``).
+
+    >>> _pow_convention(0.0, 1.0, (True, True))[:26]
+    '0**b is the constant 0 for'
+    >>> _pow_convention(2.0, 3.0, (True, False)) is None
+    True
+    """
+    rules = []
+    if b == 0 and traced[0]:
+        rules.append("x**0 is the constant 1, so its derivative in the base is 0 "
+                     "(PyTorch's pow_backward: exponent 0 gives zeros)")
+    if a == 0 and b >= 0 and traced[1]:
+        rules.append("0**b is the constant 0 for b > 0 (1 at b = 0), so its derivative in the "
+                     "exponent is 0 where a**b*log(a) has no value (PyTorch's "
+                     "pow_backward_exponent: base 0 and exponent >= 0 give zeros)")
+    return "; ".join(rules) or None
+
+
 def _pow_partial_exponent(a, b):
     """∂(a**b)/∂b = a**b*log(a), and 0 for a base that is the number 0 (0**b ≡ 0, b > 0)."""
     return sympy.S.Zero if a == 0 else a**b * sympy.log(a)
@@ -386,7 +406,7 @@ _ROWS = [
         template="{0}**{1}", precedence=POW, operand_precedence=(POW + 1, POW),
         grad_fn_variants={(True, True): "PowBackward1", (False, True): "PowBackward2"},
         numeric_variants={(True, True): _std_pow, (False, True): _pow_scalar_base},
-        backward_variants=_POW_BACKWARD, torch="**",
+        backward_variants=_POW_BACKWARD, torch="**", convention=_pow_convention,
     ),
     Op(
         "neg", "NegBackward0", lambda a: -a, lambda a: -a,

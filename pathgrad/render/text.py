@@ -61,8 +61,8 @@ def remarks(g):
     if g.simplified:
         out.append(f"{g.simplified} (an equal form)")
     if g.in_terms_of == "locals":
-        out.append("in terms of the graph's intermediate names: written out in leaf symbols "
-                   "it would be too large to print")
+        out.append(g.locals_reason or "in terms of the graph's intermediate names: written out "
+                   "in leaf symbols it would be too large to print")
     if g.undefined:
         out.append(f"value {special_name(g.value) or 'undefined'}: {g.undefined}")
     return out
