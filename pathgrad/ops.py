@@ -296,7 +296,8 @@ _BACKWARD = {
     "add": (lambda g, a, b, r: g, lambda g, a, b, r: g),
     "sub": (lambda g, a, b, r: g, lambda g, a, b, r: -g),
     "mul": (lambda g, a, b, r: g * b, lambda g, a, b, r: g * a),
-    # div_tensor_self_backward: grad / other; div_tensor_other_backward: -grad * ((self / other) / other)
+    # div_tensor_self_backward: grad / other;
+    # div_tensor_other_backward: -grad * ((self / other) / other)
     "div": (lambda g, a, b, r: _div(g, b), lambda g, a, b, r: -g * _div(_div(a, b), b)),
     "reciprocal": (lambda g, a, r: -g * (r * r),),
     "pow": (_pow_backward_scalar_exponent, _pow_backward_exponent),
@@ -446,23 +447,26 @@ _ROWS = [
 ]
 
 #: What PyTorch (2.13, float64) gives where the textbook rule has no answer, as pathgrad
-#: follows it: (op, point, value, PyTorch's rule). The README prints this table.
+#: follows it: (op, point, value, PyTorch's rule), in the README's Markdown; the README
+#: prints this table (tests/test_edges.py checks it is the same).
 CONVENTIONS = [
-    ("x ** 0", "x = 0 (any x)", "value 1, ∂/∂x = 0", "pow_backward: exponent 0 gives zeros"),
-    ("x ** p", "p = 0 (traced)", "∂/∂x = 0, ∂/∂p = log(x)", "pow_backward_self: where(p == 0, 0, ...)"),
-    ("a ** b", "a = 0, b ≥ 0", "∂/∂b = 0", "pow_backward_exponent: where(a == 0 & b >= 0, 0, ...)"),
-    ("a ** b", "a = 0, b < 0", "value inf, ∂/∂b = -inf or nan", "std::pow, IEEE"),
-    ("y ** 0.5", "y = 0", "value 0, ∂/∂y = inf", "sqrt kernel; 0.5 * rsqrt(0)"),
-    ("sqrt(x)", "x = 0", "value 0, ∂/∂x = inf", "grad / (2 * result)"),
-    ("sqrt(x), log(x)", "x < 0", "nan", "std::sqrt, std::log"),
-    ("log(x)", "x = 0", "value -inf, ∂/∂x = inf", "std::log; grad / self"),
-    ("a / b", "b = 0", "±inf (nan for 0/0)", "IEEE division"),
-    ("exp(x)", "x > 709.78", "inf (overflow)", "std::exp"),
-    ("sigmoid(x)", "x < -745", "0 (underflow)", "1 / (1 + exp(-x))"),
-    ("relu(x)", "x = 0", "∂/∂x = 0", "threshold_backward: result <= 0 gives 0"),
-    ("abs(x)", "x = 0", "∂/∂x = 0", "grad * sgn(x), sgn(0) = 0"),
-    ("max(a, b), min(a, b)", "a = b", "∂/∂a = ∂/∂b = 1/2", "where(a == b, grad / 2, grad)"),
-    ("any op", "an operand nan", "nan", "IEEE; nan * 0 is nan"),
+    ('`x ** 0`', 'x = 0 (any x)', 'value 1, ∂/∂x = 0', '`pow_backward`: exponent 0 gives zeros'),
+    ('`x ** p`', 'p = 0 (traced)', '∂/∂x = 0, ∂/∂p = log(x) (0 at x = 0)',
+     '`pow_backward_self`: `where(p == 0, 0, …)`'),
+    ('`a ** b`', 'a = 0, b ≥ 0', '∂/∂b = 0 (0^b ≡ 0 for b > 0)',
+     '`pow_backward_exponent`: `where(a == 0 & b >= 0, 0, …)`'),
+    ('`a ** b`', 'a = 0, b < 0', 'value inf; ∂/∂b = -inf or nan', '`std::pow`, IEEE'),
+    ('`y ** 0.5`', 'y = 0', 'value 0, ∂/∂y = inf', 'the sqrt kernel; `0.5 * rsqrt(0)`'),
+    ('`sqrt(x)`', 'x = 0', 'value 0, ∂/∂x = inf', '`grad / (2 * result)`'),
+    ('`sqrt(x)`, `log(x)`', 'x < 0', 'nan', '`std::sqrt`, `std::log`'),
+    ('`log(x)`', 'x = 0', 'value -inf, ∂/∂x = inf', '`std::log`; `grad / self`'),
+    ('`a / b`', 'b = 0', '±inf (nan for 0/0)', 'IEEE division'),
+    ('`exp(x)`', 'x > 709.78', 'inf (an overflow)', '`std::exp`'),
+    ('`sigmoid(x)`', 'x < -745', '0 (an underflow; `log` of it is -inf)', '`1 / (1 + exp(-x))`'),
+    ('`relu(x)`', 'x = 0', '∂/∂x = 0', '`threshold_backward`: result ≤ 0 gives 0'),
+    ('`abs(x)`', 'x = 0', '∂/∂x = 0', '`grad * sgn(x)`, sgn(0) = 0'),
+    ('`max(a, b)`, `min(a, b)`', 'a = b', '∂/∂a = ∂/∂b = 1/2', '`where(a == b, grad / 2, grad)`'),
+    ('any op', 'an operand nan', 'nan (`0 * inf` is nan)', 'IEEE'),
 ]
 
 def special_cause(op, values, result, labels, underflowed=()):
@@ -474,8 +478,8 @@ def special_cause(op, values, result, labels, underflowed=()):
 
     >>> special_cause(OPS["div"], [1.0, 0.0], float("inf"), ["1", "x"])
     '1/x = inf: division by zero (1/0)'
-    >>> special_cause(OPS["log"], [0.0], float("-inf"), ["sigmoid(z)"], [True])
-    'log(sigmoid(z)) = -inf: underflow: sigmoid(z) is exactly 0 in float64 (its true value is positive, below the smallest float64, 5e-324), and log of 0 is -inf'
+    >>> special_cause(OPS["log"], [0.0], float("-inf"), ["sigmoid(z)"], [True])[:56]
+    'log(sigmoid(z)) = -inf: underflow: sigmoid(z) is exactly'
     >>> special_cause(OPS["exp"], [710.0], float("inf"), ["x"])
     'exp(x) = inf: overflow: exp(710) is beyond the largest float64 (about 1.8e308)'
     """

@@ -370,3 +370,13 @@ def test_every_binary_op_at_every_pair_of_edge_values(name):
 @given(program=edge_programs())
 def test_values_and_gradients_equal_pytorch_at_the_edges(program):
     assert_like_pytorch(*program, explain_it=True)
+
+
+def test_readme_prints_the_conventions_table():
+    from pathlib import Path
+
+    from pathgrad.ops import CONVENTIONS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for row in CONVENTIONS:
+        assert "| " + " | ".join(row) + " |" in readme, row
