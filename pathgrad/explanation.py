@@ -20,7 +20,7 @@ from itertools import islice
 import sympy
 
 from .check import CHECK_BOUND, Check, check_gradient
-from .errors import NameNotFound, PathgradError
+from .errors import Disagreement, NameNotFound, PathgradError
 from .graph import build_graph, leaves, node_named
 from .methods import METHODS, check_path_cap, summed_by
 from .ops import OPS, special_name
@@ -269,7 +269,16 @@ def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
                                                 'only (pip install "pathgrad[torch]")'))
         else:
             explanation.torch = check_torch(explanation)
+            explanation.problems += _disagreements(explanation)
     return explanation
+
+
+def _disagreements(explanation):
+    """A problem for each number that is not PyTorch's (IEEE specials compared as values)."""
+    return [Disagreement(f"--check torch: {row.name}: pathgrad gives {row.pathgrad}, PyTorch "
+                         f"{row.torch}; this is a bug in pathgrad, please report it",
+                         file=explanation.file)
+            for row in explanation.torch if not row.agree]
 
 
 class _Work:

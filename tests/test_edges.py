@@ -380,3 +380,23 @@ def test_readme_prints_the_conventions_table():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     for row in CONVENTIONS:
         assert "| " + " | ".join(row) + " |" in readme, row
+
+
+def test_exit_status_one_when_a_number_is_not_pytorchs(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("torch", reason="PyTorch is not installed: pip install 'pathgrad[torch]'")
+    import pathgrad.torch_bridge as bridge
+
+    real = bridge.check_torch
+
+    def off_by_nan(explanation):  # PyTorch says nan where pathgrad says inf: a pathgrad bug
+        rows = real(explanation)
+        rows[-1].torch = NAN
+        return rows
+
+    monkeypatch.setattr(bridge, "check_torch", off_by_nan)
+    status, out, err, _ = run(tmp_path, capsys, "x = 0.0\nL = sqrt(x)\n", "--check", "torch")
+    assert "MISMATCH" in out
+    assert status == 1 and "bug in pathgrad" in err and "dL/dx" not in err.split(":")[0]
+    monkeypatch.setattr(bridge, "check_torch", real)
+    status, out, err, _ = run(tmp_path, capsys, "x = 0.0\nL = sqrt(x)\n", "--check", "torch")
+    assert status == 0 and err == ""
