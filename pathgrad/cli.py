@@ -155,10 +155,11 @@ def run_explain(args, out):
         request["file"] = args.file
         result = explain_request(request)
     out.write(result["output"])
-    from .errors import PathgradError
+    from .errors import Disagreement, PathgradError
 
-    return [PathgradError(message, file=file, line=line)
-            for message, file, line in result["problems"]]
+    kinds = {1: Disagreement, 2: PathgradError}
+    return [kinds[status](message, file=file, line=line)
+            for message, file, line, status in result["problems"]]
 
 
 def explain_request(request):
@@ -180,7 +181,8 @@ def explain_request(request):
     renderer = import_module(f".render.{FORMATS[request['format']]}", __package__)
     style = (request["style"],) if request["format"] == "text" else ()
     return {"output": renderer.render(explanation, *style) + "\n",
-            "problems": [[p.message, p.file, p.line] for p in explanation.problems]}
+            "problems": [[p.message, p.file, p.line, p.exit_status]
+                         for p in explanation.problems]}
 
 
 def run_picture(args, out):
@@ -290,7 +292,7 @@ def main(argv=None):
         return problems
     for problem in problems:
         print(f"pathgrad: {problem}", file=sys.stderr)
-    return 2 if problems else 0
+    return max((p.exit_status for p in problems), default=0)
 
 
 def entry():

@@ -10,6 +10,8 @@
 class PathgradError(Exception):
     """A problem with the user's input: reported in one line, exit status 2."""
 
+    exit_status = 2
+
     def __init__(self, message, file=None, line=None):
         super().__init__(message)
         self.message = message
@@ -33,6 +35,12 @@ class TraceError(PathgradError):
 
 class LoadError(PathgradError):
     """The expression file cannot be read or run."""
+
+
+class Disagreement(PathgradError):
+    """pathgrad's number is not PyTorch's (``--check torch``): a bug in pathgrad, exit status 1."""
+
+    exit_status = 1
 
 
 class NameNotFound(PathgradError):

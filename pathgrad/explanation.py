@@ -20,15 +20,15 @@ from itertools import islice
 import sympy
 
 from .check import CHECK_BOUND, Check, check_gradient
-from .errors import NameNotFound, PathgradError
+from .errors import Disagreement, NameNotFound, PathgradError
 from .graph import build_graph, leaves, node_named
 from .methods import METHODS, check_path_cap, summed_by
-from .ops import OPS
+from .ops import OPS, special_name
 from .paths import (
     adjoint_values, iter_paths, multiplication_counts, operand_lists, path_counts, tree_size,
 )
 from .simplify import closed_form as simplify_closed_form
-from .simplify import tame_numbers
+from .simplify import has_infinity, tame_numbers
 from .traced import Tensor
 
 #: Paths listed per gradient unless asked otherwise.
@@ -121,6 +121,7 @@ class Gradient:
     costs: dict = field(default_factory=dict)
     ledger: list = field(default_factory=list)
     simplified: str = ""
+    locals_reason: str = ""
 
     @property
     def paths_listed(self):
@@ -268,7 +269,7 @@ def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
         loss_undefined=data["undefined"],
         leaves={graph.nodes[n]["name"]: graph.nodes[n]["value"] for n in leaves(graph)},
         gradients=gradients,
-        notes=[*notes, *_graph_notes(graph)],
+        notes=[*notes, *_graph_notes(graph), *_special_notes(graph)],
         problems=_problems(graph, file),
         options=options,
     )
@@ -281,7 +282,16 @@ def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
                                                 'only (pip install "pathgrad[torch]")'))
         else:
             explanation.torch = check_torch(explanation)
+            explanation.problems += _disagreements(explanation)
     return explanation
+
+
+def _disagreements(explanation):
+    """A problem for each number that is not PyTorch's (IEEE specials compared as values)."""
+    return [Disagreement(f"--check torch: {row.name}: pathgrad gives {row.pathgrad}, PyTorch "
+                         f"{row.torch}; this is a bug in pathgrad, please report it",
+                         file=explanation.file)
+            for row in explanation.torch if not row.agree]
 
 
 class _Work:
@@ -311,6 +321,7 @@ class _Work:
         else:
             explicit = options.method in ("reverse", "forward")
             total, ledger = summed_by(graph, leaf, method, self.cache, ledger=explicit)
+        self.locals_reason = ""
         form, total = self.written_in(total, paths)
         if form == "leaves":
             closed, simplified = simplify_closed_form(total)
@@ -331,6 +342,7 @@ class _Work:
             costs=multiplication_counts(graph, leaf, self.counts, self.operands),
             ledger=ledger,
             simplified=simplified,
+            locals_reason=self.locals_reason,
         )
         if options.check_sympy:
             gradient.check = check_gradient(graph, leaf, self.in_leaves(closed, CHECK_BOUND),
@@ -345,6 +357,10 @@ class _Work:
         bound = CHECK_BOUND if wanted == "leaves" else MAX_LEAF_FORM
         leaf_form = self.in_leaves(total, bound)
         if leaf_form is None:
+            if self.in_leaves.infinite:
+                self.locals_reason = ("in terms of the graph's intermediate names: written out "
+                                      "in leaf symbols, sympy would evaluate a factor at a number "
+                                      "to an infinity")
             return "locals", total
         for p in paths:
             p.product = self.in_leaves(p.product, bound) or p.product
@@ -361,6 +377,7 @@ class _InLeaves:
 
     def __init__(self, graph):
         self.replace, self.sizes, self.unknown = {}, {}, set()
+        self.infinite = False
         for _, data in graph.nodes(data=True):
             symbol = data["symbol"]
             if data["kind"] == "leaf" or not symbol.is_Symbol:
@@ -376,7 +393,10 @@ class _InLeaves:
             return None
         if tree_size(expr, self.sizes) > bound:
             return None
-        return expr.xreplace(self.replace)
+        written = expr.xreplace(self.replace)
+        # 1/y with y = x - x would print as zoo: keep the graph's names then
+        self.infinite = has_infinity(written)
+        return None if self.infinite else written
 
 
 def _path(graph, edges):
@@ -448,6 +468,15 @@ def _graph_notes(graph):
             rule = OPS[data["op"]].kink_rule
             notes.append(Note(data["line"], f"{data['name']} is at its kink; the derivative "
                                             f"there follows PyTorch: {rule}"))
+    for node, data in sorted(graph.nodes(data=True)):
+        convention = OPS[data["op"]].convention if data["kind"] == "operation" else None
+        inputs = [o if isinstance(o, float) else graph.nodes[o]["value"]
+                  for o in data["operands"]]
+        if convention and None not in inputs:
+            traced = [not isinstance(o, float) for o in data["operands"]]
+            rule = convention(*inputs, traced)
+            if rule:
+                notes.append(Note(data["line"], f"{data['name']} = {data['formula']}: {rule}"))
     why = {"no_grad": "was computed under no_grad()", "detach": "is detached",
            "constant": "depends on nothing that requires grad"}
     for node, data in sorted(graph.nodes(data=True)):
@@ -513,18 +542,34 @@ def _is_leaf(value):
 
 
 def _problems(graph, file):
-    """Where values became undefined (division by zero, log of a non-positive number)."""
-    problems = []
+    """Where the loss's value became inf or nan (a pole, an overflow, an underflow).
+
+    Only the loss's value makes a problem: a gradient that is inf or nan is
+    PyTorch's answer too, shown with its cause in a note (:func:`_special_notes`).
+    """
+    loss = graph.graph["loss"]
+    if not graph.nodes[loss]["undefined"]:
+        return []
     for node, data in sorted(graph.nodes(data=True)):
         operands = [o for o in data["operands"] if not isinstance(o, float)]
         inherited = any(graph.nodes[o]["undefined"] for o in operands)
-        if data["undefined"] and not inherited:
-            problems.append(PathgradError(
-                f"{data['undefined']} at the given values; values are undefined, "
-                "closed forms are still shown", file=file, line=data["line"]))
+        if data["undefined"] == graph.nodes[loss]["undefined"] and not inherited:
+            return [PathgradError(f"{data['undefined']} at the given values, so the loss "
+                                  f"{graph.nodes[loss]['name']} is "
+                                  f"{special_name(graph.nodes[loss]['value'])} (values are "
+                                  "undefined as PyTorch's are; closed forms are still shown)",
+                                  file=file, line=data["line"])]
+    return []
+
+
+def _special_notes(graph):
+    """A note for each local derivative that is inf or nan where its operation's value is not."""
+    notes = []
+    for node, data in sorted(graph.nodes(data=True)):
+        if data["undefined"]:
+            continue
         for _, _, edge in graph.out_edges(node, data=True):
-            if edge["undefined"] and not data["undefined"]:
-                problems.append(PathgradError(f"{edge['undefined']}; closed forms are still "
-                                              "shown", file=file, line=data["line"]))
+            if edge["undefined"]:
+                notes.append(Note(data["line"], f"{edge['undefined']}, as in PyTorch"))
                 break
-    return problems
+    return notes

@@ -19,9 +19,9 @@ path is lost.
 import networkx as nx
 import sympy
 
-from .ops import ATOM
+from .ops import ATOM, is_special, special_name
 from .paths import tree_size
-from .simplify import has_huge_number
+from .simplify import has_huge_number, has_infinity
 from .traced import Tensor, collect
 
 #: Unnamed results whose printed label is longer than this get a short name (t1, t2, ...).
@@ -170,13 +170,15 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
                      if isinstance(x, Tensor)), default=0)
     buildable = size <= MAX_EXPR_SIZE and depth <= MAX_EXPR_DEPTH and None not in exprs
     expr = t.op.symbolic(*exprs) if buildable else None
-    if expr is not None and has_huge_number(expr):
+    if expr is not None and (has_huge_number(expr) or has_infinity(expr)):
         expr = None
     if expr is not None:  # sympy merges terms (c + c -> 2*c): measure what it built
         size = tree_size(expr, _memo=sizes)
     if t.id in names:
         name, symbol, precedence = names[t.id], sympy.Symbol(names[t.id], real=True), ATOM
-    elif len(label) > MAX_LABEL:
+    elif len(label) > MAX_LABEL or (local_expr.is_number and operands_traced(t)):
+        # long, or collapsed by sympy (x - x is 0): a name of its own keeps 1/(x - x) from
+        # becoming zoo
         name = next(fresh)
         symbol, precedence = sympy.Symbol(name, real=True), ATOM
     else:
@@ -184,6 +186,10 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
     data.update(name=name, label=name, formula=label, precedence=precedence, symbol=symbol,
                 local_expr=local_expr, expr=expr, expr_size=size, expr_depth=depth)
     graph.add_node(node, **data)
+
+
+def operands_traced(t):
+    return any(isinstance(x, Tensor) for x in t.operands)
 
 
 def _detached_name(t, names):
@@ -219,28 +225,38 @@ def _add_edges(graph, index, t):
     node = index[t.id]
     parts = _operand_parts(graph, t, index)
     symbols = [p[0] for p in parts]
+    labels = [graph.nodes[node]["formula"]] + [p[2] for p in parts]
     values = [x.value if isinstance(x, Tensor) else float(x) for x in t.operands]
     for position, x in enumerate(t.operands):
         if not isinstance(x, Tensor):
             continue
-        value, undefined = _edge_value(t, position, values)
+        value, undefined = _edge_value(t, position, values, labels)
+        local = t.op.partials[position](*symbols)
+        if has_infinity(local):  # a pole at a plain number (x/0): keep the number as written
+            local = t.op.partials[position](*[sympy.UnevaluatedExpr(s) if s.is_number else s
+                                              for s in symbols])
         graph.add_edge(
             node, index[x.id], key=position,
-            local_derivative=t.op.partials[position](*symbols),
+            local_derivative=local,
             value=value, undefined=undefined,
         )
 
 
-def _edge_value(t, position, values):
-    if t.undefined:
-        return None, t.undefined
-    if None in values:
+def _edge_value(t, position, values, labels):
+    """The local derivative at the values, as PyTorch's backward gives it for a gradient of 1.
+
+    Returns ``(value, why)``: ``why`` says, when the value is inf or nan, where that comes from.
+    """
+    if None in values or t.value is None:
         return None, None
-    try:
-        return float(t.op.numeric_partials[position](*values)), None
-    except (ValueError, ZeroDivisionError, OverflowError) as err:
-        reason = "overflow" if isinstance(err, OverflowError) else str(err)
-        return None, f"the derivative of {t.op.name} is undefined here: {reason}"
+    traced = [isinstance(x, Tensor) for x in t.operands]
+    value = t.op.vjp(position, 1.0, values, t.value, traced)
+    if not is_special(value):
+        return value, None
+    formula, operand = labels[0], labels[1 + position]
+    at = ", ".join(f"{label} = {v:g}" for label, v, x in zip(labels[1:], values, t.operands)
+                   if isinstance(x, Tensor))
+    return value, (f"the slope of {formula} in {operand} is {special_name(value)} at {at}")
 
 
 def _source(lines, line):

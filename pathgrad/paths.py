@@ -16,10 +16,13 @@ down. Everything here is one pass over the edges in that order, except
 [3, 3, 3, 3]
 """
 
+import math
+
 import networkx as nx
 import sympy
 
 from .errors import NameNotFound
+from .ops import OPS, is_special, special_name
 
 
 def topological_from(graph):
@@ -142,15 +145,38 @@ def adjoint_values(graph):
     for node in topological_from(graph):
         adjoint = values[node] if node != loss else 1.0
         values[node] = adjoint
-        for _, operand, data in graph.out_edges(node, data=True):
-            if adjoint is None or data["value"] is None or values[operand] is None:
+        data = graph.nodes[node]
+        if data["kind"] == "leaf":
+            continue
+        op, operands = OPS[data["op"]], data["operands"]
+        inputs = [o if isinstance(o, float) else graph.nodes[o]["value"] for o in operands]
+        traced = [not isinstance(o, float) for o in operands]
+        for _, operand, key, edge in graph.out_edges(node, keys=True, data=True):
+            if adjoint is None or None in inputs or data["value"] is None:
                 values[operand] = None
-                reason = reasons.get(node) or data["undefined"]
-                if reason:
-                    reasons.setdefault(operand, reason)
-            else:
-                values[operand] += adjoint * data["value"]
+            elif values[operand] is not None:
+                before = values[operand]
+                step = op.vjp(key, adjoint, inputs, data["value"], traced)
+                after = values[operand] = before + step
+                if is_special(after) and special_name(after) != special_name(before):
+                    reasons[operand] = _special_reason(before, step, edge, reasons.get(node))
     return values, reasons
+
+
+def _special_reason(before, step, edge, above):
+    """Why a gradient became inf or nan: a local derivative, the gradient above, or a sum."""
+    if is_special(before):
+        return (f"paths contribute {special_name(before)} and {step:g}, whose sum is "
+                f"{special_name(before + step)}")
+    if not is_special(step):
+        return "overflow: the sum of the paths' contributions is beyond the largest float64"
+    if edge["undefined"]:
+        return edge["undefined"]
+    if above and math.isnan(step) and edge["value"] == 0:
+        return f"{above}; times a local derivative of 0, that gives nan"
+    if above:
+        return above
+    return "overflow: the product of the local derivatives is beyond the largest float64"
 
 
 def symbolic_adjoints(graph):

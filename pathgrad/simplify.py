@@ -78,6 +78,19 @@ def has_huge_number(expr):
     return any(_huge(a) for a in (expr, *expr.args))
 
 
+def has_infinity(expr):
+    """Whether sympy evaluated something to ``zoo``, ``nan``, ``oo`` or ``-oo`` in ``expr``.
+
+    A closed form never shows these: they come from sympy evaluating a factor
+    at a number (``log(0)``), not from the maths the user wrote.
+
+    >>> x = sympy.Symbol("x")
+    >>> has_infinity(1 / (x - x)), has_infinity(1 / x)
+    (True, False)
+    """
+    return expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
 def tame_numbers(expr):
     """Exact numbers too long to read (``(10001/10000)**1500``) as 15-digit floats.
 
@@ -146,7 +159,7 @@ def closed_form(expr):
             skipped.append(rung.__name__)
             continue
         size = _size(candidate)
-        if size < best_size:
+        if size < best_size and not has_infinity(candidate):
             best, best_size = candidate, size
     if skipped:
         return best, f"partly simplified: {', '.join(skipped)} ran out of time"

@@ -14,7 +14,7 @@ import operator
 from dataclasses import dataclass
 
 from .errors import PathgradError
-from .ops import OPS
+from .ops import OPS, special_name
 
 INSTALL = ('PyTorch is not installed; install it with pip install "pathgrad[torch]" '
            "(or see pytorch.org for a CPU-only build)")
@@ -85,10 +85,17 @@ class TorchRow:
 
     @property
     def agree(self):
+        """Equal numbers, or the same IEEE special (inf, -inf, nan) on both sides.
+
+        A gradient PyTorch leaves as ``None`` (the loss does not use the leaf)
+        agrees with pathgrad's 0 from zero paths.
+        """
         if self.grad_is_none:
             return self.pathgrad == 0
         if self.pathgrad is None or self.torch is None:
             return self.pathgrad is None and self.torch is None
+        if not (math.isfinite(self.pathgrad) and math.isfinite(self.torch)):
+            return special_name(self.pathgrad) == special_name(self.torch)
         return math.isclose(self.pathgrad, self.torch, rel_tol=1e-9, abs_tol=1e-12)
 
 
@@ -112,8 +119,7 @@ def check_torch(explanation):
 
 
 def _number(t):
-    value = float(t.detach())
-    return value if math.isfinite(value) else None
+    return float(t.detach())
 
 
 # -- from PyTorch ---------------------------------------------------------------------------

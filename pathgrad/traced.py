@@ -23,7 +23,7 @@ import sys
 import weakref
 
 from .errors import TraceError
-from .ops import OPS
+from .ops import OPS, is_special, special_cause
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _ids = itertools.count()
@@ -416,25 +416,34 @@ def apply(name, *operands):
 
 
 def _evaluate(result):
-    """Compute the value of a new operation, or record why it has none."""
+    """Compute the value of a new operation as PyTorch does (IEEE: inf and nan are values).
+
+    When the value is inf or nan, ``undefined`` says why: inherited from the operand
+    that first became one, or the cause at this operation (a pole, an overflow, an
+    underflow to 0 in an operand).
+    """
     operands = result.operands
-    undefined = [x for x in operands if isinstance(x, Tensor) and x.undefined]
-    if undefined:
-        result.undefined = undefined[0].undefined
-        return
     values = [x.value if isinstance(x, Tensor) else float(x) for x in operands]
     if any(v is None for v in values):
         return
-    try:
-        value = float(result.op.numeric(*values))
-    except (ValueError, ZeroDivisionError, OverflowError) as err:
-        result.undefined = str(err) if not isinstance(err, OverflowError) else "overflow"
-        return
-    if not math.isfinite(value):
-        result.undefined = f"{result.op.name} overflows"
-        return
+    traced = [isinstance(x, Tensor) for x in operands]
+    value = result.op.forward(values, traced)
     result.value = value
     result.kink = bool(result.op.kink and result.op.kink(*values))
+    if not is_special(value):
+        return
+    inherited = [x for x in operands if isinstance(x, Tensor) and x.undefined]
+    if inherited:
+        result.undefined = inherited[0].undefined
+        return
+    result.undefined = special_cause(result.op, values, value, [_show(x) for x in operands],
+                                     [underflowed(x) for x in operands])
+
+
+def underflowed(x):
+    """Whether a traced value is 0 only by underflow (``exp(-800)``, ``sigmoid(-800)``)."""
+    return (isinstance(x, Tensor) and x.op is not None and x.op.never_zero and x.value == 0
+            and not any(isinstance(o, Tensor) and is_special(o.value) for o in x.operands))
 
 
 def collect(outputs):
@@ -473,13 +482,12 @@ def gradient_values(output):
         if t.is_leaf:
             continue
         values = [x.value if isinstance(x, Tensor) else float(x) for x in t.operands]
+        traced = [isinstance(x, Tensor) for x in t.operands]
         for i, x in enumerate(t.operands):
             if not isinstance(x, Tensor):
                 continue
-            try:
-                step = None if g is None or None in values else g * t.op.numeric_partials[i](*values)
-            except (ValueError, ZeroDivisionError, OverflowError):
-                step = None
+            known = g is not None and None not in values
+            step = t.op.vjp(i, g, values, t.value, traced) if known else None
             before = grads.get(x.id, 0.0)
             grads[x.id] = None if step is None or before is None else before + step
     return grads
@@ -521,8 +529,11 @@ def _function(name):
     def traced(x):
         if isinstance(x, Tensor):
             return apply(name, x)
-        if is_number(x):
-            return OPS[name].numeric(float(x))
+        if is_number(x):  # plain numbers, as Python's math module: a pole is an error
+            value = OPS[name].forward([float(x)])
+            if is_special(value) and math.isfinite(x):
+                raise ValueError(special_cause(OPS[name], [float(x)], value, [_show(float(x))]))
+            return value
         raise TraceError(f"{name}() takes a number or a traced value, not {type(x).__name__}")
 
     traced.__name__ = traced.__qualname__ = name

@@ -301,7 +301,7 @@ def test_html_report_has_graph_ledger_closed_form_checks(seed):
     assert "∂L/∂w1: 2 paths from L to w1" in text
     assert "sum ∂L∂w1 = −w2x1 − w3x2 = −8" in text    # MathML as plain text
     assert "sympy.diff of the loss: equal ✓" in text
-    assert "finite difference: −8.000000 ✓" in text
+    assert "finite difference: −8.00000 ✓" in text
     assert len(math_elements(page)) > 20
 
 

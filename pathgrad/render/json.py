@@ -15,16 +15,27 @@ numbers, or ``null`` when unknown or undefined.
 
 import json
 
-SCHEMA_VERSION = 1
+from ..ops import special_name
+
+#: 2: a value that is inf, -inf or nan is ``null`` with ``"special"`` naming it (schema 1
+#: had ``null`` for "undefined"); ``undefined`` says why a value is special.
+SCHEMA_VERSION = 2
+
+
+def _number(x):
+    """A value JSON can hold: a special (inf, nan) becomes ``null``; see :func:`special_name`."""
+    return None if special_name(x) else x
 
 
 def _path(p):
     return {
         "nodes": p.nodes,
         "factors": [str(f) for f in p.factors],
-        "factor_values": p.factor_values,
+        "factor_values": [_number(v) for v in p.factor_values],
+        "factor_specials": [special_name(v) for v in p.factor_values],
         "product": str(p.product),
-        "value": p.value,
+        "value": _number(p.value),
+        "special": special_name(p.value),
         "undefined": p.undefined,
         "lines": p.lines,
         "via": p.via,
@@ -36,7 +47,8 @@ def _step(step):
         "node": step.node,
         "terms": [{"node": other, "local_derivative": str(f)} for other, f in step.terms],
         "total": str(step.total),
-        "value": step.value,
+        "value": _number(step.value),
+        "special": special_name(step.value),
     }
 
 
@@ -54,7 +66,8 @@ def _check(c):
 def _gradient(g):
     return {
         "closed_form": str(g.closed_form),
-        "value": g.value,
+        "value": _number(g.value),
+        "special": special_name(g.value),
         "undefined": g.undefined,
         "path_count": g.path_count,
         "paths": [_path(p) for p in g.paths],
@@ -76,17 +89,20 @@ def as_dict(e):
         "file": e.file,
         "loss": e.loss,
         "expression": str(e.loss_expr),
-        "value": e.loss_value,
+        "value": _number(e.loss_value),
+        "special": special_name(e.loss_value),
         "undefined": e.loss_undefined,
         "leaves": e.leaves,
         "gradients": {name: _gradient(g) for name, g in e.gradients.items()},
         "notes": [{"line": n.line, "text": n.text} for n in e.notes],
         "torch": None if e.torch is None else [
-            {"name": r.name, "pathgrad": r.pathgrad, "torch": r.torch, "agree": r.agree}
+            {"name": r.name, "pathgrad": _number(r.pathgrad), "torch": _number(r.torch),
+             "pathgrad_special": special_name(r.pathgrad), "torch_special": special_name(r.torch),
+             "agree": r.agree}
             for r in e.torch],
     }
 
 
 def render(explanation):
-    """The explanation as indented JSON text."""
-    return json.dumps(as_dict(explanation), indent=2)
+    """The explanation as indented JSON text (standard JSON: no Infinity or NaN)."""
+    return json.dumps(as_dict(explanation), indent=2, allow_nan=False)

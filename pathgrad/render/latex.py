@@ -23,6 +23,7 @@ whose preamble has ``\usepackage{amsmath}``. :func:`gradient_math` is the
 &= -8
 """
 
+from ..ops import special_name
 from .labels import label_latex, partial_latex
 from .maths import (
     expr_latex, expr_pieces, factors_latex, needs_brackets, number_latex, text_latex,
@@ -208,7 +209,7 @@ def ledger_math(g):
 
 
 def _check(c):
-    fd = "" if c.finite_difference is None else f" ${number_latex(f'{c.finite_difference:.6f}')}$"
+    fd = "" if c.finite_difference is None else f" ${number_latex(f'{c.finite_difference:#.6g}')}$"
     return (rf"\noindent Check: \texttt{{sympy.diff}} of the loss: {text_latex(c.symbolic)}; "
             rf"finite difference{fd}: {text_latex(c.numeric)}.\par")
 
@@ -236,10 +237,12 @@ def gradient_section(g):
     if g.simplified:
         out.append(rf"\noindent The closed form is {text_latex(g.simplified)} (an equal form).\par")
     if g.in_terms_of == "locals":
-        out.append(r"\noindent In terms of the graph's intermediate names: written out in leaf "
-                   r"symbols it would be too large to print.\par")
+        reason = g.locals_reason or ("in terms of the graph's intermediate names: written out "
+                                     "in leaf symbols it would be too large to print")
+        out.append(rf"\noindent {text_latex(reason[0].upper() + reason[1:])}.\par")
     if g.undefined:
-        out.append(rf"\noindent Value undefined: {text_latex(g.undefined)}.\par")
+        value = special_name(g.value) or "undefined"
+        out.append(rf"\noindent Value {value}: {text_latex(g.undefined)}.\par")
     if g.check:
         out.append(_check(g.check))
     out.append(_costs(g))

@@ -115,7 +115,7 @@ def ledger_table(g):
 def _check(c):
     mark = "" if c.symbolic.startswith("skip") else " ✓" if c.symbolic.startswith("equal") \
         else " ✗"
-    fd = "" if c.finite_difference is None else f" {c.finite_difference:.6f}"
+    fd = "" if c.finite_difference is None else f" {c.finite_difference:#.6g}"
     verdict = {"agree": "✓", "differ": "✗", "kink": "(differs at a kink, where the derivative "
                                                      "is a convention)"}
     return [f"- sympy.diff of the loss: {plain(c.symbolic)}{mark}",

@@ -219,7 +219,7 @@ def checks(g):
         return ""
     symbolic = c.symbolic
     mark = "" if symbolic.startswith("skip") else _check_mark(symbolic.startswith("equal"))
-    fd = "" if c.finite_difference is None else f" {number_html(f'{c.finite_difference:.6f}')}"
+    fd = "" if c.finite_difference is None else f" {number_html(f'{c.finite_difference:#.6g}')}"
     verdict = {"agree": _check_mark(True), "differ": _check_mark(False),
                "kink": "(differs at a kink, where the derivative is a convention)"}
     return ("<ul class=\"pg-checks\">"

@@ -17,6 +17,8 @@ dL/dw1 - 2 paths from L to w1
   cost    6 multiplications summing path by path; reverse mode 11 (all leaves), forward mode 7
 """
 
+from ..ops import special_name
+
 STYLES = {
     "unicode": dict(d="∂", times=" · ", mul="·", pow="^", arrow=" → ", dash="—", ok="✓",
                     bad="✗"),
@@ -62,10 +64,10 @@ def remarks(g):
     if g.simplified:
         out.append(f"{g.simplified} (an equal form)")
     if g.in_terms_of == "locals":
-        out.append("in terms of the graph's intermediate names: written out in leaf symbols "
-                   "it would be too large to print")
+        out.append(g.locals_reason or "in terms of the graph's intermediate names: written out "
+                   "in leaf symbols it would be too large to print")
     if g.undefined:
-        out.append(f"value undefined: {g.undefined}")
+        out.append(f"value {special_name(g.value) or 'undefined'}: {g.undefined}")
     return out
 
 
@@ -186,7 +188,7 @@ class _Text:
         mark = ok if c.symbolic.startswith("equal") else "" if c.symbolic.startswith("skip") \
             else bad
         out = [f"  check   sympy.diff of the loss: {c.symbolic} {mark}".rstrip()]
-        fd = "" if c.finite_difference is None else f" {c.finite_difference:.6f}"
+        fd = "" if c.finite_difference is None else f" {c.finite_difference:#.6g}"
         verdict = {"agree": ok, "differ": bad,
                    "kink": "(differs at a kink, where the derivative is a convention)"}
         out.append(f"{INDENT}finite difference:{fd} {verdict.get(c.numeric, c.numeric)}")
