@@ -35,6 +35,39 @@ _NAMED_LATEX = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
                 "tanh": r"\tanh", "max": r"\max", "min": r"\min"}
 
 
+def _leading(node):
+    """The node a typeset expression begins with (its leftmost operand, down the tree)."""
+    while isinstance(node, (ast.BinOp, ast.UnaryOp)):
+        if isinstance(node, ast.UnaryOp):
+            return node
+        if isinstance(node.op, ast.Div):  # a fraction begins with its bar, not its numerator
+            return node
+        node = node.left
+    return node
+
+
+def _signed(node):
+    """Whether an expression is typeset beginning with a sign (``-2``, ``-a``, ``-a*b``).
+
+    Such an operand anywhere but first would read as subtraction (``w -2``), so
+    it is bracketed there, whatever the precedence says.
+
+    >>> _signed(ast.parse("-a*b", mode="eval").body), _signed(ast.parse("a*-b", mode="eval").body)
+    (True, False)
+    """
+    first = _leading(node)
+    if isinstance(first, ast.UnaryOp):
+        return True
+    return (isinstance(first, ast.Constant) and isinstance(first.value, (int, float))
+            and not isinstance(first.value, bool) and str(first.value).startswith("-"))
+
+
+def _numeric_start(node):
+    """Whether an expression is typeset beginning with a digit or a sign."""
+    first = _leading(node)
+    return isinstance(first, (ast.UnaryOp, ast.Constant))
+
+
 def _precedence(node):
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         return _BINARY[type(node.op)][1]
@@ -61,9 +94,13 @@ class _Label:
     def wrap(self, text):
         return rf"\left({text}\right)" if self.latex else bracket_mathml(text)
 
-    def operand(self, node, least):
+    def operand(self, node, least, first=False):
+        """An operand, bracketed when its precedence is below ``least``, or when it is
+        not the first thing typeset and begins with a sign (``w·(-2)``, never ``w -2``)."""
         text = self(node)
-        return self.wrap(text) if _precedence(node) < least else text
+        if _precedence(node) < least or (not first and _signed(node)):
+            return self.wrap(text)
+        return text
 
     def __call__(self, node):
         method = getattr(self, "_" + type(node).__name__, None)
@@ -100,11 +137,12 @@ class _Label:
         if symbol == "**":
             base, power = self.operand(node.left, 5), self(node.right)
             return f"{base}^{{{power}}}" if self.latex else f"<msup>{base}{_row(power)}</msup>"
-        left = self.operand(node.left, prec)
+        left = self.operand(node.left, prec, first=True)
         right = self.operand(node.right, prec + 1)
         if symbol == "*":
-            number = isinstance(node.right, ast.Constant) or isinstance(node.left, ast.Constant) \
-                and isinstance(node.right, ast.Constant)
+            # juxtaposed, "2 3^{x}" would read as 23^x and "w -2" as w - 2: a dot before a
+            # factor that begins with a digit or a sign
+            number = _numeric_start(node.right)
             if self.latex:
                 return f"{left} \\cdot {right}" if number else f"{left} {right}"
             op = "·" if number else "&#x2062;"

@@ -1,0 +1,95 @@
+"""Renderers never change the maths: a negative factor is never printed as subtraction,
+every closed form reads back to the same expression, and odd names survive.
+
+Issue 10 (part C). The examples of the issue are regression tests with their right values;
+the properties at the end read every renderer's output back (text and JSON by parsing,
+LaTeX with sympy's LaTeX parser, MathML by a small reader of presentation MathML that reads
+as the eye does: an invisible times before a minus sign reads as subtraction).
+"""
+
+import io
+import sys
+
+import pytest
+
+from pathgrad.cli import main
+from pathgrad.explanation import explain
+from pathgrad.render import latex, report
+from pathgrad.render.labels import label_latex, label_mathml
+
+NEGATIVE_FACTOR = "w = 3.0\nL = w * -2 + 1\n"
+
+
+def run_cli(argv, monkeypatch, encoding="utf-8"):
+    """``main(argv)`` with standard output an ``encoding`` stream: ``(status, stdout)``."""
+    buffer = io.BytesIO()
+    stream = io.TextIOWrapper(buffer, encoding=encoding, newline="\n")
+    monkeypatch.setattr(sys, "stdout", stream)
+    status = main(argv)
+    stream.flush()
+    return status, buffer.getvalue().decode(encoding)
+
+
+@pytest.fixture
+def negative_factor(tmp_path):
+    path = tmp_path / "negative_factor.py"
+    path.write_text(NEGATIVE_FACTOR)
+    return path
+
+
+# -- w * -2: a negative factor in LaTeX and MathML ----------------------------------------------
+def test_latex_negative_factor_is_bracketed(negative_factor, monkeypatch):
+    status, text = run_cli(["explain", str(negative_factor), "--format", "latex"], monkeypatch)
+    assert status == 0
+    assert r"$L = w \cdot \left(-2\right) + 1 = -5$" in text
+    assert r"\frac{\partial L}{\partial \left(w \cdot \left(-2\right)\right)}" in text
+    assert r"&= 1 \cdot \left(-2\right) \\" in text and "&= -2\n" in text
+    assert r"$L \to (w \cdot (-2)) \to w$" in text
+    assert "w -2" not in text
+
+
+def test_mathml_negative_factor_is_bracketed(negative_factor):
+    e = explain(str(negative_factor))
+    g = e.gradients["w"]
+    assert str(g.closed_form) == "-2" and g.value == -2.0 and e.loss_value == -5.0
+    page = report.render(e)
+    bracketed = (
+        '<mi>w</mi><mo>·</mo><mrow><mo stretchy="false">(</mo><mrow><mo>&#x2212;</mo>'
+        '<mn>2</mn></mrow><mo stretchy="false">)</mo></mrow>'
+    )
+    assert bracketed in page
+    # an invisible times before a minus sign reads as w − 2
+    assert "<mo>&#x2062;</mo><mrow><mo>&#x2212;</mo>" not in page
+
+
+def test_mlp_report_has_no_negative_factor_read_as_subtraction():
+    e = explain("mlp")
+    text = latex.render(e)
+    assert r"w_{1,01} \cdot \left(-2\right)" in text and r"w_{1,01} -2" not in text
+    assert "<mo>&#x2062;</mo><mrow><mo>&#x2212;</mo>" not in report.render(e)
+    assert e.gradients["w1_01"].value == pytest.approx(0.386643, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("w*(-2) + 1", r"w \cdot \left(-2\right) + 1"),
+        ("a + -b", r"a + \left(-b\right)"),
+        ("a - -b", r"a - \left(-b\right)"),
+        ("-(-a)", r"-\left(-a\right)"),
+        ("w + -a*b", r"w + \left(-a b\right)"),
+        ("-2*w", "-2 w"),
+        ("2*3**x", r"2 \cdot 3^{x}"),
+        ("(-a)**2", r"\left(-a\right)^{2}"),
+        ("-a**2", "-a^{2}"),
+    ],
+)
+def test_label_latex_signed_operands(label, expected):
+    assert label_latex(label) == expected
+
+
+def test_label_mathml_signed_operand_after_a_sum_sign():
+    assert label_mathml("a - -b") == (
+        "<mrow><mi>a</mi><mo>&#x2212;</mo><mrow><mo>(</mo><mrow>"
+        "<mo>&#x2212;</mo><mi>b</mi></mrow><mo>)</mo></mrow></mrow>"
+    )
