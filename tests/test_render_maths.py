@@ -93,3 +93,57 @@ def test_label_mathml_signed_operand_after_a_sum_sign():
         "<mrow><mi>a</mi><mo>&#x2212;</mo><mrow><mo>(</mo><mrow>"
         "<mo>&#x2212;</mo><mi>b</mi></mrow><mo>)</mo></mrow></mrow>"
     )
+
+
+# -- non-ASCII names on an ASCII-only console ---------------------------------------------------
+THETA = "θ = 2.0\nL = θ * θ + 1\n"
+
+
+@pytest.fixture
+def theta(tmp_path):
+    path = tmp_path / "theta.py"
+    path.write_text(THETA, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "fmt, expected",
+    [
+        ("text", r"dL/d\u03b8 = 2*\u03b8 = 4"),
+        ("json", r'"closed_form": "2*\u03b8"'),
+        ("latex", r"\frac{\partial L}{\partial \theta}"),
+        ("markdown", r"\u03b8"),
+        ("html", "<mi>&#952;</mi>"),
+    ],
+)
+def test_non_ascii_name_on_ascii_console(theta, monkeypatch, fmt, expected):
+    status, text = run_cli(["explain", str(theta), "--format", fmt], monkeypatch, "ascii")
+    assert status == 0
+    assert expected in text
+
+
+def test_non_ascii_name_check_on_ascii_console(theta, monkeypatch):
+    argv = ["check", str(theta), "--wrt", "θ", "--answer", "2*θ"]
+    status, text = run_cli(argv, monkeypatch, "ascii")
+    assert status == 0
+    assert r"\u03b8: right" in text
+
+
+def test_non_ascii_name_in_a_c_locale_subprocess(theta):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONIOENCODING="ascii", LANG="C", LC_ALL="C", PYTHONPATH=str(root))
+    result = subprocess.run(
+        [sys.executable, "-m", "pathgrad", "explain", str(theta), "--check"],
+        capture_output=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode("ascii")
+    assert r"L = \u03b8*\u03b8 + 1 = 5" in out
+    assert r"dL/d\u03b8 = 2*\u03b8 = 4" in out
