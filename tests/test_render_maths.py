@@ -147,3 +147,76 @@ def test_non_ascii_name_in_a_c_locale_subprocess(theta):
     out = result.stdout.decode("ascii")
     assert r"L = \u03b8*\u03b8 + 1 = 5" in out
     assert r"dL/d\u03b8 = 2*\u03b8 = 4" in out
+
+
+# -- the JSON contract: pathgrad.sympy_names(doc) -----------------------------------------------
+SYMPY_LOOKALIKES = """\
+lam = leaf("lambda", 0.5)
+I = 2.0
+E = 3.0
+S = 1.0
+N = 2.0
+O = 1.0
+Q = 0.5
+beta = 1.5
+gamma = 0.25
+zeta = 0.1
+L = lam * I * E + beta * -2 + S * N * O * Q / gamma + zeta**2 + exp(1) * E + gamma / 3
+"""
+
+
+def test_sympy_names_reads_leaves_named_like_sympy_constants(tmp_path, monkeypatch):
+    import json
+
+    import sympy
+
+    import pathgrad
+
+    path = tmp_path / "lookalikes.py"
+    path.write_text(SYMPY_LOOKALIKES)
+    status, text = run_cli(["explain", str(path), "--format", "json"], monkeypatch)
+    assert status == 0
+    doc = json.loads(text)
+    names = pathgrad.sympy_names(doc)
+    e = explain(str(path))
+    symbol = {n: sympy.Symbol(n, real=True) for n in doc["leaves"]}
+    expected = {
+        "lambda": symbol["E"] * symbol["I"],
+        "I": symbol["E"] * symbol["lambda"],
+        "E": symbol["I"] * symbol["lambda"] + sympy.E.evalf(),
+        "beta": sympy.Integer(-2),
+        "zeta": 2 * symbol["zeta"],
+    }
+    for leaf, closed_form in expected.items():
+        back = sympy.sympify(doc["gradients"][leaf]["closed_form"], locals=names)
+        assert back == e.gradients[leaf].closed_form
+        assert sympy.simplify(back - closed_form) == 0
+    assert doc["gradients"]["E"]["value"] == pytest.approx(0.5 * 2.0 + 2.718281828459045)
+    assert doc["gradients"]["I"]["closed_form"] == "E*Symbol('lambda', real=True)"
+    for leaf, g in doc["gradients"].items():
+        assert sympy.sympify(g["closed_form"], locals=names) == e.gradients[leaf].closed_form
+        for path_doc, path in zip(g["paths"], e.gradients[leaf].paths):
+            assert sympy.sympify(path_doc["product"], locals=names) == path.product
+            factors = [sympy.sympify(f, locals=names) for f in path_doc["factors"]]
+            assert factors == list(path.factors)
+        value = sympy.sympify(g["closed_form"], locals=names).subs(
+            {symbol[n]: v for n, v in doc["leaves"].items()}
+        )
+        assert float(value) == pytest.approx(g["value"], rel=1e-12)
+
+
+def test_json_numbers_are_written_with_the_digits_of_their_double(tmp_path, monkeypatch):
+    import json
+
+    import sympy
+
+    import pathgrad
+
+    path = tmp_path / "third.py"
+    path.write_text("x = 2.0\nL = x * exp(1.0) + x**0.5\n")
+    status, text = run_cli(["explain", str(path), "--format", "json"], monkeypatch)
+    doc = json.loads(text)
+    closed_form = doc["gradients"]["x"]["closed_form"]
+    assert status == 0 and "2.718281828459045" in closed_form
+    back = sympy.sympify(closed_form, locals=pathgrad.sympy_names(doc))
+    assert back == explain(str(path)).gradients["x"].closed_form
