@@ -220,3 +220,18 @@ def test_json_numbers_are_written_with_the_digits_of_their_double(tmp_path, monk
     assert status == 0 and "2.718281828459045" in closed_form
     back = sympy.sympify(closed_form, locals=pathgrad.sympy_names(doc))
     assert back == explain(str(path)).gradients["x"].closed_form
+
+
+def test_step_function_is_not_typeset_as_a_leaf_named_theta(tmp_path):
+    # sympy typesets Heaviside(x) as \theta(x) (Θ in MathML): beside a leaf θ that is two
+    # different things with one name
+    path = tmp_path / "step.py"
+    path.write_text("θ = 0.5\nL = relu(θ * 2)\n", encoding="utf-8")
+    e = explain(str(path))
+    g = e.gradients["θ"]
+    assert str(g.closed_form) == "2*Heaviside(2*θ, 0)" and g.value == 2.0
+    text = latex.render(e)
+    assert r"2 \operatorname{Heaviside}\left(2 \theta, 0\right)" in text
+    assert r"\theta\left(" not in text
+    page = report.render(e)
+    assert "<mi>Heaviside</mi>" in page and "&#x398;" not in page
