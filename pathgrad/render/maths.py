@@ -25,7 +25,6 @@ import re
 import unicodedata
 from html.entities import html5
 
-import sympy
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.mathml import MathMLPresentationPrinter
 
@@ -153,6 +152,7 @@ class _Latex(LatexPrinter):
 def expr_latex(expr, order=None):
     r"""A sympy expression as LaTeX, its symbols named by :func:`symbol_latex`.
 
+    >>> import sympy
     >>> x = sympy.Symbol("x", real=True)
     >>> print(expr_latex(sympy.Heaviside(x, 0)))
     \operatorname{Heaviside}\left(x, 0\right)
