@@ -12,6 +12,9 @@ Anything else is shown as text.
 """
 
 import ast
+import io
+import keyword
+import tokenize
 from functools import lru_cache
 
 from .maths import (
@@ -20,12 +23,27 @@ from .maths import (
 )
 
 
+#: How a leaf named like a Python keyword (``leaf("lambda", 1)``) is spelt while a label is parsed.
+_KEYWORD = "__pathgrad_keyword_"
+
+
 @lru_cache(maxsize=4096)
 def _label_tree(label):
-    """A node's label parsed as Python (``None`` if it is not an expression)."""
+    """A node's label parsed as Python (``None`` if it is not an expression).
+
+    A name that is a Python keyword (``lambda*(-2)``) is parsed as a name.
+    """
     try:
         return ast.parse(label, mode="eval").body
     except SyntaxError:
+        pass
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(label).readline))
+        spelt = tokenize.untokenize(
+            (t.type, _KEYWORD + t.string if t.type == tokenize.NAME and keyword.iskeyword(t.string)
+             else t.string) for t in tokens)
+        return ast.parse(spelt.strip(), mode="eval").body
+    except (SyntaxError, tokenize.TokenError, IndentationError):
         return None
 
 
@@ -109,12 +127,14 @@ class _Label:
         return method(node)
 
     def _Name(self, node):
-        return symbol_latex(node.id) if self.latex else symbol_mathml(node.id)
+        name = node.id.removeprefix(_KEYWORD)
+        return symbol_latex(name) if self.latex else symbol_mathml(name)
 
     def _Constant(self, node):
         if not isinstance(node.value, (int, float)) or isinstance(node.value, bool):
             raise _NotTypeset("not a number")
-        text = f"{node.value:g}"
+        # every digit as written: a label is the formula in the file (``:g`` kept six)
+        text = repr(node.value) if isinstance(node.value, float) else str(node.value)
         return number_latex(text) if self.latex else number_mathml(text)
 
     def _UnaryOp(self, node):
