@@ -30,6 +30,7 @@ _WHERE = {
     "Path": "explanation",
     "PathgradError": "errors", "TraceError": "errors", "LoadError": "errors",
     "NameNotFound": "errors", "SYMPY_NAMES": "functions",
+    "sympy_names": "render.json",
 }
 
 abs = abs  # noqa: A001 - abs(x) on a traced value is traced through __abs__

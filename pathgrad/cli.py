@@ -129,6 +129,40 @@ def parser():
     return p
 
 
+class Console:
+    """Standard output that escapes what its encoding cannot show, instead of crashing.
+
+    On an ASCII-only console (``PYTHONIOENCODING=ascii``, an old Windows code
+    page) a leaf named ``θ`` is written ``\\u03b8``, and in an HTML report as the
+    character reference ``&#952;``, which a browser shows as θ.
+
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> Console(io.TextIOWrapper(buffer, encoding="ascii")).write("θ = 2")
+    10
+    """
+
+    def __init__(self, stream, errors="backslashreplace"):
+        self.stream, self.errors = stream, errors
+        self.encoding = getattr(stream, "encoding", None) or "utf-8"
+
+    def html(self):
+        """The same console, escaping as HTML character references."""
+        return Console(self.stream, "xmlcharrefreplace")
+
+    def write(self, text):
+        try:
+            text.encode(self.encoding)
+        except UnicodeEncodeError:
+            text = text.encode(self.encoding, self.errors).decode(self.encoding)
+        except LookupError:
+            pass
+        return self.stream.write(text)
+
+    def flush(self):
+        self.stream.flush()
+
+
 def _style(requested, stream):
     if requested:
         return requested
@@ -154,6 +188,8 @@ def run_explain(args, out):
     else:
         request["file"] = args.file
         result = explain_request(request)
+    if request["format"] == "html" and isinstance(out, Console):
+        out = out.html()
     out.write(result["output"])
     from .errors import Disagreement, PathgradError
 
@@ -275,7 +311,7 @@ def main(argv=None):
     try:
         run = {"explain": run_explain, "graph": run_picture, "steps": run_picture,
                "check": run_check, "examples": run_examples}[args.command]
-        problems = run(args, sys.stdout)
+        problems = run(args, Console(sys.stdout))
     except PathgradError as err:
         print(f"pathgrad: {err}", file=sys.stderr)
         return 2

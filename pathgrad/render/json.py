@@ -1,8 +1,13 @@
 """The explanation as JSON: a stable contract for scripts.
 
-Closed forms and products are strings that ``sympy.sympify`` reads back
-(pass ``locals=pathgrad.SYMPY_NAMES`` for sigmoid and relu); values are
-numbers, or ``null`` when unknown or undefined.
+Closed forms and products are strings that ``sympy.sympify`` reads back to
+the same expression with ``locals=pathgrad.sympy_names(doc)``: pathgrad's
+sigmoid and relu, and every leaf as a real symbol, also one named like a
+sympy constant (``I``, ``E``, ``S``, ``N``, ``beta``, ...). A number is
+written with the digits that give back the same double, Euler's number as
+``exp(1)``, and a leaf named like a Python keyword (``lambda``) as
+``Symbol('lambda', real=True)``. Values are numbers, or ``null`` when
+unknown or undefined.
 
 >>> import json
 >>> from pathgrad.explanation import explain
@@ -11,9 +16,19 @@ numbers, or ``null`` when unknown or undefined.
 (-7.0, '-w2*x1 - w3*x2', -8.0)
 >>> data["gradients"]["w1"]["paths"][0]["factors"]
 ['-1', '1', 'w2', 'x1']
+>>> import sympy
+>>> closed = sympy.sympify(data["gradients"]["w1"]["closed_form"], locals=sympy_names(data))
+>>> closed == explain("seed", wrt=["w1"]).gradients["w1"].closed_form
+True
 """
 
+import io
 import json
+import keyword
+import math
+import tokenize
+
+from sympy.printing.str import StrPrinter
 
 from ..ops import special_name
 
@@ -27,13 +42,121 @@ def _number(x):
     return None if special_name(x) else x
 
 
+class _Printer(StrPrinter):
+    """sympy's ``str``, with every atom written so that ``sympify`` reads it back as it was."""
+
+    def _print_Float(self, expr):
+        value = float(expr)
+        if expr._prec == 53 and math.isfinite(value):
+            return repr(value)  # the shortest digits that give back the same double
+        return super()._print_Float(expr)
+
+    def _print_Exp1(self, expr):
+        return "exp(1)"  # never "E", which may be a leaf
+
+    def _print_Symbol(self, expr):
+        if keyword.iskeyword(expr.name):
+            return f"Symbol({expr.name!r}{', real=True' if expr.is_real else ''})"
+        return super()._print_Symbol(expr)
+
+
+def expr_json(expr):
+    """An expression as the JSON contract writes it (sympy's ``str``, read back exactly).
+
+    >>> import sympy
+    >>> e, lam = sympy.Symbol("E", real=True), sympy.Symbol("lambda", real=True)
+    >>> expr_json(sympy.Float(1 / 3) * e + lam * sympy.E)
+    "0.3333333333333333*E + exp(1)*Symbol('lambda', real=True)"
+    """
+    return _Printer({"order": None}).doprint(expr)
+
+
+def _names_in(text):
+    """The names a closed form uses as symbols (not called, not a keyword argument)."""
+    tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+              if t.type in (tokenize.NAME, tokenize.OP)]
+    for before, token, after in zip([None, *tokens], tokens, [*tokens[1:], None]):
+        if token.type != tokenize.NAME or keyword.iskeyword(token.string):
+            continue
+        if after is not None and after.string in ("(", "="):
+            continue
+        if before is not None and before.string == ".":
+            continue
+        yield token.string
+
+
+def _expressions(doc):
+    for g in doc.get("gradients", {}).values():
+        yield g["closed_form"]
+        for p in g.get("paths", []):
+            yield p["product"]
+            yield from p["factors"]
+        for step in g.get("ledger", []):
+            yield step["total"]
+            yield from (term["local_derivative"] for term in step["terms"])
+        if g.get("check") and g["check"].get("sympy_diff"):
+            yield g["check"]["sympy_diff"]
+
+
+def _double(digits, *args):
+    """A number with a decimal point or exponent, read as the double it was written from.
+
+    (``sympify`` would give ``2.718281828459045`` the 56 bits its 16 digits ask for.)
+    """
+    import sympy
+
+    return sympy.Float(float(digits)) if not args else sympy.Float(digits, *args)
+
+
+def sympy_names(doc):
+    """The ``locals`` with which ``sympy.sympify`` reads every closed form, factor and
+    product of a JSON document back to the same expression.
+
+    pathgrad's ``sigmoid`` and ``relu``, and every name the document uses as a symbol
+    as a real symbol (pathgrad's symbols are real): a leaf named ``I``, ``E``, ``S``,
+    ``N``, ``O``, ``Q``, ``beta``, ``gamma`` or ``zeta`` is that leaf, not sympy's
+    imaginary unit, Euler's number or function. A number is read as the double it
+    was written from (``Float``).
+
+    Parameters
+    ----------
+    doc : dict
+        A document of ``pathgrad explain --format json``, as ``json.loads`` returns it.
+
+    Returns
+    -------
+    dict
+        Names to pass as ``locals`` to ``sympy.sympify``.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> doc = {"leaves": {"I": 2.0, "beta": 1.0},
+    ...        "gradients": {"beta": {"closed_form": "2*I", "paths": []}}}
+    >>> sympy.sympify("2*I", locals=sympy_names(doc)).free_symbols
+    {I}
+    """
+    import sympy
+
+    from ..functions import SYMPY_NAMES
+
+    names = dict(SYMPY_NAMES, Float=_double)
+    symbols = set(doc.get("leaves", {}))
+    for text in _expressions(doc):
+        symbols.update(_names_in(text))
+    for name in symbols:
+        if name.isidentifier() and not keyword.iskeyword(name) and name not in names:
+            names[name] = sympy.Symbol(name, real=True)
+    return names
+
+
 def _path(p):
     return {
         "nodes": p.nodes,
-        "factors": [str(f) for f in p.factors],
+        "factors": [expr_json(f) for f in p.factors],
         "factor_values": [_number(v) for v in p.factor_values],
         "factor_specials": [special_name(v) for v in p.factor_values],
-        "product": str(p.product),
+        "product": expr_json(p.product),
         "value": _number(p.value),
         "special": special_name(p.value),
         "undefined": p.undefined,
@@ -45,8 +168,9 @@ def _path(p):
 def _step(step):
     return {
         "node": step.node,
-        "terms": [{"node": other, "local_derivative": str(f)} for other, f in step.terms],
-        "total": str(step.total),
+        "terms": [{"node": other, "local_derivative": expr_json(f)}
+                  for other, f in step.terms],
+        "total": expr_json(step.total),
         "value": _number(step.value),
         "special": special_name(step.value),
     }
@@ -56,7 +180,7 @@ def _check(c):
     if c is None:
         return None
     return {
-        "sympy_diff": None if c.sympy_diff is None else str(c.sympy_diff),
+        "sympy_diff": None if c.sympy_diff is None else expr_json(c.sympy_diff),
         "symbolic": c.symbolic,
         "finite_difference": c.finite_difference,
         "numeric": c.numeric,
@@ -65,7 +189,7 @@ def _check(c):
 
 def _gradient(g):
     return {
-        "closed_form": str(g.closed_form),
+        "closed_form": expr_json(g.closed_form),
         "value": _number(g.value),
         "special": special_name(g.value),
         "undefined": g.undefined,

@@ -12,6 +12,9 @@ Anything else is shown as text.
 """
 
 import ast
+import io
+import keyword
+import tokenize
 from functools import lru_cache
 
 from .maths import (
@@ -20,12 +23,27 @@ from .maths import (
 )
 
 
+#: How a leaf named like a Python keyword (``leaf("lambda", 1)``) is spelt while a label is parsed.
+_KEYWORD = "__pathgrad_keyword_"
+
+
 @lru_cache(maxsize=4096)
 def _label_tree(label):
-    """A node's label parsed as Python (``None`` if it is not an expression)."""
+    """A node's label parsed as Python (``None`` if it is not an expression).
+
+    A name that is a Python keyword (``lambda*(-2)``) is parsed as a name.
+    """
     try:
         return ast.parse(label, mode="eval").body
     except SyntaxError:
+        pass
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(label).readline))
+        spelt = tokenize.untokenize(
+            (t.type, _KEYWORD + t.string if t.type == tokenize.NAME and keyword.iskeyword(t.string)
+             else t.string) for t in tokens)
+        return ast.parse(spelt.strip(), mode="eval").body
+    except (SyntaxError, tokenize.TokenError, IndentationError):
         return None
 
 
@@ -33,6 +51,39 @@ _BINARY = {ast.Add: ("+", 1), ast.Sub: ("-", 1), ast.Mult: ("*", 2), ast.Div: ("
            ast.Pow: ("**", 4)}
 _NAMED_LATEX = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
                 "tanh": r"\tanh", "max": r"\max", "min": r"\min"}
+
+
+def _leading(node):
+    """The node a typeset expression begins with (its leftmost operand, down the tree)."""
+    while isinstance(node, (ast.BinOp, ast.UnaryOp)):
+        if isinstance(node, ast.UnaryOp):
+            return node
+        if isinstance(node.op, ast.Div):  # a fraction begins with its bar, not its numerator
+            return node
+        node = node.left
+    return node
+
+
+def _signed(node):
+    """Whether an expression is typeset beginning with a sign (``-2``, ``-a``, ``-a*b``).
+
+    Such an operand anywhere but first would read as subtraction (``w -2``), so
+    it is bracketed there, whatever the precedence says.
+
+    >>> _signed(ast.parse("-a*b", mode="eval").body), _signed(ast.parse("a*-b", mode="eval").body)
+    (True, False)
+    """
+    first = _leading(node)
+    if isinstance(first, ast.UnaryOp):
+        return True
+    return (isinstance(first, ast.Constant) and isinstance(first.value, (int, float))
+            and not isinstance(first.value, bool) and str(first.value).startswith("-"))
+
+
+def _numeric_start(node):
+    """Whether an expression is typeset beginning with a digit or a sign."""
+    first = _leading(node)
+    return isinstance(first, (ast.UnaryOp, ast.Constant))
 
 
 def _precedence(node):
@@ -61,9 +112,13 @@ class _Label:
     def wrap(self, text):
         return rf"\left({text}\right)" if self.latex else bracket_mathml(text)
 
-    def operand(self, node, least):
+    def operand(self, node, least, first=False):
+        """An operand, bracketed when its precedence is below ``least``, or when it is
+        not the first thing typeset and begins with a sign (``w·(-2)``, never ``w -2``)."""
         text = self(node)
-        return self.wrap(text) if _precedence(node) < least else text
+        if _precedence(node) < least or (not first and _signed(node)):
+            return self.wrap(text)
+        return text
 
     def __call__(self, node):
         method = getattr(self, "_" + type(node).__name__, None)
@@ -72,12 +127,14 @@ class _Label:
         return method(node)
 
     def _Name(self, node):
-        return symbol_latex(node.id) if self.latex else symbol_mathml(node.id)
+        name = node.id.removeprefix(_KEYWORD)
+        return symbol_latex(name) if self.latex else symbol_mathml(name)
 
     def _Constant(self, node):
         if not isinstance(node.value, (int, float)) or isinstance(node.value, bool):
             raise _NotTypeset("not a number")
-        text = f"{node.value:g}"
+        # every digit as written: a label is the formula in the file (``:g`` kept six)
+        text = repr(node.value) if isinstance(node.value, float) else str(node.value)
         return number_latex(text) if self.latex else number_mathml(text)
 
     def _UnaryOp(self, node):
@@ -100,11 +157,12 @@ class _Label:
         if symbol == "**":
             base, power = self.operand(node.left, 5), self(node.right)
             return f"{base}^{{{power}}}" if self.latex else f"<msup>{base}{_row(power)}</msup>"
-        left = self.operand(node.left, prec)
+        left = self.operand(node.left, prec, first=True)
         right = self.operand(node.right, prec + 1)
         if symbol == "*":
-            number = isinstance(node.right, ast.Constant) or isinstance(node.left, ast.Constant) \
-                and isinstance(node.right, ast.Constant)
+            # juxtaposed, "2 3^{x}" would read as 23^x and "w -2" as w - 2: a dot before a
+            # factor that begins with a digit or a sign
+            number = _numeric_start(node.right)
             if self.latex:
                 return f"{left} \\cdot {right}" if number else f"{left} {right}"
             op = "·" if number else "&#x2062;"

@@ -25,7 +25,7 @@ import re
 import unicodedata
 from html.entities import html5
 
-import sympy
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.mathml import MathMLPresentationPrinter
 
 GREEK = (
@@ -139,14 +139,39 @@ def text_latex(text):
 
 
 # -- expressions -----------------------------------------------------------------------------
+class _Latex(LatexPrinter):
+    """sympy's LaTeX, with the step function named as in the text (sympy writes θ(x), the
+    name of a leaf ``θ``)."""
+
+    def _print_Heaviside(self, expr, exp=None):
+        args = ", ".join(self._print(a) for a in expr.args)
+        text = rf"\operatorname{{Heaviside}}\left({args}\right)"
+        return rf"{text}^{{{exp}}}" if exp else text
+
+
 def expr_latex(expr, order=None):
-    """A sympy expression as LaTeX, its symbols named by :func:`symbol_latex`."""
+    r"""A sympy expression as LaTeX, its symbols named by :func:`symbol_latex`.
+
+    >>> import sympy
+    >>> x = sympy.Symbol("x", real=True)
+    >>> print(expr_latex(sympy.Heaviside(x, 0)))
+    \operatorname{Heaviside}\left(x, 0\right)
+    """
     names = {s: symbol_latex(s.name) for s in expr.free_symbols if s.is_Symbol}
-    return sympy.latex(expr, symbol_names=names, order=order)
+    return _Latex({"symbol_names": names, "order": order}).doprint(expr)
 
 
 class _MathML(MathMLPresentationPrinter):
-    """sympy's presentation MathML, with symbols named by :func:`symbol_mathml`."""
+    """sympy's presentation MathML, with symbols named by :func:`symbol_mathml` and the step
+    function by its name (sympy writes Θ)."""
+
+    def _print_Heaviside(self, expr, exp=None):
+        row = self.dom.createElement("mrow")
+        name = self.dom.createElement("mi")
+        name.appendChild(self.dom.createTextNode("Heaviside"))
+        row.appendChild(name)
+        row.appendChild(self._paren_comma_separated(*expr.args))
+        return row
 
     def _print_Symbol(self, sym, style="plain"):
         from xml.dom.minidom import parseString
