@@ -884,7 +884,8 @@ def _run_worker(path, checks, loss, limits):
     name = path.name
     if not path.is_file():
         return _failed(name, checks, "error", f"{name}: no such file in the folder")
-    request = {"file": str(path), "name": name, "checks": checks, "loss": loss}
+    # by absolute path: the worker runs in a temporary folder of its own
+    request = {"file": os.path.abspath(path), "name": name, "checks": checks, "loss": loss}
     try:
         return run_bounded("pathgrad.grading:_worker", request, limits, file=name)
     except Stopped as stop:
