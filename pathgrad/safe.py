@@ -477,7 +477,10 @@ def interpret(tree, namespace, file="<string>", limits=None):
 
 # -- a bounded process: wall time and memory for a whole run ---------------------------------
 class Stopped(LoadError):
-    """A bound of safe mode stopped the file: ``kind`` is "time" or "memory"."""
+    """A bound of safe mode stopped the file: ``kind`` is "time", "memory" or "limit".
+
+    "limit" is one of Python's own limits, reached from a legal file: the
+    recursion limit, or the digits Python prints of a whole number."""
 
     def __init__(self, message, kind, file=None, line=None):
         super().__init__(message, file=file, line=line)
@@ -515,23 +518,39 @@ try:
 except (MemoryError, SystemError):  # too little memory even to start (CPython may say either)
     sys.stdout.write(json.dumps({"memory": True}))
     sys.exit(0)
-sys.stdout.write(json.dumps(safe._serve(request), default=str))
+sys.stdout.write(safe._serve(request))
 """
 #: Environment variables a worker keeps (``PATH`` finds Graphviz's ``dot``); no others.
 WORKER_ENVIRONMENT = ("PATH", "SYSTEMROOT", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
 
 
 def _serve(request):
-    """In the worker: run the target within the limits; report its result or its error."""
+    """In the worker: run the target within the limits; its result or its error as JSON.
+
+    Python's own limits reached from a legal file (nesting deeper than the
+    recursion limit, a number too long to print) are reported as bounds too.
+    """
+    import json
+    import sys
+
     module, _, name = request["target"].partition(":")
     target = getattr(importlib.import_module(module), name)
     try:
         with using(Limits(**request["limits"])):
-            return {"result": target(request["payload"])}
+            return json.dumps({"result": target(request["payload"])}, default=str)
     except PathgradError as err:
-        return {"error": [type(err).__name__, err.message, err.file, err.line]}
+        answer = {"error": [type(err).__name__, err.message, err.file, err.line]}
     except MemoryError:
-        return {"memory": True}
+        answer = {"memory": True}
+    except RecursionError:
+        answer = {"stopped": ["an expression nested more deeply than Python can follow",
+                              "recursion_limit", sys.getrecursionlimit()]}
+    except ValueError as err:
+        if "integer string conversion" not in str(err):
+            raise
+        answer = {"stopped": ["a whole number too long to print", "int_max_str_digits",
+                              sys.get_int_max_str_digits()]}
+    return json.dumps(answer)
 
 
 def run_bounded(target, payload, limits=None, file=None):
@@ -590,6 +609,10 @@ def run_bounded(target, payload, limits=None, file=None):
         raise getattr(errors, kind, errors.PathgradError)(message, file=where, line=line)
     if "memory" in answer:
         raise _stopped_process("memory", limits, file)
+    if "stopped" in answer:
+        what, name, value = answer["stopped"]
+        raise Stopped(f"stopped in --safe mode: {what} (limit: {name} = {value})", "limit",
+                      file=file)
     if done.returncode in (-24, 128 + 24):  # SIGXCPU: the CPU-time backstop
         raise _stopped_process("time", limits, file)
     last = (stderr.strip().splitlines() or ["no output"])[-1]
@@ -602,5 +625,5 @@ def _stopped_process(kind, limits, file):
         field = "wall_time_seconds"
     else:
         what, field = "out of memory", "memory_mib"
-    return Stopped(f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field)})",
+    return Stopped(f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field):g})",
                    kind, file=file)
