@@ -34,6 +34,23 @@ def _count(text):
     return n
 
 
+def _bounds(command, seconds=None):
+    """--timeout and --memory: the bounded worker of --safe (and of check, always)."""
+    default = "30" if seconds else "10"
+    command.add_argument("--timeout", type=float, default=seconds, metavar="S",
+                         help=f"seconds the file may take in --safe mode (default: {default})")
+    command.add_argument("--memory", type=_count, default=None, metavar="MiB",
+                         help="memory the file may use in --safe mode (default: 1024)")
+
+
+def _limits(args):
+    """The safe-mode limits with the command's --timeout and --memory."""
+    from .safe import Limits, active
+
+    given = {"wall_time_seconds": args.timeout, "memory_mib": args.memory}
+    return Limits(**{**active().as_dict(), **{k: v for k, v in given.items() if v is not None}})
+
+
 def parser():
     p = argparse.ArgumentParser(
         prog="pathgrad",
@@ -76,6 +93,7 @@ def parser():
                               "instead of running it as Python (see README)")
     explain.add_argument("--format", choices=list(FORMATS), default="text",
                          help="output format (default: text)")
+    _bounds(explain)
     style = explain.add_mutually_exclusive_group()
     style.add_argument("--ascii", dest="style", action="store_const", const="ascii",
                        help="plain ASCII (d, *, ->) even where Unicode works")
@@ -102,6 +120,7 @@ def parser():
                              help="the variable to differentiate (default: the last assigned)")
         picture.add_argument("--safe", action="store_true",
                              help="validate and interpret the file instead of running it")
+        _bounds(picture)
     check = commands.add_parser(
         "check", help="check hand-derived gradients against the paths, in safe mode",
         description="Check a student's gradient against the paths of FILE, in safe mode; "
@@ -118,10 +137,7 @@ def parser():
     check.add_argument("--loss", metavar="NAME", help="the variable to differentiate")
     check.add_argument("--jobs", type=_count, metavar="N",
                        help="files checked at once (default: the number of cores)")
-    check.add_argument("--timeout", type=float, default=30.0, metavar="S",
-                       help="seconds each file may take (default: 30)")
-    check.add_argument("--memory", type=_count, default=1024, metavar="MiB",
-                       help="memory each file may use (default: 1024)")
+    _bounds(check, seconds=30.0)
     check.add_argument("--format", choices=("text", "csv", "json"), default="text",
                        help="report format (default: text)")
     check.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
@@ -184,7 +200,8 @@ def run_explain(args, out):
         from .safe import run_bounded
 
         request["text"], request["file"] = read_source(args.file)
-        result = run_bounded("pathgrad.cli:explain_request", request, file=request["file"])
+        result = run_bounded("pathgrad.cli:explain_request", request, _limits(args),
+                             file=request["file"])
     else:
         request["file"] = args.file
         result = explain_request(request)
@@ -216,12 +233,19 @@ def explain_request(request):
     explanation = explain_program(program, **options)
     renderer = import_module(f".render.{FORMATS[request['format']]}", __package__)
     style = (request["style"],) if request["format"] == "text" else ()
-    return {"output": renderer.render(explanation, *style) + "\n",
+    output = renderer.render(explanation, *style) + "\n"
+    if "text" in request:
+        from .safe import OutputBudget
+
+        OutputBudget(file=request["file"]).add(output)
+    return {"output": output,
             "problems": [[p.message, p.file, p.line, p.exit_status]
                          for p in explanation.problems]}
 
 
 def run_picture(args, out):
+    if args.safe:
+        return _run_picture_bounded(args, out)
     from .drawing import draw, steps
     from .explanation import explain
 
@@ -236,6 +260,83 @@ def run_picture(args, out):
     return explanation.problems
 
 
+def _run_picture_bounded(args, out):
+    """graph/steps --safe: load, explain and draw in the bounded worker; write here."""
+    import base64
+    from pathlib import Path
+
+    from .drawing import is_folder
+    from .errors import PathgradError
+    from .loader import read_source
+    from .output import write_atomic
+    from .safe import run_bounded
+
+    text, file = read_source(args.file)
+    folder = args.command == "steps" and is_folder(args.output)
+    request = {"text": text, "file": file, "loss": args.loss, "wrt": args.wrt,
+               "values": args.values, "command": args.command, "output": str(args.output),
+               "folder": folder}
+    result = run_bounded("pathgrad.cli:picture_request", request, _limits(args), file=file)
+    files = [(name, base64.b64decode(data["base64"]) if isinstance(data, dict) else data)
+             for name, data in result["files"]]
+    if folder:
+        target = Path(args.output)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise PathgradError(f"cannot make the folder: {err.strerror or err}",
+                                file=str(args.output)) from err
+        for name, data in files:
+            write_atomic(target / name, data)
+        out.write(f"wrote {len(files)} frames to {args.output}\n")
+    else:
+        out.write(f"wrote {write_atomic(args.output, files[0][1])}\n")
+    return [PathgradError(message, file=where, line=line)
+            for message, where, line in result["problems"]]
+
+
+def picture_request(request):
+    """Draw one file as ``request`` asks, in the bounded worker: ``{"files", "problems"}``.
+
+    ``files`` are ``[name, text or {"base64": ...}]``; what they weigh in all
+    is bounded (:class:`pathgrad.safe.OutputBudget`), and so is the number of frames.
+    """
+    import base64
+
+    from .drawing import draw, steps
+    from .explanation import explain_program
+    from .loader import load_source
+    from .output import format_of, graphviz
+    from .safe import OutputBudget
+
+    budget = OutputBudget(file=request["file"])
+    program = load_source(request["text"], request["file"], request["loss"], safe=True)
+    wrt = request["wrt"]
+    explanation = explain_program(program, wrt=[wrt] if wrt else [])
+    if request["command"] == "graph":
+        kind = format_of(request["output"])
+        drawing = draw(explanation, wrt=wrt, values=request["values"])
+        data = graphviz(drawing.dot, kind, request["output"]) if kind in ("png", "pdf") else (
+            getattr(drawing, kind))
+        files = [["", budget.add(data)]]
+    else:
+        story = steps(explanation, wrt=wrt, values=request["values"])
+        if request["folder"]:
+            budget.frames(len(story))
+            files = [[name, budget.add(story.svg(i))] for i, name in enumerate(story.names())]
+        else:
+            if format_of(request["output"]) != "html":
+                from .errors import PathgradError
+
+                raise PathgradError("steps are saved as one .html player or as a folder "
+                                    "(DIR/) of one SVG per step", file=request["output"])
+            files = [["", budget.add(story.html)]]
+    files = [[name, {"base64": base64.b64encode(data).decode("ascii")}
+              if isinstance(data, bytes) else data] for name, data in files]
+    return {"files": files,
+            "problems": [[p.message, p.file, p.line] for p in explanation.problems]}
+
+
 def run_check(args, out):
     from pathlib import Path
 
@@ -245,7 +346,8 @@ def run_check(args, out):
     if target.is_dir():
         answers = args.answer if args.answer is not None else Path(args.answers)
         rows = grading.grade_folder(target, args.wrt, answers, jobs=args.jobs,
-                                    timeout=args.timeout, memory_mib=args.memory,
+                                    timeout=_limits(args).wall_time_seconds,
+                                    memory_mib=_limits(args).memory_mib,
                                     loss=args.loss)
     elif args.answer is not None:
         if not args.wrt:
@@ -253,10 +355,11 @@ def run_check(args, out):
 
             raise PathgradError("--answer needs --wrt LEAF: the leaf the answer is about",
                                 file=args.target)
-        rows = grading.check_file(args.target, [(args.wrt, args.answer)], loss=args.loss)
+        rows = grading.check_file(args.target, [(args.wrt, args.answer)], loss=args.loss,
+                                  limits=_limits(args))
     else:
         rows = grading.check_answers_table(args.answers, file=args.target, wrt=args.wrt,
-                                           loss=args.loss)
+                                           loss=args.loss, limits=_limits(args))
     report = {"text": grading.rows_to_text, "csv": grading.rows_to_csv,
               "json": grading.rows_to_json}[args.format](rows)
     if args.output:

@@ -226,6 +226,11 @@ class Steps(list):
     def __repr__(self):
         return f"<Steps of {self.picture.title!r}: {len(self)} frames>"
 
+    def names(self):
+        """The file name of each frame in a folder: ``step-001.svg``, ..."""
+        digits = max(3, len(str(len(self))))
+        return [f"step-{i + 1:0{digits}d}.svg" for i in range(len(self))]
+
     def save(self, path):
         """Write ``OUT.html`` (the player) or ``DIR/`` (``step-001.svg``, ...).
 
@@ -234,20 +239,25 @@ class Steps(list):
         Returns the path written, or the list of files written in ``DIR``.
         """
         text = str(path)
-        if text.endswith(("/", os.sep)) or Path(path).is_dir() or not Path(path).suffix:
+        if is_folder(path):
             folder = Path(path)
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as err:
                 raise PathgradError(f"cannot make the folder: {err.strerror or err}",
                                     file=text) from err
-            digits = max(3, len(str(len(self))))
-            return [write_atomic(folder / f"step-{i + 1:0{digits}d}.svg", self.svg(i))
-                    for i in range(len(self))]
+            return [write_atomic(folder / name, self.svg(i))
+                    for i, name in enumerate(self.names())]
         if format_of(path) != "html":
             raise PathgradError("steps are saved as one .html player or as a folder "
                                 "(DIR/) of one SVG per step", file=text)
         return write_atomic(path, self.html)
+
+
+def is_folder(path):
+    """Whether ``steps`` saves to ``path`` as a folder: a trailing ``/``, a folder, no suffix."""
+    text = str(path)
+    return text.endswith(("/", os.sep)) or Path(path).is_dir() or not Path(path).suffix
 
 
 def steps(source, wrt=None, values=False):

@@ -25,7 +25,8 @@ from .graph import build_graph, leaves, node_named
 from .methods import METHODS, check_path_cap, summed_by
 from .ops import OPS, special_name
 from .paths import (
-    adjoint_values, iter_paths, multiplication_counts, operand_lists, path_counts, tree_size,
+    adjoint_values, atoms_in, iter_paths, multiplication_counts, operand_lists, path_counts,
+    tree_size,
 )
 from .simplify import closed_form as simplify_closed_form
 from .simplify import has_infinity, tame_numbers
@@ -35,6 +36,9 @@ from .traced import Tensor
 MAX_PATHS = 20
 #: Closed forms in leaf symbols larger than this are given in the graph's own names instead.
 MAX_LEAF_FORM = 600
+#: Symbols a closed form may take written out (its tree, not its shared DAG); past this,
+#: printing it would take longer than anyone can wait, so the gradient is refused by name.
+MAX_WRITTEN_FORM = 1_000_000
 FORMS = ("auto", "leaves", "locals")
 
 
@@ -327,6 +331,14 @@ class _Work:
             closed, simplified = simplify_closed_form(total)
         else:  # as the method grouped it: already factored along shared paths
             closed, simplified = tame_numbers(total), ""
+        written = tree_size(closed)
+        if written > MAX_WRITTEN_FORM:
+            loss_name = graph.nodes[graph.graph["loss"]]["name"]
+            raise PathgradError(
+                f"d{loss_name}/d{graph.nodes[leaf]['name']} written out as one formula would "
+                f"take more than 2^{written.bit_length() - 1} symbols (at most "
+                f"{MAX_WRITTEN_FORM:,}): the graph reuses "
+                "each value on several paths at every step", file=graph.graph.get("file"))
         data = graph.nodes[leaf]
         gradient = Gradient(
             leaf=data["name"],
@@ -389,7 +401,7 @@ class _InLeaves:
                 self.sizes[symbol] = data["expr_size"]
 
     def __call__(self, expr, bound=MAX_LEAF_FORM):
-        if expr.free_symbols & self.unknown:
+        if atoms_in(expr) & self.unknown:
             return None
         if tree_size(expr, self.sizes) > bound:
             return None

@@ -713,19 +713,45 @@ def _explain(path, leaves, loss, safe):
         return explain_program(program, max_paths=MAX_PATHS_CHECKED)
 
 
-def check_file(path, checks, loss=None, safe=True):
+def check_file(path, checks, loss=None, safe=True, limits=None):
     """Explain one file and check ``(leaf, answer)`` pairs against it: report rows.
 
+    In safe mode (the default) the file is read here and loaded, explained
+    and checked in a bounded worker process (:func:`pathgrad.safe.run_bounded`
+    with ``limits``, default :func:`pathgrad.safe.active`).
+
     Raises :class:`~pathgrad.errors.PathgradError` when the file itself
-    cannot be explained (exit status 2); answers that cannot be read give
-    "invalid" rows.
+    cannot be explained, or :class:`~pathgrad.safe.Stopped` at a bound
+    (exit status 2); answers that cannot be read give "invalid" rows.
 
     >>> rows = check_file("seed", [("w1", "-w2*x1"), ("w2", "-w1*x1")])
     >>> [(r["leaf"], r["verdict"]) for r in rows]
     [('w1', 'partial'), ('w2', 'right')]
     """
-    explanation = _explain(path, [leaf for leaf, _ in checks], loss, safe)
-    return check_rows(explanation, checks, str(path))
+    if not safe:
+        explanation = _explain(path, [leaf for leaf, _ in checks], loss, safe)
+        return check_rows(explanation, checks, str(path))
+    from .loader import read_source
+
+    text, name = read_source(str(path))
+    request = {"text": text, "file": name, "checks": checks, "loss": loss}
+    return run_bounded("pathgrad.grading:_check_source", request, limits, file=name)
+
+
+def _check_source(request):
+    """In the worker: explain the text of one file and check its answers (rows)."""
+    from .explanation import explain_program
+    from .loader import load_source
+
+    checks = [tuple(c) for c in request["checks"]]
+    program = load_source(request["text"], request["file"], request["loss"], safe=True)
+    leaves = [leaf for leaf, _ in checks]
+    wrt = sorted(set(leaves)) if leaves and None not in leaves else None
+    try:
+        explanation = explain_program(program, wrt=wrt, max_paths=MAX_PATHS_CHECKED)
+    except NameNotFound:  # a leaf that is not there: every other answer is still checked
+        explanation = explain_program(program, max_paths=MAX_PATHS_CHECKED)
+    return check_rows(explanation, checks, request["file"])
 
 
 def _table_name(table):
@@ -778,17 +804,19 @@ def _answer_rows(handle, name, wrt):
     return rows
 
 
-def check_answers_table(table, file=None, wrt=None, loss=None, safe=True):
+def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits=None):
     """Check a CSV of answers (see :func:`read_answers`): report rows in the table's order.
 
     With ``file``, every answer is about that file; otherwise each row names
-    its file (relative to the table's folder). Each file is explained once,
-    in this process; a file that cannot be explained gives "error" rows.
+    its file (relative to the table's folder). Each file is explained once
+    (in safe mode, in its own bounded worker process, with ``limits``); a
+    file that cannot be explained gives "error" rows, one stopped at a bound
+    "timeout" or "memory" rows.
     """
     entries = read_answers(table, wrt)
     base = Path() if hasattr(table, "read") else Path(table).parent
-    explanations, rows = {}, []
-    for entry in entries:
+    by_file = {}
+    for number, entry in enumerate(entries):
         path = file if file is not None else entry["file"]
         if path is None:
             from .errors import LoadError
@@ -797,16 +825,18 @@ def check_answers_table(table, file=None, wrt=None, loss=None, safe=True):
                             file=_table_name(table))
         if file is None and not Path(path).is_absolute():
             path = str(base / path)
-        if path not in explanations:
-            try:
-                explanations[path] = _explain(path, None, loss, safe)
-            except PathgradError as err:
-                explanations[path] = err
-        explanation = explanations[path]
-        if isinstance(explanation, PathgradError):
-            rows.append(_row(str(path), entry["leaf"], entry["answer"], "error", str(explanation)))
-        else:
-            rows += check_rows(explanation, [(entry["leaf"], entry["answer"])], str(path))
+        by_file.setdefault(str(path), []).append((number, entry))
+    rows = [None] * len(entries)
+    for path, mine in by_file.items():
+        checks = [(entry["leaf"], entry["answer"]) for _, entry in mine]
+        try:
+            found = check_file(path, checks, loss, safe, limits)
+        except Stopped as stop:
+            found = _failed(path, checks, _STOPPED[stop.kind], str(stop))
+        except PathgradError as err:
+            found = _failed(path, checks, "error", str(err))
+        for (number, _), row in zip(mine, found):  # one row per answer with its leaf
+            rows[number] = row
     return rows
 
 
@@ -879,17 +909,21 @@ def grade_folder(folder, wrt=None, answers=None, jobs=None, timeout=TIMEOUT_SECO
     return sorted(rows, key=lambda r: r["file"])  # stable: answer order within a file
 
 
+#: The verdict of a file stopped at a bound, by the kind of bound.
+_STOPPED = {"time": "timeout", "memory": "memory", "limit": "error"}
+
+
 def _run_worker(path, checks, loss, limits):
     """Check one file in a fresh Python process with its own time and memory bound."""
     name = path.name
     if not path.is_file():
         return _failed(name, checks, "error", f"{name}: no such file in the folder")
-    request = {"file": str(path), "name": name, "checks": checks, "loss": loss}
+    # by absolute path: the worker runs in a temporary folder of its own
+    request = {"file": os.path.abspath(path), "name": name, "checks": checks, "loss": loss}
     try:
         return run_bounded("pathgrad.grading:_worker", request, limits, file=name)
     except Stopped as stop:
-        return _failed(name, checks, "timeout" if stop.kind == "time" else "memory",
-                       stop.message)
+        return _failed(name, checks, _STOPPED[stop.kind], stop.message)
     except RuntimeError as err:  # the worker died for another reason: still one row
         return _failed(name, checks, "error", str(err))
 

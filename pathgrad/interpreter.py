@@ -370,6 +370,8 @@ class Interpreter:
         if isinstance(op, ast.Mult) and ints and left.bit_length() + right.bit_length() > bits:
             self._stop(f"a whole number of more than {bits} bits", "max_int_bits")
         result = (_INPLACE if inplace else _BINARY)[type(op)](left, right)
+        if type(result) is int and result.bit_length() > bits:  # + and - grow too, in a loop
+            self._stop(f"a whole number of more than {bits} bits", "max_int_bits")
         if isinstance(result, complex):
             raise _refused("a complex number (a negative number to a fractional power)", None,
                            self.file)

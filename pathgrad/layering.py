@@ -19,6 +19,10 @@ import networkx as nx
 
 PORT_GAP = 14  # between the ports of one consumer, in pixels
 ORDER_SWEEPS = 12
+#: Dummy points a layout may need (one per column a long edge crosses). A leaf used at every
+#: step of a long chain needs a number growing with the square of the chain's length: past
+#: this, the picture is refused by name instead of taking minutes and gigabytes.
+MAX_DUMMIES = 200_000
 
 
 def assign_layers(graph):
@@ -84,6 +88,15 @@ class Layered:
         self.left = {n: [] for n in graph}
         self.right = {n: [] for n in graph}
         self.port = {}  # edge -> (rank, count)
+        needed = sum(max(0, self.layer[c] - self.layer[o] - 1) for c, o in graph.edges())
+        if needed > MAX_DUMMIES:
+            from .errors import PathgradError
+
+            raise PathgradError(
+                f"the graph is too large to draw: its long edges cross {needed:,} columns in "
+                f"all (at most {MAX_DUMMIES:,}); a value used at every step of a long chain "
+                "makes this grow with the square of the chain's length",
+                file=graph.graph.get("file"))
         for node in graph:
             out = ports(graph, node)
             for rank, edge in enumerate(out):

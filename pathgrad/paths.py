@@ -245,6 +245,55 @@ def tangent_values(graph, leaf):
     return values
 
 
+def atoms_in(expr, kind=sympy.Symbol):
+    """The atoms of ``expr`` of type ``kind``, each shared subexpression visited once.
+
+    ``free_symbols`` and ``atoms`` walk the tree, which takes exponential time
+    on an expression built with shared parts (``h = sin(h) * h`` in a loop).
+
+    >>> x, y = sympy.symbols("x y")
+    >>> e = x * y
+    >>> for _ in range(200):
+    ...     e = sympy.sin(e) * e
+    >>> sorted(atoms_in(e), key=str)
+    [x, y]
+    """
+    seen, found, stack = set(), set(), [expr]
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        if isinstance(e, kind):
+            found.add(e)
+        stack.extend(e.args)
+    return found
+
+
+def replaced(expr, rule):
+    """``expr.xreplace(rule)``, each shared subexpression rebuilt once (linear on a DAG).
+
+    >>> x, y = sympy.symbols("x y")
+    >>> replaced(sympy.sin(x) * x, {x: y})
+    y*sin(y)
+    """
+    memo, stack = {}, [expr]
+    while stack:
+        e = stack[-1]
+        if e in memo:
+            stack.pop()
+        elif e in rule:
+            memo[e] = rule[e]
+            stack.pop()
+        elif missing := [a for a in e.args if a not in memo]:
+            stack.extend(missing)
+        else:
+            stack.pop()
+            args = tuple(memo[a] for a in e.args)
+            memo[e] = e.func(*args) if args != e.args else e
+    return memo[expr]
+
+
 def tree_size(expr, weights=None, _memo=None):
     """Size of ``expr`` printed as a tree, counted on its shared DAG (fast).
 

@@ -73,6 +73,10 @@ class Limits:
         List and tuple items created in total (``[0] * 10**9`` stops): 1 000 000.
     max_int_bits
         Size of a whole number computed from literals (``10**10**10`` stops): 4096 bits.
+    max_frames
+        Frames ``steps --safe -o DIR/`` may write: 1 000.
+    max_output_mib
+        What one safe-mode command may write or print, in all: 64 MiB.
     """
 
     max_graph_nodes: int = 20_000
@@ -82,6 +86,8 @@ class Limits:
     memory_mib: int = 1024
     max_list_items: int = 1_000_000
     max_int_bits: int = 4_096
+    max_frames: int = 1_000
+    max_output_mib: int = 64
 
     def as_dict(self):
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -132,6 +138,38 @@ def _stopped(what, field, limits, file):
     """A bound was reached; the caller that knows the line fills it in."""
     return LoadError(f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field)})",
                      file=file)
+
+
+class OutputBudget:
+    """What a safe-mode command writes, counted: it stops past ``max_frames`` or ``max_output_mib``.
+
+    >>> budget = OutputBudget(Limits(max_output_mib=1))
+    >>> budget.add("<svg/>")
+    '<svg/>'
+    >>> try:
+    ...     budget.add(b"x" * 2**20)
+    ... except LoadError as err:
+    ...     print(err)
+    stopped in --safe mode: more than 1 MiB of output (limit: max_output_mib = 1)
+    """
+
+    def __init__(self, limits=None, file=None):
+        self.limits = limits or active()
+        self.file = file
+        self.written = 0
+
+    def frames(self, count):
+        """Refuse ``count`` frames past ``max_frames``, before any is drawn."""
+        if count > self.limits.max_frames:
+            raise _stopped(f"{count} frames to write", "max_frames", self.limits, self.file)
+
+    def add(self, data):
+        """Count ``data`` (text or bytes) and return it; stop once the total is too large."""
+        self.written += len(data.encode("utf-8") if isinstance(data, str) else data)
+        if self.written > self.limits.max_output_mib * 2**20:
+            raise _stopped(f"more than {self.limits.max_output_mib} MiB of output",
+                           "max_output_mib", self.limits, self.file)
+        return data
 
 
 # -- the whitelist ----------------------------------------------------------------
@@ -439,19 +477,26 @@ def interpret(tree, namespace, file="<string>", limits=None):
 
 # -- a bounded process: wall time and memory for a whole run ---------------------------------
 class Stopped(LoadError):
-    """A bound of safe mode stopped the file: ``kind`` is "time" or "memory"."""
+    """A bound of safe mode stopped the file: ``kind`` is "time", "memory" or "limit".
+
+    "limit" is one of Python's own limits, reached from a legal file: the
+    recursion limit, or the digits Python prints of a whole number."""
 
     def __init__(self, message, kind, file=None, line=None):
         super().__init__(message, file=file, line=line)
         self.kind = kind
 
 
-#: The worker: bound memory and CPU time before anything is imported, so that the bound
-#: covers everything the run does; then call the target on the request. POSIX only; on
-#: Windows the parent's wall-time bound still applies.
+#: The worker, run as ``python -I -c _WORKER PATHGRAD_PARENT``: isolated (no current folder,
+#: no ``PYTHON*`` variables, no user site-packages on ``sys.path``), so a student's ``json.py``
+#: or ``sympy.py`` next to their file is never imported. It bounds memory and CPU time before
+#: anything else is imported, so that the bound covers everything the run does; then it
+#: imports pathgrad from exactly the folder it was given (nothing else of that folder joins
+#: ``sys.path``) and calls the target on the request. POSIX only; on Windows the parent's
+#: wall-time bound still applies.
 _WORKER = """
-import importlib, json, math, sys
-request = json.loads(sys.stdin.read())
+import importlib.util, json, math, os, sys
+request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
 limits = request["limits"]
 try:
     import resource
@@ -463,25 +508,49 @@ if resource is not None:
     seconds = int(math.ceil(limits["wall_time_seconds"])) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
 try:
+    package = os.path.join(sys.argv[1], "pathgrad")
+    spec = importlib.util.spec_from_file_location(
+        "pathgrad", os.path.join(package, "__init__.py"), submodule_search_locations=[package])
+    pathgrad = importlib.util.module_from_spec(spec)
+    sys.modules["pathgrad"] = pathgrad
+    spec.loader.exec_module(pathgrad)
     from pathgrad import safe
 except (MemoryError, SystemError):  # too little memory even to start (CPython may say either)
     sys.stdout.write(json.dumps({"memory": True}))
     sys.exit(0)
-sys.stdout.write(json.dumps(safe._serve(request), default=str))
+sys.stdout.write(safe._serve(request))
 """
+#: Environment variables a worker keeps (``PATH`` finds Graphviz's ``dot``); no others.
+WORKER_ENVIRONMENT = ("PATH", "SYSTEMROOT", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
 
 
 def _serve(request):
-    """In the worker: run the target within the limits; report its result or its error."""
+    """In the worker: run the target within the limits; its result or its error as JSON.
+
+    Python's own limits reached from a legal file (nesting deeper than the
+    recursion limit, a number too long to print) are reported as bounds too.
+    """
+    import json
+    import sys
+
     module, _, name = request["target"].partition(":")
     target = getattr(importlib.import_module(module), name)
     try:
         with using(Limits(**request["limits"])):
-            return {"result": target(request["payload"])}
+            return json.dumps({"result": target(request["payload"])}, default=str)
     except PathgradError as err:
-        return {"error": [type(err).__name__, err.message, err.file, err.line]}
+        answer = {"error": [type(err).__name__, err.message, err.file, err.line]}
     except MemoryError:
-        return {"memory": True}
+        answer = {"memory": True}
+    except RecursionError:
+        answer = {"stopped": ["an expression nested more deeply than Python can follow",
+                              "recursion_limit", sys.getrecursionlimit()]}
+    except ValueError as err:
+        if "integer string conversion" not in str(err):
+            raise
+        answer = {"stopped": ["a whole number too long to print", "int_max_str_digits",
+                              sys.get_int_max_str_digits()]}
+    return json.dumps(answer)
 
 
 def run_bounded(target, payload, limits=None, file=None):
@@ -510,6 +579,7 @@ def run_bounded(target, payload, limits=None, file=None):
     import os
     import subprocess
     import sys
+    import tempfile
     from pathlib import Path
 
     from . import errors
@@ -517,18 +587,21 @@ def run_bounded(target, payload, limits=None, file=None):
     limits = limits or active()
     request = {"target": target, "payload": payload, "limits": limits.as_dict()}
     package_parent = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        filter(None, [package_parent, os.environ.get("PYTHONPATH")])))
+    env = {key: os.environ[key] for key in WORKER_ENVIRONMENT if key in os.environ}
+    with tempfile.TemporaryDirectory(prefix="pathgrad-worker-") as folder:
+        try:
+            done = subprocess.run([sys.executable, "-I", "-c", _WORKER, package_parent],
+                                  input=json.dumps(request).encode("utf-8"),
+                                  capture_output=True, env=env, cwd=folder, check=False,
+                                  timeout=limits.wall_time_seconds)
+        except subprocess.TimeoutExpired:
+            raise _stopped_process("time", limits, file) from None
+    stdout = done.stdout.decode("utf-8", "replace")
+    stderr = done.stderr.decode("utf-8", "replace")
     try:
-        done = subprocess.run([sys.executable, "-c", _WORKER], input=json.dumps(request),
-                              capture_output=True, text=True, env=env, check=False,
-                              timeout=limits.wall_time_seconds)
-    except subprocess.TimeoutExpired:
-        raise _stopped_process("time", limits, file) from None
-    try:
-        answer = json.loads(done.stdout)
+        answer = json.loads(stdout)
     except ValueError:
-        answer = {"memory": True} if "MemoryError" in done.stderr else {}
+        answer = {"memory": True} if "MemoryError" in stderr else {}
     if "result" in answer:
         return answer["result"]
     if "error" in answer:
@@ -536,9 +609,13 @@ def run_bounded(target, payload, limits=None, file=None):
         raise getattr(errors, kind, errors.PathgradError)(message, file=where, line=line)
     if "memory" in answer:
         raise _stopped_process("memory", limits, file)
+    if "stopped" in answer:
+        what, name, value = answer["stopped"]
+        raise Stopped(f"stopped in --safe mode: {what} (limit: {name} = {value})", "limit",
+                      file=file)
     if done.returncode in (-24, 128 + 24):  # SIGXCPU: the CPU-time backstop
         raise _stopped_process("time", limits, file)
-    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    last = (stderr.strip().splitlines() or ["no output"])[-1]
     raise RuntimeError(f"the safe-mode worker failed (exit {done.returncode}): {last}")
 
 
@@ -548,5 +625,5 @@ def _stopped_process(kind, limits, file):
         field = "wall_time_seconds"
     else:
         what, field = "out of memory", "memory_mib"
-    return Stopped(f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field)})",
+    return Stopped(f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field):g})",
                    kind, file=file)

@@ -20,7 +20,7 @@ import threading
 
 import sympy
 
-from .paths import tree_size
+from .paths import atoms_in, replaced, tree_size
 
 #: Rungs of the ladder, each tried only when the expression is at most this size.
 LADDER_BOUND = 400
@@ -97,8 +97,8 @@ def tame_numbers(expr):
     >>> tame_numbers(sympy.Rational(10001, 10000)**1500 * sympy.Symbol("y"))
     1.16182552958501*y
     """
-    huge = {a: sympy.Float(a, 15) for a in expr.atoms(sympy.Rational) if _huge(a)}
-    return expr.xreplace(huge) if huge else expr
+    huge = {a: sympy.Float(a, 15) for a in atoms_in(expr, sympy.Rational) if _huge(a)}
+    return replaced(expr, huge) if huge else expr
 
 
 def expanded_terms(expr):
