@@ -28,8 +28,9 @@ import unicodedata
 #: Unicode categories shown as escapes: controls, format characters (bidi), line and
 #: paragraph separators, surrogates.
 HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
-#: Characters a spreadsheet reads as the start of a formula (OWASP's list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Characters a spreadsheet reads as the start of a formula (OWASP's list; a tab or a
+#: carriage return, the other two, never starts a cell: :func:`visible` escapes them).
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NOT_ASCII_PRINTABLE = re.compile(r"[^\x20-\x7e]")
@@ -79,9 +80,9 @@ def visible_lines(text):
 def csv_cell(text):
     """A CSV cell a spreadsheet shows as text, never runs as a formula.
 
-    The cell is :func:`visible`; then, if it starts with ``= + - @`` (after
-    any spaces), a tab or a carriage return, and is not a plain decimal
-    number, a ``'`` goes in front. Honest closed forms start with ``-`` too:
+    The cell is :func:`visible` (so a tab or a line break is ``\\t``, ``\\r``);
+    then, if it starts with ``= + - @`` (after any spaces) and is not a
+    plain decimal number, a ``'`` goes in front. Honest closed forms start with ``-`` too:
     ``-w2*x1`` is written ``'-w2*x1``, while ``-7`` and ``-1.5e-05`` stay
     numbers. (JSON reports carry every text unchanged.)
 
