@@ -253,10 +253,12 @@ def run_picture(args, out):
                           wrt=[args.wrt] if args.wrt else [])
     make = draw if args.command == "graph" else steps
     written = make(explanation, wrt=args.wrt, values=args.values).save(args.output)
+    from .escaping import visible
+
     if isinstance(written, list):
-        out.write(f"wrote {len(written)} frames to {args.output}\n")
+        out.write(f"wrote {len(written)} frames to {visible(args.output)}\n")
     else:
-        out.write(f"wrote {written}\n")
+        out.write(f"wrote {visible(written)}\n")
     return explanation.problems
 
 
@@ -363,10 +365,11 @@ def run_check(args, out):
     report = {"text": grading.rows_to_text, "csv": grading.rows_to_csv,
               "json": grading.rows_to_json}[args.format](rows)
     if args.output:
+        from .escaping import visible
         from .output import write_atomic
 
         write_atomic(args.output, report)
-        out.write(f"wrote {args.output}\n")
+        out.write(f"wrote {visible(args.output)}\n")
     else:
         out.write(report if report.endswith("\n") else report + "\n")
     return grading.exit_status(rows)
@@ -410,29 +413,35 @@ def main(argv=None):
         parser().print_help()
         return 2
     from .errors import PathgradError
+    from .escaping import visible
 
     try:
         run = {"explain": run_explain, "graph": run_picture, "steps": run_picture,
                "check": run_check, "examples": run_examples}[args.command]
         problems = run(args, Console(sys.stdout))
     except PathgradError as err:
-        print(f"pathgrad: {err}", file=sys.stderr)
+        print(f"pathgrad: {visible(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     except Exception as err:  # a bug in pathgrad, not in the user's file
         if os.environ.get("PATHGRAD_DEBUG"):
             raise
-        print(f"pathgrad: internal error ({type(err).__name__}: {err}); this is a bug in "
+        print(f"pathgrad: internal error ({type(err).__name__}: {visible(err)}); this is a bug in "
               "pathgrad: please report it with the file (PATHGRAD_DEBUG=1 shows the traceback)",
               file=sys.stderr)
         return 1
     if isinstance(problems, int):  # pathgrad check: its own exit status
         return problems
     for problem in problems:
-        print(f"pathgrad: {problem}", file=sys.stderr)
+        print(f"pathgrad: {visible(problem)}", file=sys.stderr)
     return max((p.exit_status for p in problems), default=0)
 
 
 def entry():
+    for stream in (sys.stdout, sys.stderr):  # a character the locale cannot show: \xe9, not a crash
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     sys.exit(main())

@@ -34,13 +34,15 @@ import math
 import os
 import random
 import re
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import sympy
 
 from .errors import NameNotFound, PathgradError
+from .escaping import csv_cell, json_visible, visible
 from .functions import SYMPY_NAMES
 from .safe import LIMITS, Limits, Stopped, run_bounded
 from .simplify import expanded_terms
@@ -815,7 +817,7 @@ def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits
     """
     entries = read_answers(table, wrt)
     base = Path() if hasattr(table, "read") else Path(table).parent
-    by_file = {}
+    by_file, refusals = {}, {}
     for number, entry in enumerate(entries):
         path = file if file is not None else entry["file"]
         if path is None:
@@ -823,10 +825,17 @@ def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits
 
             raise LoadError("the answers table has no file column; give the file",
                             file=_table_name(table))
-        if file is None and not Path(path).is_absolute():
-            path = str(base / path)
+        if file is None:
+            refused = _refusal(path, base)
+            path = str(path) if PurePosixPath(path).is_absolute() else str(base / path)
+            if refused:
+                refusals[number] = _row(path, entry["leaf"], entry["answer"], "error",
+                                        f"{entry['file']}: {refused}")
+                continue
         by_file.setdefault(str(path), []).append((number, entry))
     rows = [None] * len(entries)
+    for number, row in refusals.items():
+        rows[number] = row
     for path, mine in by_file.items():
         checks = [(entry["leaf"], entry["answer"]) for _, entry in mine]
         try:
@@ -838,6 +847,68 @@ def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits
         for (number, _), row in zip(mine, found):  # one row per answer with its leaf
             rows[number] = row
     return rows
+
+
+def _outside(name):
+    """Why a table may not name this file: an absolute path or ``..`` (``None`` if neither)."""
+    if PurePosixPath(name).is_absolute() or PureWindowsPath(name).anchor:
+        return "an absolute path"
+    if ".." in re.split(r"[\\/]", name):
+        return "a path with '..'"
+    return None
+
+
+def _kind(mode):
+    """What a folder entry that is not a regular file is, from its ``lstat`` mode."""
+    if stat.S_ISLNK(mode):
+        return "a symbolic link (not followed; copy the file itself into the folder)"
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a file; not read"
+    return None if stat.S_ISREG(mode) else "not a regular file; not read"
+
+
+def _refusal(name, base):
+    """Why an answers table may not name ``name`` (relative to ``base``), or ``None``.
+
+    Absolute paths and ``..`` are refused before anything is looked at; then
+    every part of the path is looked at with ``lstat`` (nothing is opened or
+    followed): a symbolic link or anything but a regular file is refused.
+    """
+    outside = _outside(name)
+    if outside:
+        return f"refused: an answers table may only name files in its own folder, not {outside}"
+    path, parts = base, PurePosixPath(name).parts
+    for number, part in enumerate(parts, start=1):
+        path = path / part
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            return None  # not there: explaining it says so
+        kind = _kind(mode)
+        if kind and (stat.S_ISLNK(mode) or number == len(parts)):
+            return f"refused: {kind}"
+    return None
+
+
+def _entries(folder):
+    """Every ``*.py`` entry of ``folder``, by name: ``(name, why it is not graded or None)``.
+
+    Entries are looked at with ``lstat`` only: a symbolic link is never
+    followed, and a FIFO, a folder or a device is never opened, so nothing
+    blocks the teacher's process and nothing outside the folder is read.
+    """
+    entries = []
+    with os.scandir(folder) as listing:
+        for entry in listing:
+            if entry.name.endswith(".py"):
+                try:
+                    problem = _kind(entry.stat(follow_symlinks=False).st_mode)
+                except OSError as err:
+                    problem = f"cannot be read: {err.strerror}"
+                entries.append((entry.name, problem))
+    return sorted(entries)
 
 
 def _checks_for(name, stem, wrt, answers):
@@ -894,18 +965,27 @@ def grade_folder(folder, wrt=None, answers=None, jobs=None, timeout=TIMEOUT_SECO
         raise LoadError("no such folder", file=str(folder))
     if isinstance(answers, Path):
         answers = read_answers(answers, wrt if isinstance(wrt, str) else None)
-    files = sorted((p for p in folder.glob("*.py") if p.is_file()), key=lambda p: p.name)
-    work = [(p, _checks_for(p.name, p.stem, wrt, answers)) for p in files]
-    if isinstance(answers, list):
-        known = {p.name for p in files} | {p.stem for p in files}
+    entries = _entries(folder)
+    work, rows = [], []
+    for name, problem in entries:
+        checks = _checks_for(name, name[: -len(".py")], wrt, answers)
+        if problem:  # a row, and nothing opened
+            rows += _failed(name, checks, "error", f"{name}: {problem}")
+        else:
+            work.append((folder / name, checks))
+    if isinstance(answers, list):  # names in the table that are no entry of the folder
+        known = {n for n, _ in entries} | {n[: -len(".py")] for n, _ in entries}
         for name in sorted({r["file"] for r in answers if r["file"] not in known}, key=str):
-            work.append((folder / str(name), [(r["leaf"], r["answer"]) for r in answers
-                                              if r["file"] == name]))
+            why = _outside(str(name))
+            message = (f"{name}: refused: an answers table may only name files in the folder, "
+                       f"not {why}" if why else f"{name}: no such file in the folder")
+            rows += _failed(str(name), [(r["leaf"], r["answer"]) for r in answers
+                                        if r["file"] == name], "error", message)
     limits = Limits(**{**LIMITS.as_dict(), "wall_time_seconds": timeout,
                        "memory_mib": memory_mib})
     with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
         results = pool.map(lambda item: _run_worker(item[0], item[1], loss, limits), work)
-        rows = [row for result in results for row in result]
+        rows += [row for result in results for row in result]
     return sorted(rows, key=lambda r: r["file"])  # stable: answer order within a file
 
 
@@ -916,8 +996,12 @@ _STOPPED = {"time": "timeout", "memory": "memory", "limit": "error"}
 def _run_worker(path, checks, loss, limits):
     """Check one file in a fresh Python process with its own time and memory bound."""
     name = path.name
-    if not path.is_file():
-        return _failed(name, checks, "error", f"{name}: no such file in the folder")
+    try:  # looked at again just before: an entry swapped since the listing is not followed
+        problem = _kind(os.lstat(path).st_mode)
+    except OSError:
+        problem = "no such file in the folder"
+    if problem:
+        return _failed(name, checks, "error", f"{name}: {problem}")
     # by absolute path: the worker runs in a temporary folder of its own
     request = {"file": os.path.abspath(path), "name": name, "checks": checks, "loss": loss}
     try:
@@ -959,30 +1043,50 @@ def _cell(value):
 
 
 def rows_to_csv(rows):
-    """Rows as CSV text with the columns of :data:`ROW_FIELDS`; lists space-separated."""
+    """Rows as CSV text with the columns of :data:`ROW_FIELDS`; lists space-separated.
+
+    Every cell is :func:`~pathgrad.escaping.csv_cell`: control, bidi and
+    line-break characters escaped, and a cell that a spreadsheet would read
+    as a formula (``= + - @``) prefixed with ``'``, closed forms such as
+    ``-w2*x1`` included; numbers stay numbers. The JSON report carries every
+    text unchanged.
+
+    >>> print(rows_to_csv([_row("=cmd.py", "w1", "-w2*x1", "wrong", "-2")]), end="")
+    file,leaf,answer,verdict,expected,value,expected_value,matched,missing,extra,message
+    '=cmd.py,w1,'-w2*x1,wrong,,,,,,,-2
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(ROW_FIELDS)
     for row in rows:
-        writer.writerow([_cell(row.get(f)) for f in ROW_FIELDS])
+        writer.writerow([csv_cell(_cell(row.get(f))) for f in ROW_FIELDS])
     return out.getvalue()
 
 
 def rows_to_json(rows):
-    """Rows as a JSON object ``{"schema": 1, "rows": [...]}`` (a stable contract)."""
-    return json.dumps({"schema": 1, "rows": [{f: row.get(f) for f in ROW_FIELDS}
-                                             for row in rows]}, indent=2, ensure_ascii=False)
+    """Rows as a JSON object ``{"schema": 1, "rows": [...]}`` (a stable contract).
+
+    Strings are carried unchanged; control, bidi and line-break characters
+    (and bytes of a file name that is not UTF-8) are written as ``\\uXXXX``.
+    """
+    return json_visible(json.dumps({"schema": 1, "rows": [{f: row.get(f) for f in ROW_FIELDS}
+                                                          for row in rows]},
+                                   indent=2, ensure_ascii=False))
 
 
 def rows_to_text(rows):
-    """One line per row: ``FILE: dL/dLEAF: VERDICT: message`` (no file part for ``None``)."""
+    """One line per row: ``FILE: dL/dLEAF: VERDICT: message`` (no file part for ``None``).
+
+    Each line is :func:`~pathgrad.escaping.visible`, so a row is always one
+    line and nothing in it reaches the terminal as a control sequence.
+    """
     lines = []
     for row in rows:
         where = f"{row['file']}: " if row.get("file") else ""
         leaf = f"{row['leaf']}: " if row.get("leaf") else ""
         message = row["message"]
         verdict = "" if message.startswith(f"{row['verdict']}:") else f"{row['verdict']}: "
-        lines.append(f"{where}{leaf}{verdict}{message}")
+        lines.append(visible(f"{where}{leaf}{verdict}{message}"))
     return "\n".join(lines)
 
 

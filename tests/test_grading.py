@@ -391,10 +391,12 @@ def test_reports():
     rows = check_file("seed", [("w1", "-w2*x1"), ("w2", "-w1*x1")])
     table = list(csv.reader(io.StringIO(rows_to_csv(rows))))
     assert table[0] == list(ROW_FIELDS)
-    assert table[1] == ["seed", "w1", "-w2*x1", "partial", "-w2*x1 - w3*x2", "-2.0", "-8.0",
+    # formulas starting with - get a ' in CSV (a spreadsheet would run them); numbers do not
+    assert table[1] == ["seed", "w1", "'-w2*x1", "partial", "'-w2*x1 - w3*x2", "-2.0", "-8.0",
                         "1", "2", "", "your answer is path 1 only; it misses path 2: -w3*x2"]
     data = json.loads(rows_to_json(rows))
     assert data["schema"] == 1
+    assert data["rows"][0]["answer"] == "-w2*x1"  # JSON carries the text unchanged
     assert data["rows"][0]["matched"] == [1] and data["rows"][0]["missing"] == [2]
     assert rows_to_text(rows).splitlines() == [
         "seed: w1: partial: your answer is path 1 only; it misses path 2: -w3*x2",

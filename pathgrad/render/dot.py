@@ -15,6 +15,7 @@ gets one colour per path, which Graphviz draws as parallel lines. ``id`` and
 ['n1 -> n0', 'n1 -> n0', 'n2 -> n1', 'n2 -> n0']
 """
 
+from ..escaping import visible
 from .fonts import FAMILY
 from .picture import MAX_ROUTE, PATH_COLOURS, THEME, shorten
 
@@ -137,7 +138,7 @@ def render(picture):
     graph = dict(GRAPH, tooltip=picture.title)
     if picture.legend is not None:
         graph["label"] = legend_label(picture.legend)
-    lines = [f"// pathgrad: {picture.title}", "digraph pathgrad {",
+    lines = [f"// pathgrad: {visible(picture.title)}", "digraph pathgrad {",
              f"  graph {attributes(graph)};", f"  node {attributes(NODE)};",
              f"  edge {attributes(EDGE)};"]
     for node, view in picture.nodes.items():

@@ -23,6 +23,7 @@ whose preamble has ``\usepackage{amsmath}``. :func:`gradient_math` is the
 &= -8
 """
 
+from ..escaping import visible
 from ..ops import special_name
 from .labels import label_latex, partial_latex
 from .maths import (
@@ -279,7 +280,7 @@ def render(explanation):
     """The explanation as a LaTeX fragment (a string); needs ``amsmath``."""
     e = explanation
     title = f"{e.loss} = {e.loss_expr}" + (f" ({e.file})" if e.file else "")
-    out = [f"% pathgrad: {title}".replace("\n", " ") + "\n" + PREAMBLE, header(e)]
+    out = [f"% pathgrad: {visible(title)}\n{PREAMBLE}", header(e)]  # no line break ends it
     for g in e.gradients.values():
         out.append(gradient_section(g))
     if e.torch:

@@ -22,6 +22,7 @@ code spans, so that no Markdown reader mistakes ``*`` or ``_`` for emphasis.
 10, 9, 9, 7 |
 """
 
+from ..escaping import visible
 from .picture import expr_text, partial
 from .text import LEDGER_LINES, remarks, value_text
 
@@ -37,7 +38,7 @@ def code(text):
     >>> code("a|b"), code("x`y")
     ('`a\\\\|b`', '``x`y``')
     """
-    text = str(text).replace("|", "\\|").replace("\n", " ")
+    text = visible(text).replace("|", "\\|")
     return f"``{text}``" if "`" in text else f"`{text}`"
 
 
@@ -47,10 +48,10 @@ def plain(text):
     >>> plain("x_1 * 2 <b>")
     'x\\\\_1 \\\\* 2 &lt;b&gt;'
     """
-    out = str(text).replace("\\", "\\\\")
+    out = visible(text).replace("\\", "\\\\")
     for char in "*_`|[]#":
         out = out.replace(char, "\\" + char)
-    return out.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+    return out.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _factor(expr):

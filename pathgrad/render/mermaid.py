@@ -14,6 +14,7 @@ several highlighted paths share it (the legend says so).
 ['n1 -->|"a"| n0', 'n1 -->|"a"| n0', 'n2 -->|"1"| n1', 'n2 -->|"1"| n0']
 """
 
+from ..escaping import visible
 from .picture import COLOUR_NAMES, MAX_ROUTE, PATH_COLOURS, THEME, shorten
 
 SHARED = "#1a1a1a"
@@ -38,7 +39,7 @@ def text(value):
     >>> text('a "b" <c> #1')
     'a #quot;b#quot; #lt;c#gt; #35;1'
     """
-    out = str(value).replace("#", "#35;")
+    out = visible(value).replace("#", "#35;")
     return out.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
 
 
@@ -68,7 +69,7 @@ def _class(view):
 
 def render(picture):
     """The picture as Mermaid flowchart text (a string ending in a newline)."""
-    lines = ["flowchart RL", f"  %% pathgrad: {picture.title}"]
+    lines = ["flowchart RL", f"  %% pathgrad: {visible(picture.title)}"]
     for name, style in CLASSES.items():
         lines.append(f"  classDef {name} " + ",".join(f"{k}:{v}" for k, v in style.items()))
     for node, view in picture.nodes.items():

