@@ -154,6 +154,7 @@ def run_explain(args, out):
     else:
         request["file"] = args.file
         result = explain_request(request)
+    sys.stderr.write(result.get("printed", ""))  # the file's print(), captured in the worker
     out.write(result["output"])
     from .errors import PathgradError
 
@@ -166,20 +167,24 @@ def explain_request(request):
 
     Runs in this process, or (``--safe``) in a bounded worker process.
     """
+    import contextlib
+    import io
     from importlib import import_module
 
     from .explanation import explain_program
     from .loader import load, load_source
 
     options = {key: request[key] for key in EXPLAIN_OPTIONS}
-    if "text" in request:
-        program = load_source(request["text"], request["file"], request["loss"], safe=True)
+    printed = io.StringIO()
+    if "text" in request:  # what the file prints is handed back (safe mode bounds it)
+        with contextlib.redirect_stderr(printed):
+            program = load_source(request["text"], request["file"], request["loss"], safe=True)
     else:
         program = load(request["file"], request["loss"])
     explanation = explain_program(program, **options)
     renderer = import_module(f".render.{FORMATS[request['format']]}", __package__)
     style = (request["style"],) if request["format"] == "text" else ()
-    return {"output": renderer.render(explanation, *style) + "\n",
+    return {"output": renderer.render(explanation, *style) + "\n", "printed": printed.getvalue(),
             "problems": [[p.message, p.file, p.line] for p in explanation.problems]}
 
 
