@@ -677,7 +677,8 @@ TOKENS = ["x", "y", "w", "L", "1", "2.5", "0", "1e999", "=", "+", "-", "*", "/",
           "[", "]", ",", ".", ":", "\n", "\n    ", "\t", "for", "in", "range", "range(3)", "if",
           "else", "while", "import", "os", "lambda", "def", "exp", "leaf", "'w'", "max", "relu",
           ".tanh()", "__class__", "__builtins__", "open", "#", "\\", "\r\n", "α", "−", "\0",
-          "not", "and", "==", "<", "+=", "[0]", "f'{x}'", "@", "^"]
+          "not", "and", "==", "<", "+=", "[0]", "f'{x}'", "@", "^", "return", "print", "zip",
+          "f'{x:.2f}'", "def f(v):\n    return v\n"]
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 FUZZ_LIMITS = safe.Limits(wall_time_seconds=2.0, max_graph_nodes=2_000)
@@ -839,3 +840,68 @@ def test_fuzz_safe_mode_agrees_with_normal_mode(tree):
     except PathgradError as err:
         normal = str(err)
     assert sandboxed == normal
+
+
+#: Inside the helper ``g(v, k=2)``: its parameters too (assigning x or w makes them local).
+_BODY = dict(_SUBSET, names=["v", "k", "x", "w", "xs", "i"])
+#: Around it: calls of g, and print() of values and of formatted values.
+_CALLING = dict(_SUBSET, callees=[*_SUBSET["callees"], "g", "g", "g"], prints=True)
+
+
+def _helper():
+    """``def g(v, k=2): <statements>; return <expression>``."""
+    def build(body, result):
+        arguments = ast.arguments([], [ast.arg("v"), ast.arg("k")], None, [], [], None,
+                                  [ast.Constant(2)])
+        node = ast.FunctionDef(name="g", args=arguments, body=[*body, ast.Return(result)],
+                               decorator_list=[], returns=None, type_comment=None)
+        if sys.version_info >= (3, 12):
+            node.type_params = []
+        return node
+
+    return st.builds(build, st.lists(_statements(_BODY), max_size=3), _expressions(_BODY))
+
+
+def _prints(kind):
+    """``print(e, f"{e:.3g}")`` and ``print(e, sep=..., end=...)``."""
+    expression = _expressions(kind)
+
+    def build(value, spec, sep):
+        formatted = ast.JoinedStr([ast.Constant("="), ast.FormattedValue(
+            value, -1, ast.JoinedStr([ast.Constant(spec)]) if spec else None)])
+        keywords = [ast.keyword("sep", ast.Constant(sep)), ast.keyword("end", ast.Constant("|\n"))]
+        return ast.Expr(ast.Call(ast.Name("print", ast.Load()), [value, formatted],
+                                 keywords if sep else []))
+
+    return st.builds(build, expression, st.sampled_from(["", ".3g", ">9.2f", "+.1e", "<6"]),
+                     st.sampled_from(["", " ", ", "]))
+
+
+def _calling_modules():
+    body = st.lists(st.one_of(_statements(_CALLING), _prints(_CALLING)), min_size=1, max_size=5)
+    return st.builds(lambda helper, statements: ast.fix_missing_locations(ast.Module(
+        [*_PREAMBLE, helper, *statements, *_POSTAMBLE], [])), _helper(), body)
+
+
+def _run_capturing(text, safe_mode):
+    """The summary (or the error) and what the file printed."""
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):
+        try:
+            result = summary(explain_program(load_source(text, "fuzz.py", safe=safe_mode)))
+        except PathgradError as err:
+            result = str(err)
+    return result, printed.getvalue()
+
+
+@settings(FUZZ, max_examples=80)
+@given(_calling_modules())
+def test_fuzz_functions_and_print_agree_with_normal_mode(tree):
+    """Files with a helper function, calls of it and print(): safe mode explains (or fails)
+    exactly as normal mode, and prints the same text, unless it refuses or stops the file."""
+    text = ast.unparse(tree)
+    with safe.using(FUZZ_LIMITS):
+        sandboxed = _run_capturing(text, True)
+    if isinstance(sandboxed[0], str) and "--safe mode" in sandboxed[0]:
+        return
+    assert sandboxed == _run_capturing(text, False)
