@@ -7,7 +7,7 @@ validated tree itself: no ``exec``, ``eval`` or ``compile``, and no Python
 builtin is reachable. What a file may contain:
 
 * assignments and augmented assignments to plain names (and to list items),
-  numbers, strings (for leaf names, f-strings without format specifications),
+  numbers, strings (for leaf names; f-strings with a literal format specification),
   ``+ - * / ** // %``, unary ``- +`` and ``not``, comparisons, ``and``/``or``,
   ``if``/``else`` statements and expressions (a branch on a traced value, as
   in normal mode);

@@ -411,6 +411,26 @@ def test_print_bound_cuts_inside_a_character():
                               "(limit: max_print_bytes = 5)\n")
 
 
+STUDENT = (
+    "x = 2.0\nw = 0.5\n\n\ndef neuron(v, weight):\n    out = tanh(v * weight)\n"
+    "    print(f'neuron: {out:.4f}')\n    return out\n\n\nL = neuron(x, w) ** 2\nprint(L)\n"
+)
+
+
+@pytest.mark.parametrize("folder", [False, True])
+def test_check_a_file_with_print_and_def(folder, tmp_path, capsys):
+    """``pathgrad check`` (always safe mode) on a student's file with print and a def."""
+    from pathgrad.cli import main
+
+    (tmp_path / "student.py").write_text(STUDENT)
+    answer = "2*x*tanh(w*x)*(1 - tanh(w*x)**2)"
+    target = tmp_path if folder else tmp_path / "student.py"
+    assert main(["check", str(target), "--wrt", "w", "--answer", answer]) == 0
+    out, err = capsys.readouterr()
+    assert "w: right" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["student.py"]
+
+
 # -- f-strings format traced values (both modes) -------------------------------------------
 @pytest.mark.parametrize("mode", [False, True])
 def test_fstring_formats_a_traced_value(mode):
