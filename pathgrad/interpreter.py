@@ -66,6 +66,18 @@ class _Function:
     def bind(self, positional, keywords):
         """The parameters' values, or the TypeError Python raises for these arguments."""
         name, parameters = self.name, self.parameters
+        values = dict(zip(parameters, positional))
+        early = parameters[:self.positional_only]
+        for keyword, value in keywords.items():  # keywords first, as CPython checks them
+            if keyword in early:
+                passed = ", ".join(k for k in keywords if k in early)
+                raise TypeError(f"{name}() got some positional-only arguments passed as "
+                                f"keyword arguments: '{passed}'")
+            if keyword not in parameters:
+                raise TypeError(f"{name}() got an unexpected keyword argument '{keyword}'")
+            if keyword in values:
+                raise TypeError(f"{name}() got multiple values for argument '{keyword}'")
+            values[keyword] = value
         if len(positional) > len(parameters):
             least = len(parameters) - len(self.defaults)
             takes = (f"from {least} to {len(parameters)}" if least < len(parameters)
@@ -73,17 +85,6 @@ class _Function:
             raise TypeError(f"{name}() takes {takes} positional argument"
                             f"{'' if takes == '1' else 's'} but {len(positional)} "
                             f"{'was' if len(positional) == 1 else 'were'} given")
-        values = dict(zip(parameters, positional))
-        early = [k for k in keywords if k in parameters[:self.positional_only]]
-        if early:
-            raise TypeError(f"{name}() got some positional-only arguments passed as keyword "
-                            f"arguments: '{', '.join(early)}'")
-        for keyword, value in keywords.items():
-            if keyword not in parameters:
-                raise TypeError(f"{name}() got an unexpected keyword argument '{keyword}'")
-            if keyword in values:
-                raise TypeError(f"{name}() got multiple values for argument '{keyword}'")
-            values[keyword] = value
         first_default = len(parameters) - len(self.defaults)
         for i, parameter in enumerate(parameters[first_default:]):
             values.setdefault(parameter, self.defaults[i])

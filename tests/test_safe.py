@@ -411,6 +411,29 @@ def test_print_bound_cuts_inside_a_character():
                               "(limit: max_print_bytes = 5)\n")
 
 
+@settings(max_examples=60, deadline=None)
+@given(parameters=st.integers(0, 3), defaults=st.integers(0, 3), positional_only=st.integers(0, 3),
+       passed=st.integers(0, 4), keywords=st.lists(st.sampled_from("abcz"), unique=True,
+                                                   max_size=3))
+def test_call_arguments_bound_as_python_binds_them(parameters, defaults, positional_only,
+                                                   passed, keywords):
+    """Any positional signature, any call: the same result, or Python's own TypeError."""
+    names = list("abc")[:parameters]
+    signature = [f"{n}={i}.5" if i >= parameters - defaults else n for i, n in enumerate(names)]
+    if 0 < positional_only <= parameters:
+        signature.insert(positional_only, "/")
+    arguments = ["x"] * passed + [f"{k}=x" for k in keywords]
+    text = (f"x = 1.0\ndef f({', '.join(signature)}):\n    return x * ({' + '.join(names) or 1})"
+            f"\nL = f({', '.join(arguments)}) * 2\n")
+    results = []
+    for mode in (False, True):
+        try:
+            results.append(load_source(text, "f.py", safe=mode).loss.value)
+        except PathgradError as err:
+            results.append(str(err))
+    assert results[1] == results[0]
+
+
 STUDENT = (
     "x = 2.0\nw = 0.5\n\n\ndef neuron(v, weight):\n    out = tanh(v * weight)\n"
     "    print(f'neuron: {out:.4f}')\n    return out\n\n\nL = neuron(x, w) ** 2\nprint(L)\n"
@@ -676,6 +699,10 @@ def test_programs_explained_the_same_in_both_modes(name):
     "x = 1.0\ndef f(v):\n    return v\nL = f(x, w=x)\n",
     "x = 1.0\ndef f(v):\n    return v\nL = f(x, v=x)\n",
     "x = 1.0\ndef f(v, /):\n    return v\nL = f(v=x)\n",
+    "x = 1.0\ndef f(v, /, k):\n    return v\nL = f(x, x, x, v=x)\n",
+    "x = 1.0\ndef f(v):\n    return v\nL = f(x, x, z=x)\n",
+    "x = 1.0\ndef f(v, k=2):\n    return v\nL = f(x, x, k=x)\n",
+    "x = 1.0\ndef f():\n    return x\nL = f(x)\n",
     "x = 1.0\ndef f(v):\n    print(t)\n    t = v\n    return t\nL = f(x)\n",
     "x = 1.0\ndef f(v):\n    return v * q\nL = f(x)\nq = 2.0\n",
     "x = 1.0\nL = g(x)\ndef g(v):\n    return v\n",
