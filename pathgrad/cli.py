@@ -11,6 +11,7 @@ import os
 import sys
 
 from . import __version__
+from .escaping import visible, visible_lines
 
 #: --format NAME -> the module in pathgrad.render that renders it
 FORMATS = {"text": "text", "json": "json", "latex": "latex", "markdown": "markdown",
@@ -205,6 +206,8 @@ def run_explain(args, out):
     else:
         request["file"] = args.file
         result = explain_request(request)
+    # the file's print(), captured in the worker: untrusted, so no control reaches the terminal
+    sys.stderr.write(visible_lines(result.get("printed", "")))
     if request["format"] == "html" and isinstance(out, Console):
         out = out.html()
     out.write(result["output"])
@@ -220,14 +223,18 @@ def explain_request(request):
 
     Runs in this process, or (``--safe``) in a bounded worker process.
     """
+    import contextlib
+    import io
     from importlib import import_module
 
     from .explanation import explain_program
     from .loader import load, load_source
 
     options = {key: request[key] for key in EXPLAIN_OPTIONS}
-    if "text" in request:
-        program = load_source(request["text"], request["file"], request["loss"], safe=True)
+    printed = io.StringIO()
+    if "text" in request:  # what the file prints is handed back (safe mode bounds it)
+        with contextlib.redirect_stderr(printed):
+            program = load_source(request["text"], request["file"], request["loss"], safe=True)
     else:
         program = load(request["file"], request["loss"])
     explanation = explain_program(program, **options)
@@ -238,7 +245,7 @@ def explain_request(request):
         from .safe import OutputBudget
 
         OutputBudget(file=request["file"]).add(output)
-    return {"output": output,
+    return {"output": output, "printed": printed.getvalue(),
             "problems": [[p.message, p.file, p.line, p.exit_status]
                          for p in explanation.problems]}
 
@@ -253,8 +260,6 @@ def run_picture(args, out):
                           wrt=[args.wrt] if args.wrt else [])
     make = draw if args.command == "graph" else steps
     written = make(explanation, wrt=args.wrt, values=args.values).save(args.output)
-    from .escaping import visible
-
     if isinstance(written, list):
         out.write(f"wrote {len(written)} frames to {visible(args.output)}\n")
     else:
@@ -365,7 +370,6 @@ def run_check(args, out):
     report = {"text": grading.rows_to_text, "csv": grading.rows_to_csv,
               "json": grading.rows_to_json}[args.format](rows)
     if args.output:
-        from .escaping import visible
         from .output import write_atomic
 
         write_atomic(args.output, report)
@@ -413,8 +417,6 @@ def main(argv=None):
         parser().print_help()
         return 2
     from .errors import PathgradError
-    from .escaping import visible
-
     try:
         run = {"explain": run_explain, "graph": run_picture, "steps": run_picture,
                "check": run_check, "examples": run_examples}[args.command]

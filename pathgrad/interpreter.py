@@ -15,10 +15,11 @@ from . import traced
 from .errors import LoadError, PathgradError
 from .loader import BIND, EXPORTS, _describe, _is_number_expression
 from .safe import (
-    _BINARY, _COMPARE, _INPLACE, _UNARY, FUNCTIONS, MAX_STRING, METHODS, _literal_int, _refused,
-    _stopped,
+    _BINARY, _COMPARE, _INPLACE, _UNARY, FUNCTIONS, MAX_STRING, METHODS, _format_spec, _is_zip,
+    _literal_int, _refused, _stopped,
 )
 from .traced import Tensor
+
 
 class _Known(ast.expr):
     """A value already computed, standing in a tree still to evaluate (chained comparisons)."""
@@ -47,10 +48,89 @@ class _Method:
     name: str
 
 
-_BREAK, _CONTINUE = "break", "continue"
+class _Function:
+    """A function the file defined: its ``def``, and its defaults (evaluated at ``def``)."""
+
+    __slots__ = ("defaults", "local_names", "name", "node", "parameters", "positional_only")
+
+    def __init__(self, node, defaults):
+        self.name, self.node, self.defaults = node.name, node, defaults
+        arguments = node.args
+        self.parameters = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+        self.positional_only = len(arguments.posonlyargs)
+        self.local_names = frozenset(self.parameters) | _assigned_names(node.body)
+
+    def __repr__(self):
+        return f"<function {self.name}>"
+
+    def bind(self, positional, keywords):
+        """The parameters' values, or the TypeError Python raises for these arguments."""
+        name, parameters = self.name, self.parameters
+        values = dict(zip(parameters, positional))
+        early = parameters[:self.positional_only]
+        for keyword, value in keywords.items():  # keywords first, as CPython checks them
+            if keyword in early:
+                passed = ", ".join(k for k in keywords if k in early)
+                raise TypeError(f"{name}() got some positional-only arguments passed as "
+                                f"keyword arguments: '{passed}'")
+            if keyword not in parameters:
+                raise TypeError(f"{name}() got an unexpected keyword argument '{keyword}'")
+            if keyword in values:
+                raise TypeError(f"{name}() got multiple values for argument '{keyword}'")
+            values[keyword] = value
+        if len(positional) > len(parameters):
+            least = len(parameters) - len(self.defaults)
+            takes = (f"from {least} to {len(parameters)}" if least < len(parameters)
+                     else str(len(parameters)))
+            raise TypeError(f"{name}() takes {takes} positional argument"
+                            f"{'' if takes == '1' else 's'} but {len(positional)} "
+                            f"{'was' if len(positional) == 1 else 'were'} given")
+        first_default = len(parameters) - len(self.defaults)
+        for i, parameter in enumerate(parameters[first_default:]):
+            values.setdefault(parameter, self.defaults[i])
+        missing = [p for p in parameters if p not in values]
+        if missing:
+            quoted = [f"'{p}'" for p in missing]
+            listed = (quoted[0] if len(quoted) == 1 else " and ".join(quoted) if len(quoted) == 2
+                      else ", ".join(quoted[:-1]) + ", and " + quoted[-1])
+            raise TypeError(f"{name}() missing {len(missing)} required positional argument"
+                            f"{'' if len(missing) == 1 else 's'}: {listed}")
+        return values
+
+
+def _assigned_names(statements):
+    """Names a function body binds (its local variables); a comprehension's are its own."""
+    names, stack = set(), list(statements)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.ListComp):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+class _Print:
+    """Python's ``print``, as the file calls it; written out by :meth:`Interpreter._print`."""
+
+    def __repr__(self):
+        return "<built-in function print>"
+
+
+_PRINT = _Print()
+_BREAK, _CONTINUE, _RETURN = "break", "continue", "return"
 #: Whether CPython's compiler threads the jumps of nested ``and``/``or`` (before 3.12).
 _THREADED_JUMPS = sys.version_info < (3, 12)
 _SCALARS = (int, float, str, type(None), Tensor)
+_UNBOUND = ("cannot access local variable '{name}' where it is not associated with a value"
+            if sys.version_info >= (3, 11) else "local variable '{name}' referenced before "
+            "assignment")
+
+
+def _spec(part):
+    """An f-string part's format specification (validated: literal and small)."""
+    return "" if part.format_spec is None else _format_spec(part.format_spec)
 
 
 def _plain_number(x):
@@ -72,6 +152,9 @@ class Interpreter:
         self.newest = Tensor(None, line=0).id  # values made from here on are the file's
         self.operations = self.iterations = self.items = self.steps = 0
         self.scopes = []  # comprehension variables, innermost last
+        self.locals, self.local_names = None, frozenset()  # a running function's variables
+        self.depth = self.printed = 0
+        self.returned = None
 
     # -- bounds ----------------------------------------------------------------------
     def _stop(self, what, field):
@@ -149,11 +232,23 @@ class Interpreter:
         return self.run(statement.body if taken else statement.orelse)
 
     def _For(self, statement):
-        for i in self._range(statement.iter):
+        for i in self._iterable(statement.iter):
             self._iterate()
-            self.namespace[statement.target.id] = i
-            if self.run(statement.body) == _BREAK:
+            self._store(statement.target, i)
+            signal = self.run(statement.body)
+            if signal == _BREAK:
                 break
+            if signal == _RETURN:
+                return signal
+        return None
+
+    def _FunctionDef(self, statement):
+        defaults = [self.value(d) for d in statement.args.defaults]
+        self._set(statement.name, _Function(statement, defaults))
+
+    def _Return(self, statement):
+        self.returned = None if statement.value is None else self.value(statement.value)
+        return _RETURN
 
     def _Assign(self, statement):
         value = self.value(statement.value)
@@ -172,7 +267,7 @@ class Interpreter:
         if isinstance(target, ast.Name):
             current = self._lookup(target.id)
             result = self._arithmetic(statement.op, current, self.value(statement.value), True)
-            self.namespace[target.id] = self._adopt(result, statement.lineno)
+            self._set(target.id, self._adopt(result, statement.lineno))
             self._bind(statement, [target.id], False)
             return
         container, index = self.value(target.value), self.value(target.slice)
@@ -181,16 +276,30 @@ class Interpreter:
         self._set_item(container, index, self._adopt(result, statement.lineno))
 
     def _bind(self, statement, names, leaf_ok):
-        """What normal mode inserts after an assignment: ``name = bind(name, ...)``."""
+        """What normal mode inserts after an assignment: ``name = bind(name, ...)``.
+
+        In a function, a number stays a number and the name is not a candidate loss.
+        """
+        top = self.locals is None
         for name in names:
-            bound = self.bind(name, self.namespace[name], statement.lineno, leaf_ok, True)
+            bound = self.bind(name, self._lookup(name), statement.lineno, leaf_ok and top, top)
             if isinstance(bound, Tensor) and bound.id > self.newest:
                 self._adopt(bound, bound.line)
-            self.namespace[name] = bound
+            self._set(name, bound)
 
-    def _store(self, target, value):
-        if isinstance(target, ast.Name):
-            self.namespace[target.id] = value
+    def _set(self, name, value):
+        """Assign a variable: the running function's own, or the file's."""
+        if self.locals is not None:
+            self.locals[name] = value
+        else:
+            self.namespace[name] = value
+
+    def _store(self, target, value, scope=None):
+        """Assign ``value`` to a target; a comprehension's variables go to its ``scope``."""
+        if isinstance(target, ast.Name) and scope is not None:
+            scope[target.id] = value
+        elif isinstance(target, ast.Name):
+            self._set(target.id, value)
         elif isinstance(target, ast.Subscript):
             self._set_item(self.value(target.value), self.value(target.slice), value)
         else:  # a tuple or list of targets
@@ -202,11 +311,17 @@ class Interpreter:
                                  f"got {len(value)})" if few else
                                  f"too many values to unpack (expected {len(target.elts)})")
             for element, item in zip(target.elts, value):
-                self._store(element, item)
+                self._store(element, item, scope)
 
-    def _range(self, node):
-        bounds = [_literal_int(a) for a in node.args]
-        return range(*bounds)
+    def _iterable(self, node):
+        """What a loop runs over: ``range(literals)``, or ``zip`` of lists (as Python's zip)."""
+        if not _is_zip(node):
+            return range(*[_literal_int(a) for a in node.args])
+        lists = [self.value(a) for a in node.args]
+        for each in lists:
+            if not isinstance(each, (list, tuple, str)):
+                raise TypeError(f"'{type(each).__name__}' object is not iterable")
+        return zip(*lists)
 
     # -- expressions, evaluated with an explicit stack (deep expressions are fine) ---------
     def value(self, node):
@@ -241,7 +356,10 @@ class Interpreter:
                 raise err.located(self.file, node.lineno) from None
             except Exception as err:  # noqa: BLE001 - the file's own mistake
                 raise LoadError(_describe(err), file=self.file, line=node.lineno) from None
-            if notes is not None and len(notes) > before:  # comparisons: the file's line
+            # a comparison is noted at this line, unless the file's own function (which
+            # notes each at its own line) made it
+            own = type(node) is ast.Call and isinstance(arguments[0], _Function)
+            if notes is not None and len(notes) > before and not own:
                 notes[before:] = [(kind, node.lineno, *rest) for kind, _, *rest in notes[before:]]
             if isinstance(result, _Then):
                 tasks.append(result.node)
@@ -286,8 +404,14 @@ class Interpreter:
         for scope in reversed(self.scopes):
             if name in scope:
                 return scope[name]
+        if name in self.local_names:
+            if name in self.locals:
+                return self.locals[name]
+            raise UnboundLocalError(_UNBOUND.format(name=name))
         if name in self.namespace:
             return self.namespace[name]
+        if name == "print":
+            return _PRINT
         raise NameError(f"name {name!r} is not defined", name=name)
 
     def _truth(self, value, line):
@@ -422,8 +546,8 @@ class Interpreter:
             if not isinstance(value, _SCALARS):
                 raise _refused(f"an f-string of {_kind(value)}", None, self.file)
         values = iter(values)
-        text = "".join(format(next(values), "") if isinstance(p, ast.FormattedValue) else p.value
-                       for p in node.values)
+        text = "".join(format(next(values), _spec(p)) if isinstance(p, ast.FormattedValue)
+                       else p.value for p in node.values)
         if len(text) > MAX_STRING:  # each f-string is new text: keep what a loop can make small
             raise _refused(f"an f-string of more than {MAX_STRING} characters", None, self.file)
         return text
@@ -442,13 +566,53 @@ class Interpreter:
                 function.receiver.append(arguments[0])
                 return None
             return getattr(Tensor, function.name)(function.receiver)
+        positional = arguments[:len(node.args)]
+        keywords = dict(zip((k.arg for k in node.keywords), arguments[len(node.args):]))
+        if isinstance(function, _Function):
+            return self._call(function, positional, keywords)
+        if function is _PRINT:
+            return self._print(positional, keywords, node.lineno)
         if id(function) not in self.functions:
             if callable(function):  # cannot happen: only pathgrad's functions are reachable
                 raise _refused(f"call to {node.func.id}()", node, self.file)
             raise TypeError(f"'{type(function).__name__}' object is not callable")
-        positional = arguments[:len(node.args)]
-        keywords = dict(zip((k.arg for k in node.keywords), arguments[len(node.args):]))
         return function(*positional, **keywords)
+
+    def _call(self, function, positional, keywords):
+        """Run the file's own function in a new frame; its result."""
+        values = function.bind(positional, keywords)
+        if self.depth >= self.limits.max_call_depth:
+            self._stop(f"functions calling functions more than {self.limits.max_call_depth} "
+                       "deep (recursion)", "max_call_depth")
+        saved = self.locals, self.local_names, self.scopes
+        self.locals, self.local_names, self.scopes = values, function.local_names, []
+        self.depth += 1
+        try:
+            signal = self.run(function.node.body)
+        finally:
+            self.locals, self.local_names, self.scopes = saved
+            self.depth -= 1
+        result, self.returned = (self.returned if signal == _RETURN else None), None
+        return result
+
+    def _print(self, arguments, keywords, line):
+        """Write as Python's print would, to standard error, bounded in bytes in all."""
+        sep, end = keywords.get("sep", " "), keywords.get("end", "\n")
+        for name, value in (("sep", sep), ("end", end)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be None or a string, not {type(value).__name__}")
+        limit = self.limits.max_print_bytes
+        if self.printed > limit:  # already cut: nothing more is written (or formatted)
+            return
+        text = (" " if sep is None else sep).join(str(a) for a in arguments)
+        text += "\n" if end is None else end
+        data = text.encode("utf-8", "replace")
+        if self.printed + len(data) > limit:
+            kept = data[:limit - self.printed].decode("utf-8", "ignore")
+            text = (f"{kept}\npathgrad: {self.file}:{line}: print output cut in --safe mode "
+                    f"after {limit} bytes (limit: max_print_bytes = {limit})\n")
+        self.printed += len(data)
+        sys.stdout.write(text)
 
     def _ListComp(self, node):
         result, scope = [], {}
@@ -465,9 +629,9 @@ class Interpreter:
             result.append(self.value(node.elt))
             return
         generator = node.generators[depth]
-        for i in self._range(generator.iter):
+        for i in self._iterable(generator.iter):
             self._iterate()
-            scope[generator.target.id] = i
+            self._store(generator.target, i, scope)
             if all(self._condition(test) for test in generator.ifs):
                 self._generate(node, depth + 1, scope, result)
 

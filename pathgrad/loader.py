@@ -119,7 +119,10 @@ def load_source(text, file="<string>", loss=None, safe=False):
     if safe:
         _run(lambda namespace: sandbox.interpret(tree, namespace, file), program, symbolic)
     else:
-        code = compile(_Binder().rewrite(tree), file, "exec")
+        try:
+            code = compile(_Binder().rewrite(tree), file, "exec")
+        except SyntaxError as err:  # what the parser lets through: `return` outside a function
+            raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
         _run(lambda namespace: exec(code, namespace), program, symbolic)
     program.loss_name = _choose_loss(program, loss)
     return program

@@ -7,15 +7,20 @@ validated tree itself: no ``exec``, ``eval`` or ``compile``, and no Python
 builtin is reachable. What a file may contain:
 
 * assignments and augmented assignments to plain names (and to list items),
-  numbers, strings (for leaf names, f-strings without format specifications),
+  numbers, strings (for leaf names; f-strings with a literal format specification),
   ``+ - * / ** // %``, unary ``- +`` and ``not``, comparisons, ``and``/``or``,
   ``if``/``else`` statements and expressions (a branch on a traced value, as
   in normal mode);
 * calls to pathgrad's own functions (``exp log sqrt sin cos tanh sigmoid relu
   abs max min leaf``) and methods (``.exp() ... .relu() .abs()``, and
   ``.append(x)`` on a list);
-* ``for NAME in range(...)`` with whole-number literal bounds, lists, tuples,
-  indexing, and list comprehensions over such ranges.
+* ``for NAME in range(...)`` with whole-number literal bounds, ``for a, b in
+  zip(xs, ys)``, lists, tuples, indexing, and list comprehensions over either;
+* ``print(...)`` (what it writes is bounded in bytes, and goes to standard
+  error as in normal mode; keywords ``sep`` and ``end``);
+* ``def`` at the top level with positional parameters (defaults allowed) and
+  ``return``, called by name, recursion bounded in depth; no decorators, no
+  ``*args``/``**kwargs``, no ``global`` or ``nonlocal``, no function in a function.
 
 Everything else is refused before anything runs, naming the construct and the
 line; the first refusal in source order is reported:
@@ -48,6 +53,7 @@ import contextlib
 import contextvars
 import importlib
 import operator
+import re
 from dataclasses import dataclass, fields
 
 from .errors import LoadError, PathgradError
@@ -77,6 +83,10 @@ class Limits:
         Frames ``steps --safe -o DIR/`` may write: 1 000.
     max_output_mib
         What one safe-mode command may write or print, in all: 64 MiB.
+    max_call_depth
+        Calls of the file's own functions in progress at once (recursion): 100.
+    max_print_bytes
+        What ``print`` may write in all (UTF-8); the rest is cut, with a line saying so: 65 536.
     """
 
     max_graph_nodes: int = 20_000
@@ -88,6 +98,8 @@ class Limits:
     max_int_bits: int = 4_096
     max_frames: int = 1_000
     max_output_mib: int = 64
+    max_call_depth: int = 100
+    max_print_bytes: int = 65_536
 
     def as_dict(self):
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -125,6 +137,11 @@ FUNCTIONS = frozenset(EXPORTS) - {"no_grad"}  # it needs `with`, which is refuse
 #: Methods of a traced value (all without arguments).
 METHODS = frozenset({"exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs"})
 _LEAF_KEYWORDS = {"name", "value", "requires_grad"}
+_PRINT_KEYWORDS = {"sep", "end"}
+#: Names that always mean Python's own (a loop's iterable is checked by its name).
+_FIXED = ("range", "zip")
+#: Annotations a parameter may carry (never evaluated).
+_ANNOTATIONS = frozenset({"float", "int", "bool", "str", "list", "tuple"})
 #: Longest text an f-string may make (leaf names are short).
 MAX_STRING = 1_000
 _BUILTIN_NAMES = frozenset(dir(builtins))
@@ -232,6 +249,42 @@ def _range_length(node):
     return max(0, (stop - start + step - (1 if step > 0 else -1)) // step)
 
 
+def _is_zip(node):
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "zip")
+
+
+def _zipped(node):
+    """The lists a ``zip(...)`` loop runs over (to check, then evaluate), or none."""
+    return list(node.args) if _is_zip(node) else []
+
+
+#: A format specification of the mini-language: fill, align, sign, z, #, 0, width,
+#: grouping, precision, type (https://docs.python.org/3/library/string.html#formatspec).
+_SPEC = re.compile(r"(?:.?[<>=^])?[-+ ]?z?#?0?(\d*)[_,]?(?:\.(\d+))?[bcdeEfFgGnosxX%]?",
+                   re.DOTALL)
+
+
+def _format_spec(node):
+    """The text of an f-string's literal format specification (``.3f``), or ``None``.
+
+    ``None`` for a computed one (``{x:{w}}``) or one wider or more precise than
+    :data:`MAX_STRING` (``{x:>1000000000}`` would make a gigabyte of text).
+
+    >>> _format_spec(ast.parse('f"{x:>8.3f}"').body[0].value.values[0].format_spec)
+    '>8.3f'
+    >>> _format_spec(ast.parse('f"{x:>1000000000}"').body[0].value.values[0].format_spec)
+    """
+    if not all(isinstance(p, ast.Constant) and isinstance(p.value, str) for p in node.values):
+        return None
+    spec = "".join(p.value for p in node.values)
+    match = _SPEC.fullmatch(spec)
+    if match is None or any(len(n or "") > 4 or int(n or 0) > MAX_STRING
+                            for n in match.groups()):
+        return None
+    return spec
+
+
 def _position(node):
     return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0),
             getattr(node, "end_lineno", 0), getattr(node, "end_col_offset", 0))
@@ -242,8 +295,17 @@ class _Validator:
 
     def __init__(self, tree, limits):
         self.limits = limits
-        self.assigned = {n.id for n in ast.walk(tree)
-                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.assigned, functions = set(), []
+        for n in ast.walk(tree):  # one pass: a long file is walked few times
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                self.assigned.add(n.id)
+            elif isinstance(n, ast.FunctionDef):
+                functions.append(n)
+        self.in_function = {id(n) for f in functions for s in f.body for n in ast.walk(s)}
+        self.params = {a.arg for f in functions for a in (*f.args.posonlyargs, *f.args.args)}
+        #: Names a call may be to: the file's functions, and parameters (a function passed in).
+        self.defined = {f.name for f in functions}
+        self.callable = (self.defined | (self.params - _BUILTIN_NAMES)) - self.assigned
         self.problems = []
 
     def run(self, tree):
@@ -286,15 +348,62 @@ class _Validator:
     def _For(self, node, iterations):
         if node.orelse:
             self.refuse(node.orelse[0], "for ... else")
-        if not isinstance(node.target, ast.Name):
-            self.refuse(node.target, "a for loop over several names")
+        self._target(node.target, node.iter, "a for loop over several names")
         total = self._loop(node.iter, iterations, node)
-        return self._all([node.target, *node.body], total)
+        return self._all([node.target, *_zipped(node.iter), *node.body], total)
+
+    def _target(self, target, iterable, construct):
+        """A loop's variable: one name, or (over ``zip``) a tuple of names."""
+        if isinstance(target, ast.Name):
+            return
+        if not (_is_zip(iterable) and isinstance(target, (ast.Tuple, ast.List))
+                and all(isinstance(e, ast.Name) for e in target.elts)):
+            self.refuse(target, construct)
+
+    def _FunctionDef(self, node, iterations):
+        if id(node) in self.in_function:
+            self.refuse(node, "a function definition inside a function")
+            return []
+        for decorator in node.decorator_list:
+            self.refuse(decorator, "decorator")
+        arguments = node.args
+        for extra in (arguments.vararg, arguments.kwarg, *arguments.kwonlyargs):
+            if extra is not None:
+                self.refuse(extra, "a parameter other than a positional one (*, ** or keyword-only)")
+        if getattr(node, "type_params", None):  # Python 3.12+
+            self.refuse(node, "type parameters")
+        self._binding(node, node.name)
+        for parameter in (*arguments.posonlyargs, *arguments.args):
+            self._binding(parameter, parameter.arg)
+        for annotation in (node.returns, *(a.annotation for a in arguments.args),
+                           *(a.annotation for a in arguments.posonlyargs)):
+            if annotation is not None and not (isinstance(annotation, ast.Name)
+                                               and annotation.id in _ANNOTATIONS):
+                self.refuse(annotation, "an annotation other than "
+                                        + ", ".join(sorted(_ANNOTATIONS)))
+        return self._all([*arguments.defaults, *node.body], 1)  # the body runs when called
+
+    def _binding(self, node, name):
+        """A name a ``def`` binds (the function's, a parameter's)."""
+        if "__" in name:
+            self.refuse(node, f"dunder name {name}")
+        elif name in _FIXED:
+            self.refuse(node, f"assignment to {name}")
+
+    def _Return(self, node, iterations):
+        if id(node) not in self.in_function:
+            self.refuse(node, "return outside a function")
+        return self._all([node.value], iterations)
 
     def _loop(self, iterable, iterations, anchor):
-        """Check ``range(literals)`` as what a loop runs over; the iterations in all."""
+        """Check ``range(literals)`` or ``zip(...)`` as what a loop runs over; the iterations."""
+        if _is_zip(iterable):
+            if not iterable.args or iterable.keywords or any(
+                    isinstance(a, ast.Starred) for a in iterable.args):
+                self.refuse(iterable, "zip() with these arguments")
+            return iterations  # as many as the shortest list: counted while running
         if not _is_range(iterable):
-            self.refuse(iterable, "a loop over something other than range(...)")
+            self.refuse(iterable, "a loop over something other than range(...) or zip(...)")
             return iterations
         length = _range_length(iterable)
         if isinstance(length, str):
@@ -328,10 +437,11 @@ class _Validator:
         name = node.id
         if "__" in name:
             self.refuse(node, f"dunder name {name}")
-        elif isinstance(node.ctx, ast.Store) and name == "range":
-            self.refuse(node, "assignment to range")
+        elif isinstance(node.ctx, ast.Store) and name in _FIXED:
+            self.refuse(node, f"assignment to {name}")
         elif (isinstance(node.ctx, ast.Load) and name in _BUILTIN_NAMES
-              and name not in FUNCTIONS and name not in self.assigned):
+              and name not in FUNCTIONS and name not in self.assigned
+              and name not in self.defined and name not in self.params):
             self.refuse(node, f"the Python builtin {name}")
         return []
 
@@ -371,10 +481,15 @@ class _Validator:
                 self.refuse(func, "a call of something other than a function name")
             return self._all([func, *arguments], iterations)
         name = func.id
-        if "__" in name or name == "range" or (
-                name not in FUNCTIONS and (name in _BUILTIN_NAMES or name in self.assigned)):
-            where = " outside a for loop" if name == "range" else ""
+        if name in self.callable and name not in _FIXED:  # the file's own function
+            return self._all(arguments, iterations)
+        if "__" in name or name in _FIXED or (
+                name not in FUNCTIONS and name != "print"
+                and (name in _BUILTIN_NAMES or name in self.assigned)):
+            where = " outside a for loop" if name in _FIXED else ""
             self.refuse(func, f"call to {name}(){where}")
+        elif name == "print" and any(k.arg not in _PRINT_KEYWORDS for k in node.keywords):
+            self.refuse(node, "keyword arguments to print() other than sep, end")
         elif name in FUNCTIONS and name != "leaf" and node.keywords:
             self.refuse(node, f"keyword arguments to {name}()")
         elif name == "leaf" and any(k.arg not in _LEAF_KEYWORDS for k in node.keywords):
@@ -398,17 +513,16 @@ class _Validator:
         for generator in node.generators:
             if generator.is_async:
                 self.refuse(node, "async comprehension")
-            if not isinstance(generator.target, ast.Name):
-                self.refuse(generator.target, "a comprehension over several names")
+            self._target(generator.target, generator.iter, "a comprehension over several names")
             iterations = self._loop(generator.iter, iterations, node)
-            children += [generator.target, *generator.ifs]
+            children += [generator.target, *_zipped(generator.iter), *generator.ifs]
         return self._all([*children, node.elt], iterations)
 
     def _JoinedStr(self, node, iterations):
         children = []
         for part in node.values:
             if isinstance(part, ast.FormattedValue):
-                if part.format_spec is not None:
+                if part.format_spec is not None and _format_spec(part.format_spec) is None:
                     self.refuse(part, "format specification in an f-string")
                 if part.conversion != -1:
                     self.refuse(part, "conversion (!r, !s, !a) in an f-string")
@@ -470,9 +584,22 @@ def interpret(tree, namespace, file="<string>", limits=None):
     >>> program.loss_name, program.loss.value
     ('a', 81.0)
     """
+    import sys
+
     from .interpreter import Interpreter
 
-    Interpreter(namespace, file, limits or active()).run(tree.body)
+    limits = limits or active()
+    before = sys.getrecursionlimit()  # each call of the file's functions takes ~10 frames here
+    sys.setrecursionlimit(before + _FRAMES_PER_CALL * limits.max_call_depth)
+    try:
+        Interpreter(namespace, file, limits).run(tree.body)
+    finally:
+        sys.setrecursionlimit(before)
+
+
+#: Python frames the interpreter may use for one call of a file's function (measured: about
+#: 10 for a call in a comprehension in a loop in a function); room is made for max_call_depth.
+_FRAMES_PER_CALL = 30
 
 
 # -- a bounded process: wall time and memory for a whole run ---------------------------------

@@ -180,6 +180,23 @@ class Tensor:
         tail = f", grad_fn=<{self.grad_fn_name}>" if self.op and self.requires_grad else ""
         return f"tensor({label}{shown}{tail})"
 
+    def __format__(self, spec):
+        """``f"{L:.3f}"``: the value formatted as a float is; a symbolic value shows its name.
+
+        An empty specification (``f"{L}"``) keeps ``str(L)``, as for any object.
+
+        >>> format(leaf("w", 2.0) * 3, ".3f"), format(leaf("y"), ">3"), f"{leaf('y') * 2:.2f}"
+        ('6.000', '  y', 'y*2')
+        """
+        if not spec:
+            return str(self)
+        if self.value is not None:
+            return format(self.value, spec)
+        try:  # a width or alignment applies to the name; a number's format does not
+            return format(_show(self), spec)
+        except ValueError:
+            return _show(self)
+
     # -- recording --------------------------------------------------------
     def _apply(self, name, *others):
         return apply(name, self, *others)

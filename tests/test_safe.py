@@ -145,7 +145,9 @@ def test_corpus_file_cli(row, tmp_path, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err and "internal error" not in err
     assert status == int(row["exit"])
-    assert err.splitlines() == [f"pathgrad: {line}" for line in expected_lines(row, path)]
+    messages = [line for line in err.splitlines()  # not what the file prints, nor its cut
+                if line.startswith("pathgrad: ") and "print output cut" not in line]
+    assert messages == [f"pathgrad: {line}" for line in expected_lines(row, path)]
     if row["exit"] == "0":
         assert out
     assert list(tmp_path.iterdir()) == []
@@ -170,9 +172,10 @@ ESCAPES = {
     "exec(\"open('pathgrad_pwned.txt', 'w')\")\n": (1, "call to exec()"),
     "c = compile('1', 'f', 'eval')\n": (1, "call to compile()"),
     "f = lambda: open('pathgrad_pwned.txt', 'w')\n": (1, "lambda"),
-    "def f():\n    open('pathgrad_pwned.txt', 'w')\nf()\n": (1, "function definition (def)"),
+    "def f():\n    open('pathgrad_pwned.txt', 'w')\nf()\n": (2, "call to open()"),
     "class A:\n    pass\n": (1, "class"),
-    "k = [c for c in ().__class__.__mro__]\n": (1, "a loop over something other than range(...)"),
+    "k = [c for c in ().__class__.__mro__]\n": (
+        1, "a loop over something other than range(...) or zip(...)"),
     "k = (c for c in range(3))\n": (1, "generator expression"),
     "with open('pathgrad_pwned.txt', 'w') as f:\n    pass\n": (1, "with"),
     "while True:\n    pass\n": (1, "while loop"),
@@ -251,6 +254,30 @@ def test_validation_runs_nothing(tmp_path, monkeypatch):
      "nested loops of 300000 iterations in all (limit: max_loop_iterations = 100000)"),
     ("x = 1.0\nL = x * 2 ** " + "7" * 1300 + "\n",
      "a whole number of 4319 bits (limit: max_int_bits = 4096)"),
+    ("x = 1.0\nfor i, j in zip(range(3)):\n    x = x * 2\n", "call to range() outside a for loop"),
+    ("x = 1.0\nfor i in zip([x], strict=True):\n    x = x * 2\n", "zip() with these arguments"),
+    ("x = 1.0\nfor i in zip(*[[x]]):\n    x = x * 2\n", "zip() with these arguments"),
+    ("x = 1.0\nfor (i, j), k in zip([x], [x]):\n    x = x * 2\n",
+     "a for loop over several names"),
+    ("x = 1.0\nzip = 3\n", "assignment to zip"),
+    ("x = 1.0\nz = zip([x], [x])\n", "call to zip() outside a for loop"),
+    ("x = 1.0\ndef range(n):\n    return n\n", "assignment to range"),
+    ("x = 1.0\ndef f(zip):\n    return zip\n", "assignment to zip"),
+    ("x = 1.0\ndef f(v, *, k):\n    return v\n",
+     "a parameter other than a positional one (*, ** or keyword-only)"),
+    ("x = 1.0\ndef f(v) -> open:\n    return v\n",
+     "an annotation other than bool, float, int, list, str, tuple"),
+    ("x = 1.0\ndef f(v):\n    nonlocal x\n    return v\n", "nonlocal"),
+    ("x = 1.0\ndef f(v):\n    yield v\n", "yield"),
+    ("x = 1.0\nasync def f(v):\n    return v\n", "function definition"),
+    ("x = 1.0\ndef f(v):\n    return v\ng = f\nL = g(x)\n", "call to g()"),
+    ("x = 1.0\ndef f(v):\n    return v\nf = 2\nL = f(x)\n", "call to f()"),
+    ("x = 1.0\np = print\n", "the Python builtin print"),
+    ("x = 1.0\nprint(x, file=x)\n", "keyword arguments to print() other than sep, end"),
+    ("x = 1.0\nprint(x, flush=True)\n", "keyword arguments to print() other than sep, end"),
+    ("x = 1.0\nL = f'{x:{x}}'\n", "format specification in an f-string"),
+    ("x = 1.0\nL = f'{x:.100000f}'\n", "format specification in an f-string"),
+    ("x = 1.0\nL = f'{x:" + "9" * 5000 + "}'\n", "format specification in an f-string"),
 ])
 def test_refusal_names_the_construct(text, construct):
     assert refusal(text).split(": ", 1)[1] == f"not allowed in --safe mode: {construct}"
@@ -326,6 +353,131 @@ def test_resource_bounds(text, message):
     assert time.monotonic() - start < 5
 
 
+def test_recursion_stops_at_the_depth_limit():
+    text = "x = 1.0\ndef down(v, n):\n    if n == 0:\n        return v\n    return down(v * 2, n - 1)\n"
+    with safe.using(safe.Limits(max_call_depth=5)):
+        assert load_source(text + "L = down(x, 4)\n", "f.py", safe=True).loss.value == 16.0
+        assert refusal(text + "L = down(x, 5)\n") == (
+            "f.py:5: stopped in --safe mode: functions calling functions more than 5 deep "
+            "(recursion) (limit: max_call_depth = 5)")
+
+
+def test_default_depth_fits_in_python_recursion_limit():
+    """Each call of a file's function takes Python frames: the default depth must be reachable
+    from the default recursion limit, even for a call in a comprehension in a loop."""
+    text = ("x = 1.0\ndef f(n, v):\n    for i in range(1):\n        if n > 0:\n"
+            "            return [f(n - 1, v) for j in range(1) if j < 5][0] + 1\n    return v\n")
+    depth = safe.LIMITS.max_call_depth
+    assert load_source(text + f"L = f({depth - 1}, x)\n", "f.py", safe=True).loss.value == depth
+    assert "max_call_depth" in refusal(text + f"L = f({depth}, x)\n")
+    assert sys.getrecursionlimit() == 1000  # given back
+
+
+@pytest.mark.parametrize("mode", [False, True])
+def test_print_writes_to_stderr_as_in_normal_mode(mode, capsys):
+    text = ("x = 1.0\nL = x * 2\nprint('L =', L, f'{L:.3f}', [x, 2], sep=', ', end='.\\n')\n"
+            "print()\n")
+    load_source(text, "f.py", safe=mode)
+    out, err = capsys.readouterr()
+    printed = "L =, tensor(L=2, grad_fn=<MulBackward0>), 2.000, [tensor(x=1), 2].\n\n"
+    assert (out, err) == ("", printed)
+
+
+def test_print_output_is_bounded_in_bytes(tmp_path, monkeypatch, capfd):
+    """The corpus' print flood (5000 lines of ~80 bytes): at most the limit, plus one line."""
+    from pathgrad.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    path = CORPUS / "print_flood.py"
+    assert main(["explain", "--safe", str(path)]) == 0
+    out, err = capfd.readouterr()
+    limit = safe.LIMITS.max_print_bytes
+    cut = (f"pathgrad: {path}:4: print output cut in --safe mode after {limit} bytes "
+           f"(limit: max_print_bytes = {limit})\n")
+    assert err.endswith(cut)
+    assert limit <= len(err.encode()) <= limit + len(cut.encode()) + 1
+    assert err.startswith("0 a fairly long line of text written again and again tensor(L=2")
+    assert out.startswith("L = x·2 = 2")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_print_bound_cuts_inside_a_character():
+    """The cut is by bytes of UTF-8; a character cut in two is left out, not garbled."""
+    text = "x = 1.0\nL = x * 2\nprint('αβγ')\nprint('δ')\n"
+    err = io.StringIO()
+    with safe.using(safe.Limits(max_print_bytes=5)), contextlib.redirect_stderr(err):
+        load_source(text, "f.py", safe=True)
+    assert err.getvalue() == ("αβ\npathgrad: f.py:3: print output cut in --safe mode after 5 bytes "
+                              "(limit: max_print_bytes = 5)\n")
+
+
+@settings(max_examples=60, deadline=None)
+@given(parameters=st.integers(0, 3), defaults=st.integers(0, 3), positional_only=st.integers(0, 3),
+       passed=st.integers(0, 4), keywords=st.lists(st.sampled_from("abcz"), unique=True,
+                                                   max_size=3))
+def test_call_arguments_bound_as_python_binds_them(parameters, defaults, positional_only,
+                                                   passed, keywords):
+    """Any positional signature, any call: the same result, or Python's own TypeError."""
+    names = list("abc")[:parameters]
+    signature = [f"{n}={i}.5" if i >= parameters - defaults else n for i, n in enumerate(names)]
+    if 0 < positional_only <= parameters:
+        signature.insert(positional_only, "/")
+    arguments = ["x"] * passed + [f"{k}=x" for k in keywords]
+    text = (f"x = 1.0\ndef f({', '.join(signature)}):\n    return x * ({' + '.join(names) or 1})"
+            f"\nL = f({', '.join(arguments)}) * 2\n")
+    results = []
+    for mode in (False, True):
+        try:
+            results.append(load_source(text, "f.py", safe=mode).loss.value)
+        except PathgradError as err:
+            results.append(str(err))
+    assert results[1] == results[0]
+
+
+STUDENT = (
+    "x = 2.0\nw = 0.5\n\n\ndef neuron(v, weight):\n    out = tanh(v * weight)\n"
+    "    print(f'neuron: {out:.4f}')\n    return out\n\n\nL = neuron(x, w) ** 2\nprint(L)\n"
+)
+
+
+@pytest.mark.parametrize("folder", [False, True])
+def test_check_a_file_with_print_and_def(folder, tmp_path, capsys):
+    """``pathgrad check`` (always safe mode) on a student's file with print and a def."""
+    from pathgrad.cli import main
+
+    (tmp_path / "student.py").write_text(STUDENT)
+    answer = "2*x*tanh(w*x)*(1 - tanh(w*x)**2)"
+    target = tmp_path if folder else tmp_path / "student.py"
+    assert main(["check", str(target), "--wrt", "w", "--answer", answer]) == 0
+    out, err = capsys.readouterr()
+    assert "w: right" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["student.py"]
+
+
+# -- f-strings format traced values (both modes) -------------------------------------------
+@pytest.mark.parametrize("mode", [False, True])
+def test_fstring_formats_a_traced_value(mode):
+    """Issue 11: f"{L:.3f}" raised a raw TypeError; it formats L's value, a symbolic leaf its name."""
+    text = ("x = 1.5\nL = x * x\nk = f'{L:.3f}|{x:>8.2e}|{y:.2f}|{y:>3}|{L}'\n"
+            "v = leaf(f'w{2:02d}', 0.5)\nM = L * v * y\n")
+    program = load_source(text, "f.py", safe=mode)
+    assert program.namespace["k"] == "2.250|1.50e+00|y|  y|tensor(L=2.25, grad_fn=<MulBackward0>)"
+    assert program.namespace["v"].name == "w02"
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.floats(allow_nan=True, allow_infinity=True),
+       spec=st.sampled_from([".3f", ".0f", "e", ".2e", "g", ".10g", "+.1f", ">12.4f", "<9g",
+                             "^10.2%", "010.3f", ",.2f", "_.1f", " .5g", "%", "F", "E"]))
+def test_format_matches_pytorch(value, spec):
+    """PyTorch's 0-dim float64 tensor formats its value so; a traced value formats the same."""
+    torch = pytest.importorskip("torch")
+    from pathgrad.traced import Tensor
+
+    expected = format(torch.tensor(value, dtype=torch.float64), spec)
+    assert format(Tensor(value, line=1), spec) == expected == format(value, spec)
+
+
 # -- a bounded process: the whole run, interpretation and explanation ----------------------
 def test_run_bounded_returns_the_result():
     assert safe.run_bounded("pathgrad.grading:_explained", {"file": "seed", "leaf": "w1"}) == (
@@ -364,7 +516,8 @@ def test_run_bounded_memory():
 
 
 # -- the same explanation in both modes --------------------------------------------------
-SUBSET_EXAMPLES = ["seed", "neuron", "reuse", "micrograd", "diamonds", "branch", "symbolic"]
+SUBSET_EXAMPLES = ["seed", "neuron", "reuse", "micrograd", "diamonds", "branch", "symbolic",
+                   "mlp"]
 
 
 @pytest.mark.parametrize("name", SUBSET_EXAMPLES)
@@ -374,11 +527,16 @@ def test_examples_explained_the_same_in_both_modes(name):
     assert summary(sandboxed) == summary(normal)
 
 
-def test_mlp_example_is_outside_the_subset():
-    """mlp uses def and zip: it runs normally and is refused, at its def, in safe mode."""
-    with pytest.raises(LoadError, match=r"mlp:11: not allowed in --safe mode: "
-                                        r"function definition \(def\)"):
-        load("mlp", safe=True)
+def test_mlp_example_explained_the_same_by_the_command_line(capsys):
+    """``pathgrad explain --safe mlp`` (a def, zip, a worker process) prints what normal mode does."""
+    from pathgrad.cli import main
+
+    outputs = []
+    for options in ([], ["--safe"]):
+        assert main(["explain", *options, "mlp"]) == 0
+        outputs.append(capsys.readouterr())
+    assert outputs[1] == outputs[0]
+    assert "L = (total_5 - target)^2 = 0.123961" in outputs[0].out
 
 
 PROGRAMS = {
@@ -435,6 +593,68 @@ PROGRAMS = {
         'lr = 1e-3\n'
         'first, rest = items[0], items[1] if False else items[-2]\n'
         'L = first * rest * lr * n\n'),
+    "functions_defaults_keywords": (
+        'x = 1.5\n'
+        'w = -0.5\n'
+        'def affine(v, scale=2, shift=0.25):\n'
+        '    out = v * scale + shift\n'
+        '    return out\n'
+        'def square(v, /):\n'
+        '    return v * v\n'
+        'a = affine(x)\n'
+        'b = affine(w, shift=x, scale=3)\n'
+        'c = square(affine(a, 1.0))\n'
+        'L = a * b + c\n'),
+    "recursion_and_early_return": (
+        'x = 0.5\n'
+        'def power(v, n):\n'
+        '    if n == 0:\n'
+        '        return 1.0\n'
+        '    return v * power(v, n - 1)\n'
+        'def first_big(v):\n'
+        '    t = v\n'
+        '    for i in range(10):\n'
+        '        t = t * 2\n'
+        '        if t > 3:\n'
+        '            return t\n'
+        'def nothing(v):\n'
+        '    v = v * 2\n'
+        'k = nothing(x)\n'
+        'L = power(x, 4) + first_big(x) + (1 if k == None else 0)\n'),
+    "functions_lists_zip_comprehensions": (
+        'xs = [1.0, -2.0, 0.5]\n'
+        'ws = [leaf(f"w{i}", 0.1 * (i + 1)) for i in range(3)]\n'
+        'def dot(us, vs):\n'
+        '    total = 0.0\n'
+        '    for u, v in zip(us, vs):\n'
+        '        total = total + u * v\n'
+        '    return total\n'
+        'def layer(vs):\n'
+        '    return [tanh(v * i) for i, v in zip([1, 2, 3], vs) if i != 2]\n'
+        'hs = [dot(ws, xs) * i for i in range(2)]\n'
+        'L = dot(layer(ws), layer(ws)) + hs[1]\n'),
+    "shadowing_and_globals": (
+        'x = 2.0\n'
+        'scale = 3.0\n'
+        'def exp(v):\n'
+        '    return v * scale\n'
+        'def relu(v):\n'
+        '    x = v + 1\n'
+        '    return x\n'
+        'def twice(f, v):\n'
+        '    return f(f(v))\n'
+        'a = exp(x)\n'
+        'b = relu(x)\n'
+        'L = twice(exp, a) * b + x\n'),
+    "print_and_format": (
+        'x = 1.25\n'
+        'L = x * x\n'
+        'print("L is", L, [x, 1], sep=" | ", end="!\\n")\n'
+        'print(f"{L:.3f} {x:>9.2e} {y:.2f} {3:04d}")\n'
+        'name = f"w{2:02d}"\n'
+        'v = leaf(name, 0.5)\n'
+        'print()\n'
+        'M = L * v * y\n'),
 }
 
 
@@ -472,6 +692,23 @@ def test_programs_explained_the_same_in_both_modes(name):
     "x = 1.0\nL = x * 2\nL = L[0]\n",
     "x = 1.0\nL = -[x]\n",
     "x = 1.0\nt = (x, x)\nt[0] = x\nL = x * 2\n",
+    "x = 1.0\ndef f(v):\n    return v\nL = f(x, x)\n",
+    "x = 1.0\ndef f(v, k=1):\n    return v\nL = f(x, x, x)\n",
+    "x = 1.0\ndef f(v, k):\n    return v\nL = f()\n",
+    "x = 1.0\ndef f(a, b, c):\n    return a\nL = f()\n",
+    "x = 1.0\ndef f(v):\n    return v\nL = f(x, w=x)\n",
+    "x = 1.0\ndef f(v):\n    return v\nL = f(x, v=x)\n",
+    "x = 1.0\ndef f(v, /):\n    return v\nL = f(v=x)\n",
+    "x = 1.0\ndef f(v, /, k):\n    return v\nL = f(x, x, x, v=x)\n",
+    "x = 1.0\ndef f(v):\n    return v\nL = f(x, x, z=x)\n",
+    "x = 1.0\ndef f(v, k=2):\n    return v\nL = f(x, x, k=x)\n",
+    "x = 1.0\ndef f():\n    return x\nL = f(x)\n",
+    "x = 1.0\ndef f(v):\n    print(t)\n    t = v\n    return t\nL = f(x)\n",
+    "x = 1.0\ndef f(v):\n    return v * q\nL = f(x)\nq = 2.0\n",
+    "x = 1.0\nL = g(x)\ndef g(v):\n    return v\n",
+    "x = 1.0\nL = x * 2\nprint(L, sep=1)\n",
+    "x = 1.0\nL = x * 2\nk = f'{L:d}'\n",
+    "x = 1.0\nfor a, b in zip([x], x):\n    x = a * b\nL = x * 2\n",
 ])
 def test_errors_worded_the_same_in_both_modes(text):
     messages = []
@@ -487,7 +724,8 @@ TOKENS = ["x", "y", "w", "L", "1", "2.5", "0", "1e999", "=", "+", "-", "*", "/",
           "[", "]", ",", ".", ":", "\n", "\n    ", "\t", "for", "in", "range", "range(3)", "if",
           "else", "while", "import", "os", "lambda", "def", "exp", "leaf", "'w'", "max", "relu",
           ".tanh()", "__class__", "__builtins__", "open", "#", "\\", "\r\n", "α", "−", "\0",
-          "not", "and", "==", "<", "+=", "[0]", "f'{x}'", "@", "^"]
+          "not", "and", "==", "<", "+=", "[0]", "f'{x}'", "@", "^", "return", "print", "zip",
+          "f'{x:.2f}'", "def f(v):\n    return v\n"]
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 FUZZ_LIMITS = safe.Limits(wall_time_seconds=2.0, max_graph_nodes=2_000)
@@ -649,3 +887,68 @@ def test_fuzz_safe_mode_agrees_with_normal_mode(tree):
     except PathgradError as err:
         normal = str(err)
     assert sandboxed == normal
+
+
+#: Inside the helper ``g(v, k=2)``: its parameters too (assigning x or w makes them local).
+_BODY = dict(_SUBSET, names=["v", "k", "x", "w", "xs", "i"])
+#: Around it: calls of g, and print() of values and of formatted values.
+_CALLING = dict(_SUBSET, callees=[*_SUBSET["callees"], "g", "g", "g"], prints=True)
+
+
+def _helper():
+    """``def g(v, k=2): <statements>; return <expression>``."""
+    def build(body, result):
+        arguments = ast.arguments([], [ast.arg("v"), ast.arg("k")], None, [], [], None,
+                                  [ast.Constant(2)])
+        node = ast.FunctionDef(name="g", args=arguments, body=[*body, ast.Return(result)],
+                               decorator_list=[], returns=None, type_comment=None)
+        if sys.version_info >= (3, 12):
+            node.type_params = []
+        return node
+
+    return st.builds(build, st.lists(_statements(_BODY), max_size=3), _expressions(_BODY))
+
+
+def _prints(kind):
+    """``print(e, f"{e:.3g}")`` and ``print(e, sep=..., end=...)``."""
+    expression = _expressions(kind)
+
+    def build(value, spec, sep):
+        formatted = ast.JoinedStr([ast.Constant("="), ast.FormattedValue(
+            value, -1, ast.JoinedStr([ast.Constant(spec)]) if spec else None)])
+        keywords = [ast.keyword("sep", ast.Constant(sep)), ast.keyword("end", ast.Constant("|\n"))]
+        return ast.Expr(ast.Call(ast.Name("print", ast.Load()), [value, formatted],
+                                 keywords if sep else []))
+
+    return st.builds(build, expression, st.sampled_from(["", ".3g", ">9.2f", "+.1e", "<6"]),
+                     st.sampled_from(["", " ", ", "]))
+
+
+def _calling_modules():
+    body = st.lists(st.one_of(_statements(_CALLING), _prints(_CALLING)), min_size=1, max_size=5)
+    return st.builds(lambda helper, statements: ast.fix_missing_locations(ast.Module(
+        [*_PREAMBLE, helper, *statements, *_POSTAMBLE], [])), _helper(), body)
+
+
+def _run_capturing(text, safe_mode):
+    """The summary (or the error) and what the file printed."""
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed):
+        try:
+            result = summary(explain_program(load_source(text, "fuzz.py", safe=safe_mode)))
+        except PathgradError as err:
+            result = str(err)
+    return result, printed.getvalue()
+
+
+@settings(FUZZ, max_examples=80)
+@given(_calling_modules())
+def test_fuzz_functions_and_print_agree_with_normal_mode(tree):
+    """Files with a helper function, calls of it and print(): safe mode explains (or fails)
+    exactly as normal mode, and prints the same text, unless it refuses or stops the file."""
+    text = ast.unparse(tree)
+    with safe.using(FUZZ_LIMITS):
+        sandboxed = _run_capturing(text, True)
+    if isinstance(sandboxed[0], str) and "--safe mode" in sandboxed[0]:
+        return
+    assert sandboxed == _run_capturing(text, False)

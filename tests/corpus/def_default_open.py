@@ -1,0 +1,8 @@
+x = 1.0
+
+
+def f(v, k=open("pathgrad_pwned.txt", "w")):
+    return v
+
+
+L = f(x) * 2

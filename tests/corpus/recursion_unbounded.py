@@ -1,0 +1,8 @@
+x = 1.0
+
+
+def f(v):
+    return f(v) * 2
+
+
+L = f(x)

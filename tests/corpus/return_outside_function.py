@@ -1,0 +1,3 @@
+x = 1.0
+L = x * 2
+return L
