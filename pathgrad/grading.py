@@ -650,8 +650,10 @@ def check_answer(explanation, leaf, answer):
     check.missing = [i + 1 for i in range(count) if i not in matched]
     check.verdict = "partial" if check.matched else "wrong"
     check.message = _message(check, products)
-    strangers = sorted(str(s) for s in parsed.free_symbols
-                       if s not in {d["symbol"] for _, d in graph.nodes(data=True)})
+    # a leaf of the file that the loss does not use is an edgeless node: not in L's graph
+    used = {d["symbol"] for n, d in graph.nodes(data=True)
+            if graph.degree(n) or d["name"] == loss}
+    strangers = sorted(str(s) for s in parsed.free_symbols if s not in used)
     if strangers:
         check.message += (f"; {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} "
                           f"not in the graph of {loss}")
@@ -663,6 +665,9 @@ def check_answer(explanation, leaf, answer):
 # -- tables of answers and folders of files ------------------------------------------
 #: Default per-file bounds of :func:`grade_folder`.
 TIMEOUT_SECONDS = 30.0
+#: What the workers of one :func:`grade_folder` may use at once, in all (MiB): each may use
+#: ``memory_mib``, so at most ``TOTAL_MEMORY_MIB // memory_mib`` run together (at least one).
+TOTAL_MEMORY_MIB = 4096
 #: Rows a table of answers may have.
 MAX_TABLE_ROWS = 100_000
 
@@ -930,7 +935,7 @@ def _checks_for(name, stem, wrt, answers):
 
 
 def grade_folder(folder, wrt=None, answers=None, jobs=None, timeout=TIMEOUT_SECONDS,
-                 memory_mib=LIMITS.memory_mib, loss=None):
+                 memory_mib=LIMITS.memory_mib, loss=None, total_memory_mib=TOTAL_MEMORY_MIB):
     """Check every ``*.py`` file of a folder, each in its own process, in safe mode.
 
     Parameters
@@ -945,11 +950,14 @@ def grade_folder(folder, wrt=None, answers=None, jobs=None, timeout=TIMEOUT_SECO
         A :class:`pathlib.Path`: a CSV with columns ``file,leaf,answer``
         (``leaf`` optional with ``wrt``); files not in it are reported.
     jobs : int, optional
-        Files checked at once (default: the machine's cores).
+        Files checked at once (default: the machine's cores), and never more
+        than ``total_memory_mib // memory_mib`` (see :func:`workers_at_once`).
     timeout : float
         Wall-time bound per file, in seconds (the process is killed).
     memory_mib : int
         Address-space bound per file (``RLIMIT_AS``; not on Windows).
+    total_memory_mib : int
+        What all the workers running at once may use together (default 4096 MiB).
 
     Returns
     -------
@@ -983,7 +991,8 @@ def grade_folder(folder, wrt=None, answers=None, jobs=None, timeout=TIMEOUT_SECO
                                         if r["file"] == name], "error", message)
     limits = Limits(**{**LIMITS.as_dict(), "wall_time_seconds": timeout,
                        "memory_mib": memory_mib})
-    with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=workers_at_once(jobs, memory_mib,
+                                                        total_memory_mib)) as pool:
         results = pool.map(lambda item: _run_worker(item[0], item[1], loss, limits), work)
         rows += [row for result in results for row in result]
     return sorted(rows, key=lambda r: r["file"])  # stable: answer order within a file
@@ -991,6 +1000,19 @@ def grade_folder(folder, wrt=None, answers=None, jobs=None, timeout=TIMEOUT_SECO
 
 #: The verdict of a file stopped at a bound, by the kind of bound.
 _STOPPED = {"time": "timeout", "memory": "memory", "limit": "error"}
+
+
+def workers_at_once(jobs, memory_mib, total_memory_mib=TOTAL_MEMORY_MIB):
+    """How many worker processes :func:`grade_folder` runs together.
+
+    ``jobs`` (default: the machine's cores), but never so many that their
+    memory bounds add up to more than ``total_memory_mib``; always at least one.
+
+    >>> workers_at_once(8, 1024), workers_at_once(None, 4096, 4096), workers_at_once(2, 256)
+    (4, 1, 2)
+    """
+    wanted = jobs or os.cpu_count() or 1
+    return max(1, min(wanted, total_memory_mib // max(1, memory_mib)))
 
 
 def _run_worker(path, checks, loss, limits):

@@ -28,7 +28,8 @@ LADDER_BOUND = 400
 EXPAND_BOUND = 64
 
 
-#: A safety net: a rung still running after this many seconds is abandoned.
+#: A safety net: a rung still running after this many seconds of CPU time is abandoned. CPU
+#: time, not wall time, so that a loaded machine gives the same closed forms as an idle one.
 RUNG_SECONDS = 5.0
 
 
@@ -38,7 +39,10 @@ class _OutOfTime(Exception):
 
 @contextlib.contextmanager
 def time_limit(seconds):
-    """Abandon the block after ``seconds`` (main thread on Unix; elsewhere no limit)."""
+    """Abandon the block after ``seconds`` of this process's CPU time.
+
+    Main thread on Unix (``ITIMER_VIRTUAL``); elsewhere no limit.
+    """
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
@@ -47,13 +51,13 @@ def time_limit(seconds):
     def stop(signum, frame):
         raise _OutOfTime
 
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGVTALRM, stop)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
 
 
 def _size(expr):
@@ -120,25 +124,30 @@ def expanded_terms(expr):
     return 1
 
 
-def factor_denominator(expr):
+def factor_denominator(expr, cancelled=None):
     """Over a common denominator, with the denominator factored (the numerator left as is).
+
+    ``cancelled`` is ``sympy.cancel(expr)`` when the caller has it already.
 
     >>> x, y = sympy.symbols("x y")
     >>> factor_denominator(-y / (x**2 - 2*x*y + y**2))
     -y/(x - y)**2
     """
-    numerator, denominator = sympy.fraction(sympy.cancel(expr))
+    if cancelled is None:
+        cancelled = sympy.cancel(expr)
+    numerator, denominator = sympy.fraction(cancelled)
     if denominator == 1:
         return expr
     return numerator / sympy.factor(denominator)
 
 
 def _rungs(expr):
-    yield sympy.factor_terms
+    """``(name, rewrite)`` pairs; ``rewrite(expr, done)`` may reuse the earlier rungs' results."""
+    yield "factor_terms", lambda e, done: sympy.factor_terms(e)
     if expanded_terms(expr) <= EXPAND_BOUND:
-        yield sympy.cancel
-        yield factor_denominator
-        yield sympy.expand
+        yield "cancel", lambda e, done: sympy.cancel(e)
+        yield "factor_denominator", lambda e, done: factor_denominator(e, done.get("cancel"))
+        yield "expand", lambda e, done: sympy.expand(e)
 
 
 def closed_form(expr):
@@ -150,13 +159,13 @@ def closed_form(expr):
     expr = tame_numbers(expr)
     if tree_size(expr) > LADDER_BOUND:
         return expr, f"not simplified: larger than {LADDER_BOUND} operations"
-    best, best_size, skipped = expr, _size(expr), []
-    for rung in _rungs(expr):
+    best, best_size, skipped, done = expr, _size(expr), [], {}
+    for name, rewrite in _rungs(expr):
         try:
             with time_limit(RUNG_SECONDS):
-                candidate = rung(expr)
+                candidate = done[name] = rewrite(expr, done)
         except _OutOfTime:
-            skipped.append(rung.__name__)
+            skipped.append(name)
             continue
         size = _size(candidate)
         if size < best_size and not has_infinity(candidate):

@@ -11,6 +11,7 @@ import contextlib
 import csv
 import io
 import json
+import os
 import time
 from pathlib import Path
 
@@ -443,3 +444,15 @@ def test_cli_check_folder_csv(folder, capsys):
     out, _ = capsys.readouterr()
     assert status == 3
     assert out == rows_to_csv(grade_folder(folder, "w1", "-w2*x1 - w3*x2", jobs=2))
+
+
+@pytest.mark.parametrize(
+    ("jobs", "memory_mib", "total", "expected"),
+    [(8, 1024, 4096, 4), (2, 1024, 4096, 2), (8, 5000, 4096, 1), (None, 256, 512, 2), (3, 1, 4096, 3)],
+)
+def test_workers_at_once_keep_their_memory_bounds_within_the_total(jobs, memory_mib, total,
+                                                                    expected):
+    from pathgrad.grading import workers_at_once
+
+    assert workers_at_once(jobs, memory_mib, total) == min(expected, jobs or os.cpu_count())
+    assert workers_at_once(jobs, memory_mib, total) * memory_mib <= max(total, memory_mib)
