@@ -60,8 +60,8 @@ class Grad(float):
     >>> from pathgrad.traced import tensor
     >>> w = tensor(3.0, requires_grad=True, name="w")
     >>> (w * w).backward()
-    >>> w.grad, w.grad.zero_(), w.grad, w.grad_expr
-    (6.0, 0.0, 0.0, None)
+    >>> w.grad, w.grad.item(), w.grad.data.zero_(), w.grad, w.grad_expr
+    (6.0, 6.0, 0.0, 0.0, None)
     """
 
     __slots__ = ("_owner",)
@@ -76,8 +76,17 @@ class Grad(float):
         self._owner.grad = 0.0
         return self._owner.grad
 
+    @property
+    def data(self):
+        """The gradient itself, so ``w.grad.data.zero_()`` works as in PyTorch."""
+        return self
 
-def update_in_place(t, value):
+    def item(self):
+        """The gradient as a plain float, as ``w.grad.item()``."""
+        return float(self)
+
+
+def update_in_place(t, value, line=None):
     """Give leaf ``t`` a new value, keeping its identity, as PyTorch's in-place update does.
 
     Values already computed from ``t`` keep the version they used: their
@@ -92,6 +101,15 @@ def update_in_place(t, value):
     ...     w -= 0.5
     >>> w.value, w.version, loss.operands[0].value, loss.operands[0] is w
     (0.5, 1, 1.0, False)
+
+    A detached value shares its source's storage (PyTorch's ``detach()``), so it
+    changes with it:
+
+    >>> u = w.detach()
+    >>> with no_grad():
+    ...     w -= 0.25
+    >>> u.value, u.line == w.line
+    (0.25, False)
     """
     from .traced import caller_line, next_id
 
@@ -101,8 +119,11 @@ def update_in_place(t, value):
         for u in users:
             u.operands = tuple(before if x is t else x for x in u.operands)
         t.earlier, t.id = before, next_id()
-    t.users, t.value, t.line = None, value, caller_line()
+    t.users, t.value, t.line = None, value, line or caller_line()
     t.version += 1
+    for alias in [a for a in (ref() for ref in t.aliases or ()) if a is not None]:
+        # u = w.detach() shares w's storage, as in PyTorch; u is still made on its own line
+        update_in_place(alias, value, line=alias.line)
 
 
 class Node:
@@ -183,6 +204,7 @@ def backward(t, retain_graph=False):
     if any(x.op is not None and x.freed and x.op.saves_tensors for x in tensors):
         raise RuntimeError(SECOND_BACKWARD)
     values = gradient_values(t)
+    t.backward_calls += 1
     receivers = [x for x in tensors if x.requires_grad and (x.op is None or x.retains_grad)]
     expressions = _symbolic_gradients(t, tensors, receivers)
     for x in receivers:  # accumulate, as PyTorch does; x.grad = None (or zero_()) starts again

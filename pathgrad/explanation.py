@@ -414,11 +414,7 @@ class _InLeaves:
 def _path(graph, edges):
     data = [graph.edges[e] for e in edges]
     factor_values = [d["value"] for d in data]
-    value = None
-    if None not in factor_values:
-        value = 1.0
-        for v in factor_values:
-            value *= v
+    value = path_value(graph, edges) if None not in factor_values else None
     factors = [d["local_derivative"] for d in data]
     start = edges[0][0] if edges else graph.graph["loss"]
     return Path(
@@ -432,6 +428,23 @@ def _path(graph, edges):
         via=[_via(graph, *edge) for edge in edges if graph.number_of_edges(*edge[:2]) > 1],
         undefined=next((d["undefined"] for d in data if d["undefined"]), None),
     )
+
+
+def path_value(graph, edges):
+    """A path's value: its local derivatives applied from the loss down, as backprop does.
+
+    Each step is the op table's vector–Jacobian product (``Op.vjp``) of the value
+    so far, not a bare product of the factors: where PyTorch masks (relu at 0, a
+    power at 0), a 0 meeting an inf below gives 0, as in the sum of the paths.
+    """
+    value = 1.0
+    for node, _, key in edges:
+        data = graph.nodes[node]
+        operands = data["operands"]
+        inputs = [o if isinstance(o, float) else graph.nodes[o]["value"] for o in operands]
+        traced = [not isinstance(o, float) for o in operands]
+        value = OPS[data["op"]].vjp(key, value, inputs, data["value"], traced)
+    return value
 
 
 def _targets(graph, wrt, file, file_leaves=()):
@@ -569,7 +582,8 @@ def _problems(graph, file):
             return [PathgradError(f"{data['undefined']} at the given values, so the loss "
                                   f"{graph.nodes[loss]['name']} is "
                                   f"{special_name(graph.nodes[loss]['value'])} (values are "
-                                  "undefined as PyTorch's are; closed forms are still shown)",
+                                  "shown as PyTorch computes them; closed forms are still "
+                                  "shown)",
                                   file=file, line=data["line"])]
     return []
 

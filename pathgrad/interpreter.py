@@ -69,11 +69,13 @@ class _Function:
         values = dict(zip(parameters, positional))
         early = parameters[:self.positional_only]
         for keyword, value in keywords.items():  # keywords first, as CPython checks them
-            if keyword in early:
-                passed = ", ".join(k for k in keywords if k in early)
-                raise TypeError(f"{name}() got some positional-only arguments passed as "
-                                f"keyword arguments: '{passed}'")
-            if keyword not in parameters:
+            if keyword not in parameters[self.positional_only:]:
+                # CPython: at the first keyword no parameter takes, name every positional-only
+                # parameter passed by keyword, if any (ceval.c, positional_only_passed_as_keyword)
+                passed = ", ".join(k for k in early if k in keywords)  # in parameter order
+                if passed:
+                    raise TypeError(f"{name}() got some positional-only arguments passed as "
+                                    f"keyword arguments: '{passed}'")
                 raise TypeError(f"{name}() got an unexpected keyword argument '{keyword}'")
             if keyword in values:
                 raise TypeError(f"{name}() got multiple values for argument '{keyword}'")

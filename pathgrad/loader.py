@@ -379,9 +379,14 @@ def _choose_loss(program, loss):
         name = loss
         line = next((n_line for n, n_line in reversed(program.assigned) if n == loss), None)
     elif program.assigned:
-        # A training loop ends by updating its weights: a leaf updated in place is no loss.
-        updated = [(n, n_line) for n, n_line in program.assigned if not _updated_leaf(program, n)]
-        name, line = (updated or program.assigned)[-1]
+        # The value the file called backward() on is its loss. Otherwise a training loop ends
+        # with bookkeeping: weights updated in place, a learning rate or a momentum buffer
+        # computed under no_grad(), plain numbers. None of them is a loss.
+        called = [(n, n_line) for n, n_line in program.assigned
+                  if getattr(program.namespace.get(n), "backward_calls", 0)]
+        computed = [(n, n_line) for n, n_line in program.assigned
+                    if not _bookkeeping(program.namespace.get(n))]
+        name, line = (called or computed or program.assigned)[-1]
     else:
         raise LoadError("nothing is assigned, so there is no loss; end with e.g. `L = ...`",
                         file=program.file)
@@ -401,9 +406,13 @@ def _choose_loss(program, loss):
     return name
 
 
-def _updated_leaf(program, name):
-    value = program.namespace.get(name)
-    return isinstance(value, Tensor) and value.op is None and value.version > 0
+def _bookkeeping(value):
+    """Whether a value can never be the loss by default: a weight updated in place, a value
+    that stops gradients (computed under ``no_grad()``, detached, or from constants only),
+    or a plain number."""
+    if not isinstance(value, Tensor):
+        return isinstance(value, (int, float))
+    return (value.op is None and value.version > 0) or value.cut is not None
 
 
 def _kind(value):

@@ -18,9 +18,13 @@ operation touches this file only.
 0.0
 >>> OPS["div"].label(["x", "y + 1"], [ATOM, SUM])
 'x/(y + 1)'
+>>> OPS["div"].label(["w", "x - 1"]), OPS["pow"].label(["-2", "0.5"])
+('w/(x - 1)', '(-2)**0.5')
 """
 
+import ast
 import math
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -30,6 +34,35 @@ from .functions import relu, sigmoid
 
 # Printing precedence of a label: higher binds tighter.
 ATOM, POW, UNARY, PRODUCT, SUM = 50, 40, 30, 20, 10
+
+
+_PRECEDENCE_OF = {ast.Add: SUM, ast.Sub: SUM, ast.Mult: PRODUCT, ast.Div: PRODUCT,
+                  ast.Pow: POW}
+
+
+@lru_cache(maxsize=4096)
+def precedence_of(label):
+    """How tightly a label written as Python binds (its top operation), for brackets.
+
+    A name, a call or a number without a sign is an atom; ``<MulBackward0>`` (an
+    unnamed value) is shown as one; text that is not an expression binds loosest.
+
+    >>> precedence_of("x") == ATOM, precedence_of("-2") == UNARY, precedence_of("a*b") == PRODUCT
+    (True, True, True)
+    """
+    if label.startswith("<") and label.endswith(">"):
+        return ATOM
+    try:
+        tree = ast.parse(label, mode="eval").body
+    except SyntaxError:
+        return 0
+    if isinstance(tree, ast.BinOp):
+        return _PRECEDENCE_OF.get(type(tree.op), 0)
+    if isinstance(tree, ast.UnaryOp):
+        return UNARY
+    if isinstance(tree, ast.Constant) and isinstance(tree.value, (int, float)):
+        return ATOM if str(tree.value)[0].isdigit() else UNARY
+    return ATOM if isinstance(tree, (ast.Name, ast.Call, ast.Constant, ast.Attribute)) else 0
 
 
 @dataclass(frozen=True)
@@ -110,8 +143,12 @@ class Op:
         return self.grad_fn_variants.get(tuple(traced), self.grad_fn)
 
     def label(self, operand_labels, operand_precedences=None):
-        """Print the operation from its operands' labels, parenthesising as needed."""
-        precedences = operand_precedences or [ATOM] * len(operand_labels)
+        """Print the operation from its operands' labels, parenthesising as needed.
+
+        Without ``operand_precedences`` each label's is read from its text
+        (:func:`precedence_of`), so a label is never misread (``w/(x - 1)``).
+        """
+        precedences = operand_precedences or [precedence_of(t) for t in operand_labels]
         needed = self.operand_precedence or (0,) * len(operand_labels)
         parts = [
             f"({text})" if prec < need else text

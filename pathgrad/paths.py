@@ -141,7 +141,7 @@ def adjoint_values(graph):
     says why it is undefined.
     """
     loss = graph.graph["loss"]
-    values, reasons = dict.fromkeys(graph, 0.0), {}
+    values, reasons, reached = dict.fromkeys(graph, 0.0), {}, set()
     for node in topological_from(graph):
         adjoint = values[node] if node != loss else 1.0
         values[node] = adjoint
@@ -157,7 +157,10 @@ def adjoint_values(graph):
             elif values[operand] is not None:
                 before = values[operand]
                 step = op.vjp(key, adjoint, inputs, data["value"], traced)
-                after = values[operand] = before + step
+                # the first contribution is taken as it is (-0.0 stays -0.0), as PyTorch's
+                # engine does; later ones are added
+                after = values[operand] = before + step if operand in reached else step
+                reached.add(operand)
                 if is_special(after) and special_name(after) != special_name(before):
                     reasons[operand] = _special_reason(before, step, edge, reasons.get(node))
     return values, reasons

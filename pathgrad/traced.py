@@ -77,7 +77,7 @@ class Tensor:
     __slots__ = (
         "id", "value", "op", "operands", "name", "requires_grad", "line", "undefined", "kink",
         "cut", "_grad", "grad_expr", "retains_grad", "freed", "_grad_fn",
-        "version", "earlier", "users", "__weakref__",
+        "version", "earlier", "users", "aliases", "backward_calls", "__weakref__",
     )
     __array_priority__ = 1000
 
@@ -96,7 +96,8 @@ class Tensor:
         self.retains_grad = self.freed = False
         # In-place updates (``w -= lr * w.grad`` under no_grad): how many, the value this
         # leaf was before the last one, and (weakly) the operations that used this version.
-        self.version, self.earlier, self.users = 0, None, None
+        self.version, self.earlier, self.users, self.aliases = 0, None, None, None
+        self.backward_calls = 0  # a file's default loss is what it called backward() on
 
     # -- what PyTorch calls it -------------------------------------------
     @property
@@ -150,6 +151,8 @@ class Tensor:
         """A new leaf with the same value that does not require grad: the graph is cut here."""
         cut = Tensor(self.value, requires_grad=False, line=caller_line())
         cut.cut, cut.operands, cut.undefined = "detach", (self,), self.undefined
+        # PyTorch's detach() shares storage: updating self in place updates the cut value too
+        self.aliases = [*(self.aliases or ()), weakref.ref(cut)]
         return cut
 
     @property

@@ -64,6 +64,13 @@ CUTS = {
         "0",
         0,
     ),
+    "a detached value shares its source's storage": (
+        "w = 2.0\nu = w.detach()\nwith no_grad():\n    w -= 1.0\nL = u * w\n",
+        "w",
+        1.0,
+        "u",
+        1,
+    ),
     "an unused leaf": ("a = 1.0\nb = 2.0\nc = 3.0\nloss = b * c\n", "a", 0.0, "0", 0),
 }
 
@@ -218,6 +225,36 @@ def test_training_loop_runs_and_explains_the_last_loss(tmp_path, capsys):
     assert b["value"] == pytest.approx(-4.86, rel=1e-12)
     assert (w["closed_form"], b["closed_form"]) == ("2*x*(b + w*x - y)", "2*(b + w*x - y)")
     assert not any("starts as a number" in n["text"] for n in data["notes"])
+
+
+#: A loop with bookkeeping after the loss: momentum and a learning-rate schedule, kept
+#: under no_grad() or as plain numbers; none of them is the loss.
+MOMENTUM = """\
+w = 0.0
+x = 2.0
+y = 3.0
+lr = 0.01
+v = 0.0
+for step in range(3):
+    loss = (w * x - y) ** 2
+    loss.backward()
+    with no_grad():
+        v = 0.9 * v + w.grad
+        w -= lr * v
+    w.grad = None
+    lr = lr * 0.5
+"""
+
+
+def test_bookkeeping_after_the_loss_is_not_taken_for_the_loss(tmp_path, capsys):
+    status, out, err = run_cli(tmp_path, capsys, MOMENTUM, "--wrt", "w", "--format", "json")
+    data = json.loads(out)
+    assert status == 0, err
+    # by hand: grads -12, -11.04; v = -12, -21.84; w = 0.12, then 0.12 + 0.005 * 21.84
+    w = 0.12 + 0.005 * 21.84
+    assert data["loss"] == "loss" and data["leaves"]["w"] == pytest.approx(w, rel=1e-12)
+    assert data["value"] == pytest.approx((2 * w - 3) ** 2, rel=1e-12)
+    assert data["gradients"]["w"]["value"] == pytest.approx(4 * (2 * w - 3), rel=1e-12)
 
 
 def test_training_loop_keeps_the_live_weights_updated():

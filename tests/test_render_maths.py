@@ -354,7 +354,12 @@ FUNCTIONS = {
 
 def placeholders(names):
     """Each name as a symbol ``v_k`` a parser can read whatever the name is (``lambda``)."""
-    return {name: f"v_{k}" for k, name in enumerate(sorted(names))}
+    return {name: f"v_{_letters(k)}" for k, name in enumerate(sorted(names))}
+
+
+def _letters(k):
+    """0 -> a, 25 -> z, 26 -> ba: a subscript lark reads (it reads u_{9} but not u_{10})."""
+    return ("" if k < 26 else _letters(k // 26)) + chr(ord("a") + k % 26)
 
 
 def read_python(text, names):
@@ -386,6 +391,7 @@ LATEX_FUNCTIONS = {
     "min": sympy.Min,
     "exp": sympy.exp,
 }
+LATEX_ABS = re.compile(r"\\left\|\{")
 LATEX_CALL = re.compile(
     r"\\(?:operatorname\{(\w+)\}|(tanh|sin|cos|log|max|min|exp))"
     r"(\^\{[^{}]*\})?\s*\{?\s*\\left\("
@@ -426,7 +432,9 @@ def _unambiguous(result):
         return result
     readings = [_unambiguous(child) for child in result.children]
     plain = [r for r in readings if isinstance(r, sympy.Expr) and not r.atoms(AppliedUndef)]
-    assert len(set(plain)) == 1, f"lark reads it {len(set(plain))} ways: {readings}"
+    # readings that differ only in arrangement (2*(a - b) and 2*a - 2*b) are one reading
+    different = [r for r in plain if sympy.expand(r - plain[0]) != 0]
+    assert not different, f"lark reads it in different ways: {readings}"
     return plain[0]
 
 
@@ -435,6 +443,18 @@ def read_latex(text, names, calls=None):
     from sympy.parsing.latex import parse_latex
 
     calls = {} if calls is None else calls
+    while match := LATEX_ABS.search(text):  # |x| as a call of Abs: lark reads "|a| b" badly
+        depth, i = 1, match.end()
+        while depth:
+            if text.startswith(r"\left|{", i):
+                depth, i = depth + 1, i + 7
+            elif text.startswith(r"}\right|", i):
+                depth, i = depth - 1, i + 8
+            else:
+                i += 1
+        mark = f"u_{{{_letters(len(calls))}}}"
+        calls[sympy.Symbol(mark)] = sympy.Abs(read_latex(text[match.end() : i - 8], names, calls))
+        text = f"{text[: match.start()]} {mark} {text[i:]}"
     while match := LATEX_CALL.search(text):
         end = _closing(text, match.end())
         inner = text[match.end() : end - 7]
@@ -442,16 +462,20 @@ def read_latex(text, names, calls=None):
             end += 1
         function = LATEX_FUNCTIONS[match.group(1) or match.group(2)]
         args = [read_latex(a, names, calls) for a in _arguments(inner)]
-        mark = f"u_{{{len(calls)}}}"
+        mark = f"u_{{{_letters(len(calls))}}}"
         calls[sympy.Symbol(mark)] = function(*args)
         text = f"{text[: match.start()]} {mark}{match.group(3) or ''} {text[end:]}"
     marks = placeholders(names)
     for name in sorted(names, key=lambda n: -len(symbol_latex(n))):
         pattern = r"(?<![\\A-Za-z])" + re.escape(symbol_latex(name)) + r"(?![A-Za-z_{])"
         text = re.sub(pattern, lambda m, n=name: " " + marks[n].replace("_", "_{") + "} ", text)
-    text = text.replace(r"\left|{", "|").replace(r"}\right|", "|")
     # lark reads \left as \le + "ft" in some of its readings: the brackets without it
     text = text.replace(r"\left", "").replace(r"\right", "")
+    # lark's grammar reads "a b" but not "(a) b c" or "1 \cdot 2 b": a product with a symbol
+    # is written with \cdot, as it means the same (after a command such as \cdot, nothing)
+    text = re.sub(r"(\\[A-Za-z]+|[\w)}])\s+(?=[uv]_\{)",
+                  lambda m: m.group(0) if m.group(1)[0] == "\\" else m.group(1) + r" \cdot ",
+                  text)
     expr = _unambiguous(parse_latex(text, backend="lark"))
     back = {
         sympy.Symbol(mark.replace("_", "_{") + "}"): sympy.Symbol(name, real=True)
@@ -531,9 +555,9 @@ def same(read_back, expected, names, what):
     if rounded(read_back) == rounded(expected):
         return
     # an equal expression in another arrangement: equal at the leaves' values and elsewhere
-    symbols = [sympy.Symbol(n, real=True) for n in names]
+    symbols = [sympy.Symbol(n, real=True) for n in sorted(names)]
     for point in ([0.7, 1.3, 2.1], [1.9, 0.4, 1.1], [-0.6, 0.9, 1.7]):
-        at = dict(zip(symbols, point))
+        at = {s: point[k % 3] + 0.1 * (k // 3) for k, s in enumerate(symbols)}
         a = complex(read_back.subs(at).evalf())
         b = complex(expected.subs(at).evalf())
         assert abs(a - b) <= 1e-9 * max(1.0, abs(b)), f"{what}: {read_back} != {expected}"
@@ -564,14 +588,18 @@ def test_every_renderer_reads_back_to_the_same_expression(source):
     text = text_renderer._Text("unicode")
     for leaf, g in e.gradients.items():
         written = doc["gradients"][leaf]
-        names = set(e.leaves)
         # every closed form, path product and factor ...
         expressions = [(g.closed_form, written["closed_form"])]
         for path, path_doc in zip(g.paths, written["paths"]):
             expressions.append((path.product, path_doc["product"]))
             expressions += zip(path.factors, path_doc["factors"])
         for expr, json_text in expressions:
-            assert sympy.sympify(json_text, locals=json_names) == expr, json_text
+            # a factor may name an intermediate (t0) of the graph: a symbol too
+            names = set(e.leaves) | {str(s) for s in expr.free_symbols}
+            # the same expression; sympy distributes a number over a sum as it reads
+            # (2*(x + 1) comes back as 2*x + 2), which expanding both sides undoes
+            parsed = sympy.sympify(json_text, locals=json_names)
+            assert parsed == expr or sympy.expand(parsed - expr) == 0, json_text
             same(read_python(text.expr(expr), names), expr, names, "text")
             closed = " ".join(piece for piece, _ in latex.pieces(expr))
             same(read_latex(closed, names), expr, names, "latex")
@@ -579,6 +607,7 @@ def test_every_renderer_reads_back_to_the_same_expression(source):
         for path in g.paths:
             # ... the factors of a path as each renderer multiplies them ...
             product = sympy.Mul(*path.factors)
+            names = set(e.leaves) | {str(s) for s in product.free_symbols}
             factors = " · ".join(text.factor(f) for f in path.factors)
             same(read_python(factors, names), product, names, "text factors")
             same(read_latex(factors_latex(path.factors), names), product, names, "latex factors")

@@ -27,6 +27,7 @@ from html.entities import html5
 
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.mathml import MathMLPresentationPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 GREEK = (
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "mu",
@@ -172,6 +173,17 @@ class _MathML(MathMLPresentationPrinter):
         row.appendChild(name)
         row.appendChild(self._paren_comma_separated(*expr.args))
         return row
+
+    def _print_Mul(self, expr):
+        # sympy prints -(a + b), an unevaluated Mul(-1, a + b), as "−a + b": bracket the sum
+        if expr.could_extract_minus_sign() and (-expr).is_Add:
+            row = self.dom.createElement("mrow")
+            minus = self.dom.createElement("mo")
+            minus.appendChild(self.dom.createTextNode("-"))
+            row.appendChild(minus)
+            row.appendChild(self.parenthesize(-expr, PRECEDENCE["Mul"]))
+            return row
+        return super()._print_Mul(expr)
 
     def _print_Symbol(self, sym, style="plain"):
         from xml.dom.minidom import parseString
