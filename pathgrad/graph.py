@@ -33,21 +33,28 @@ MAX_EXPR_DEPTH = 100
 
 
 def constant(x):
-    """A plain number as a sympy number, exact where the decimal is short.
+    """A plain number as a sympy number, exact where it reads short.
+
+    Integers up to 2**53 (where every integer is a double) and decimals of at most 8
+    digits between 1e-12 and 1e12 are exact; other numbers (``1e300``, a subnormal
+    ``1e-320``) are the double itself, never a 300-digit integer or fraction.
 
     >>> constant(2.0), constant(0.5), constant(1e-3), constant(3)
     (2, 1/2, 1/1000, 3)
+    >>> constant(1e300), constant(1e-320), constant(-2**60)
+    (1.00000000000000e+300, 9.99988867182683e-321, -1.15292150460685e+18)
     """
-    if isinstance(x, bool) or float(x).is_integer():
+    if isinstance(x, bool) or (float(x).is_integer() and abs(x) <= 2**53):
         return sympy.Integer(int(x))
     text = repr(float(x))
-    if len(text.replace("-", "").replace(".", "").lstrip("0")) <= 8:
+    digits = text.replace("-", "").replace(".", "").partition("e")[0].strip("0")
+    if len(digits) <= 8 and 1e-12 <= abs(float(x)) < 1e12:
         return sympy.Rational(text)
-    return sympy.Float(x)
+    return sympy.Float(float(x))
 
 
 def _number_text(x):
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
+    return str(int(x)) if float(x).is_integer() and abs(x) <= 2**53 else repr(float(x))
 
 
 def _unique_names(tensors):

@@ -411,7 +411,7 @@ def _bookkeeping(value):
     that stops gradients (computed under ``no_grad()``, detached, or from constants only),
     or a plain number."""
     if not isinstance(value, Tensor):
-        return isinstance(value, (int, float))
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
     return (value.op is None and value.version > 0) or value.cut is not None
 
 

@@ -519,6 +519,8 @@ def special_cause(op, values, result, labels, underflowed=()):
     'log(sigmoid(z)) = -inf: underflow: sigmoid(z) is exactly'
     >>> special_cause(OPS["exp"], [710.0], float("inf"), ["x"])
     'exp(x) = inf: overflow: exp(710) is beyond the largest float64 (about 1.8e308)'
+    >>> special_cause(OPS["pow"], [-2.0, 0.5], float("nan"), ["a", "b"])
+    'a**b = nan: negative base to a fractional power ((-2)**0.5)'
     """
     shown = f"{op.label(labels)} = {special_name(result)}"
     zeros = [labels[i] for i, u in enumerate(underflowed) if u and values[i] == 0]
@@ -536,7 +538,7 @@ def special_cause(op, values, result, labels, underflowed=()):
     elif op.name == "pow" and a == 0 and b < 0:
         cause = f"zero to a negative power (0**{_fmt(b)})"
     elif op.name == "pow" and a < 0 and math.isnan(result):
-        cause = f"negative base to a fractional power ({_fmt(a)}**{_fmt(b)})"
+        cause = f"negative base to a fractional power ({op.label([_fmt(a), _fmt(b)])})"
     else:
         at = op.label([_fmt(v) for v in values])
         cause = f"overflow: {at} is beyond the largest float64 (about 1.8e308)"

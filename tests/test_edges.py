@@ -186,6 +186,36 @@ def test_finite_difference_skipped_shows_no_number(tmp_path, capsys):
     assert not any(ch.isdigit() for ch in line), line
 
 
+@pytest.mark.parametrize("text, value", [
+    ("x = 2.0\nL = x * 1e-320\n", 1e-320),  # subnormal: below what a difference resolves
+    ("x = 2.0\nL = x * 3e-322\n", 3e-322),
+])
+def test_finite_difference_too_small_to_resolve_says_so(tmp_path, capsys, text, value):
+    status, out, _err, _ = run(tmp_path, capsys, text, "--check")
+    line = next(s for s in out.splitlines() if "finite difference" in s)
+    assert "skipped" in line and "rounding noise" in line and "0.00000" not in line, line
+    assert f"{value:.6g}" in line and status == 0
+
+
+@pytest.mark.parametrize("text", [
+    "x = 1e-8\nL = sqrt(x) + relu(x)\n",  # a step of 1e-6 would cross zero
+    "x = 1e-10\nL = log(x) * x\n",
+    "x = -3e-9\nL = sqrt(-x)\n",
+])
+def test_finite_difference_never_steps_across_zero(tmp_path, capsys, text):
+    _status, out, _err, _ = run(tmp_path, capsys, text, "--check")
+    line = next(s for s in out.splitlines() if "finite difference" in s)
+    assert line.rstrip().endswith(" ok") and "kink" not in line, line
+
+
+@pytest.mark.parametrize("number", [1e300, -1e300, 1e-320, 2.0**60 + 2**8, 1e-300, 1e15 + 1])
+def test_numbers_far_from_one_print_as_doubles_not_hundreds_of_digits(tmp_path, capsys, number):
+    status, out, _err, _ = run(tmp_path, capsys, f"x = 2.0\nL = x * {number!r}\n")
+    assert status == 0
+    assert max(len(word) for word in out.split()) < 40, out
+    assert repr(float(number)) not in ("inf", "-inf")
+
+
 def test_finite_difference_compares_relatively():
     from pathgrad.check import fd_agrees
 

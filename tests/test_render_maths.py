@@ -320,6 +320,8 @@ def sources(draw):
         if draw(st.booleans()):
             form = draw(st.sampled_from(UNARY_SOURCES))
             inner = operand(depth - 1)
+            if form == "({})**0.5" and inner in PROPERTY_CONSTANTS:
+                inner = variables[0]  # (-0.1)**0.5 is a complex number in plain Python
             return "(" + form.format(*[inner] * form.count("{}")) + ")"
         form = draw(st.sampled_from(BINARY_SOURCES))
         parts = [operand(depth - 1) for _ in range(form.count("{}"))]
@@ -394,7 +396,7 @@ LATEX_FUNCTIONS = {
 LATEX_ABS = re.compile(r"\\left\|\{")
 LATEX_CALL = re.compile(
     r"\\(?:operatorname\{(\w+)\}|(tanh|sin|cos|log|max|min|exp))"
-    r"(\^\{[^{}]*\})?\s*\{?\s*\\left\("
+    r"(\^\{(?:[^{}]|\{[^{}]*\})*\})?\s*\{?\s*\\left\("  # tanh^{\frac{3}{2}}{\left(x\right)}
 )
 
 
@@ -474,6 +476,9 @@ def read_latex(text, names, calls=None):
     # lark's grammar reads "a b" but not "(a) b c" or "1 \cdot 2 b": a product with a symbol
     # is written with \cdot, as it means the same (after a command such as \cdot, nothing)
     text = re.sub(r"(\\[A-Za-z]+|[\w)}])\s+(?=[uv]_\{)",
+                  lambda m: m.group(0) if m.group(1)[0] == "\\" else m.group(1) + r" \cdot ",
+                  text)
+    text = re.sub(r"(\\[A-Za-z]+|[\w)}])\s+(?=\()",  # "3 (a + b)^{2}" likewise
                   lambda m: m.group(0) if m.group(1)[0] == "\\" else m.group(1) + r" \cdot ",
                   text)
     expr = _unambiguous(parse_latex(text, backend="lark"))

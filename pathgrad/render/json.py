@@ -22,12 +22,14 @@ unknown or undefined.
 True
 """
 
+import functools
 import io
 import json
 import keyword
 import math
 import tokenize
 
+import sympy
 from sympy.printing.str import StrPrinter
 
 from ..ops import special_name
@@ -47,17 +49,43 @@ class _Printer(StrPrinter):
 
     def _print_Float(self, expr):
         value = float(expr)
-        if expr._prec == 53 and math.isfinite(value):
+        if expr._prec == 53 and math.isfinite(value) and sympy.Float(value) == expr:
             return repr(value)  # the shortest digits that give back the same double
+        # beyond a double's range (sympy's 1e-400): sympy's digits, never "0.0" or "inf"
         return super()._print_Float(expr)
 
     def _print_Exp1(self, expr):
         return "exp(1)"  # never "E", which may be a leaf
 
+    def _print_ImaginaryUnit(self, expr):
+        return "sqrt(-1)"  # never "I", which may be a leaf
+
     def _print_Symbol(self, expr):
-        if keyword.iskeyword(expr.name):
+        if keyword.iskeyword(expr.name) or is_call_name(expr.name):
             return f"Symbol({expr.name!r}{', real=True' if expr.is_real else ''})"
         return super()._print_Symbol(expr)
+
+
+#: Functions of sympy's that pathgrad never writes as a call: a leaf may be named so.
+_NEVER_CALLED = frozenset({"beta", "gamma", "zeta", "N", "S", "O", "Q"})
+
+
+@functools.lru_cache(maxsize=None)
+def is_call_name(name):
+    """Whether a closed form may call ``name`` (``Heaviside``, ``Abs``, ``sign``, ``exp``,
+    ``Symbol``, pathgrad's ``relu``): a leaf so named is written ``Symbol('Heaviside',
+    real=True)``, so that ``Heaviside(Heaviside*sign, 0)`` cannot be misread.
+
+    >>> is_call_name("Heaviside"), is_call_name("relu"), is_call_name("beta"), is_call_name("w")
+    (True, True, False, False)
+    """
+    from ..functions import SYMPY_NAMES
+
+    if name in SYMPY_NAMES:
+        return True
+    thing = getattr(sympy, name, None)
+    return name not in _NEVER_CALLED and isinstance(thing, type) and issubclass(
+        thing, (sympy.Basic, sympy.Function))
 
 
 def expr_json(expr):
@@ -103,8 +131,6 @@ def _double(digits, *args):
 
     (``sympify`` would give ``2.718281828459045`` the 56 bits its 16 digits ask for.)
     """
-    import sympy
-
     return sympy.Float(float(digits)) if not args else sympy.Float(digits, *args)
 
 
@@ -136,18 +162,33 @@ def sympy_names(doc):
     >>> sympy.sympify("2*I", locals=sympy_names(doc)).free_symbols
     {I}
     """
-    import sympy
-
     from ..functions import SYMPY_NAMES
 
     names = dict(SYMPY_NAMES, Float=_double)
-    symbols = set(doc.get("leaves", {}))
-    for text in _expressions(doc):
-        symbols.update(_names_in(text))
-    for name in symbols:
-        if name.isidentifier() and not keyword.iskeyword(name) and name not in names:
+    # Leaves and nodes are symbols, whatever sympy calls them (a leaf I, a node pi); other
+    # names a form uses are intermediates too, unless they are sympy's constants (pi).
+    declared = {*doc.get("leaves", {}), *_node_names(doc)}
+    used = {n for text in _expressions(doc) for n in _names_in(text)}
+    for name in declared | {n for n in used if not _sympy_constant(n)}:
+        if (name.isidentifier() and not keyword.iskeyword(name) and name not in names
+                and not is_call_name(name)):
             names[name] = sympy.Symbol(name, real=True)
     return names
+
+
+def _node_names(doc):
+    for g in doc.get("gradients", {}).values():
+        for p in g.get("paths", []):
+            yield from p["nodes"]
+        for step in g.get("ledger", []):
+            yield step["node"]
+            yield from (term["node"] for term in step["terms"])
+
+
+def _sympy_constant(name):
+    """``pi``, ``oo``, ``zoo``, ``nan``: sympy's names for numbers, as printed."""
+    thing = getattr(sympy, name, None)
+    return isinstance(thing, sympy.Expr) and thing.is_number
 
 
 def _path(p):
