@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 import sympy  # noqa: E402
 
-from pathgrad.explanation import explain_graph, Options  # noqa: E402
+from pathgrad.explanation import Options, explain_graph  # noqa: E402
 from pathgrad.graph import build_graph  # noqa: E402
 from pathgrad.paths import adjoint_values, iter_paths  # noqa: E402
 from pathgrad.traced import leaf, tanh  # noqa: E402
@@ -53,17 +53,22 @@ def peak_memory(function):
 def report(name, figure, baseline, target):
     ratio = figure / baseline
     verdict = "meets" if ratio <= target else "MISSES"
-    print(f"  {name}: {figure:.3f} s vs baseline {baseline:.3f} s = {ratio:.2f}x "
-          f"(target <= {target}x: {verdict})")
+    print(
+        f"  {name}: {figure:.3f} s vs baseline {baseline:.3f} s = {ratio:.2f}x "
+        f"(target <= {target}x: {verdict})"
+    )
     return ratio
 
 
 # -- 1. start-up ---------------------------------------------------------------------
 def startup(repeat):
-    print("1. seed example, whole CLI process vs `python -c \"import sympy, networkx\"`")
+    print('1. seed example, whole CLI process vs `python -c "import sympy, networkx"`')
+
     def process(args):
-        return lambda: subprocess.run([sys.executable, *args], cwd=ROOT, check=True,
-                                      stdout=subprocess.DEVNULL)
+        return lambda: subprocess.run(
+            [sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+        )
+
     base, _ = timed(process(["-c", "import sympy, networkx"]), repeat)
     ours, _ = timed(process(["-m", "pathgrad", "explain", "examples/seed.py"]), repeat)
     report("pathgrad explain examples/seed.py", ours, base, 1.2)
@@ -86,8 +91,10 @@ def mlp(sizes, seed=0):
 
 
 def mlp_gradients(sizes, with_sympy):
-    print(f"2. {'-'.join(map(str, sizes))} tanh MLP, squared loss: every leaf's gradient "
-          "(value and closed form in the graph's names)")
+    print(
+        f"2. {'-'.join(map(str, sizes))} tanh MLP, squared loss: every leaf's gradient "
+        "(value and closed form in the graph's names)"
+    )
     loss = mlp(sizes)
     graph = build_graph(loss)
     edges = graph.number_of_edges()
@@ -106,12 +113,16 @@ def mlp_gradients(sizes, with_sympy):
     base, derivatives = timed(lambda: [sympy.diff(expr, s) for s in symbols])
     report("pathgrad vs looping sympy.diff over every leaf", seconds, base, 0.1)
     # the answers agree: compare values of sympy's derivatives with ours at the leaf values
-    point = {graph.nodes[n]["symbol"]: graph.nodes[n]["value"] for n in graph
-             if graph.nodes[n]["kind"] == "leaf"}
+    point = {
+        graph.nodes[n]["symbol"]: graph.nodes[n]["value"]
+        for n in graph
+        if graph.nodes[n]["kind"] == "leaf"
+    }
     for symbol, derivative in list(zip(symbols, derivatives))[:20]:
         ours_value = e.gradients[str(symbol)].value
-        assert math.isclose(float(derivative.xreplace(point)), ours_value, rel_tol=1e-9,
-                            abs_tol=1e-12), symbol
+        assert math.isclose(
+            float(derivative.xreplace(point)), ours_value, rel_tol=1e-9, abs_tol=1e-12
+        ), symbol
     print("  values agree with sympy.diff (first 20 leaves checked)")
     return e
 
@@ -128,7 +139,8 @@ def diamond_chains(levels):
     print("3. chains of n diamonds (x = sin(x) + cos(x)): exact count and gradient")
     rows = []
     for n in levels:
-        def run():
+
+        def run(n=n):
             return explain_graph(build_graph(diamonds(n)), Options(max_paths=2))
 
         seconds, e = timed(run)
@@ -141,12 +153,16 @@ def diamond_chains(levels):
         assert g.path_count == 2**n, n
         assert math.isclose(g.value, expected, rel_tol=1e-12, abs_tol=1e-300), n
         rows.append((n, seconds, memory))
-        print(f"  n={n:4d}: 2**{n} paths, gradient {g.value:.6g} (exact), "
-              f"{seconds:.3f} s, peak {memory / 1e6:.1f} MB, {seconds / n * 1e3:.2f} ms per level")
+        print(
+            f"  n={n:4d}: 2**{n} paths, gradient {g.value:.6g} (exact), "
+            f"{seconds:.3f} s, peak {memory / 1e6:.1f} MB, {seconds / n * 1e3:.2f} ms per level"
+        )
     first, last = rows[0], rows[-1]
     growth = (last[1] / first[1]) / (last[0] / first[0])
-    print(f"  time grows {growth:.2f}x as fast as n from n={first[0]} to n={last[0]} "
-          "(1.0 = linear; 2**n would be astronomically more)")
+    print(
+        f"  time grows {growth:.2f}x as fast as n from n={first[0]} to n={last[0]} "
+        "(1.0 = linear; 2**n would be astronomically more)"
+    )
 
 
 # -- 4. streaming enumeration -----------------------------------------------------------------
@@ -154,7 +170,8 @@ def streaming(counts):
     print("4. streaming enumeration with symbolic products (diamonds, n=20: 2**20 paths)")
     graph = build_graph(diamonds(20))
     for count in counts:
-        def walk():
+
+        def walk(count=count):
             listed = 0
             for edges in iter_paths(graph, 0):
                 sympy.Mul(*[graph.edges[e]["local_derivative"] for e in edges])
@@ -171,25 +188,31 @@ def streaming(counts):
 
 # -- 5. the cheap-gradient ratio -----------------------------------------------------------------
 def cheap_gradient(sizes, repeat):
-    print(f"5. cheap-gradient ratio on the {'-'.join(map(str, sizes))} MLP: all gradient values "
-          "by reverse mode / the forward trace")
+    print(
+        f"5. cheap-gradient ratio on the {'-'.join(map(str, sizes))} MLP: all gradient values "
+        "by reverse mode / the forward trace"
+    )
     forward, loss = timed(lambda: mlp(sizes), repeat)
     graph = build_graph(loss)
     reverse, _ = timed(lambda: adjoint_values(graph), repeat)
     from pathgrad.traced import gradient_values
 
     direct, _ = timed(lambda: gradient_values(loss), repeat)
-    print(f"  forward trace {forward * 1e3:.1f} ms; reverse over the networkx graph "
-          f"{reverse * 1e3:.1f} ms ({reverse / forward:.2f}x); reverse over the traced values "
-          f"{direct * 1e3:.1f} ms ({direct / forward:.2f}x, target about 3-5x)")
+    print(
+        f"  forward trace {forward * 1e3:.1f} ms; reverse over the networkx graph "
+        f"{reverse * 1e3:.1f} ms ({reverse / forward:.2f}x); reverse over the traced values "
+        f"{direct * 1e3:.1f} ms ({direct / forward:.2f}x, target about 3-5x)"
+    )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes; only checks it runs")
     args = parser.parse_args(argv)
-    print(f"pathgrad benchmarks{' (quick)' if args.quick else ''}, Python "
-          f"{sys.version.split()[0]}, sympy {sympy.__version__}")
+    print(
+        f"pathgrad benchmarks{' (quick)' if args.quick else ''}, Python "
+        f"{sys.version.split()[0]}, sympy {sympy.__version__}"
+    )
     startup(1 if args.quick else 7)
     mlp_gradients([3, 4, 4, 1] if args.quick else [3, 16, 16, 1], with_sympy=True)
     diamond_chains([10, 20] if args.quick else [10, 20, 40, 200])

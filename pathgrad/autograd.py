@@ -171,7 +171,7 @@ class AccumulateGrad(Node):
         return ()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _node_class(name):
     return type(name, (Node,), {"__slots__": ()})
 

@@ -80,7 +80,8 @@ def _rewrite(expr):
     from .functions import relu, sigmoid
 
     return expr.replace(sigmoid, lambda z: 1 / (1 + sympy.exp(-z))).replace(
-        relu, lambda z: sympy.Max(0, z))
+        relu, lambda z: sympy.Max(0, z)
+    )
 
 
 def same_expression(a, b, symbols):
@@ -128,9 +129,13 @@ def check_gradient(graph, leaf, closed_form, value, kink_on_path):
     truncation = abs(wider - fd) if wider is not None else 0.0
     noise = fd_noise(magnitude(graph), leaf_step(graph, leaf))
     if not fd_agrees(fd, value, 0.0, 1.0) and max(abs(fd), abs(value)) <= noise:
-        return Check(reference, symbolic, None,
-                     f"skipped: the gradient {value:.6g} is below what a finite difference "
-                     f"resolves here (its rounding noise is about {noise:.1g})")
+        return Check(
+            reference,
+            symbolic,
+            None,
+            f"skipped: the gradient {value:.6g} is below what a finite difference "
+            f"resolves here (its rounding noise is about {noise:.1g})",
+        )
     if fd_agrees(fd, value, magnitude(graph), leaf_step(graph, leaf), truncation):
         numeric = "agree"
     else:
@@ -153,8 +158,11 @@ def magnitude(graph):
     A small loss computed from large values (``a - b`` with a ≈ b) carries the
     rounding of the large ones.
     """
-    values = (abs(d["value"]) for _, d in graph.nodes(data=True)
-              if d["value"] is not None and math.isfinite(d["value"]))
+    values = (
+        abs(d["value"])
+        for _, d in graph.nodes(data=True)
+        if d["value"] is not None and math.isfinite(d["value"])
+    )
     return max(values, default=0.0)
 
 

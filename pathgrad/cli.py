@@ -14,8 +14,13 @@ from . import __version__
 from .escaping import visible, visible_lines
 
 #: --format NAME -> the module in pathgrad.render that renders it
-FORMATS = {"text": "text", "json": "json", "latex": "latex", "markdown": "markdown",
-           "html": "report"}
+FORMATS = {
+    "text": "text",
+    "json": "json",
+    "latex": "latex",
+    "markdown": "markdown",
+    "html": "report",
+}
 
 
 def _names(text):
@@ -38,10 +43,20 @@ def _count(text):
 def _bounds(command, seconds=None):
     """--timeout and --memory: the bounded worker of --safe (and of check, always)."""
     default = "30" if seconds else "10"
-    command.add_argument("--timeout", type=float, default=seconds, metavar="S",
-                         help=f"seconds the file may take in --safe mode (default: {default})")
-    command.add_argument("--memory", type=_count, default=None, metavar="MiB",
-                         help="memory the file may use in --safe mode (default: 1024)")
+    command.add_argument(
+        "--timeout",
+        type=float,
+        default=seconds,
+        metavar="S",
+        help=f"seconds the file may take in --safe mode (default: {default})",
+    )
+    command.add_argument(
+        "--memory",
+        type=_count,
+        default=None,
+        metavar="MiB",
+        help="memory the file may use in --safe mode (default: 1024)",
+    )
 
 
 def _limits(args):
@@ -56,91 +71,175 @@ def parser():
     p = argparse.ArgumentParser(
         prog="pathgrad",
         description="See why a gradient is what it is: every path from the loss to a leaf, "
-                    "multiplied along and summed.",
+        "multiplied along and summed.",
     )
     p.add_argument("--version", action="version", version=f"pathgrad {__version__}")
     commands = p.add_subparsers(dest="command", metavar="COMMAND")
     explain = commands.add_parser(
-        "explain", help="explain each gradient of an expression file as a sum over paths",
+        "explain",
+        help="explain each gradient of an expression file as a sum over paths",
         description="Trace FILE (Python with traced values) and explain each gradient of "
-                    "its loss as a sum over paths.")
-    explain.add_argument("file", metavar="FILE",
-                         help="an expression file, - for standard input, or a bundled "
-                              "example name (see `pathgrad examples`)")
-    explain.add_argument("--wrt", type=_names, action="extend", metavar="A,B",
-                         help="leaves to explain (default: every leaf that requires grad)")
-    explain.add_argument("--loss", metavar="NAME",
-                         help="the variable to differentiate (default: the last one assigned)")
-    explain.add_argument("--max-paths", type=_count, default=20, metavar="N",
-                         help="list at most N paths per gradient; the rest are counted and "
-                              "summed regrouped (default: 20)")
-    explain.add_argument("--check", nargs="?", const="sympy", default=False,
-                         choices=CHECKS,
-                         help="compare every gradient with sympy.diff and finite differences "
-                              "(--check or --check sympy), with PyTorch replaying the same "
-                              "graph (--check torch), or both (--check all)")
-    explain.add_argument("--method", choices=("auto", "paths", "reverse", "forward"),
-                         default="auto",
-                         help="how to sum the paths: list them all (paths), or regroup them "
-                              "from the loss down (reverse, as backpropagation does) or from the "
-                              "leaf up (forward), showing each step; auto lists them when there "
-                              "are at most --max-paths, else uses reverse (default: auto)")
-    explain.add_argument("--in-terms-of", choices=("auto", "leaves", "locals"), default="auto",
-                         help="write closed forms in leaf symbols or in the graph's own "
-                              "intermediate names; auto uses leaves while they stay small "
-                              "(default: auto)")
-    explain.add_argument("--safe", action="store_true",
-                         help="for files you did not write: validate and interpret the file "
-                              "instead of running it as Python (see README)")
-    explain.add_argument("--format", choices=list(FORMATS), default="text",
-                         help="output format (default: text)")
+        "its loss as a sum over paths.",
+    )
+    explain.add_argument(
+        "file",
+        metavar="FILE",
+        help="an expression file, - for standard input, or a bundled "
+        "example name (see `pathgrad examples`)",
+    )
+    explain.add_argument(
+        "--wrt",
+        type=_names,
+        action="extend",
+        metavar="A,B",
+        help="leaves to explain (default: every leaf that requires grad)",
+    )
+    explain.add_argument(
+        "--loss",
+        metavar="NAME",
+        help="the variable to differentiate (default: the last one assigned)",
+    )
+    explain.add_argument(
+        "--max-paths",
+        type=_count,
+        default=20,
+        metavar="N",
+        help="list at most N paths per gradient; the rest are counted and "
+        "summed regrouped (default: 20)",
+    )
+    explain.add_argument(
+        "--check",
+        nargs="?",
+        const="sympy",
+        default=False,
+        choices=CHECKS,
+        help="compare every gradient with sympy.diff and finite differences "
+        "(--check or --check sympy), with PyTorch replaying the same "
+        "graph (--check torch), or both (--check all)",
+    )
+    explain.add_argument(
+        "--method",
+        choices=("auto", "paths", "reverse", "forward"),
+        default="auto",
+        help="how to sum the paths: list them all (paths), or regroup them "
+        "from the loss down (reverse, as backpropagation does) or from the "
+        "leaf up (forward), showing each step; auto lists them when there "
+        "are at most --max-paths, else uses reverse (default: auto)",
+    )
+    explain.add_argument(
+        "--in-terms-of",
+        choices=("auto", "leaves", "locals"),
+        default="auto",
+        help="write closed forms in leaf symbols or in the graph's own "
+        "intermediate names; auto uses leaves while they stay small "
+        "(default: auto)",
+    )
+    explain.add_argument(
+        "--safe",
+        action="store_true",
+        help="for files you did not write: validate and interpret the file "
+        "instead of running it as Python (see README)",
+    )
+    explain.add_argument(
+        "--format", choices=list(FORMATS), default="text", help="output format (default: text)"
+    )
     _bounds(explain)
     style = explain.add_mutually_exclusive_group()
-    style.add_argument("--ascii", dest="style", action="store_const", const="ascii",
-                       help="plain ASCII (d, *, ->) even where Unicode works")
-    style.add_argument("--unicode", dest="style", action="store_const", const="unicode",
-                       help="Unicode (∂, ·, →) even where the terminal may not show it")
+    style.add_argument(
+        "--ascii",
+        dest="style",
+        action="store_const",
+        const="ascii",
+        help="plain ASCII (d, *, ->) even where Unicode works",
+    )
+    style.add_argument(
+        "--unicode",
+        dest="style",
+        action="store_const",
+        const="unicode",
+        help="Unicode (∂, ·, →) even where the terminal may not show it",
+    )
     for name, helptext, description in (
-        ("graph", "draw the graph: every edge labelled with its local derivative",
-         "Draw FILE's graph to OUT; the suffix picks the format: .svg, .html, .dot, .mmd "
-         "(Mermaid) without anything else installed; .png and .pdf through Graphviz."),
-        ("steps", "the graph built one operation at a time, then the backward sweep",
-         "Write the step-by-step frames of FILE's graph: an offline HTML player (OUT.html) "
-         "or one SVG per frame (OUT/)."),
+        (
+            "graph",
+            "draw the graph: every edge labelled with its local derivative",
+            "Draw FILE's graph to OUT; the suffix picks the format: .svg, .html, .dot, .mmd "
+            "(Mermaid) without anything else installed; .png and .pdf through Graphviz.",
+        ),
+        (
+            "steps",
+            "the graph built one operation at a time, then the backward sweep",
+            "Write the step-by-step frames of FILE's graph: an offline HTML player (OUT.html) "
+            "or one SVG per frame (OUT/).",
+        ),
     ):
         picture = commands.add_parser(name, help=helptext, description=description)
-        picture.add_argument("file", metavar="FILE",
-                             help="an expression file, - for standard input, or an example name")
-        picture.add_argument("-o", "--output", required=True, metavar="OUT",
-                             help="the file (or, for steps, a folder ending in /) to write")
-        picture.add_argument("--wrt", metavar="LEAF",
-                             help="light up every path from the loss to LEAF, one colour each")
-        picture.add_argument("--values", action="store_true",
-                             help="show the values of nodes and edge derivatives too")
-        picture.add_argument("--loss", metavar="NAME",
-                             help="the variable to differentiate (default: the last assigned)")
-        picture.add_argument("--safe", action="store_true",
-                             help="validate and interpret the file instead of running it")
+        picture.add_argument(
+            "file",
+            metavar="FILE",
+            help="an expression file, - for standard input, or an example name",
+        )
+        picture.add_argument(
+            "-o",
+            "--output",
+            required=True,
+            metavar="OUT",
+            help="the file (or, for steps, a folder ending in /) to write",
+        )
+        picture.add_argument(
+            "--wrt",
+            metavar="LEAF",
+            help="light up every path from the loss to LEAF, one colour each",
+        )
+        picture.add_argument(
+            "--values",
+            action="store_true",
+            help="show the values of nodes and edge derivatives too",
+        )
+        picture.add_argument(
+            "--loss",
+            metavar="NAME",
+            help="the variable to differentiate (default: the last assigned)",
+        )
+        picture.add_argument(
+            "--safe",
+            action="store_true",
+            help="validate and interpret the file instead of running it",
+        )
         _bounds(picture)
     check = commands.add_parser(
-        "check", help="check hand-derived gradients against the paths, in safe mode",
+        "check",
+        help="check hand-derived gradients against the paths, in safe mode",
         description="Check a student's gradient against the paths of FILE, in safe mode; "
-                    "a FOLDER checks every .py file in it, each in its own process, in "
-                    "parallel. Exit status 0: every answer right; 3: an answer is partly "
-                    "right, wrong or unreadable, or a student file failed.")
+        "a FOLDER checks every .py file in it, each in its own process, in "
+        "parallel. Exit status 0: every answer right; 3: an answer is partly "
+        "right, wrong or unreadable, or a student file failed.",
+    )
     check.add_argument("target", metavar="FILE|FOLDER", help="a student's file, or a folder")
     check.add_argument("--wrt", metavar="LEAF", help="the leaf the answers are about")
     answers = check.add_mutually_exclusive_group(required=True)
-    answers.add_argument("--answer", metavar="FORMULA",
-                         help='the hand-derived gradient, e.g. "-w2*x1 - w3*x2"')
-    answers.add_argument("--answers", metavar="CSV",
-                         help="a table of answers: columns leaf,answer or file,leaf,answer")
+    answers.add_argument(
+        "--answer", metavar="FORMULA", help='the hand-derived gradient, e.g. "-w2*x1 - w3*x2"'
+    )
+    answers.add_argument(
+        "--answers",
+        metavar="CSV",
+        help="a table of answers: columns leaf,answer or file,leaf,answer",
+    )
     check.add_argument("--loss", metavar="NAME", help="the variable to differentiate")
-    check.add_argument("--jobs", type=_count, metavar="N",
-                       help="files checked at once (default: the number of cores)")
+    check.add_argument(
+        "--jobs",
+        type=_count,
+        metavar="N",
+        help="files checked at once (default: the number of cores)",
+    )
     _bounds(check, seconds=30.0)
-    check.add_argument("--format", choices=("text", "csv", "json"), default="text",
-                       help="report format (default: text)")
+    check.add_argument(
+        "--format",
+        choices=("text", "csv", "json"),
+        default="text",
+        help="report format (default: text)",
+    )
     check.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
     commands.add_parser("examples", help="list the bundled example files")
     return p
@@ -201,8 +300,9 @@ def run_explain(args, out):
         from .safe import run_bounded
 
         request["text"], request["file"] = read_source(args.file)
-        result = run_bounded("pathgrad.cli:explain_request", request, _limits(args),
-                             file=request["file"])
+        result = run_bounded(
+            "pathgrad.cli:explain_request", request, _limits(args), file=request["file"]
+        )
     else:
         request["file"] = args.file
         result = explain_request(request)
@@ -214,8 +314,10 @@ def run_explain(args, out):
     from .errors import Disagreement, PathgradError
 
     kinds = {1: Disagreement, 2: PathgradError}
-    return [kinds[status](message, file=file, line=line)
-            for message, file, line, status in result["problems"]]
+    return [
+        kinds[status](message, file=file, line=line)
+        for message, file, line, status in result["problems"]
+    ]
 
 
 def explain_request(request):
@@ -245,9 +347,11 @@ def explain_request(request):
         from .safe import OutputBudget
 
         OutputBudget(file=request["file"]).add(output)
-    return {"output": output, "printed": printed.getvalue(),
-            "problems": [[p.message, p.file, p.line, p.exit_status]
-                         for p in explanation.problems]}
+    return {
+        "output": output,
+        "printed": printed.getvalue(),
+        "problems": [[p.message, p.file, p.line, p.exit_status] for p in explanation.problems],
+    }
 
 
 def run_picture(args, out):
@@ -256,8 +360,9 @@ def run_picture(args, out):
     from .drawing import draw, steps
     from .explanation import explain
 
-    explanation = explain(args.file, loss=args.loss, safe=args.safe,
-                          wrt=[args.wrt] if args.wrt else [])
+    explanation = explain(
+        args.file, loss=args.loss, safe=args.safe, wrt=[args.wrt] if args.wrt else []
+    )
     make = draw if args.command == "graph" else steps
     written = make(explanation, wrt=args.wrt, values=args.values).save(args.output)
     if isinstance(written, list):
@@ -280,26 +385,37 @@ def _run_picture_bounded(args, out):
 
     text, file = read_source(args.file)
     folder = args.command == "steps" and is_folder(args.output)
-    request = {"text": text, "file": file, "loss": args.loss, "wrt": args.wrt,
-               "values": args.values, "command": args.command, "output": str(args.output),
-               "folder": folder}
+    request = {
+        "text": text,
+        "file": file,
+        "loss": args.loss,
+        "wrt": args.wrt,
+        "values": args.values,
+        "command": args.command,
+        "output": str(args.output),
+        "folder": folder,
+    }
     result = run_bounded("pathgrad.cli:picture_request", request, _limits(args), file=file)
-    files = [(name, base64.b64decode(data["base64"]) if isinstance(data, dict) else data)
-             for name, data in result["files"]]
+    files = [
+        (name, base64.b64decode(data["base64"]) if isinstance(data, dict) else data)
+        for name, data in result["files"]
+    ]
     if folder:
         target = Path(args.output)
         try:
             target.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise PathgradError(f"cannot make the folder: {err.strerror or err}",
-                                file=str(args.output)) from err
+            raise PathgradError(
+                f"cannot make the folder: {err.strerror or err}", file=str(args.output)
+            ) from err
         for name, data in files:
             write_atomic(target / name, data)
         out.write(f"wrote {len(files)} frames to {args.output}\n")
     else:
         out.write(f"wrote {write_atomic(args.output, files[0][1])}\n")
-    return [PathgradError(message, file=where, line=line)
-            for message, where, line in result["problems"]]
+    return [
+        PathgradError(message, file=where, line=line) for message, where, line in result["problems"]
+    ]
 
 
 def picture_request(request):
@@ -323,8 +439,11 @@ def picture_request(request):
     if request["command"] == "graph":
         kind = format_of(request["output"])
         drawing = draw(explanation, wrt=wrt, values=request["values"])
-        data = graphviz(drawing.dot, kind, request["output"]) if kind in ("png", "pdf") else (
-            getattr(drawing, kind))
+        data = (
+            graphviz(drawing.dot, kind, request["output"])
+            if kind in ("png", "pdf")
+            else (getattr(drawing, kind))
+        )
         files = [["", budget.add(data)]]
     else:
         story = steps(explanation, wrt=wrt, values=request["values"])
@@ -335,13 +454,19 @@ def picture_request(request):
             if format_of(request["output"]) != "html":
                 from .errors import PathgradError
 
-                raise PathgradError("steps are saved as one .html player or as a folder "
-                                    "(DIR/) of one SVG per step", file=request["output"])
+                raise PathgradError(
+                    "steps are saved as one .html player or as a folder (DIR/) of one SVG per step",
+                    file=request["output"],
+                )
             files = [["", budget.add(story.html)]]
-    files = [[name, {"base64": base64.b64encode(data).decode("ascii")}
-              if isinstance(data, bytes) else data] for name, data in files]
-    return {"files": files,
-            "problems": [[p.message, p.file, p.line] for p in explanation.problems]}
+    files = [
+        [
+            name,
+            {"base64": base64.b64encode(data).decode("ascii")} if isinstance(data, bytes) else data,
+        ]
+        for name, data in files
+    ]
+    return {"files": files, "problems": [[p.message, p.file, p.line] for p in explanation.problems]}
 
 
 def run_check(args, out):
@@ -352,23 +477,34 @@ def run_check(args, out):
     target = Path(args.target)
     if target.is_dir():
         answers = args.answer if args.answer is not None else Path(args.answers)
-        rows = grading.grade_folder(target, args.wrt, answers, jobs=args.jobs,
-                                    timeout=_limits(args).wall_time_seconds,
-                                    memory_mib=_limits(args).memory_mib,
-                                    loss=args.loss)
+        rows = grading.grade_folder(
+            target,
+            args.wrt,
+            answers,
+            jobs=args.jobs,
+            timeout=_limits(args).wall_time_seconds,
+            memory_mib=_limits(args).memory_mib,
+            loss=args.loss,
+        )
     elif args.answer is not None:
         if not args.wrt:
             from .errors import PathgradError
 
-            raise PathgradError("--answer needs --wrt LEAF: the leaf the answer is about",
-                                file=args.target)
-        rows = grading.check_file(args.target, [(args.wrt, args.answer)], loss=args.loss,
-                                  limits=_limits(args))
+            raise PathgradError(
+                "--answer needs --wrt LEAF: the leaf the answer is about", file=args.target
+            )
+        rows = grading.check_file(
+            args.target, [(args.wrt, args.answer)], loss=args.loss, limits=_limits(args)
+        )
     else:
-        rows = grading.check_answers_table(args.answers, file=args.target, wrt=args.wrt,
-                                           loss=args.loss, limits=_limits(args))
-    report = {"text": grading.rows_to_text, "csv": grading.rows_to_csv,
-              "json": grading.rows_to_json}[args.format](rows)
+        rows = grading.check_answers_table(
+            args.answers, file=args.target, wrt=args.wrt, loss=args.loss, limits=_limits(args)
+        )
+    report = {
+        "text": grading.rows_to_text,
+        "csv": grading.rows_to_csv,
+        "json": grading.rows_to_json,
+    }[args.format](rows)
     if args.output:
         from .output import write_atomic
 
@@ -417,9 +553,15 @@ def main(argv=None):
         parser().print_help()
         return 2
     from .errors import PathgradError
+
     try:
-        run = {"explain": run_explain, "graph": run_picture, "steps": run_picture,
-               "check": run_check, "examples": run_examples}[args.command]
+        run = {
+            "explain": run_explain,
+            "graph": run_picture,
+            "steps": run_picture,
+            "check": run_check,
+            "examples": run_examples,
+        }[args.command]
         problems = run(args, Console(sys.stdout))
     except PathgradError as err:
         print(f"pathgrad: {visible(err)}", file=sys.stderr)
@@ -429,9 +571,11 @@ def main(argv=None):
     except Exception as err:  # a bug in pathgrad, not in the user's file
         if os.environ.get("PATHGRAD_DEBUG"):
             raise
-        print(f"pathgrad: internal error ({type(err).__name__}: {visible(err)}); this is a bug in "
-              "pathgrad: please report it with the file (PATHGRAD_DEBUG=1 shows the traceback)",
-              file=sys.stderr)
+        print(
+            f"pathgrad: internal error ({type(err).__name__}: {visible(err)}); this is a bug in "
+            "pathgrad: please report it with the file (PATHGRAD_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return 1
     if isinstance(problems, int):  # pathgrad check: its own exit status
         return problems

@@ -44,15 +44,18 @@ def _graph_of(source):
         return build_graph(source), None
     if hasattr(source, "graph") and hasattr(source, "gradients"):
         return source.graph, source
-    raise PathgradError(f"cannot draw a {type(source).__name__}: give an explanation "
-                        "(pathgrad.explain), a graph (pathgrad.build_graph) or a traced value")
+    raise PathgradError(
+        f"cannot draw a {type(source).__name__}: give an explanation "
+        "(pathgrad.explain), a graph (pathgrad.build_graph) or a traced value"
+    )
 
 
 def _one(wrt):
     if isinstance(wrt, (list, tuple)):
         if len(wrt) != 1:
-            raise PathgradError(f"--wrt: a picture lights up the paths of one leaf at a time, "
-                                f"not {len(wrt)}")
+            raise PathgradError(
+                f"--wrt: a picture lights up the paths of one leaf at a time, not {len(wrt)}"
+            )
         wrt = wrt[0]
     return wrt
 
@@ -66,8 +69,12 @@ def _gradient(graph, explanation, wrt):
     from .explanation import Options, explain_graph
 
     options = getattr(explanation, "options", None) or Options()
-    asked = Options(wrt=(wrt,), max_paths=options.max_paths, method=options.method,
-                    in_terms_of=options.in_terms_of)
+    asked = Options(
+        wrt=(wrt,),
+        max_paths=options.max_paths,
+        method=options.method,
+        in_terms_of=options.in_terms_of,
+    )
     return explain_graph(graph, asked).gradients[wrt]
 
 
@@ -80,8 +87,10 @@ def _leaf(graph, wrt):
     node = node_named(graph, wrt)
     if node is None or graph.nodes[node]["kind"] != "leaf":
         names = ", ".join(graph.nodes[n]["name"] for n in leaves(graph))
-        raise NameNotFound(f"--wrt {wrt}: no leaf named {wrt}; the leaves are {names}",
-                           file=graph.graph.get("file"))
+        raise NameNotFound(
+            f"--wrt {wrt}: no leaf named {wrt}; the leaves are {names}",
+            file=graph.graph.get("file"),
+        )
     return node
 
 
@@ -94,8 +103,9 @@ class Drawing:
 
     def __init__(self, picture, format="svg"):
         if format not in TEXT_FORMATS:
-            raise PathgradError(f"unknown picture format {format!r}: use one of "
-                                + ", ".join(TEXT_FORMATS))
+            raise PathgradError(
+                f"unknown picture format {format!r}: use one of " + ", ".join(TEXT_FORMATS)
+            )
         self.picture = picture
         self.format = format
 
@@ -137,8 +147,10 @@ class Drawing:
         return self.svg
 
     def __repr__(self):
-        return (f"<Drawing of {self.picture.title!r}: {len(self.picture.nodes)} nodes, "
-                f"{len(self.picture.edges)} edges>")
+        return (
+            f"<Drawing of {self.picture.title!r}: {len(self.picture.nodes)} nodes, "
+            f"{len(self.picture.edges)} edges>"
+        )
 
     def save(self, path, engine=None):
         """Write the picture; the suffix of ``path`` picks the format.
@@ -153,8 +165,9 @@ class Drawing:
         if kind in ("png", "pdf") or (engine == "graphviz" and kind == "svg"):
             data = graphviz(self.dot, kind, str(path))
         elif engine == "graphviz":
-            raise PathgradError(f"engine='graphviz' makes .svg, .png and .pdf, not .{kind}",
-                                file=str(path))
+            raise PathgradError(
+                f"engine='graphviz' makes .svg, .png and .pdf, not .{kind}", file=str(path)
+            )
         else:
             data = getattr(self, kind)
         return write_atomic(path, data)
@@ -244,13 +257,15 @@ class Steps(list):
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as err:
-                raise PathgradError(f"cannot make the folder: {err.strerror or err}",
-                                    file=text) from err
-            return [write_atomic(folder / name, self.svg(i))
-                    for i, name in enumerate(self.names())]
+                raise PathgradError(
+                    f"cannot make the folder: {err.strerror or err}", file=text
+                ) from err
+            return [write_atomic(folder / name, self.svg(i)) for i, name in enumerate(self.names())]
         if format_of(path) != "html":
-            raise PathgradError("steps are saved as one .html player or as a folder "
-                                "(DIR/) of one SVG per step", file=text)
+            raise PathgradError(
+                "steps are saved as one .html player or as a folder (DIR/) of one SVG per step",
+                file=text,
+            )
         return write_atomic(path, self.html)
 
 

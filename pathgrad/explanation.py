@@ -25,7 +25,12 @@ from .graph import build_graph, leaves, node_named
 from .methods import METHODS, check_path_cap, summed_by
 from .ops import OPS, special_name
 from .paths import (
-    adjoint_values, atoms_in, iter_paths, multiplication_counts, operand_lists, path_counts,
+    adjoint_values,
+    atoms_in,
+    iter_paths,
+    multiplication_counts,
+    operand_lists,
+    path_counts,
     tree_size,
 )
 from .simplify import closed_form as simplify_closed_form
@@ -74,8 +79,9 @@ class Options:
         if self.method not in METHODS:
             raise PathgradError(f"--method {self.method}: choose one of {', '.join(METHODS)}")
         if self.in_terms_of not in FORMS:
-            raise PathgradError(f"--in-terms-of {self.in_terms_of}: choose one of "
-                                f"{', '.join(FORMS)}")
+            raise PathgradError(
+                f"--in-terms-of {self.in_terms_of}: choose one of {', '.join(FORMS)}"
+            )
         if self.wrt is not None:
             object.__setattr__(self, "wrt", tuple(self.wrt))
 
@@ -231,9 +237,14 @@ def explain_program(program, **options):
     # The file's leaves the loss does not use are in the graph too: zero paths is an answer.
     # (A weight updated in place after the loss was computed is in it as it was then.)
     used = {t.id for t in program.leaves}
-    unused = [v for v in program.namespace.values()
-              if isinstance(v, Tensor) and v.op is None and v.requires_grad
-              and not any(t.id in used for t in _versions(v))]
+    unused = [
+        v
+        for v in program.namespace.values()
+        if isinstance(v, Tensor)
+        and v.op is None
+        and v.requires_grad
+        and not any(t.id in used for t in _versions(v))
+    ]
     graph = build_graph(program.loss, program.lines, program.file, program.loss_name, unused)
     cut = {n for n, v in program.namespace.items() if isinstance(v, Tensor) and v.is_leaf}
     return explain_graph(graph, Options(**options), _program_notes(program), cut)
@@ -281,9 +292,14 @@ def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
         from .torch_bridge import check_torch, torch_available
 
         if options.check == "all" and not torch_available():
-            explanation.notes.append(Note(None, "PyTorch is not installed, so --check all "
-                                                "compared with sympy and finite differences "
-                                                'only (pip install "pathgrad[torch]")'))
+            explanation.notes.append(
+                Note(
+                    None,
+                    "PyTorch is not installed, so --check all "
+                    "compared with sympy and finite differences "
+                    'only (pip install "pathgrad[torch]")',
+                )
+            )
         else:
             explanation.torch = check_torch(explanation)
             explanation.problems += _disagreements(explanation)
@@ -292,10 +308,15 @@ def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
 
 def _disagreements(explanation):
     """A problem for each number that is not PyTorch's (IEEE specials compared as values)."""
-    return [Disagreement(f"--check torch: {row.name}: pathgrad gives {row.pathgrad}, PyTorch "
-                         f"{row.torch}; this is a bug in pathgrad, please report it",
-                         file=explanation.file)
-            for row in explanation.torch if not row.agree]
+    return [
+        Disagreement(
+            f"--check torch: {row.name}: pathgrad gives {row.pathgrad}, PyTorch "
+            f"{row.torch}; this is a bug in pathgrad, please report it",
+            file=explanation.file,
+        )
+        for row in explanation.torch
+        if not row.agree
+    ]
 
 
 class _Work:
@@ -338,7 +359,9 @@ class _Work:
                 f"d{loss_name}/d{graph.nodes[leaf]['name']} written out as one formula would "
                 f"take more than 2^{written.bit_length() - 1} symbols (at most "
                 f"{MAX_WRITTEN_FORM:,}): the graph reuses "
-                "each value on several paths at every step", file=graph.graph.get("file"))
+                "each value on several paths at every step",
+                file=graph.graph.get("file"),
+            )
         data = graph.nodes[leaf]
         gradient = Gradient(
             leaf=data["name"],
@@ -357,8 +380,13 @@ class _Work:
             locals_reason=self.locals_reason,
         )
         if options.check_sympy:
-            gradient.check = check_gradient(graph, leaf, self.in_leaves(closed, CHECK_BOUND),
-                                            gradient.value, bool(gradient.kinks))
+            gradient.check = check_gradient(
+                graph,
+                leaf,
+                self.in_leaves(closed, CHECK_BOUND),
+                gradient.value,
+                bool(gradient.kinks),
+            )
         return gradient
 
     def written_in(self, total, paths):
@@ -370,9 +398,11 @@ class _Work:
         leaf_form = self.in_leaves(total, bound)
         if leaf_form is None:
             if self.in_leaves.infinite:
-                self.locals_reason = ("in terms of the graph's intermediate names: written out "
-                                      "in leaf symbols, sympy would evaluate a factor at a number "
-                                      "to an infinity")
+                self.locals_reason = (
+                    "in terms of the graph's intermediate names: written out "
+                    "in leaf symbols, sympy would evaluate a factor at a number "
+                    "to an infinity"
+                )
             return "locals", total
         for p in paths:
             p.product = self.in_leaves(p.product, bound) or p.product
@@ -456,16 +486,23 @@ def _targets(graph, wrt, file, file_leaves=()):
         node = node_named(graph, name)
         loss = graph.nodes[graph.graph["loss"]]["name"]
         if node is None and name in file_leaves:
-            raise NameNotFound(f"--wrt {name}: {loss} does not depend on {name} (no path from "
-                               f"{loss} to {name}, so d{loss}/d{name} = 0); the leaves it "
-                               f"depends on: {names}", file=file)
+            raise NameNotFound(
+                f"--wrt {name}: {loss} does not depend on {name} (no path from "
+                f"{loss} to {name}, so d{loss}/d{name} = 0); the leaves it "
+                f"depends on: {names}",
+                file=file,
+            )
         if node is None:
-            raise NameNotFound(f"--wrt {name}: the loss has no leaf named {name} "
-                               f"(leaves: {names})", file=file)
+            raise NameNotFound(
+                f"--wrt {name}: the loss has no leaf named {name} (leaves: {names})", file=file
+            )
         data = graph.nodes[node]
         if data["kind"] != "leaf":
-            raise NameNotFound(f"--wrt {name}: {name} is computed (line {data['line']}), "
-                               f"not a leaf; choose one of: {names}", file=file)
+            raise NameNotFound(
+                f"--wrt {name}: {name} is computed (line {data['line']}), "
+                f"not a leaf; choose one of: {names}",
+                file=file,
+            )
         if not data["requires_grad"]:
             raise NameNotFound(f"--wrt {name}: {name} has requires_grad=False", file=file)
         targets.append(node)
@@ -488,32 +525,50 @@ def _kinks_above(graph, leaf):
 
 def _graph_notes(graph):
     notes = []
-    for node, data in sorted(graph.nodes(data=True)):
+    for _node, data in sorted(graph.nodes(data=True)):
         if data["kink"]:
             rule = OPS[data["op"]].kink_rule
-            notes.append(Note(data["line"], f"{data['name']} is at its kink; the derivative "
-                                            f"there follows PyTorch: {rule}"))
-    for node, data in sorted(graph.nodes(data=True)):
+            notes.append(
+                Note(
+                    data["line"],
+                    f"{data['name']} is at its kink; the derivative there follows PyTorch: {rule}",
+                )
+            )
+    for _node, data in sorted(graph.nodes(data=True)):
         convention = OPS[data["op"]].convention if data["kind"] == "operation" else None
-        inputs = [o if isinstance(o, float) else graph.nodes[o]["value"]
-                  for o in data["operands"]]
+        inputs = [o if isinstance(o, float) else graph.nodes[o]["value"] for o in data["operands"]]
         if convention and None not in inputs:
             traced = [not isinstance(o, float) for o in data["operands"]]
             rule = convention(*inputs, traced)
             if rule:
                 notes.append(Note(data["line"], f"{data['name']} = {data['formula']}: {rule}"))
-    why = {"no_grad": "was computed under no_grad()", "detach": "is detached",
-           "constant": "depends on nothing that requires grad"}
-    for node, data in sorted(graph.nodes(data=True)):
+    why = {
+        "no_grad": "was computed under no_grad()",
+        "detach": "is detached",
+        "constant": "depends on nothing that requires grad",
+    }
+    for _node, data in sorted(graph.nodes(data=True)):
         if data["cut"] in why:
-            notes.append(Note(data["line"], f"{data['name']} = {data['formula']} "
-                                            f"{why[data['cut']]}: gradients stop there, so "
-                                            "paths end at it (a cut leaf)"))
-    unknown = [d["name"] for _, d in graph.nodes(data=True)
-               if d["kind"] == "leaf" and d["value"] is None]
+            notes.append(
+                Note(
+                    data["line"],
+                    f"{data['name']} = {data['formula']} "
+                    f"{why[data['cut']]}: gradients stop there, so "
+                    "paths end at it (a cut leaf)",
+                )
+            )
+    unknown = [
+        d["name"] for _, d in graph.nodes(data=True) if d["kind"] == "leaf" and d["value"] is None
+    ]
     if unknown:
-        notes.append(Note(None, "symbolic leaves with no value: " + ", ".join(unknown)
-                          + "; closed forms are exact, values that depend on them are unknown"))
+        notes.append(
+            Note(
+                None,
+                "symbolic leaves with no value: "
+                + ", ".join(unknown)
+                + "; closed forms are exact, values that depend on them are unknown",
+            )
+        )
     return notes
 
 
@@ -521,12 +576,22 @@ def _program_notes(program):
     notes = []
     for kind, line, text, result in program.notes:
         if kind == "comparison":
-            notes.append(Note(line, f"{text} is {result} at these values, so the "
-                                    f"{'branch taken' if result else 'branch not taken'} "
-                                    "decides the graph"))
+            notes.append(
+                Note(
+                    line,
+                    f"{text} is {result} at these values, so the "
+                    f"{'branch taken' if result else 'branch not taken'} "
+                    "decides the graph",
+                )
+            )
         else:
-            notes.append(Note(line, f"{text} is used as the whole number {result} "
-                                    "(a count or an index), which is not differentiated"))
+            notes.append(
+                Note(
+                    line,
+                    f"{text} is used as the whole number {result} "
+                    "(a count or an index), which is not differentiated",
+                )
+            )
     return notes + _typo_notes(program) + _rebound_leaf_notes(program)
 
 
@@ -540,8 +605,12 @@ def _typo_notes(program):
         close = difflib.get_close_matches(name, assigned, n=1, cutoff=0.6)
         if close:
             line = program.namespace[name].line if name in program.namespace else None
-            notes.append(Note(line, f"{name} is never assigned, so it is a symbolic leaf; "
-                                    f"did you mean {close[0]}?"))
+            notes.append(
+                Note(
+                    line,
+                    f"{name} is never assigned, so it is a symbolic leaf; did you mean {close[0]}?",
+                )
+            )
     return notes
 
 
@@ -556,10 +625,15 @@ def _rebound_leaf_notes(program):
     leaves = {t.name for t in program.leaves if t.requires_grad and t.value == 0}
     # ... but a weight a training loop updates in place (w -= lr * w.grad) is still a leaf.
     later = {name for name in later if not _is_leaf(program.namespace.get(name))}
-    return [Note(first[name], f"{name} starts as a number, so that first {name} is a leaf with "
-                              "a gradient of its own; if it is only a starting value, write "
-                              f"{name} = leaf({name!r}, 0, requires_grad=False)")
-            for name in sorted(later & leaves, key=first.get)]
+    return [
+        Note(
+            first[name],
+            f"{name} starts as a number, so that first {name} is a leaf with "
+            "a gradient of its own; if it is only a starting value, write "
+            f"{name} = leaf({name!r}, 0, requires_grad=False)",
+        )
+        for name in sorted(later & leaves, key=first.get)
+    ]
 
 
 def _is_leaf(value):
@@ -575,16 +649,21 @@ def _problems(graph, file):
     loss = graph.graph["loss"]
     if not graph.nodes[loss]["undefined"]:
         return []
-    for node, data in sorted(graph.nodes(data=True)):
+    for _node, data in sorted(graph.nodes(data=True)):
         operands = [o for o in data["operands"] if not isinstance(o, float)]
         inherited = any(graph.nodes[o]["undefined"] for o in operands)
         if data["undefined"] == graph.nodes[loss]["undefined"] and not inherited:
-            return [PathgradError(f"{data['undefined']} at the given values, so the loss "
-                                  f"{graph.nodes[loss]['name']} is "
-                                  f"{special_name(graph.nodes[loss]['value'])} (values are "
-                                  "shown as PyTorch computes them; closed forms are still "
-                                  "shown)",
-                                  file=file, line=data["line"])]
+            return [
+                PathgradError(
+                    f"{data['undefined']} at the given values, so the loss "
+                    f"{graph.nodes[loss]['name']} is "
+                    f"{special_name(graph.nodes[loss]['value'])} (values are "
+                    "shown as PyTorch computes them; closed forms are still "
+                    "shown)",
+                    file=file,
+                    line=data["line"],
+                )
+            ]
     return []
 
 

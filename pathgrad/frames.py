@@ -63,8 +63,16 @@ def forward_frames(graph):
     out = [Frame("forward", "leaves", new=leaves)]
     for node in nodes:
         if graph.nodes[node]["kind"] != "leaf":
-            out.append(Frame("forward", "operation", node, graph.nodes[node]["line"], (node,),
-                             tuple(graph.out_edges(node, keys=True))))
+            out.append(
+                Frame(
+                    "forward",
+                    "operation",
+                    node,
+                    graph.nodes[node]["line"],
+                    (node,),
+                    tuple(graph.out_edges(node, keys=True)),
+                )
+            )
     return out
 
 
@@ -79,8 +87,16 @@ def backward_frames(graph, wrt=None):
     waiting = {n: sum(1 for c, _ in graph.in_edges(n) if c in taking_part) for n in taking_part}
     adjoint = {loss: 1.0}
     arrived = {}
-    out = [Frame("backward", "start", loss, graph.nodes[loss]["line"], adjoints={loss: 1.0},
-                 complete=(loss,))]
+    out = [
+        Frame(
+            "backward",
+            "start",
+            loss,
+            graph.nodes[loss]["line"],
+            adjoints={loss: 1.0},
+            complete=(loss,),
+        )
+    ]
     for consumer in topological_from(graph):
         if consumer not in taking_part or not graph.out_degree(consumer):
             continue
@@ -92,8 +108,9 @@ def backward_frames(graph, wrt=None):
             value = graph.edges[edge]["value"]
             contribution = _times(adjoint[consumer], value)
             before = adjoint.get(operand, 0.0)
-            adjoint[operand] = None if before is None or contribution is None \
-                else before + contribution
+            adjoint[operand] = (
+                None if before is None or contribution is None else before + contribution
+            )
             arrived.setdefault(operand, []).append((edge, contribution))
             sends.append((edge, adjoint[consumer], value, contribution))
             changed[operand] = adjoint[operand]
@@ -102,9 +119,19 @@ def backward_frames(graph, wrt=None):
                 complete.append(operand)
                 if len(arrived[operand]) > 1:
                     meets.append((operand, tuple(arrived[operand])))
-        out.append(Frame("backward", "send", consumer, graph.nodes[consumer]["line"],
-                         edges=tuple(s[0] for s in sends), sends=tuple(sends),
-                         adjoints=changed, complete=tuple(complete), meets=tuple(meets)))
+        out.append(
+            Frame(
+                "backward",
+                "send",
+                consumer,
+                graph.nodes[consumer]["line"],
+                edges=tuple(s[0] for s in sends),
+                sends=tuple(sends),
+                adjoints=changed,
+                complete=tuple(complete),
+                meets=tuple(meets),
+            )
+        )
     out.append(Frame("backward", "done", wrt))
     return out
 

@@ -59,11 +59,25 @@ MAX_SYMBOLIC_EXPONENT = 64
 SAMPLES = 6
 #: Functions an answer may use, by the names students write.
 FUNCTIONS = {
-    "exp": sympy.exp, "log": sympy.log, "ln": sympy.log, "sqrt": sympy.sqrt,
-    "sin": sympy.sin, "cos": sympy.cos, "tanh": sympy.tanh, "sinh": sympy.sinh,
-    "cosh": sympy.cosh, "sech": sympy.sech, "abs": sympy.Abs, "Abs": sympy.Abs,
-    "sign": sympy.sign, "max": sympy.Max, "Max": sympy.Max, "min": sympy.Min,
-    "Min": sympy.Min, "Heaviside": sympy.Heaviside, **SYMPY_NAMES,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "ln": sympy.log,
+    "sqrt": sympy.sqrt,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tanh": sympy.tanh,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "sech": sympy.sech,
+    "abs": sympy.Abs,
+    "Abs": sympy.Abs,
+    "sign": sympy.sign,
+    "max": sympy.Max,
+    "Max": sympy.Max,
+    "min": sympy.Min,
+    "Min": sympy.Min,
+    "Heaviside": sympy.Heaviside,
+    **SYMPY_NAMES,
 }
 #: Verdicts in a report, and what each means.
 VERDICTS = {
@@ -77,8 +91,19 @@ VERDICTS = {
     "explained": "no answer given; the gradient is reported",
 }
 #: Columns of a report, in order.
-ROW_FIELDS = ("file", "leaf", "answer", "verdict", "expected", "value", "expected_value",
-              "matched", "missing", "extra", "message")
+ROW_FIELDS = (
+    "file",
+    "leaf",
+    "answer",
+    "verdict",
+    "expected",
+    "value",
+    "expected_value",
+    "matched",
+    "missing",
+    "extra",
+    "message",
+)
 
 
 class AnswerError(PathgradError):
@@ -115,9 +140,14 @@ class AnswerCheck:
     def as_row(self, file=None):
         """The check as a report row (see :data:`ROW_FIELDS`)."""
         return {
-            "file": file, "leaf": self.leaf, "answer": self.answer, "verdict": self.verdict,
-            "expected": str(self.expected), "value": self.value,
-            "expected_value": self.expected_value, "matched": list(self.matched),
+            "file": file,
+            "leaf": self.leaf,
+            "answer": self.answer,
+            "verdict": self.verdict,
+            "expected": str(self.expected),
+            "value": self.value,
+            "expected_value": self.expected_value,
+            "matched": list(self.matched),
             "missing": list(self.missing),
             "extra": [str(t) for t in self.extra] + [str(t) for _, t, _ in self.near],
             "message": self.message,
@@ -127,8 +157,13 @@ class AnswerCheck:
 # -- reading an answer --------------------------------------------------------------
 _NORMALISE = str.maketrans({"^": "**", "·": "*", "×": "*", "−": "-", "∗": "*"})
 _ATTRIBUTE = re.compile(r"[A-Za-z_)\]]\s*\.|\.\s*[A-Za-z_(]")
-_BINARY = {ast.Add: sympy.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sympy.Mul,
-           ast.Div: lambda a, b: a / b, ast.Pow: sympy.Pow}
+_BINARY = {
+    ast.Add: sympy.Add,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: sympy.Mul,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: sympy.Pow,
+}
 
 
 def _names(graph):
@@ -176,15 +211,17 @@ products with *, e.g. 2*w1
     text = text.strip().translate(_NORMALISE)
     for bad in ("__", "lambda", ";", "=", ":", "'", '"', "[", "{", "\\", "@", "!"):
         if bad in text:
-            raise AnswerError(f"the answer may not contain {bad!r}; write a formula such as "
-                              "-w2*x1 - w3*x2")
+            raise AnswerError(
+                f"the answer may not contain {bad!r}; write a formula such as -w2*x1 - w3*x2"
+            )
     if _ATTRIBUTE.search(text):
         raise AnswerError("the answer may not contain '.' except in numbers")
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
-        raise AnswerError(f"cannot read the answer: {err.msg}; write products with *, "
-                          "e.g. 2*w1") from None
+        raise AnswerError(
+            f"cannot read the answer: {err.msg}; write products with *, e.g. 2*w1"
+        ) from None
     except (ValueError, MemoryError, RecursionError):
         raise AnswerError("cannot read the answer: it is too long or too deeply nested") from None
     return _Reader(_names(graph)).read(tree.body, 0)
@@ -216,19 +253,29 @@ class _Reader:
             left, right = self.read(node.left, depth + 1), self.read(node.right, depth + 1)
             self._bound(node.op, left, right)
             return _BINARY[type(node.op)](left, right)
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id in FUNCTIONS and node.args and not node.keywords
-                and not any(isinstance(a, ast.Starred) for a in node.args)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in FUNCTIONS
+            and node.args
+            and not node.keywords
+            and not any(isinstance(a, ast.Starred) for a in node.args)
+        ):
             arguments = [self.read(a, depth + 1) for a in node.args]
             try:
                 return FUNCTIONS[node.func.id](*arguments)
             except (TypeError, ValueError) as err:
                 raise AnswerError(f"{node.func.id}() cannot take these arguments: {err}") from None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            raise AnswerError(f"unknown function {node.func.id}() in the answer (functions: "
-                              + ", ".join(sorted(FUNCTIONS)) + ")")
-        raise AnswerError(f"the answer may only use numbers, names, + - * / ** and "
-                          f"functions, not {type(node).__name__}")
+            raise AnswerError(
+                f"unknown function {node.func.id}() in the answer (functions: "
+                + ", ".join(sorted(FUNCTIONS))
+                + ")"
+            )
+        raise AnswerError(
+            f"the answer may only use numbers, names, + - * / ** and "
+            f"functions, not {type(node).__name__}"
+        )
 
     def _sum(self, node, depth):
         """``a + b - c + ...``: a long sum is long, not deep (its left spine is walked)."""
@@ -266,8 +313,11 @@ class _Reader:
                 raise AnswerError(f"the exponent{shown} is larger than {bound:g}")
         if left.is_Rational and right.is_Rational:
             bits = max(abs(left.p).bit_length(), left.q.bit_length())
-            size = bits * abs(float(right)) if isinstance(op, ast.Pow) else bits + max(
-                abs(right.p).bit_length(), right.q.bit_length())
+            size = (
+                bits * abs(float(right))
+                if isinstance(op, ast.Pow)
+                else bits + max(abs(right.p).bit_length(), right.q.bit_length())
+            )
             if size > MAX_NUMBER_BITS:
                 raise AnswerError("a number in the answer is too large")
 
@@ -283,11 +333,20 @@ def _sigmoid(x):
 
 #: Float versions of the functions an answer or a path can contain.
 _FLOAT_FUNCTIONS = {
-    sympy.exp: math.exp, sympy.log: math.log, sympy.sin: math.sin, sympy.cos: math.cos,
-    sympy.tanh: math.tanh, sympy.sinh: math.sinh, sympy.cosh: math.cosh,
-    sympy.sech: lambda x: 1.0 / math.cosh(x), sympy.Abs: abs,
-    sympy.sign: lambda x: float((x > 0) - (x < 0)), sympy.Max: max, sympy.Min: min,
-    sympy.Heaviside: _heaviside, SYMPY_NAMES["sigmoid"]: _sigmoid,
+    sympy.exp: math.exp,
+    sympy.log: math.log,
+    sympy.sin: math.sin,
+    sympy.cos: math.cos,
+    sympy.tanh: math.tanh,
+    sympy.sinh: math.sinh,
+    sympy.cosh: math.cosh,
+    sympy.sech: lambda x: 1.0 / math.cosh(x),
+    sympy.Abs: abs,
+    sympy.sign: lambda x: float((x > 0) - (x < 0)),
+    sympy.Max: max,
+    sympy.Min: min,
+    sympy.Heaviside: _heaviside,
+    SYMPY_NAMES["sigmoid"]: _sigmoid,
     SYMPY_NAMES["relu"]: lambda x: max(x, 0.0),
 }
 
@@ -428,11 +487,13 @@ class _Matcher:
                     break
             else:
                 groups.append([column, [i]])
-        matched = [i for column, members in groups if all(_close(v, 0) for v in column)
-                   for i in members]  # a path whose product is 0 is in every answer
+        matched = [
+            i for column, members in groups if all(_close(v, 0) for v in column) for i in members
+        ]  # a path whose product is 0 is in every answer
         groups = [g for g in groups if not all(_close(v, 0) for v in g[0])]
-        terms, found = self._assign(groups, [t for t in sympy.Add.make_args(answer) if t != 0],
-                                    matched)
+        terms, found = self._assign(
+            groups, [t for t in sympy.Add.make_args(answer) if t != 0], matched
+        )
         matched += found
         groups = [g for g in groups if not set(g[1]) <= set(matched)]
         if groups and terms:  # what is left, expanded: kept only if that matches more
@@ -449,8 +510,9 @@ class _Matcher:
         for column, members in groups:
             members = [m for m in members if m not in matched]
             for count in range(len(members), 0, -1):
-                chosen = _subset_summing([columns[i] for i in usable],
-                                         [count * v for v in column], self.budget)
+                chosen = _subset_summing(
+                    [columns[i] for i in usable], [count * v for v in column], self.budget
+                )
                 if chosen is not None:
                     found += members[:count]
                     usable = [u for j, u in enumerate(usable) if j not in chosen]
@@ -501,8 +563,9 @@ def _near_miss(term, candidates):
         if product == 0 or term == 0:
             continue
         ratio = _ratio(term, product)
-        if ratio is not None and (best is None
-                                  or sympy.count_ops(ratio) < sympy.count_ops(best[2])):
+        if ratio is not None and (
+            best is None or sympy.count_ops(ratio) < sympy.count_ops(best[2])
+        ):
             best = (i, term, ratio)
     return best
 
@@ -544,8 +607,11 @@ def _message(check, products):
     """The sentence for an answer that is not right (paths numbered from 1)."""
     parts = []
     if len(check.matched) == len(products):
-        parts.append("your answer has the path" if len(products) == 1 else
-                     f"your answer has all {len(products)} paths")
+        parts.append(
+            "your answer has the path"
+            if len(products) == 1
+            else f"your answer has all {len(products)} paths"
+        )
     elif check.matched:
         only = " only" if not check.extra and not check.near else ""
         parts.append(f"your answer is {_paths_text(check.matched)}{only}")
@@ -555,8 +621,9 @@ def _message(check, products):
     near = {n for n, _, _ in check.near}
     unexplained = [n for n in check.missing if n not in near]
     if unexplained:
-        parts.append("it misses " + " and ".join(f"path {n}: {products[n - 1]}"
-                                                  for n in unexplained))
+        parts.append(
+            "it misses " + " and ".join(f"path {n}: {products[n - 1]}" for n in unexplained)
+        )
     if len(check.extra) == 1:
         parts.append(f"its term {check.extra[0]} is on no path")
     elif check.extra:
@@ -567,8 +634,9 @@ def _message(check, products):
 def _gradient(explanation, leaf):
     if leaf not in explanation.gradients:
         names = ", ".join(explanation.gradients) or "none"
-        raise NameNotFound(f"--wrt {leaf}: no gradient for {leaf} (explained: {names})",
-                           file=explanation.file)
+        raise NameNotFound(
+            f"--wrt {leaf}: no gradient for {leaf} (explained: {names})", file=explanation.file
+        )
     return explanation.gradients[leaf]
 
 
@@ -611,8 +679,11 @@ def check_answer(explanation, leaf, answer):
 
     gradient, graph = _gradient(explanation, leaf), explanation.graph
     parsed = parse_answer(answer, graph)
-    values = {d["symbol"]: d["value"] for _, d in graph.nodes(data=True)
-              if d["kind"] == "leaf" and d["value"] is not None}
+    values = {
+        d["symbol"]: d["value"]
+        for _, d in graph.nodes(data=True)
+        if d["kind"] == "leaf" and d["value"] is not None
+    }
     in_leaves = _InLeaves(graph)  # intermediate names replaced; None if too large
 
     def leaf_form(expr):
@@ -622,23 +693,34 @@ def check_answer(explanation, leaf, answer):
     seed = f"{leaf}:{answer}"
     symbolic = "undetermined" if expected is None else _same(parsed, expected, values, seed)
     value = _number(parsed, values) if parsed.free_symbols <= set(values) else None
-    check = AnswerCheck(leaf=leaf, answer=answer, parsed=parsed,
-                        expected=gradient.closed_form, verdict="wrong", symbolic=symbolic,
-                        value=value, expected_value=gradient.value,
-                        path_count=gradient.path_count)
+    check = AnswerCheck(
+        leaf=leaf,
+        answer=answer,
+        parsed=parsed,
+        expected=gradient.closed_form,
+        verdict="wrong",
+        symbolic=symbolic,
+        value=value,
+        expected_value=gradient.value,
+        path_count=gradient.path_count,
+    )
     loss, count = explanation.loss, gradient.path_count
     if symbolic.startswith("equal"):
         check.verdict = "right"
         check.matched = list(range(1, count + 1)) if count == gradient.paths_listed else []
         written = "" if str(parsed) == str(gradient.closed_form) else " (written differently)"
-        check.message = (f"right{written}: d{loss}/d{leaf} = {gradient.closed_form}, the sum of "
-                         f"{_plural(count, 'path')}")
+        check.message = (
+            f"right{written}: d{loss}/d{leaf} = {gradient.closed_form}, the sum of "
+            f"{_plural(count, 'path')}"
+        )
         return check
     products = [leaf_form(p.product) for p in gradient.paths]
     differs = f"your answer differs from d{loss}/d{leaf} = {gradient.closed_form}"
     if count != len(products) or None in products:
-        check.message = (f"{differs}; its {_plural(count, 'path')} are too many or too large "
-                         "to compare one by one")
+        check.message = (
+            f"{differs}; its {_plural(count, 'path')} are too many or too large "
+            "to compare one by one"
+        )
         return check
     result = _Matcher(products, parsed, values, seed).run(parsed)
     if result is None:
@@ -651,12 +733,13 @@ def check_answer(explanation, leaf, answer):
     check.verdict = "partial" if check.matched else "wrong"
     check.message = _message(check, products)
     # a leaf of the file that the loss does not use is an edgeless node: not in L's graph
-    used = {d["symbol"] for n, d in graph.nodes(data=True)
-            if graph.degree(n) or d["name"] == loss}
+    used = {d["symbol"] for n, d in graph.nodes(data=True) if graph.degree(n) or d["name"] == loss}
     strangers = sorted(str(s) for s in parsed.free_symbols if s not in used)
     if strangers:
-        check.message += (f"; {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} "
-                          f"not in the graph of {loss}")
+        check.message += (
+            f"; {', '.join(strangers)} {'is' if len(strangers) == 1 else 'are'} "
+            f"not in the graph of {loss}"
+        )
     if value is not None and gradient.value is not None and _close(value, gradient.value):
         check.message += f"; it has the right value ({gradient.value:g}) at the file's values only"
     return check
@@ -674,18 +757,33 @@ MAX_TABLE_ROWS = 100_000
 
 def _row(file, leaf, answer, verdict, message, **more):
     row = dict.fromkeys(ROW_FIELDS)
-    row.update(file=file, leaf=leaf, answer=answer, verdict=verdict, message=message,
-               matched=[], missing=[], extra=[], **more)
+    row.update(
+        file=file,
+        leaf=leaf,
+        answer=answer,
+        verdict=verdict,
+        message=message,
+        matched=[],
+        missing=[],
+        extra=[],
+        **more,
+    )
     return row
 
 
 def _explained_row(file, explanation, leaf):
     gradient = _gradient(explanation, leaf)
     shown = "?" if gradient.value is None else f"{gradient.value:g}"
-    return _row(file, leaf, None, "explained",
-                f"d{explanation.loss}/d{leaf} = {gradient.closed_form} = {shown}, the sum of "
-                f"{_plural(gradient.path_count, 'path')}",
-                expected=str(gradient.closed_form), expected_value=gradient.value)
+    return _row(
+        file,
+        leaf,
+        None,
+        "explained",
+        f"d{explanation.loss}/d{leaf} = {gradient.closed_form} = {shown}, the sum of "
+        f"{_plural(gradient.path_count, 'path')}",
+        expected=str(gradient.closed_form),
+        expected_value=gradient.value,
+    )
 
 
 def check_rows(explanation, checks, file=None):
@@ -792,20 +890,31 @@ def _answer_rows(handle, name, wrt):
     try:
         reader = csv.DictReader(handle)
         if "answer" not in [c.strip().lower() for c in reader.fieldnames or []]:
-            raise LoadError("the answers table needs a header with an answer column "
-                            "(leaf,answer or file,leaf,answer)", file=name, line=1)
+            raise LoadError(
+                "the answers table needs a header with an answer column "
+                "(leaf,answer or file,leaf,answer)",
+                file=name,
+                line=1,
+            )
         rows = []
         for number, record in enumerate(reader, start=2):
             if number > MAX_TABLE_ROWS + 1:
                 raise LoadError(f"more than {MAX_TABLE_ROWS} answers", file=name)
-            record = {k.strip().lower(): (v or "").strip() for k, v in record.items()
-                      if isinstance(k, str)}
+            record = {
+                k.strip().lower(): (v or "").strip()
+                for k, v in record.items()
+                if isinstance(k, str)
+            }
             leaf = record.get("leaf") or wrt
             if not leaf or "answer" not in record:
-                raise LoadError("each row needs a leaf and an answer (columns leaf,answer "
-                                "or file,leaf,answer)", file=name, line=number)
-            rows.append({"file": record.get("file") or None, "leaf": leaf,
-                         "answer": record["answer"]})
+                raise LoadError(
+                    "each row needs a leaf and an answer (columns leaf,answer or file,leaf,answer)",
+                    file=name,
+                    line=number,
+                )
+            rows.append(
+                {"file": record.get("file") or None, "leaf": leaf, "answer": record["answer"]}
+            )
     except (csv.Error, UnicodeDecodeError) as err:
         raise LoadError(f"cannot read the answers table: {err}", file=name) from None
     return rows
@@ -828,14 +937,16 @@ def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits
         if path is None:
             from .errors import LoadError
 
-            raise LoadError("the answers table has no file column; give the file",
-                            file=_table_name(table))
+            raise LoadError(
+                "the answers table has no file column; give the file", file=_table_name(table)
+            )
         if file is None:
             refused = _refusal(path, base)
             path = str(path) if PurePosixPath(path).is_absolute() else str(base / path)
             if refused:
-                refusals[number] = _row(path, entry["leaf"], entry["answer"], "error",
-                                        f"{entry['file']}: {refused}")
+                refusals[number] = _row(
+                    path, entry["leaf"], entry["answer"], "error", f"{entry['file']}: {refused}"
+                )
                 continue
         by_file.setdefault(str(path), []).append((number, entry))
     rows = [None] * len(entries)
@@ -934,8 +1045,16 @@ def _checks_for(name, stem, wrt, answers):
     return list(mine.items())
 
 
-def grade_folder(folder, wrt=None, answers=None, jobs=None, timeout=TIMEOUT_SECONDS,
-                 memory_mib=LIMITS.memory_mib, loss=None, total_memory_mib=TOTAL_MEMORY_MIB):
+def grade_folder(
+    folder,
+    wrt=None,
+    answers=None,
+    jobs=None,
+    timeout=TIMEOUT_SECONDS,
+    memory_mib=LIMITS.memory_mib,
+    loss=None,
+    total_memory_mib=TOTAL_MEMORY_MIB,
+):
     """Check every ``*.py`` file of a folder, each in its own process, in safe mode.
 
     Parameters
@@ -985,14 +1104,21 @@ def grade_folder(folder, wrt=None, answers=None, jobs=None, timeout=TIMEOUT_SECO
         known = {n for n, _ in entries} | {n[: -len(".py")] for n, _ in entries}
         for name in sorted({r["file"] for r in answers if r["file"] not in known}, key=str):
             why = _outside(str(name))
-            message = (f"{name}: refused: an answers table may only name files in the folder, "
-                       f"not {why}" if why else f"{name}: no such file in the folder")
-            rows += _failed(str(name), [(r["leaf"], r["answer"]) for r in answers
-                                        if r["file"] == name], "error", message)
-    limits = Limits(**{**LIMITS.as_dict(), "wall_time_seconds": timeout,
-                       "memory_mib": memory_mib})
-    with ThreadPoolExecutor(max_workers=workers_at_once(jobs, memory_mib,
-                                                        total_memory_mib)) as pool:
+            message = (
+                f"{name}: refused: an answers table may only name files in the folder, not {why}"
+                if why
+                else f"{name}: no such file in the folder"
+            )
+            rows += _failed(
+                str(name),
+                [(r["leaf"], r["answer"]) for r in answers if r["file"] == name],
+                "error",
+                message,
+            )
+    limits = Limits(**{**LIMITS.as_dict(), "wall_time_seconds": timeout, "memory_mib": memory_mib})
+    with ThreadPoolExecutor(
+        max_workers=workers_at_once(jobs, memory_mib, total_memory_mib)
+    ) as pool:
         results = pool.map(lambda item: _run_worker(item[0], item[1], loss, limits), work)
         rows += [row for result in results for row in result]
     return sorted(rows, key=lambda r: r["file"])  # stable: answer order within a file
@@ -1042,8 +1168,7 @@ def _worker(request):
     """In the worker process (safe mode, bounded): explain the file, check the answers."""
     name, checks = request["name"], [tuple(c) for c in request["checks"]]
     try:
-        explanation = _explain(request["file"], [leaf for leaf, _ in checks], request["loss"],
-                               True)
+        explanation = _explain(request["file"], [leaf for leaf, _ in checks], request["loss"], True)
     except PathgradError as err:
         return _failed(name, checks, "error", str(err).replace(request["file"], name, 1))
     return check_rows(explanation, checks, name)
@@ -1091,9 +1216,13 @@ def rows_to_json(rows):
     Strings are carried unchanged; control, bidi and line-break characters
     (and bytes of a file name that is not UTF-8) are written as ``\\uXXXX``.
     """
-    return json_visible(json.dumps({"schema": 1, "rows": [{f: row.get(f) for f in ROW_FIELDS}
-                                                          for row in rows]},
-                                   indent=2, ensure_ascii=False))
+    return json_visible(
+        json.dumps(
+            {"schema": 1, "rows": [{f: row.get(f) for f in ROW_FIELDS} for row in rows]},
+            indent=2,
+            ensure_ascii=False,
+        )
+    )
 
 
 def rows_to_text(rows):

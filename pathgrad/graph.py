@@ -160,9 +160,18 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
     if is_leaf:  # a cut value's source may be outside the graph: it has no operands here
         name = names.get(t.id) or _detached_name(t, names) or next(fresh)
         symbol = sympy.Symbol(name, real=True)
-        data.update(name=name, label=name, formula=_cut_formula(t, name), precedence=ATOM,
-                    symbol=symbol, local_expr=symbol, expr=symbol, expr_size=1, expr_depth=0,
-                    operands=[])
+        data.update(
+            name=name,
+            label=name,
+            formula=_cut_formula(t, name),
+            precedence=ATOM,
+            symbol=symbol,
+            local_expr=symbol,
+            expr=symbol,
+            expr_size=1,
+            expr_depth=0,
+            operands=[],
+        )
         graph.add_node(node, **data)
         return
     data["operands"] = [index[x.id] if isinstance(x, Tensor) else float(x) for x in t.operands]
@@ -173,8 +182,10 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
     size = 1 + sum(
         graph.nodes[index[x.id]]["expr_size"] if isinstance(x, Tensor) else 1 for x in t.operands
     )
-    depth = 1 + max((graph.nodes[index[x.id]]["expr_depth"] for x in t.operands
-                     if isinstance(x, Tensor)), default=0)
+    depth = 1 + max(
+        (graph.nodes[index[x.id]]["expr_depth"] for x in t.operands if isinstance(x, Tensor)),
+        default=0,
+    )
     buildable = size <= MAX_EXPR_SIZE and depth <= MAX_EXPR_DEPTH and None not in exprs
     expr = t.op.symbolic(*exprs) if buildable else None
     if expr is not None and (has_huge_number(expr) or has_infinity(expr)):
@@ -190,8 +201,17 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
         symbol, precedence = sympy.Symbol(name, real=True), ATOM
     else:
         name, symbol, precedence = label, local_expr, t.op.precedence
-    data.update(name=name, label=name, formula=label, precedence=precedence, symbol=symbol,
-                local_expr=local_expr, expr=expr, expr_size=size, expr_depth=depth)
+    data.update(
+        name=name,
+        label=name,
+        formula=label,
+        precedence=precedence,
+        symbol=symbol,
+        local_expr=local_expr,
+        expr=expr,
+        expr_size=size,
+        expr_depth=depth,
+    )
     graph.add_node(node, **data)
 
 
@@ -221,8 +241,7 @@ def _cut_formula(t, name):
 
 def _written(t):
     """An operation as written from its operands' names (``w*3``); for cut values."""
-    labels = [x.name or "value" if isinstance(x, Tensor) else _number_text(x)
-              for x in t.operands]
+    labels = [x.name or "value" if isinstance(x, Tensor) else _number_text(x) for x in t.operands]
     return t.op.label(labels)
 
 
@@ -240,12 +259,16 @@ def _add_edges(graph, index, t):
         value, undefined = _edge_value(t, position, values, labels)
         local = t.op.partials[position](*symbols)
         if has_infinity(local):  # a pole at a plain number (x/0): keep the number as written
-            local = t.op.partials[position](*[sympy.UnevaluatedExpr(s) if s.is_number else s
-                                              for s in symbols])
+            local = t.op.partials[position](
+                *[sympy.UnevaluatedExpr(s) if s.is_number else s for s in symbols]
+            )
         graph.add_edge(
-            node, index[x.id], key=position,
+            node,
+            index[x.id],
+            key=position,
             local_derivative=local,
-            value=value, undefined=undefined,
+            value=value,
+            undefined=undefined,
         )
 
 
@@ -261,8 +284,11 @@ def _edge_value(t, position, values, labels):
     if not is_special(value):
         return value, None
     formula, operand = labels[0], labels[1 + position]
-    at = ", ".join(f"{label} = {v:g}" for label, v, x in zip(labels[1:], values, t.operands)
-                   if isinstance(x, Tensor))
+    at = ", ".join(
+        f"{label} = {v:g}"
+        for label, v, x in zip(labels[1:], values, t.operands)
+        if isinstance(x, Tensor)
+    )
     return value, (f"the slope of {formula} in {operand} is {special_name(value)} at {at}")
 
 

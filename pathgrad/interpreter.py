@@ -15,8 +15,18 @@ from . import traced
 from .errors import LoadError, PathgradError
 from .loader import BIND, EXPORTS, _describe, _is_number_expression
 from .safe import (
-    _BINARY, _COMPARE, _INPLACE, _UNARY, FUNCTIONS, MAX_STRING, METHODS, _format_spec, _is_zip,
-    _literal_int, _refused, _stopped,
+    _BINARY,
+    _COMPARE,
+    _INPLACE,
+    _UNARY,
+    FUNCTIONS,
+    MAX_STRING,
+    METHODS,
+    _format_spec,
+    _is_zip,
+    _literal_int,
+    _refused,
+    _stopped,
 )
 from .traced import Tensor
 
@@ -67,36 +77,50 @@ class _Function:
         """The parameters' values, or the TypeError Python raises for these arguments."""
         name, parameters = self.name, self.parameters
         values = dict(zip(parameters, positional))
-        early = parameters[:self.positional_only]
+        early = parameters[: self.positional_only]
         for keyword, value in keywords.items():  # keywords first, as CPython checks them
-            if keyword not in parameters[self.positional_only:]:
+            if keyword not in parameters[self.positional_only :]:
                 # CPython: at the first keyword no parameter takes, name every positional-only
                 # parameter passed by keyword, if any (ceval.c, positional_only_passed_as_keyword)
                 passed = ", ".join(k for k in early if k in keywords)  # in parameter order
                 if passed:
-                    raise TypeError(f"{name}() got some positional-only arguments passed as "
-                                    f"keyword arguments: '{passed}'")
+                    raise TypeError(
+                        f"{name}() got some positional-only arguments passed as "
+                        f"keyword arguments: '{passed}'"
+                    )
                 raise TypeError(f"{name}() got an unexpected keyword argument '{keyword}'")
             if keyword in values:
                 raise TypeError(f"{name}() got multiple values for argument '{keyword}'")
             values[keyword] = value
         if len(positional) > len(parameters):
             least = len(parameters) - len(self.defaults)
-            takes = (f"from {least} to {len(parameters)}" if least < len(parameters)
-                     else str(len(parameters)))
-            raise TypeError(f"{name}() takes {takes} positional argument"
-                            f"{'' if takes == '1' else 's'} but {len(positional)} "
-                            f"{'was' if len(positional) == 1 else 'were'} given")
+            takes = (
+                f"from {least} to {len(parameters)}"
+                if least < len(parameters)
+                else str(len(parameters))
+            )
+            raise TypeError(
+                f"{name}() takes {takes} positional argument"
+                f"{'' if takes == '1' else 's'} but {len(positional)} "
+                f"{'was' if len(positional) == 1 else 'were'} given"
+            )
         first_default = len(parameters) - len(self.defaults)
         for i, parameter in enumerate(parameters[first_default:]):
             values.setdefault(parameter, self.defaults[i])
         missing = [p for p in parameters if p not in values]
         if missing:
             quoted = [f"'{p}'" for p in missing]
-            listed = (quoted[0] if len(quoted) == 1 else " and ".join(quoted) if len(quoted) == 2
-                      else ", ".join(quoted[:-1]) + ", and " + quoted[-1])
-            raise TypeError(f"{name}() missing {len(missing)} required positional argument"
-                            f"{'' if len(missing) == 1 else 's'}: {listed}")
+            listed = (
+                quoted[0]
+                if len(quoted) == 1
+                else " and ".join(quoted)
+                if len(quoted) == 2
+                else ", ".join(quoted[:-1]) + ", and " + quoted[-1]
+            )
+            raise TypeError(
+                f"{name}() missing {len(missing)} required positional argument"
+                f"{'' if len(missing) == 1 else 's'}: {listed}"
+            )
         return values
 
 
@@ -125,9 +149,11 @@ _BREAK, _CONTINUE, _RETURN = "break", "continue", "return"
 #: Whether CPython's compiler threads the jumps of nested ``and``/``or`` (before 3.12).
 _THREADED_JUMPS = sys.version_info < (3, 12)
 _SCALARS = (int, float, str, type(None), Tensor)
-_UNBOUND = ("cannot access local variable '{name}' where it is not associated with a value"
-            if sys.version_info >= (3, 11) else "local variable '{name}' referenced before "
-            "assignment")
+_UNBOUND = (
+    "cannot access local variable '{name}' where it is not associated with a value"
+    if sys.version_info >= (3, 11)
+    else "local variable '{name}' referenced before assignment"
+)
 
 
 def _spec(part):
@@ -164,21 +190,25 @@ class Interpreter:
 
     def _tick(self):
         if time.monotonic() > self.deadline:
-            self._stop(f"still running after {self.limits.wall_time_seconds:g} s",
-                       "wall_time_seconds")
+            self._stop(
+                f"still running after {self.limits.wall_time_seconds:g} s", "wall_time_seconds"
+            )
 
     def _iterate(self):
         self.iterations += 1
         if self.iterations > self.limits.max_loop_iterations:
-            self._stop(f"more than {self.limits.max_loop_iterations} loop iterations",
-                       "max_loop_iterations")
+            self._stop(
+                f"more than {self.limits.max_loop_iterations} loop iterations",
+                "max_loop_iterations",
+            )
         self._tick()
 
     def _allocate(self, count):
         self.items += max(count, 0)
         if self.items > self.limits.max_list_items:
-            self._stop(f"lists of more than {self.limits.max_list_items} items in all",
-                       "max_list_items")
+            self._stop(
+                f"lists of more than {self.limits.max_list_items} items in all", "max_list_items"
+            )
 
     def _adopt(self, value, line):
         """Count the traced values the last step created, and give them the file's line.
@@ -192,15 +222,17 @@ class Interpreter:
         while stack:
             t = stack.pop()
             new[t.id] = t
-            stack.extend(x for x in t.operands if isinstance(x, Tensor) and x.id > self.newest
-                         and x.id not in new)
+            stack.extend(
+                x
+                for x in t.operands
+                if isinstance(x, Tensor) and x.id > self.newest and x.id not in new
+            )
         for t in new.values():
             t.line = line
         self.newest = value.id
         self.operations += len(new)
         if self.operations > self.limits.max_graph_nodes:
-            self._stop(f"more than {self.limits.max_graph_nodes} traced values",
-                       "max_graph_nodes")
+            self._stop(f"more than {self.limits.max_graph_nodes} traced values", "max_graph_nodes")
         return value
 
     # -- statements --------------------------------------------------------------------
@@ -256,8 +288,12 @@ class Interpreter:
         value = self.value(statement.value)
         for target in statement.targets:
             self._store(target, value)
-        names = [n.id for t in statement.targets for n in ast.walk(t)
-                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        names = [
+            n.id
+            for t in statement.targets
+            for n in ast.walk(t)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        ]
         self._bind(statement, names, _is_number_expression(statement.value))
 
     def _AnnAssign(self, statement):
@@ -309,9 +345,11 @@ class Interpreter:
                 raise TypeError(f"cannot unpack non-iterable {type(value).__name__} object")
             if len(value) != len(target.elts):
                 few = len(value) < len(target.elts)
-                raise ValueError(f"not enough values to unpack (expected {len(target.elts)}, "
-                                 f"got {len(value)})" if few else
-                                 f"too many values to unpack (expected {len(target.elts)})")
+                raise ValueError(
+                    f"not enough values to unpack (expected {len(target.elts)}, got {len(value)})"
+                    if few
+                    else f"too many values to unpack (expected {len(target.elts)})"
+                )
             for element, item in zip(target.elts, value):
                 self._store(element, item, scope)
 
@@ -349,8 +387,8 @@ class Interpreter:
                     tasks.extend(reversed(children))
                 continue
             node = task.node
-            arguments = values[len(values) - task.count:]
-            del values[len(values) - task.count:]
+            arguments = values[len(values) - task.count :]
+            del values[len(values) - task.count :]
             before = len(notes) if notes is not None else 0
             try:
                 result = getattr(self, f"_{type(node).__name__}_value")(node, *arguments)
@@ -436,6 +474,7 @@ class Interpreter:
         operand that is itself ``and``/``or`` passes on the truth it found; from
         3.12 on, its value is tested again.
         """
+
         def operand(node):
             if isinstance(node, ast.BoolOp) and _THREADED_JUMPS:
                 return self._boolop(node)
@@ -499,8 +538,9 @@ class Interpreter:
         if type(result) is int and result.bit_length() > bits:  # + and - grow too, in a loop
             self._stop(f"a whole number of more than {bits} bits", "max_int_bits")
         if isinstance(result, complex):
-            raise _refused("a complex number (a negative number to a fractional power)", None,
-                           self.file)
+            raise _refused(
+                "a complex number (a negative number to a fractional power)", None, self.file
+            )
         return result
 
     def _list_arithmetic(self, op, left, right, inplace):
@@ -539,8 +579,7 @@ class Interpreter:
 
     def _set_item(self, container, index, value):
         if not isinstance(container, list):
-            raise TypeError(f"'{type(container).__name__}' object does not support item "
-                            "assignment")
+            raise TypeError(f"'{type(container).__name__}' object does not support item assignment")
         container[index] = value
 
     def _JoinedStr_value(self, node, *values):
@@ -548,8 +587,10 @@ class Interpreter:
             if not isinstance(value, _SCALARS):
                 raise _refused(f"an f-string of {_kind(value)}", None, self.file)
         values = iter(values)
-        text = "".join(format(next(values), _spec(p)) if isinstance(p, ast.FormattedValue)
-                       else p.value for p in node.values)
+        text = "".join(
+            format(next(values), _spec(p)) if isinstance(p, ast.FormattedValue) else p.value
+            for p in node.values
+        )
         if len(text) > MAX_STRING:  # each f-string is new text: keep what a loop can make small
             raise _refused(f"an f-string of more than {MAX_STRING} characters", None, self.file)
         return text
@@ -557,7 +598,8 @@ class Interpreter:
     def _Attribute_value(self, node, receiver):
         """A method of a traced value or ``append`` of a list, looked up before its arguments."""
         if (node.attr == "append" and type(receiver) is list) or (
-                node.attr in METHODS and type(receiver) is Tensor):
+            node.attr in METHODS and type(receiver) is Tensor
+        ):
             return _Method(receiver, node.attr)
         raise AttributeError(f"'{type(receiver).__name__}' object has no attribute '{node.attr}'")
 
@@ -568,8 +610,8 @@ class Interpreter:
                 function.receiver.append(arguments[0])
                 return None
             return getattr(Tensor, function.name)(function.receiver)
-        positional = arguments[:len(node.args)]
-        keywords = dict(zip((k.arg for k in node.keywords), arguments[len(node.args):]))
+        positional = arguments[: len(node.args)]
+        keywords = dict(zip((k.arg for k in node.keywords), arguments[len(node.args) :]))
         if isinstance(function, _Function):
             return self._call(function, positional, keywords)
         if function is _PRINT:
@@ -584,8 +626,11 @@ class Interpreter:
         """Run the file's own function in a new frame; its result."""
         values = function.bind(positional, keywords)
         if self.depth >= self.limits.max_call_depth:
-            self._stop(f"functions calling functions more than {self.limits.max_call_depth} "
-                       "deep (recursion)", "max_call_depth")
+            self._stop(
+                f"functions calling functions more than {self.limits.max_call_depth} "
+                "deep (recursion)",
+                "max_call_depth",
+            )
         saved = self.locals, self.local_names, self.scopes
         self.locals, self.local_names, self.scopes = values, function.local_names, []
         self.depth += 1
@@ -610,9 +655,11 @@ class Interpreter:
         text += "\n" if end is None else end
         data = text.encode("utf-8", "replace")
         if self.printed + len(data) > limit:
-            kept = data[:limit - self.printed].decode("utf-8", "ignore")
-            text = (f"{kept}\npathgrad: {self.file}:{line}: print output cut in --safe mode "
-                    f"after {limit} bytes (limit: max_print_bytes = {limit})\n")
+            kept = data[: limit - self.printed].decode("utf-8", "ignore")
+            text = (
+                f"{kept}\npathgrad: {self.file}:{line}: print output cut in --safe mode "
+                f"after {limit} bytes (limit: max_print_bytes = {limit})\n"
+            )
         self.printed += len(data)
         sys.stdout.write(text)
 
@@ -636,5 +683,3 @@ class Interpreter:
             self._store(generator.target, i, scope)
             if all(self._condition(test) for test in generator.ifs):
                 self._generate(node, depth + 1, scope, result)
-
-

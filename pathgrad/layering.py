@@ -47,8 +47,11 @@ def assign_layers(graph):
             if not consumers:
                 continue
             # A leaf used by this node alone follows it wherever it goes: it does not pull.
-            operands = [o for _, o in graph.out_edges(node)
-                        if graph.out_degree(o) or set(graph.predecessors(o)) != {node}]
+            operands = [
+                o
+                for _, o in graph.out_edges(node)
+                if graph.out_degree(o) or set(graph.predecessors(o)) != {node}
+            ]
             high = min(layer[c] for c in consumers) - 1
             low = 1 + max((layer[o] for _, o in graph.out_edges(node)), default=-1)
             if len(consumers) >= len(operands) and layer[node] < high:
@@ -96,7 +99,8 @@ class Layered:
                 f"the graph is too large to draw: its long edges cross {needed:,} columns in "
                 f"all (at most {MAX_DUMMIES:,}); a value used at every step of a long chain "
                 "makes this grow with the square of the chain's length",
-                file=graph.graph.get("file"))
+                file=graph.graph.get("file"),
+            )
         for node in graph:
             out = ports(graph, node)
             for rank, edge in enumerate(out):
@@ -130,8 +134,9 @@ class Layered:
 def _initial_order(graph, proper, columns):
     """Depth first from the loss, operands in order: a tree-like first order."""
     order = [[] for _ in range(columns)]
-    roots = sorted((n for n in graph if graph.in_degree(n) == 0),
-                   key=lambda n: (-proper.layer[n], n))
+    roots = sorted(
+        (n for n in graph if graph.in_degree(n) == 0), key=lambda n: (-proper.layer[n], n)
+    )
     seen, stack = set(), list(reversed(roots))
     while stack:
         item = stack.pop()
@@ -156,8 +161,10 @@ def _sort_column(column, neighbours, position, sign):
         near = neighbours[item]
         if not near:
             return position[item]
-        return sum(position[n] + sign * _fraction(rank, count) if first else position[n]
-                   for n, _, rank, count, first in near) / len(near)
+        return sum(
+            position[n] + sign * _fraction(rank, count) if first else position[n]
+            for n, _, rank, count, first in near
+        ) / len(near)
 
     column.sort(key=barycentre)
     for i, item in enumerate(column):
@@ -170,7 +177,9 @@ def crossings(order, proper, position):
     for column in order[1:]:
         segments = sorted(
             (position[r] + (_fraction(rank, count) if first else 0.0), position[left])
-            for r in column for left, _, rank, count, first in proper.left[r])
+            for r in column
+            for left, _, rank, count, first in proper.left[r]
+        )
         lefts = sorted({left for _, left in segments})
         rank_of = {v: i + 1 for i, v in enumerate(lefts)}
         tree = [0] * (len(lefts) + 1)

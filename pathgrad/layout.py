@@ -182,8 +182,9 @@ def _horizontal(graph, proper, order, y, label_widths):
     for i, column in enumerate(order):
         width = max((proper.size[item][0] for item in column), default=0)
         if i:
-            jump = max((abs(y[r] - y[left]) for r in column for left, *_ in proper.left[r]),
-                       default=0)
+            jump = max(
+                (abs(y[r] - y[left]) for r in column for left, *_ in proper.left[r]), default=0
+            )
             x += min(CURVE_MAX, CURVE_MIN + 0.08 * jump)
         band_left.append(x)
         x += _label_room(graph, proper, column, label_widths, width)
@@ -251,8 +252,7 @@ def layered_layout(graph, sizes, label_widths=None):
     y = _vertical(order, proper)
     top = min(y[item] - proper.size[item][1] / 2 for column in order for item in column)
     y = {item: v - top + MARGIN for item, v in y.items()}
-    band_left, band_right, node_left, widths = _horizontal(graph, proper, order, y,
-                                                           label_widths)
+    band_left, band_right, node_left, widths = _horizontal(graph, proper, order, y, label_widths)
     boxes = {}
     for i, column in enumerate(order):
         for item in column:
@@ -260,7 +260,9 @@ def layered_layout(graph, sizes, label_widths=None):
                 w, h = proper.size[item]
                 boxes[item] = Box(node_left[i] + widths[i] / 2, y[item], w, h)
     routes = _routes(graph, proper, boxes, y, band_left, band_right)
-    height = max(max(b.bottom for b in boxes.values()),
-                 max((y[i] for c in order for i in c), default=0)) + MARGIN
+    height = (
+        max(max(b.bottom for b in boxes.values()), max((y[i] for c in order for i in c), default=0))
+        + MARGIN
+    )
     layers = tuple(tuple(i for i in column if not proper.is_dummy(i)) for column in order)
     return Layout(dict(sorted(boxes.items())), routes, layers, band_right[-1] + MARGIN, height)

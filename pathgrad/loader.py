@@ -34,9 +34,18 @@ BIND = "__pathgrad_bind__"
 
 #: What a file can call without importing anything.
 EXPORTS = {
-    "exp": traced.exp, "log": traced.log, "sqrt": traced.sqrt, "sin": traced.sin,
-    "cos": traced.cos, "tanh": traced.tanh, "sigmoid": traced.sigmoid, "relu": traced.relu,
-    "max": traced.max, "min": traced.min, "abs": builtins.abs, "leaf": leaf,
+    "exp": traced.exp,
+    "log": traced.log,
+    "sqrt": traced.sqrt,
+    "sin": traced.sin,
+    "cos": traced.cos,
+    "tanh": traced.tanh,
+    "sigmoid": traced.sigmoid,
+    "relu": traced.relu,
+    "max": traced.max,
+    "min": traced.min,
+    "abs": builtins.abs,
+    "leaf": leaf,
     "no_grad": no_grad,
 }
 
@@ -71,8 +80,9 @@ def read_source(path):
         if not file.exists() and (EXAMPLES / f"{path}.py").exists():
             file = EXAMPLES / f"{path}.py"
         if not file.exists():
-            raise LoadError("no such file (bundled examples: " + ", ".join(example_names()) + ")",
-                            file=path)
+            raise LoadError(
+                "no such file (bundled examples: " + ", ".join(example_names()) + ")", file=path
+            )
         if file.is_dir():
             raise LoadError("is a directory, not an expression file", file=path)
         try:
@@ -132,15 +142,19 @@ def _parse(text, file):
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.split("\n")
     ):
-        raise LoadError("the file is empty; write assignments such as `x = 2` and `y = x * x`",
-                        file=file)
+        raise LoadError(
+            "the file is empty; write assignments such as `x = 2` and `y = x * x`", file=file
+        )
     try:
         return ast.parse(text, file)
     except SyntaxError as err:
         raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
     except (MemoryError, RecursionError):
-        raise LoadError("an expression is too long or too deeply nested for Python to parse; "
-                        "split it over several assignments", file=file) from None
+        raise LoadError(
+            "an expression is too long or too deeply nested for Python to parse; "
+            "split it over several assignments",
+            file=file,
+        ) from None
     except ValueError as err:
         raise LoadError(f"cannot parse: {err}", file=file) from None
 
@@ -179,8 +193,11 @@ def _check_names(tree, file):
         if id(use) in called:
             known = sorted(set(EXPORTS) | (_bound_names(tree)))
             close = difflib.get_close_matches(use.id, known, n=1)
-            hint = f"; did you mean {close[0]}?" if close else (
-                "; functions available without import: " + ", ".join(sorted(EXPORTS)))
+            hint = (
+                f"; did you mean {close[0]}?"
+                if close
+                else ("; functions available without import: " + ", ".join(sorted(EXPORTS)))
+            )
             raise LoadError(f"unknown function {use.id}(){hint}", file=file, line=use.lineno)
         symbolic.setdefault(use.id, use.lineno)
     return symbolic
@@ -193,8 +210,9 @@ def _is_number_expression(node):
         if isinstance(n, ast.Constant):
             if isinstance(n.value, bool) or not isinstance(n.value, (int, float)):
                 return False
-        elif not isinstance(n, (ast.UnaryOp, ast.BinOp, ast.Tuple, ast.Load,
-                                ast.operator, ast.unaryop)):
+        elif not isinstance(
+            n, (ast.UnaryOp, ast.BinOp, ast.Tuple, ast.Load, ast.operator, ast.unaryop)
+        ):
             return False
     return True
 
@@ -240,9 +258,13 @@ class _Binder(ast.NodeTransformer):
                     targets=[ast.Name(name, ast.Store())],
                     value=ast.Call(
                         ast.Name(BIND, ast.Load()),
-                        [ast.Constant(name), ast.Name(name, ast.Load()),
-                         ast.Constant(node.lineno), ast.Constant(leaf_ok),
-                         ast.Constant(self.depth == 0)],
+                        [
+                            ast.Constant(name),
+                            ast.Name(name, ast.Load()),
+                            ast.Constant(node.lineno),
+                            ast.Constant(leaf_ok),
+                            ast.Constant(self.depth == 0),
+                        ],
                         [],
                     ),
                 ),
@@ -253,8 +275,12 @@ class _Binder(ast.NodeTransformer):
         return [node, *binds]
 
     def visit_Assign(self, node):
-        names = [n.id for t in node.targets for n in ast.walk(t)
-                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+        names = [
+            n.id
+            for t in node.targets
+            for n in ast.walk(t)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        ]
         return self._bind(node, names, _is_number_expression(node.value))
 
     def visit_AnnAssign(self, node):
@@ -277,8 +303,9 @@ def _traced_math():
     for name in dir(math):
         if not name.startswith("_"):
             value = getattr(math, name)
-            setattr(module, name, _refuse_traced(f"math.{name}", value) if callable(value)
-                    else value)
+            setattr(
+                module, name, _refuse_traced(f"math.{name}", value) if callable(value) else value
+            )
     for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
         setattr(module, name, EXPORTS[name])
     module.fabs = builtins.abs
@@ -290,8 +317,10 @@ def _refuse_traced(qualified, function):
 
     def guarded(*args, **kwargs):
         if any(isinstance(a, Tensor) for a in (*args, *kwargs.values())):
-            raise TraceError(f"{qualified}() of a traced value would drop it from the graph; "
-                             "pathgrad traces exp, log, sqrt, sin, cos, tanh and fabs")
+            raise TraceError(
+                f"{qualified}() of a traced value would drop it from the graph; "
+                "pathgrad traces exp, log, sqrt, sin, cos, tanh and fabs"
+            )
         return function(*args, **kwargs)
 
     guarded.__name__ = function.__name__
@@ -335,18 +364,26 @@ def _run(runner, program, symbolic):
     except PathgradError as err:
         raise err.located(program.file, _user_line(err, program.file)) from None
     except SystemExit as err:
-        raise LoadError("the file calls exit(); remove it", file=program.file,
-                        line=_user_line(err, program.file)) from None
+        raise LoadError(
+            "the file calls exit(); remove it",
+            file=program.file,
+            line=_user_line(err, program.file),
+        ) from None
     except RecursionError as err:
-        raise LoadError("recursion too deep; is a function calling itself without end?",
-                        file=program.file, line=_user_line(err, program.file)) from None
+        raise LoadError(
+            "recursion too deep; is a function calling itself without end?",
+            file=program.file,
+            line=_user_line(err, program.file),
+        ) from None
     except Exception as err:  # the user's own code failed: say where and why
-        raise LoadError(_describe(err), file=program.file,
-                        line=_user_line(err, program.file)) from None
+        raise LoadError(
+            _describe(err), file=program.file, line=_user_line(err, program.file)
+        ) from None
     finally:
         traced.recorder.reset(token)
-    program.namespace = {k: v for k, v in namespace.items()
-                         if k not in EXPORTS and not k.startswith("__")}
+    program.namespace = {
+        k: v for k, v in namespace.items() if k not in EXPORTS and not k.startswith("__")
+    }
     program.symbolic = list(symbolic)
 
 
@@ -372,37 +409,54 @@ def _choose_loss(program, loss):
     line = None
     if loss is not None:
         if loss not in program.namespace:
-            names = ", ".join(sorted(n for n, v in program.namespace.items()
-                                     if isinstance(v, Tensor)))
-            raise NameNotFound(f"--loss {loss}: no variable named {loss} (traced: {names})",
-                               file=program.file)
+            names = ", ".join(
+                sorted(n for n, v in program.namespace.items() if isinstance(v, Tensor))
+            )
+            raise NameNotFound(
+                f"--loss {loss}: no variable named {loss} (traced: {names})", file=program.file
+            )
         name = loss
         line = next((n_line for n, n_line in reversed(program.assigned) if n == loss), None)
     elif program.assigned:
         # The value the file called backward() on is its loss. Otherwise a training loop ends
         # with bookkeeping: weights updated in place, a learning rate or a momentum buffer
         # computed under no_grad(), plain numbers. None of them is a loss.
-        called = [(n, n_line) for n, n_line in program.assigned
-                  if getattr(program.namespace.get(n), "backward_calls", 0)]
-        computed = [(n, n_line) for n, n_line in program.assigned
-                    if not _bookkeeping(program.namespace.get(n))]
+        called = [
+            (n, n_line)
+            for n, n_line in program.assigned
+            if getattr(program.namespace.get(n), "backward_calls", 0)
+        ]
+        computed = [
+            (n, n_line)
+            for n, n_line in program.assigned
+            if not _bookkeeping(program.namespace.get(n))
+        ]
         name, line = (called or computed or program.assigned)[-1]
     else:
-        raise LoadError("nothing is assigned, so there is no loss; end with e.g. `L = ...`",
-                        file=program.file)
+        raise LoadError(
+            "nothing is assigned, so there is no loss; end with e.g. `L = ...`", file=program.file
+        )
     how = "--loss" if loss else "the loss is the last assigned name, and"
     if name not in program.namespace:
-        raise LoadError(f"{how} {name} no longer exists (was it deleted?); "
-                        "choose the loss with --loss NAME", file=program.file, line=line)
+        raise LoadError(
+            f"{how} {name} no longer exists (was it deleted?); choose the loss with --loss NAME",
+            file=program.file,
+            line=line,
+        )
     value = program.namespace[name]
     if not isinstance(value, Tensor):
         raise LoadError(
             f"{how} {name} is {_kind(value)}, which depends on no leaf; "
-            "choose a traced result with --loss NAME", file=program.file, line=line)
+            "choose a traced result with --loss NAME",
+            file=program.file,
+            line=line,
+        )
     if value.is_leaf:
-        raise LoadError(f"{how} {name} is a leaf, not a computation; "
-                        "choose a computed result with --loss NAME",
-                        file=program.file, line=line or value.line)
+        raise LoadError(
+            f"{how} {name} is a leaf, not a computation; choose a computed result with --loss NAME",
+            file=program.file,
+            line=line or value.line,
+        )
     return name
 
 

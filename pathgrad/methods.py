@@ -22,7 +22,12 @@ import sympy
 
 from .errors import PathgradError
 from .paths import (
-    adjoint_values, iter_paths, operand_lists, paths_to, symbolic_adjoints, symbolic_tangents,
+    adjoint_values,
+    iter_paths,
+    operand_lists,
+    paths_to,
+    symbolic_adjoints,
+    symbolic_tangents,
     tangent_values,
 )
 
@@ -65,8 +70,9 @@ def summed_by(graph, leaf, method, cache=None, ledger=True):
         if "adjoint_values" not in cache:
             cache["adjoint_values"] = adjoint_values(graph)[0]
             cache["operands"] = operand_lists(graph)
-        return adjoints[leaf], _reverse_ledger(graph, leaf, adjoints, cache["adjoint_values"],
-                                               cache["operands"])
+        return adjoints[leaf], _reverse_ledger(
+            graph, leaf, adjoints, cache["adjoint_values"], cache["operands"]
+        )
     if method == "forward":
         tangents = symbolic_tangents(graph, leaf)
         loss = graph.graph["loss"]
@@ -81,7 +87,8 @@ def check_path_cap(graph, leaf, count):
         loss, name = (graph.nodes[n]["name"] for n in (graph.graph["loss"], leaf))
         raise PathgradError(
             f"--method paths: ∂{loss}/∂{name} has {count} paths, more than the {PATHS_CAP} it "
-            "will enumerate; use --method reverse, which sums the same paths regrouped")
+            "will enumerate; use --method reverse, which sums the same paths regrouped"
+        )
 
 
 def _by_paths(graph, leaf):
@@ -101,8 +108,11 @@ def _reverse_ledger(graph, leaf, adjoints, values, operands):
     steps = []
     useful = set(_on_paths(graph, leaf, operands))
     for node in sorted(useful, reverse=True):
-        terms = [(graph.nodes[consumer]["name"], data["local_derivative"])
-                 for consumer, _, data in graph.in_edges(node, data=True) if consumer in useful]
+        terms = [
+            (graph.nodes[consumer]["name"], data["local_derivative"])
+            for consumer, _, data in graph.in_edges(node, data=True)
+            if consumer in useful
+        ]
         steps.append(Step(graph.nodes[node]["name"], terms, adjoints[node], values[node]))
     return steps
 
@@ -111,7 +121,10 @@ def _forward_ledger(graph, leaf, tangents):
     values = tangent_values(graph, leaf)
     steps = []
     for node in sorted(tangents):
-        terms = [(graph.nodes[operand]["name"], data["local_derivative"])
-                 for _, operand, data in graph.out_edges(node, data=True) if operand in tangents]
+        terms = [
+            (graph.nodes[operand]["name"], data["local_derivative"])
+            for _, operand, data in graph.out_edges(node, data=True)
+            if operand in tangents
+        ]
         steps.append(Step(graph.nodes[node]["name"], terms, tangents[node], values[node]))
     return steps

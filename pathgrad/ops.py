@@ -24,9 +24,9 @@ operation touches this file only.
 
 import ast
 import math
-from functools import lru_cache
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from functools import lru_cache
 
 import sympy
 
@@ -36,8 +36,7 @@ from .functions import relu, sigmoid
 ATOM, POW, UNARY, PRODUCT, SUM = 50, 40, 30, 20, 10
 
 
-_PRECEDENCE_OF = {ast.Add: SUM, ast.Sub: SUM, ast.Mult: PRODUCT, ast.Div: PRODUCT,
-                  ast.Pow: POW}
+_PRECEDENCE_OF = {ast.Add: SUM, ast.Sub: SUM, ast.Mult: PRODUCT, ast.Div: PRODUCT, ast.Pow: POW}
 
 
 @lru_cache(maxsize=4096)
@@ -251,9 +250,15 @@ def _pow_scalar(a, b):
     """
     if b == 0:
         return 1.0
-    special = {1: lambda: a, 2: lambda: a * a, 3: lambda: a * a * a, 0.5: lambda: _sqrt(a),
-               -0.5: lambda: _reciprocal(_sqrt(a)), -1: lambda: _reciprocal(a),
-               -2: lambda: _reciprocal(a * a)}
+    special = {
+        1: lambda: a,
+        2: lambda: a * a,
+        3: lambda: a * a * a,
+        0.5: lambda: _sqrt(a),
+        -0.5: lambda: _reciprocal(_sqrt(a)),
+        -1: lambda: _reciprocal(a),
+        -2: lambda: _reciprocal(a * a),
+    }
     try:
         return special[b]() if b in special else _std_pow(a, b)
     except OverflowError:
@@ -348,10 +353,14 @@ _BACKWARD = {
     "sigmoid": (lambda g, a, r: g * (1 - r) * r,),  # sigmoid_backward
     "relu": (lambda g, a, r: 0.0 if r <= 0 else g,),  # threshold_backward(grad, result, 0)
     "abs": (lambda g, a, r: g * _sign(a),),  # grad * self.sgn()
-    "max": (lambda g, a, b, r: _max_backward(g, a, b, r, lambda x, y: x < y),
-            lambda g, a, b, r: _max_backward(g, a, b, r, lambda x, y: x > y)),
-    "min": (lambda g, a, b, r: _max_backward(g, a, b, r, lambda x, y: x > y),
-            lambda g, a, b, r: _max_backward(g, a, b, r, lambda x, y: x < y)),
+    "max": (
+        lambda g, a, b, r: _max_backward(g, a, b, r, lambda x, y: x < y),
+        lambda g, a, b, r: _max_backward(g, a, b, r, lambda x, y: x > y),
+    ),
+    "min": (
+        lambda g, a, b, r: _max_backward(g, a, b, r, lambda x, y: x > y),
+        lambda g, a, b, r: _max_backward(g, a, b, r, lambda x, y: x < y),
+    ),
 }
 #: PowBackward1 (two tensors) and PowBackward2 (a number base): their own rules.
 _POW_BACKWARD = {
@@ -365,8 +374,9 @@ def _heaviside(x):
     return sympy.Heaviside(x)
 
 
-def _unary(name, grad_fn, symbolic, numeric, partial, kink=None, kink_rule="", inverse=None,
-           **more):
+def _unary(
+    name, grad_fn, symbolic, numeric, partial, kink=None, kink_rule="", inverse=None, **more
+):
     return Op(
         name=name,
         grad_fn=grad_fn,
@@ -392,12 +402,16 @@ def _pow_convention(a, b, traced):
     """
     rules = []
     if b == 0 and traced[0]:
-        rules.append("x**0 is the constant 1, so its derivative in the base is 0 "
-                     "(PyTorch's pow_backward: exponent 0 gives zeros)")
+        rules.append(
+            "x**0 is the constant 1, so its derivative in the base is 0 "
+            "(PyTorch's pow_backward: exponent 0 gives zeros)"
+        )
     if a == 0 and b >= 0 and traced[1]:
-        rules.append("0**b is the constant 0 for b > 0 (1 at b = 0), so its derivative in the "
-                     "exponent is 0 where a**b*log(a) has no value (PyTorch's "
-                     "pow_backward_exponent: base 0 and exponent >= 0 give zeros)")
+        rules.append(
+            "0**b is the constant 0 for b > 0 (1 at b = 0), so its derivative in the "
+            "exponent is 0 where a**b*log(a) has no value (PyTorch's "
+            "pow_backward_exponent: base 0 and exponent >= 0 give zeros)"
+        )
     return "; ".join(rules) or None
 
 
@@ -408,76 +422,167 @@ def _pow_partial_exponent(a, b):
 
 _ROWS = [
     Op(
-        "add", "AddBackward0", lambda a, b: a + b, lambda a, b: a + b,
+        "add",
+        "AddBackward0",
+        lambda a, b: a + b,
+        lambda a, b: a + b,
         (lambda a, b: sympy.S.One, lambda a, b: sympy.S.One),
-        template="{0} + {1}", precedence=SUM, operand_precedence=(SUM, SUM + 1),
-        saves_tensors=False, scalar_slot=True, reflected="swap", torch="+",
+        template="{0} + {1}",
+        precedence=SUM,
+        operand_precedence=(SUM, SUM + 1),
+        saves_tensors=False,
+        scalar_slot=True,
+        reflected="swap",
+        torch="+",
     ),
     Op(
-        "sub", "SubBackward0", lambda a, b: a - b, lambda a, b: a - b,
+        "sub",
+        "SubBackward0",
+        lambda a, b: a - b,
+        lambda a, b: a - b,
         (lambda a, b: sympy.S.One, lambda a, b: sympy.S.NegativeOne),
-        template="{0} - {1}", precedence=SUM, operand_precedence=(SUM, SUM + 1),
-        grad_fn_variants={(False, True): "RsubBackward1"}, saves_tensors=False, scalar_slot=True,
-        reflected="drop", torch="-",
+        template="{0} - {1}",
+        precedence=SUM,
+        operand_precedence=(SUM, SUM + 1),
+        grad_fn_variants={(False, True): "RsubBackward1"},
+        saves_tensors=False,
+        scalar_slot=True,
+        reflected="drop",
+        torch="-",
     ),
     Op(
-        "mul", "MulBackward0", lambda a, b: a * b, _mul,
+        "mul",
+        "MulBackward0",
+        lambda a, b: a * b,
+        _mul,
         (lambda a, b: b, lambda a, b: a),
-        template="{0}*{1}", precedence=PRODUCT, operand_precedence=(PRODUCT, PRODUCT + 1),
-        scalar_slot=True, reflected="swap", torch="*",
+        template="{0}*{1}",
+        precedence=PRODUCT,
+        operand_precedence=(PRODUCT, PRODUCT + 1),
+        scalar_slot=True,
+        reflected="swap",
+        torch="*",
     ),
     Op(
-        "div", "DivBackward0", lambda a, b: a / b, _div,
+        "div",
+        "DivBackward0",
+        lambda a, b: a / b,
+        _div,
         (lambda a, b: 1 / b, lambda a, b: -a / b**2),
-        template="{0}/{1}", precedence=PRODUCT, operand_precedence=(PRODUCT, PRODUCT + 1),
-        scalar_slot=True, torch="/",
+        template="{0}/{1}",
+        precedence=PRODUCT,
+        operand_precedence=(PRODUCT, PRODUCT + 1),
+        scalar_slot=True,
+        torch="/",
     ),
     Op(
-        "reciprocal", "ReciprocalBackward0", lambda a: 1 / a, _reciprocal,
+        "reciprocal",
+        "ReciprocalBackward0",
+        lambda a: 1 / a,
+        _reciprocal,
         (lambda a: -1 / a**2,),
-        template="1/{0}", precedence=PRODUCT, operand_precedence=(PRODUCT + 1,),
-        torch="reciprocal", inverse=_reciprocal,
+        template="1/{0}",
+        precedence=PRODUCT,
+        operand_precedence=(PRODUCT + 1,),
+        torch="reciprocal",
+        inverse=_reciprocal,
     ),
     Op(
-        "pow", "PowBackward0", lambda a, b: a**b, _pow_scalar,
+        "pow",
+        "PowBackward0",
+        lambda a, b: a**b,
+        _pow_scalar,
         (lambda a, b: b * a ** (b - 1), _pow_partial_exponent),
-        template="{0}**{1}", precedence=POW, operand_precedence=(POW + 1, POW),
+        template="{0}**{1}",
+        precedence=POW,
+        operand_precedence=(POW + 1, POW),
         grad_fn_variants={(True, True): "PowBackward1", (False, True): "PowBackward2"},
         numeric_variants={(True, True): _std_pow, (False, True): _pow_scalar_base},
-        backward_variants=_POW_BACKWARD, torch="**", convention=_pow_convention,
+        backward_variants=_POW_BACKWARD,
+        torch="**",
+        convention=_pow_convention,
     ),
     Op(
-        "neg", "NegBackward0", lambda a: -a, lambda a: -a,
+        "neg",
+        "NegBackward0",
+        lambda a: -a,
+        lambda a: -a,
         (lambda a: sympy.S.NegativeOne,),
-        template="-{0}", precedence=UNARY, operand_precedence=(PRODUCT + 1,),
-        saves_tensors=False, torch="neg", inverse=lambda r: -r,
+        template="-{0}",
+        precedence=UNARY,
+        operand_precedence=(PRODUCT + 1,),
+        saves_tensors=False,
+        torch="neg",
+        inverse=lambda r: -r,
     ),
     _unary("exp", "ExpBackward0", sympy.exp, _exp, sympy.exp, inverse=_log, never_zero=True),
     _unary("log", "LogBackward0", sympy.log, _log, lambda a: 1 / a, inverse=_exp),
-    _unary("sqrt", "SqrtBackward0", sympy.sqrt, _sqrt, lambda a: 1 / (2 * sympy.sqrt(a)),
-           inverse=lambda r: r * r),
+    _unary(
+        "sqrt",
+        "SqrtBackward0",
+        sympy.sqrt,
+        _sqrt,
+        lambda a: 1 / (2 * sympy.sqrt(a)),
+        inverse=lambda r: r * r,
+    ),
     _unary("sin", "SinBackward0", sympy.sin, _periodic(math.sin), sympy.cos),
     _unary("cos", "CosBackward0", sympy.cos, _periodic(math.cos), lambda a: -sympy.sin(a)),
-    _unary("tanh", "TanhBackward0", sympy.tanh, math.tanh, lambda a: 1 - sympy.tanh(a) ** 2,
-           inverse=math.atanh),
-    _unary("sigmoid", "SigmoidBackward0", sigmoid, _sigmoid,
-           lambda a: sigmoid(a) * (1 - sigmoid(a)),
-           inverse=lambda r: _log(r / (1.0 - r)), never_zero=True),
-    _unary("relu", "ReluBackward0", relu, _relu, lambda a: sympy.Heaviside(a, 0),
-           kink=lambda a: a == 0, kink_rule="relu'(0) = 0"),
-    _unary("abs", "AbsBackward0", sympy.Abs, abs, sympy.sign,
-           kink=lambda a: a == 0, kink_rule="abs'(0) = 0"),
+    _unary(
+        "tanh",
+        "TanhBackward0",
+        sympy.tanh,
+        math.tanh,
+        lambda a: 1 - sympy.tanh(a) ** 2,
+        inverse=math.atanh,
+    ),
+    _unary(
+        "sigmoid",
+        "SigmoidBackward0",
+        sigmoid,
+        _sigmoid,
+        lambda a: sigmoid(a) * (1 - sigmoid(a)),
+        inverse=lambda r: _log(r / (1.0 - r)),
+        never_zero=True,
+    ),
+    _unary(
+        "relu",
+        "ReluBackward0",
+        relu,
+        _relu,
+        lambda a: sympy.Heaviside(a, 0),
+        kink=lambda a: a == 0,
+        kink_rule="relu'(0) = 0",
+    ),
+    _unary(
+        "abs",
+        "AbsBackward0",
+        sympy.Abs,
+        abs,
+        sympy.sign,
+        kink=lambda a: a == 0,
+        kink_rule="abs'(0) = 0",
+    ),
     Op(
-        "max", "MaximumBackward0", sympy.Max, _maximum,
+        "max",
+        "MaximumBackward0",
+        sympy.Max,
+        _maximum,
         (lambda a, b: _heaviside(a - b), lambda a, b: _heaviside(b - a)),
-        template="max({0}, {1})", kink=lambda a, b: a == b, scalar_slot=True,
+        template="max({0}, {1})",
+        kink=lambda a, b: a == b,
+        scalar_slot=True,
         kink_rule="a tie splits the gradient evenly between the two arguments",
         torch="maximum",
     ),
     Op(
-        "min", "MinimumBackward0", sympy.Min, _minimum,
+        "min",
+        "MinimumBackward0",
+        sympy.Min,
+        _minimum,
         (lambda a, b: _heaviside(b - a), lambda a, b: _heaviside(a - b)),
-        template="min({0}, {1})", kink=lambda a, b: a == b, scalar_slot=True,
+        template="min({0}, {1})",
+        kink=lambda a, b: a == b,
+        scalar_slot=True,
         kink_rule="a tie splits the gradient evenly between the two arguments",
         torch="minimum",
     ),
@@ -487,24 +592,33 @@ _ROWS = [
 #: follows it: (op, point, value, PyTorch's rule), in the README's Markdown; the README
 #: prints this table (tests/test_edges.py checks it is the same).
 CONVENTIONS = [
-    ('`x ** 0`', 'x = 0 (any x)', 'value 1, ∂/∂x = 0', '`pow_backward`: exponent 0 gives zeros'),
-    ('`x ** p`', 'p = 0 (traced)', '∂/∂x = 0, ∂/∂p = log(x) (0 at x = 0)',
-     '`pow_backward_self`: `where(p == 0, 0, …)`'),
-    ('`a ** b`', 'a = 0, b ≥ 0', '∂/∂b = 0 (0^b ≡ 0 for b > 0)',
-     '`pow_backward_exponent`: `where(a == 0 & b >= 0, 0, …)`'),
-    ('`a ** b`', 'a = 0, b < 0', 'value inf; ∂/∂b = -inf or nan', '`std::pow`, IEEE'),
-    ('`y ** 0.5`', 'y = 0', 'value 0, ∂/∂y = inf', 'the sqrt kernel; `0.5 * rsqrt(0)`'),
-    ('`sqrt(x)`', 'x = 0', 'value 0, ∂/∂x = inf', '`grad / (2 * result)`'),
-    ('`sqrt(x)`, `log(x)`', 'x < 0', 'nan', '`std::sqrt`, `std::log`'),
-    ('`log(x)`', 'x = 0', 'value -inf, ∂/∂x = inf', '`std::log`; `grad / self`'),
-    ('`a / b`', 'b = 0', '±inf (nan for 0/0)', 'IEEE division'),
-    ('`exp(x)`', 'x > 709.78', 'inf (an overflow)', '`std::exp`'),
-    ('`sigmoid(x)`', 'x < -745', '0 (an underflow; `log` of it is -inf)', '`1 / (1 + exp(-x))`'),
-    ('`relu(x)`', 'x = 0', '∂/∂x = 0', '`threshold_backward`: result ≤ 0 gives 0'),
-    ('`abs(x)`', 'x = 0', '∂/∂x = 0', '`grad * sgn(x)`, sgn(0) = 0'),
-    ('`max(a, b)`, `min(a, b)`', 'a = b', '∂/∂a = ∂/∂b = 1/2', '`where(a == b, grad / 2, grad)`'),
-    ('any op', 'an operand nan', 'nan (`0 * inf` is nan)', 'IEEE'),
+    ("`x ** 0`", "x = 0 (any x)", "value 1, ∂/∂x = 0", "`pow_backward`: exponent 0 gives zeros"),
+    (
+        "`x ** p`",
+        "p = 0 (traced)",
+        "∂/∂x = 0, ∂/∂p = log(x) (0 at x = 0)",
+        "`pow_backward_self`: `where(p == 0, 0, …)`",
+    ),
+    (
+        "`a ** b`",
+        "a = 0, b ≥ 0",
+        "∂/∂b = 0 (0^b ≡ 0 for b > 0)",
+        "`pow_backward_exponent`: `where(a == 0 & b >= 0, 0, …)`",
+    ),
+    ("`a ** b`", "a = 0, b < 0", "value inf; ∂/∂b = -inf or nan", "`std::pow`, IEEE"),
+    ("`y ** 0.5`", "y = 0", "value 0, ∂/∂y = inf", "the sqrt kernel; `0.5 * rsqrt(0)`"),
+    ("`sqrt(x)`", "x = 0", "value 0, ∂/∂x = inf", "`grad / (2 * result)`"),
+    ("`sqrt(x)`, `log(x)`", "x < 0", "nan", "`std::sqrt`, `std::log`"),
+    ("`log(x)`", "x = 0", "value -inf, ∂/∂x = inf", "`std::log`; `grad / self`"),
+    ("`a / b`", "b = 0", "±inf (nan for 0/0)", "IEEE division"),
+    ("`exp(x)`", "x > 709.78", "inf (an overflow)", "`std::exp`"),
+    ("`sigmoid(x)`", "x < -745", "0 (an underflow; `log` of it is -inf)", "`1 / (1 + exp(-x))`"),
+    ("`relu(x)`", "x = 0", "∂/∂x = 0", "`threshold_backward`: result ≤ 0 gives 0"),
+    ("`abs(x)`", "x = 0", "∂/∂x = 0", "`grad * sgn(x)`, sgn(0) = 0"),
+    ("`max(a, b)`, `min(a, b)`", "a = b", "∂/∂a = ∂/∂b = 1/2", "`where(a == b, grad / 2, grad)`"),
+    ("any op", "an operand nan", "nan (`0 * inf` is nan)", "IEEE"),
 ]
+
 
 def special_cause(op, values, result, labels, underflowed=()):
     """Why ``op`` gives inf or nan at finite operands, in the terms the user wrote.
@@ -525,9 +639,11 @@ def special_cause(op, values, result, labels, underflowed=()):
     shown = f"{op.label(labels)} = {special_name(result)}"
     zeros = [labels[i] for i, u in enumerate(underflowed) if u and values[i] == 0]
     if zeros:
-        return (f"{shown}: underflow: {zeros[0]} is exactly 0 in float64 (its true value is "
-                f"positive, below the smallest float64, 5e-324), and {op.name} of 0 is "
-                f"{special_name(result)}")
+        return (
+            f"{shown}: underflow: {zeros[0]} is exactly 0 in float64 (its true value is "
+            f"positive, below the smallest float64, 5e-324), and {op.name} of 0 is "
+            f"{special_name(result)}"
+        )
     a, b = values[0], values[-1]
     if op.name in ("div", "reciprocal") and b == 0:
         cause = f"division by zero ({_fmt(a) if op.name == 'div' else '1'}/0)"

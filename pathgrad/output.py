@@ -20,11 +20,21 @@ from pathlib import Path
 from .errors import PathgradError
 
 #: Output formats by file suffix.
-SUFFIXES = {".svg": "svg", ".html": "html", ".htm": "html", ".dot": "dot", ".gv": "dot",
-            ".mmd": "mermaid", ".png": "png", ".pdf": "pdf"}
-NO_GRAPHVIZ = ("{kind} output needs Graphviz's `dot`, which is not installed: "
-               "apt-get install graphviz (Debian, Ubuntu) or brew install graphviz (macOS); "
-               "or save as .svg or .html, which need nothing")
+SUFFIXES = {
+    ".svg": "svg",
+    ".html": "html",
+    ".htm": "html",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".mmd": "mermaid",
+    ".png": "png",
+    ".pdf": "pdf",
+}
+NO_GRAPHVIZ = (
+    "{kind} output needs Graphviz's `dot`, which is not installed: "
+    "apt-get install graphviz (Debian, Ubuntu) or brew install graphviz (macOS); "
+    "or save as .svg or .html, which need nothing"
+)
 
 
 def write_atomic(path, data):
@@ -44,8 +54,7 @@ def write_atomic(path, data):
         mode = 0o666 & ~umask
     temporary = None
     try:
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -66,14 +75,21 @@ def graphviz(dot_text, kind, path=None):
         raise PathgradError(NO_GRAPHVIZ.format(kind=kind.upper()), file=path)
     env = dict(os.environ, SOURCE_DATE_EPOCH="0")  # honoured by newer cairo versions
     try:
-        result = subprocess.run([executable, f"-T{kind}"], input=dot_text.encode("utf-8"),
-                                capture_output=True, timeout=600, env=env, check=False)
+        result = subprocess.run(
+            [executable, f"-T{kind}"],
+            input=dot_text.encode("utf-8"),
+            capture_output=True,
+            timeout=600,
+            env=env,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as err:
         raise PathgradError(f"Graphviz dot did not run: {err}", file=path) from err
     if result.returncode != 0:
         reason = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise PathgradError(f"Graphviz dot failed: {reason[0] if reason else result.returncode}",
-                            file=path)
+        raise PathgradError(
+            f"Graphviz dot failed: {reason[0] if reason else result.returncode}", file=path
+        )
     return _fixed_dates(result.stdout) if kind == "pdf" else result.stdout
 
 
@@ -83,6 +99,7 @@ def _fixed_dates(pdf):
     >>> _fixed_dates(b"<< /CreationDate (D:20261126064837Z) >>")
     b'<< /CreationDate (D:19700101000000Z) >>'
     """
+
     def epoch(match):
         digits = iter(b"19700101000000")
         return bytes(next(digits, ord("0")) if 48 <= c <= 57 else c for c in match.group(0))
@@ -95,6 +112,7 @@ def format_of(path):
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
         known = ", ".join(sorted(set(SUFFIXES) - {".htm", ".gv"}))
-        raise PathgradError(f"cannot tell the picture format from {Path(path).name!r}: "
-                            f"use {known}", file=str(path))
+        raise PathgradError(
+            f"cannot tell the picture format from {Path(path).name!r}: use {known}", file=str(path)
+        )
     return SUFFIXES[suffix]

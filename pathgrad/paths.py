@@ -169,8 +169,10 @@ def adjoint_values(graph):
 def _special_reason(before, step, edge, above):
     """Why a gradient became inf or nan: a local derivative, the gradient above, or a sum."""
     if is_special(before):
-        return (f"paths contribute {special_name(before)} and {step:g}, whose sum is "
-                f"{special_name(before + step)}")
+        return (
+            f"paths contribute {special_name(before)} and {step:g}, whose sum is "
+            f"{special_name(before + step)}"
+        )
     if not is_special(step):
         return "overflow: the sum of the paths' contributions is beyond the largest float64"
     if edge["undefined"]:

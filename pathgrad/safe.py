@@ -153,8 +153,9 @@ def _refused(construct, node, file):
 
 def _stopped(what, field, limits, file):
     """A bound was reached; the caller that knows the line fills it in."""
-    return LoadError(f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field)})",
-                     file=file)
+    return LoadError(
+        f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field)})", file=file
+    )
 
 
 class OutputBudget:
@@ -184,43 +185,107 @@ class OutputBudget:
         """Count ``data`` (text or bytes) and return it; stop once the total is too large."""
         self.written += len(data.encode("utf-8") if isinstance(data, str) else data)
         if self.written > self.limits.max_output_mib * 2**20:
-            raise _stopped(f"more than {self.limits.max_output_mib} MiB of output",
-                           "max_output_mib", self.limits, self.file)
+            raise _stopped(
+                f"more than {self.limits.max_output_mib} MiB of output",
+                "max_output_mib",
+                self.limits,
+                self.file,
+            )
         return data
 
 
 # -- the whitelist ----------------------------------------------------------------
-_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-           ast.Div: operator.truediv, ast.Pow: operator.pow, ast.FloorDiv: operator.floordiv,
-           ast.Mod: operator.mod}
-_INPLACE = {ast.Add: operator.iadd, ast.Sub: operator.isub, ast.Mult: operator.imul,
-            ast.Div: operator.itruediv, ast.Pow: operator.ipow,
-            ast.FloorDiv: operator.ifloordiv, ast.Mod: operator.imod}
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+}
+_INPLACE = {
+    ast.Add: operator.iadd,
+    ast.Sub: operator.isub,
+    ast.Mult: operator.imul,
+    ast.Div: operator.itruediv,
+    ast.Pow: operator.ipow,
+    ast.FloorDiv: operator.ifloordiv,
+    ast.Mod: operator.imod,
+}
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
-_COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
-            ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
+_COMPARE = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
 #: Operators outside the subset, by how a student writes them.
-_OPERATOR_TEXT = {ast.BitOr: "|", ast.BitAnd: "&", ast.BitXor: "^ (write powers as **)",
-                  ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@", ast.Invert: "~",
-                  ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
+_OPERATOR_TEXT = {
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.BitXor: "^ (write powers as **)",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.MatMult: "@",
+    ast.Invert: "~",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
 #: Constructs outside the subset, by how the message names them.
 _CONSTRUCTS = {
-    ast.Import: "import", ast.ImportFrom: "import", ast.While: "while loop",
-    ast.FunctionDef: "function definition (def)", ast.AsyncFunctionDef: "function definition",
-    ast.Lambda: "lambda", ast.ClassDef: "class", ast.Return: "return", ast.Delete: "del",
-    ast.With: "with", ast.AsyncWith: "with", ast.Try: "try", ast.Raise: "raise",
-    ast.Assert: "assert", ast.Global: "global", ast.Nonlocal: "nonlocal",
-    ast.AsyncFor: "async for", ast.Await: "await", ast.Yield: "yield",
-    ast.YieldFrom: "yield", ast.Dict: "dict", ast.Set: "set", ast.DictComp: "dict comprehension",
-    ast.SetComp: "set comprehension", ast.GeneratorExp: "generator expression",
-    ast.NamedExpr: "assignment expression (:=)", ast.Starred: "starred expression (*)",
-    ast.Slice: "slice", ast.Match: "match statement",
+    ast.Import: "import",
+    ast.ImportFrom: "import",
+    ast.While: "while loop",
+    ast.FunctionDef: "function definition (def)",
+    ast.AsyncFunctionDef: "function definition",
+    ast.Lambda: "lambda",
+    ast.ClassDef: "class",
+    ast.Return: "return",
+    ast.Delete: "del",
+    ast.With: "with",
+    ast.AsyncWith: "with",
+    ast.Try: "try",
+    ast.Raise: "raise",
+    ast.Assert: "assert",
+    ast.Global: "global",
+    ast.Nonlocal: "nonlocal",
+    ast.AsyncFor: "async for",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+    ast.Dict: "dict",
+    ast.Set: "set",
+    ast.DictComp: "dict comprehension",
+    ast.SetComp: "set comprehension",
+    ast.GeneratorExp: "generator expression",
+    ast.NamedExpr: "assignment expression (:=)",
+    ast.Starred: "starred expression (*)",
+    ast.Slice: "slice",
+    ast.Match: "match statement",
 }
 if hasattr(ast, "TryStar"):  # Python 3.11+
     _CONSTRUCTS[ast.TryStar] = "try"
 #: Nodes allowed as they are (their children are checked in turn).
-_PLAIN = (ast.Module, ast.Expr, ast.Pass, ast.Break, ast.Continue, ast.If, ast.IfExp,
-          ast.BoolOp, ast.List, ast.Tuple, ast.Load, ast.Store, ast.boolop)
+_PLAIN = (
+    ast.Module,
+    ast.Expr,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+    ast.If,
+    ast.IfExp,
+    ast.BoolOp,
+    ast.List,
+    ast.Tuple,
+    ast.Load,
+    ast.Store,
+    ast.boolop,
+)
 
 
 def _literal_int(node):
@@ -234,8 +299,9 @@ def _literal_int(node):
 
 
 def _is_range(node):
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id == "range")
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
+    )
 
 
 def _range_length(node):
@@ -250,8 +316,7 @@ def _range_length(node):
 
 
 def _is_zip(node):
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id == "zip")
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "zip"
 
 
 def _zipped(node):
@@ -261,8 +326,7 @@ def _zipped(node):
 
 #: A format specification of the mini-language: fill, align, sign, z, #, 0, width,
 #: grouping, precision, type (https://docs.python.org/3/library/string.html#formatspec).
-_SPEC = re.compile(r"(?:.?[<>=^])?[-+ ]?z?#?0?(\d*)[_,]?(?:\.(\d+))?[bcdeEfFgGnosxX%]?",
-                   re.DOTALL)
+_SPEC = re.compile(r"(?:.?[<>=^])?[-+ ]?z?#?0?(\d*)[_,]?(?:\.(\d+))?[bcdeEfFgGnosxX%]?", re.DOTALL)
 
 
 def _format_spec(node):
@@ -279,15 +343,18 @@ def _format_spec(node):
         return None
     spec = "".join(p.value for p in node.values)
     match = _SPEC.fullmatch(spec)
-    if match is None or any(len(n or "") > 4 or int(n or 0) > MAX_STRING
-                            for n in match.groups()):
+    if match is None or any(len(n or "") > 4 or int(n or 0) > MAX_STRING for n in match.groups()):
         return None
     return spec
 
 
 def _position(node):
-    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0),
-            getattr(node, "end_lineno", 0), getattr(node, "end_col_offset", 0))
+    return (
+        getattr(node, "lineno", 0),
+        getattr(node, "col_offset", 0),
+        getattr(node, "end_lineno", 0),
+        getattr(node, "end_col_offset", 0),
+    )
 
 
 class _Validator:
@@ -356,8 +423,11 @@ class _Validator:
         """A loop's variable: one name, or (over ``zip``) a tuple of names."""
         if isinstance(target, ast.Name):
             return
-        if not (_is_zip(iterable) and isinstance(target, (ast.Tuple, ast.List))
-                and all(isinstance(e, ast.Name) for e in target.elts)):
+        if not (
+            _is_zip(iterable)
+            and isinstance(target, (ast.Tuple, ast.List))
+            and all(isinstance(e, ast.Name) for e in target.elts)
+        ):
             self.refuse(target, construct)
 
     def _FunctionDef(self, node, iterations):
@@ -369,18 +439,25 @@ class _Validator:
         arguments = node.args
         for extra in (arguments.vararg, arguments.kwarg, *arguments.kwonlyargs):
             if extra is not None:
-                self.refuse(extra, "a parameter other than a positional one (*, ** or keyword-only)")
+                self.refuse(
+                    extra, "a parameter other than a positional one (*, ** or keyword-only)"
+                )
         if getattr(node, "type_params", None):  # Python 3.12+
             self.refuse(node, "type parameters")
         self._binding(node, node.name)
         for parameter in (*arguments.posonlyargs, *arguments.args):
             self._binding(parameter, parameter.arg)
-        for annotation in (node.returns, *(a.annotation for a in arguments.args),
-                           *(a.annotation for a in arguments.posonlyargs)):
-            if annotation is not None and not (isinstance(annotation, ast.Name)
-                                               and annotation.id in _ANNOTATIONS):
-                self.refuse(annotation, "an annotation other than "
-                                        + ", ".join(sorted(_ANNOTATIONS)))
+        for annotation in (
+            node.returns,
+            *(a.annotation for a in arguments.args),
+            *(a.annotation for a in arguments.posonlyargs),
+        ):
+            if annotation is not None and not (
+                isinstance(annotation, ast.Name) and annotation.id in _ANNOTATIONS
+            ):
+                self.refuse(
+                    annotation, "an annotation other than " + ", ".join(sorted(_ANNOTATIONS))
+                )
         return self._all([*arguments.defaults, *node.body], 1)  # the body runs when called
 
     def _binding(self, node, name):
@@ -398,8 +475,11 @@ class _Validator:
     def _loop(self, iterable, iterations, anchor):
         """Check ``range(literals)`` or ``zip(...)`` as what a loop runs over; the iterations."""
         if _is_zip(iterable):
-            if not iterable.args or iterable.keywords or any(
-                    isinstance(a, ast.Starred) for a in iterable.args):
+            if (
+                not iterable.args
+                or iterable.keywords
+                or any(isinstance(a, ast.Starred) for a in iterable.args)
+            ):
                 self.refuse(iterable, "zip() with these arguments")
             return iterations  # as many as the shortest list: counted while running
         if not _is_range(iterable):
@@ -412,11 +492,14 @@ class _Validator:
         limit = self.limits.max_loop_iterations
         total = iterations * max(length, 1)
         if length > limit:
-            self.refuse(iterable, f"a loop of {length} iterations (limit: "
-                                  f"max_loop_iterations = {limit})")
+            self.refuse(
+                iterable, f"a loop of {length} iterations (limit: max_loop_iterations = {limit})"
+            )
         elif total > limit:
-            self.refuse(iterable, f"nested loops of {total} iterations in all (limit: "
-                                  f"max_loop_iterations = {limit})")
+            self.refuse(
+                iterable,
+                f"nested loops of {total} iterations in all (limit: max_loop_iterations = {limit})",
+            )
         return total
 
     # -- expressions ---------------------------------------------------------------
@@ -429,8 +512,11 @@ class _Validator:
         elif value is Ellipsis:
             self.refuse(node, "...")
         elif type(value) is int and value.bit_length() > self.limits.max_int_bits:
-            self.refuse(node, f"a whole number of {value.bit_length()} bits (limit: "
-                              f"max_int_bits = {self.limits.max_int_bits})")
+            self.refuse(
+                node,
+                f"a whole number of {value.bit_length()} bits (limit: "
+                f"max_int_bits = {self.limits.max_int_bits})",
+            )
         return []
 
     def _Name(self, node, iterations):
@@ -439,9 +525,14 @@ class _Validator:
             self.refuse(node, f"dunder name {name}")
         elif isinstance(node.ctx, ast.Store) and name in _FIXED:
             self.refuse(node, f"assignment to {name}")
-        elif (isinstance(node.ctx, ast.Load) and name in _BUILTIN_NAMES
-              and name not in FUNCTIONS and name not in self.assigned
-              and name not in self.defined and name not in self.params):
+        elif (
+            isinstance(node.ctx, ast.Load)
+            and name in _BUILTIN_NAMES
+            and name not in FUNCTIONS
+            and name not in self.assigned
+            and name not in self.defined
+            and name not in self.params
+        ):
             self.refuse(node, f"the Python builtin {name}")
         return []
 
@@ -472,7 +563,8 @@ class _Validator:
     def _Call(self, node, iterations):
         func, arguments = node.func, [*node.args, *(k.value for k in node.keywords)]
         if any(isinstance(a, ast.Starred) for a in node.args) or any(
-                k.arg is None for k in node.keywords):
+            k.arg is None for k in node.keywords
+        ):
             self.refuse(node, "argument unpacking (* or **)")
         if isinstance(func, ast.Attribute):
             return self._method(node, func, arguments, iterations)
@@ -483,9 +575,15 @@ class _Validator:
         name = func.id
         if name in self.callable and name not in _FIXED:  # the file's own function
             return self._all(arguments, iterations)
-        if "__" in name or name in _FIXED or (
-                name not in FUNCTIONS and name != "print"
-                and (name in _BUILTIN_NAMES or name in self.assigned)):
+        if (
+            "__" in name
+            or name in _FIXED
+            or (
+                name not in FUNCTIONS
+                and name != "print"
+                and (name in _BUILTIN_NAMES or name in self.assigned)
+            )
+        ):
             where = " outside a for loop" if name in _FIXED else ""
             self.refuse(func, f"call to {name}(){where}")
         elif name == "print" and any(k.arg not in _PRINT_KEYWORDS for k in node.keywords):
@@ -493,8 +591,7 @@ class _Validator:
         elif name in FUNCTIONS and name != "leaf" and node.keywords:
             self.refuse(node, f"keyword arguments to {name}()")
         elif name == "leaf" and any(k.arg not in _LEAF_KEYWORDS for k in node.keywords):
-            self.refuse(node, "keyword arguments to leaf() other than name, value, "
-                              "requires_grad")
+            self.refuse(node, "keyword arguments to leaf() other than name, value, requires_grad")
         # a name that is neither allowed nor known is left to the loader: "unknown function"
         return self._all(arguments, iterations)
 
@@ -670,13 +767,23 @@ def _serve(request):
     except MemoryError:
         answer = {"memory": True}
     except RecursionError:
-        answer = {"stopped": ["an expression nested more deeply than Python can follow",
-                              "recursion_limit", sys.getrecursionlimit()]}
+        answer = {
+            "stopped": [
+                "an expression nested more deeply than Python can follow",
+                "recursion_limit",
+                sys.getrecursionlimit(),
+            ]
+        }
     except ValueError as err:
         if "integer string conversion" not in str(err):
             raise
-        answer = {"stopped": ["a whole number too long to print", "int_max_str_digits",
-                              sys.get_int_max_str_digits()]}
+        answer = {
+            "stopped": [
+                "a whole number too long to print",
+                "int_max_str_digits",
+                sys.get_int_max_str_digits(),
+            ]
+        }
     return json.dumps(answer)
 
 
@@ -717,10 +824,15 @@ def run_bounded(target, payload, limits=None, file=None):
     env = {key: os.environ[key] for key in WORKER_ENVIRONMENT if key in os.environ}
     with tempfile.TemporaryDirectory(prefix="pathgrad-worker-") as folder:
         try:
-            done = subprocess.run([sys.executable, "-I", "-c", _WORKER, package_parent],
-                                  input=json.dumps(request).encode("utf-8"),
-                                  capture_output=True, env=env, cwd=folder, check=False,
-                                  timeout=limits.wall_time_seconds)
+            done = subprocess.run(
+                [sys.executable, "-I", "-c", _WORKER, package_parent],
+                input=json.dumps(request).encode("utf-8"),
+                capture_output=True,
+                env=env,
+                cwd=folder,
+                check=False,
+                timeout=limits.wall_time_seconds,
+            )
         except subprocess.TimeoutExpired:
             raise _stopped_process("time", limits, file) from None
     stdout = done.stdout.decode("utf-8", "replace")
@@ -738,8 +850,9 @@ def run_bounded(target, payload, limits=None, file=None):
         raise _stopped_process("memory", limits, file)
     if "stopped" in answer:
         what, name, value = answer["stopped"]
-        raise Stopped(f"stopped in --safe mode: {what} (limit: {name} = {value})", "limit",
-                      file=file)
+        raise Stopped(
+            f"stopped in --safe mode: {what} (limit: {name} = {value})", "limit", file=file
+        )
     if done.returncode in (-24, 128 + 24):  # SIGXCPU: the CPU-time backstop
         raise _stopped_process("time", limits, file)
     last = (stderr.strip().splitlines() or ["no output"])[-1]
@@ -752,5 +865,8 @@ def _stopped_process(kind, limits, file):
         field = "wall_time_seconds"
     else:
         what, field = "out of memory", "memory_mib"
-    return Stopped(f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field):g})",
-                   kind, file=file)
+    return Stopped(
+        f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field):g})",
+        kind,
+        file=file,
+    )

@@ -16,13 +16,21 @@ from dataclasses import dataclass
 from .errors import PathgradError
 from .ops import OPS, special_name
 
-INSTALL = ('PyTorch is not installed; install it with pip install "pathgrad[torch]" '
-           "(or see pytorch.org for a CPU-only build)")
-OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-             "**": operator.pow}
+INSTALL = (
+    'PyTorch is not installed; install it with pip install "pathgrad[torch]" '
+    "(or see pytorch.org for a CPU-only build)"
+)
+OPERATORS = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
 #: grad_fn class name -> op table row name
 BY_GRAD_FN = {op.grad_fn: name for name, op in OPS.items()} | {
-    variant: name for name, op in OPS.items() for variant in op.grad_fn_variants.values()}
+    variant: name for name, op in OPS.items() for variant in op.grad_fn_variants.values()
+}
 
 
 def torch_available():
@@ -46,8 +54,9 @@ def _run_op(torch, op, args):
         return -args[0]
     function = getattr(torch, op.torch)
     if len(args) == 2:  # torch.maximum and friends take tensors on both sides
-        args = [a if isinstance(a, torch.Tensor) else torch.tensor(a, dtype=torch.float64)
-                for a in args]
+        args = [
+            a if isinstance(a, torch.Tensor) else torch.tensor(a, dtype=torch.float64) for a in args
+        ]
     return function(*args)
 
 
@@ -62,10 +71,13 @@ def replay(graph):
     for node, data in sorted(graph.nodes(data=True)):
         if data["kind"] == "leaf":
             if data["value"] is None:
-                raise PathgradError(f"--check torch: {data['name']} has no value to give PyTorch",
-                                    file=graph.graph.get("file"))
-            tensors[node] = torch.tensor(data["value"], dtype=torch.float64,
-                                         requires_grad=data["requires_grad"])
+                raise PathgradError(
+                    f"--check torch: {data['name']} has no value to give PyTorch",
+                    file=graph.graph.get("file"),
+                )
+            tensors[node] = torch.tensor(
+                data["value"], dtype=torch.float64, requires_grad=data["requires_grad"]
+            )
             continue
         args = [o if isinstance(o, float) else tensors[o] for o in data["operands"]]
         tensors[node] = _run_op(torch, OPS[data["op"]], args)
@@ -107,13 +119,28 @@ def check_torch(explanation):
     loss = tensors[graph.graph["loss"]]
     loss.backward()
     by_name = {graph.nodes[n]["name"]: n for n in graph}
-    rows = [TorchRow(explanation.loss, explanation.loss_value, _number(loss),
-                     (graph.nodes[graph.graph["loss"]]["grad_fn"],
-                      type(loss.grad_fn).__name__ if loss.grad_fn else None))]
+    rows = [
+        TorchRow(
+            explanation.loss,
+            explanation.loss_value,
+            _number(loss),
+            (
+                graph.nodes[graph.graph["loss"]]["grad_fn"],
+                type(loss.grad_fn).__name__ if loss.grad_fn else None,
+            ),
+        )
+    ]
     for name, gradient in explanation.gradients.items():
         grad = tensors[by_name[name]].grad
-        rows.append(TorchRow(name, gradient.value, None if grad is None else _number(grad), (),
-                             grad_is_none=grad is None and gradient.path_count == 0))
+        rows.append(
+            TorchRow(
+                name,
+                gradient.value,
+                None if grad is None else _number(grad),
+                (),
+                grad_is_none=grad is None and gradient.path_count == 0,
+            )
+        )
     del torch
     return rows
 
@@ -167,8 +194,8 @@ class _Rebuilder:
     def __init__(self, torch, names):
         self.torch = torch
         self.names = {id(t): n for t, n in names.items()}
-        self.value = {}      # id(node) -> value
-        self.constant = {}   # (id(node), slot) -> plain number
+        self.value = {}  # id(node) -> value
+        self.constant = {}  # (id(node), slot) -> plain number
         self.leaves = 0
 
     def tensor_of(self, function, value):
@@ -206,13 +233,15 @@ class _Rebuilder:
         if kind == "AccumulateGrad":
             return []
         if kind not in BY_GRAD_FN:
-            raise PathgradError(f"from_torch: PyTorch's {kind} is not an operation pathgrad "
-                                f"knows (it knows {', '.join(sorted(BY_GRAD_FN))})")
+            raise PathgradError(
+                f"from_torch: PyTorch's {kind} is not an operation pathgrad "
+                f"knows (it knows {', '.join(sorted(BY_GRAD_FN))})"
+            )
         if kind == "RsubBackward1":  # c - x
             return [None, children[0]]
-        if kind == "PowBackward0":   # x ** c
+        if kind == "PowBackward0":  # x ** c
             return [children[0], None]
-        if kind == "PowBackward2":   # c ** x
+        if kind == "PowBackward2":  # c ** x
             return [None, children[0]]
         return children
 
@@ -223,8 +252,10 @@ class _Rebuilder:
             self.value[id(node)] = float(node.variable.detach())
             return
         slots = self.slots[id(node)]
-        saved = {a: self._saved(node, a) for a in
-                 ("_saved_self", "_saved_other", "_saved_result", "_saved_exponent")}
+        saved = {
+            a: self._saved(node, a)
+            for a in ("_saved_self", "_saved_other", "_saved_result", "_saved_exponent")
+        }
         if kind == "PowBackward0":
             self.constant[(id(node), 1)] = saved["_saved_exponent"]
         elif kind == "PowBackward2":
@@ -250,8 +281,10 @@ class _Rebuilder:
         return float(value) if isinstance(value, (int, float)) else None
 
     def _inputs(self, node):
-        return [self.constant.get((id(node), i)) if c is None else self.value.get(id(c))
-                for i, c in enumerate(self.slots[id(node)])]
+        return [
+            self.constant.get((id(node), i)) if c is None else self.value.get(id(c))
+            for i, c in enumerate(self.slots[id(node)])
+        ]
 
     def _solve(self, order):
         operations = [n for n in order if type(n).__name__ != "AccumulateGrad"]
@@ -306,7 +339,8 @@ class _Rebuilder:
                 raise PathgradError(
                     f"from_torch: PyTorch did not keep the plain number in {kind}, and it "
                     "cannot be worked out from the values it did keep; make that number a "
-                    "tensor (torch.tensor(c, dtype=torch.float64)) so that it is a leaf")
+                    "tensor (torch.tensor(c, dtype=torch.float64)) so that it is a leaf"
+                )
         return apply(BY_GRAD_FN[kind], *operands)
 
     def _leaf(self, variable):

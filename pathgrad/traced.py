@@ -75,9 +75,27 @@ class Tensor:
     """
 
     __slots__ = (
-        "id", "value", "op", "operands", "name", "requires_grad", "line", "undefined", "kink",
-        "cut", "_grad", "grad_expr", "retains_grad", "freed", "_grad_fn",
-        "version", "earlier", "users", "aliases", "backward_calls", "__weakref__",
+        "id",
+        "value",
+        "op",
+        "operands",
+        "name",
+        "requires_grad",
+        "line",
+        "undefined",
+        "kink",
+        "cut",
+        "_grad",
+        "grad_expr",
+        "retains_grad",
+        "freed",
+        "_grad_fn",
+        "version",
+        "earlier",
+        "users",
+        "aliases",
+        "backward_calls",
+        "__weakref__",
     )
     __array_priority__ = 1000
 
@@ -294,8 +312,9 @@ class Tensor:
         result = outcome(*values)
         notes = recorder.get()
         if notes is not None:
-            notes.append(("comparison", caller_line(), f"{_show(self)} {symbol} {_show(other)}",
-                          result))
+            notes.append(
+                ("comparison", caller_line(), f"{_show(self)} {symbol} {_show(other)}", result)
+            )
         return result
 
     def __lt__(self, other):
@@ -385,22 +404,30 @@ def _concrete(x, symbol):
     if not isinstance(x, Tensor):
         return x
     if x.undefined:
-        raise TraceError(f"cannot compare {_show(x)} ({symbol}): its value is undefined "
-                         f"({x.undefined})")
+        raise TraceError(
+            f"cannot compare {_show(x)} ({symbol}): its value is undefined ({x.undefined})"
+        )
     if x.value is None and x.is_leaf:
-        raise TraceError(f"cannot compare {x.name} ({symbol}): {x.name} is a symbolic leaf with "
-                         f"no value; give the leaf a value, e.g. `{x.name} = 1.0`")
+        raise TraceError(
+            f"cannot compare {x.name} ({symbol}): {x.name} is a symbolic leaf with "
+            f"no value; give the leaf a value, e.g. `{x.name} = 1.0`"
+        )
     if x.value is None:
-        raise TraceError(f"cannot compare {_show(x)} ({symbol}): its value depends on a symbolic "
-                         "leaf with no value; give the leaf a value")
+        raise TraceError(
+            f"cannot compare {_show(x)} ({symbol}): its value depends on a symbolic "
+            "leaf with no value; give the leaf a value"
+        )
     return x.value
 
 
 def _in_place(t, name, other):
     from .autograd import grad_enabled, update_in_place
 
-    if grad_enabled.get() or t.op is not None or not (isinstance(other, Tensor)
-                                                       or is_number(other)):
+    if (
+        grad_enabled.get()
+        or t.op is not None
+        or not (isinstance(other, Tensor) or is_number(other))
+    ):
         return NotImplemented  # Python falls back to ``t = t + other``: a new node
     values = [_concrete(x, "an in-place update") for x in (t, other)]
     try:
@@ -456,14 +483,20 @@ def _evaluate(result):
     if inherited:
         result.undefined = inherited[0].undefined
         return
-    result.undefined = special_cause(result.op, values, value, [_show(x) for x in operands],
-                                     [underflowed(x) for x in operands])
+    result.undefined = special_cause(
+        result.op, values, value, [_show(x) for x in operands], [underflowed(x) for x in operands]
+    )
 
 
 def underflowed(x):
     """Whether a traced value is 0 only by underflow (``exp(-800)``, ``sigmoid(-800)``)."""
-    return (isinstance(x, Tensor) and x.op is not None and x.op.never_zero and x.value == 0
-            and not any(isinstance(o, Tensor) and is_special(o.value) for o in x.operands))
+    return (
+        isinstance(x, Tensor)
+        and x.op is not None
+        and x.op.never_zero
+        and x.value == 0
+        and not any(isinstance(o, Tensor) and is_special(o.value) for o in x.operands)
+    )
 
 
 def collect(outputs):

@@ -47,8 +47,9 @@ def test_retain_graph_allows_a_second_backward():
         y.backward()
 
 
-@pytest.mark.parametrize("make", [lambda x: x + 1, lambda x: 1 - x, lambda x: -x,
-                                  lambda x: x - x, lambda x: x + x])
+@pytest.mark.parametrize(
+    "make", [lambda x: x + 1, lambda x: 1 - x, lambda x: -x, lambda x: x - x, lambda x: x + x]
+)
 def test_graphs_that_saved_nothing_can_backward_twice(make):
     x = tensor(2.0, requires_grad=True)
     y = make(x)
@@ -67,7 +68,7 @@ def test_grad_fn_objects_and_next_functions():
     y = (x * 2 + 1).tanh()
     assert type(y.grad_fn).__name__ == "TanhBackward0"
     assert y.grad_fn is y.grad_fn
-    (add, _), = y.grad_fn.next_functions
+    ((add, _),) = y.grad_fn.next_functions
     assert add.name() == "AddBackward0"
     (mul, _), (none, _) = add.next_functions
     assert none is None and mul.name() == "MulBackward0"
@@ -75,14 +76,17 @@ def test_grad_fn_objects_and_next_functions():
     assert acc.name() == "AccumulateGrad" and acc.variable is x and scalar is None
 
 
-@pytest.mark.parametrize("make, names", [
-    (lambda x: 1 - x, ["AccumulateGrad"]),
-    (lambda x: 2 * x, ["AccumulateGrad", None]),
-    (lambda x: 1 + x, ["AccumulateGrad", None]),
-    (lambda x: x**2, ["AccumulateGrad"]),
-    (lambda x: 2**x, ["AccumulateGrad"]),
-    (lambda x: 2 / x, ["ReciprocalBackward0", None]),
-])
+@pytest.mark.parametrize(
+    "make, names",
+    [
+        (lambda x: 1 - x, ["AccumulateGrad"]),
+        (lambda x: 2 * x, ["AccumulateGrad", None]),
+        (lambda x: 1 + x, ["AccumulateGrad", None]),
+        (lambda x: x**2, ["AccumulateGrad"]),
+        (lambda x: 2**x, ["AccumulateGrad"]),
+        (lambda x: 2 / x, ["ReciprocalBackward0", None]),
+    ],
+)
 def test_next_functions_order_matches_pytorch(make, names):
     x = tensor(2.0, requires_grad=True)
     entries = make(x).grad_fn.next_functions

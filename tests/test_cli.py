@@ -31,8 +31,9 @@ def readme_block(marker):
 
 
 def test_seed_output_is_the_one_in_the_readme(capsys):
-    code, out, err = run(capsys, "explain", str(ROOT / "examples" / "seed.py"), "--wrt", "w1",
-                         "--check", "--unicode")
+    code, out, err = run(
+        capsys, "explain", str(ROOT / "examples" / "seed.py"), "--wrt", "w1", "--check", "--unicode"
+    )
     assert (code, err) == (0, "")
     assert out == readme_block("seed-output")
 
@@ -78,7 +79,11 @@ def test_json_is_the_documented_contract(capsys):
     assert list(data["gradients"]) == ["x1", "x2", "w1", "w2", "w3"]
     w1 = data["gradients"]["w1"]
     assert (w1["closed_form"], w1["value"], w1["path_count"], w1["paths_listed"]) == (
-        "-w2*x1 - w3*x2", -8.0, 2, 2)
+        "-w2*x1 - w3*x2",
+        -8.0,
+        2,
+        2,
+    )
     first = w1["paths"][0]
     assert first["nodes"] == ["L", "x5", "w2*x3", "x3", "w1"]
     assert first["factors"] == ["-1", "1", "w2", "x1"]
@@ -89,7 +94,7 @@ def test_json_is_the_documented_contract(capsys):
 def test_json_closed_forms_parse_back_with_sympy(capsys):
     code, out, _ = run(capsys, "explain", "neuron", "--format", "json")
     data = json.loads(out)
-    for name, g in data["gradients"].items():
+    for _name, g in data["gradients"].items():
         parsed = sympy.sympify(g["closed_form"], locals=SYMPY_NAMES)
         values = {sympy.Symbol(k): v for k, v in data["leaves"].items()}
         assert float(parsed.subs(values).evalf()) == pytest.approx(g["value"], rel=1e-9)
@@ -114,8 +119,9 @@ def test_max_paths_lists_fewer_and_says_so(capsys):
 
 
 def test_wrt_accepts_commas_and_repeats(capsys):
-    code, out, _ = run(capsys, "explain", "seed", "--wrt", "w1,w2", "--wrt", "x1",
-                       "--format", "json")
+    code, out, _ = run(
+        capsys, "explain", "seed", "--wrt", "w1,w2", "--wrt", "x1", "--format", "json"
+    )
     assert list(json.loads(out)["gradients"]) == ["w1", "w2", "x1"]
 
 
@@ -140,17 +146,24 @@ def test_the_files_print_goes_to_stderr(tmp_path, capsys):
 
 
 def test_help_and_version_do_not_import_sympy():
-    script = ("import sys\nfrom pathgrad.cli import main\n"
-              "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
-              "print('sympy' in sys.modules, 'networkx' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            cwd=ROOT)
+    script = (
+        "import sys\nfrom pathgrad.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print('sympy' in sys.modules, 'networkx' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT
+    )
     assert result.stdout.strip().splitlines()[-1] == "False False"
 
 
 def test_module_entry_point_runs():
-    result = subprocess.run([sys.executable, "-m", "pathgrad", "explain", "seed", "--wrt", "w1",
-                             "--ascii"], capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "pathgrad", "explain", "seed", "--wrt", "w1", "--ascii"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0
     assert "sum     dL/dw1 = -w2*x1 - w3*x2 = -8" in result.stdout
 

@@ -17,13 +17,16 @@ def run(capsys, *argv):
     return code, out, err
 
 
-@pytest.mark.parametrize("answer, code, phrase", [
-    ("-w2*x1 - w3*x2", 0, "right"),
-    ("-x2*w3 - w2*x1", 0, "right"),                       # equal, written differently
-    ("-w2*x1", 3, "your answer is path 1 only; it misses path 2: -w3*x2"),
-    ("-w2*x1 - w3*x2 + x1", 3, "x1"),                     # an extra term
-    ("w2*x1 + w3*x2", 3, "wrong sign"),
-])
+@pytest.mark.parametrize(
+    "answer, code, phrase",
+    [
+        ("-w2*x1 - w3*x2", 0, "right"),
+        ("-x2*w3 - w2*x1", 0, "right"),  # equal, written differently
+        ("-w2*x1", 3, "your answer is path 1 only; it misses path 2: -w3*x2"),
+        ("-w2*x1 - w3*x2 + x1", 3, "x1"),  # an extra term
+        ("w2*x1 + w3*x2", 3, "wrong sign"),
+    ],
+)
 def test_check_one_answer(capsys, answer, code, phrase):
     status, out, err = run(capsys, "check", SEED, "--wrt", "w1", "--answer", answer)
     assert status == code and phrase in out and err == ""
@@ -37,11 +40,21 @@ def test_check_needs_wrt_with_answer(capsys):
 def test_check_a_folder_isolates_a_bad_file(tmp_path, capsys):
     (tmp_path / "alice.py").write_text(Path(SEED).read_text())
     (tmp_path / "bob.py").write_text("import os\nos.system('touch pwned')\n")
-    status, out, _ = run(capsys, "check", str(tmp_path), "--wrt", "w1", "--answer",
-                         "-w2*x1 - w3*x2", "--format", "json", "--jobs", "2")
+    status, out, _ = run(
+        capsys,
+        "check",
+        str(tmp_path),
+        "--wrt",
+        "w1",
+        "--answer",
+        "-w2*x1 - w3*x2",
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+    )
     rows = json.loads(out)["rows"]
-    assert [(r["file"], r["verdict"]) for r in rows] == [("alice.py", "right"),
-                                                         ("bob.py", "error")]
+    assert [(r["file"], r["verdict"]) for r in rows] == [("alice.py", "right"), ("bob.py", "error")]
     assert "not allowed in --safe mode: import" in rows[1]["message"]
     assert status == 3 and not (tmp_path / "pwned").exists()
 

@@ -296,7 +296,7 @@ def test_deep_chain_of_products_succeeds(tmp_path, capsys):
     out, err = capsys.readouterr()
     no_traceback(out, err)
     assert status == 0, err
-    assert json.loads(out)["gradients"]["x"]["value"] == pytest.approx(1.0001 ** 1500)
+    assert json.loads(out)["gradients"]["x"]["value"] == pytest.approx(1.0001**1500)
 
 
 # -- the loss ---------------------------------------------------------------------
@@ -308,8 +308,7 @@ def test_loss_option_missing_name(tmp_path, capsys):
 
 
 def test_loss_option_names_a_leaf(tmp_path, capsys):
-    msg = fail(tmp_path, capsys, "x = 2\nw = 3\ny = w * x\nL = y + 1\n", "--loss", "x",
-               line=1)
+    msg = fail(tmp_path, capsys, "x = 2\nw = 3\ny = w * x\nL = y + 1\n", "--loss", "x", line=1)
     assert "leaf" in msg
     assert "--loss NAME" in msg
 
@@ -319,24 +318,32 @@ def test_loss_option_names_a_string(tmp_path, capsys):
     assert "depends on no leaf" in msg
 
 
-@pytest.mark.parametrize("text, line", [
-    ("x = 1\nL = 3\n", 2),
-    ("x = 1\ny = x * 2\nL = 3.5\n", 3),
-    ("x = 1\ny = x * 2\nL = -2 * 4\n", 3),
-    ("x = 1\ny = 2\n", 2),
-], ids=["int", "float", "number-expression", "only-leaves"])
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("x = 1\nL = 3\n", 2),
+        ("x = 1\ny = x * 2\nL = 3.5\n", 3),
+        ("x = 1\ny = x * 2\nL = -2 * 4\n", 3),
+        ("x = 1\ny = 2\n", 2),
+    ],
+    ids=["int", "float", "number-expression", "only-leaves"],
+)
 def test_loss_is_a_plain_number_line(tmp_path, capsys, text, line):
     msg = fail(tmp_path, capsys, text, line=line)
     assert "leaf" in msg  # "is a leaf" or "depends on no leaf"
     assert "--loss" in msg  # what to do
 
 
-@pytest.mark.parametrize("text, line", [
-    ("x = 1\nL = 'hello'\n", 2),
-    ("x = 1\ny = x * 2\nL = y > 0\n", 3),
-    ("x = 1\ny = x * 2\nL = None\n", 3),
-    ("x = 1\nL = [x * 2]\n", 2),
-], ids=["string", "bool", "none", "list"])
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("x = 1\nL = 'hello'\n", 2),
+        ("x = 1\ny = x * 2\nL = y > 0\n", 3),
+        ("x = 1\ny = x * 2\nL = None\n", 3),
+        ("x = 1\nL = [x * 2]\n", 2),
+    ],
+    ids=["string", "bool", "none", "list"],
+)
 def test_loss_is_not_a_number_line(tmp_path, capsys, text, line):
     msg = fail(tmp_path, capsys, text, line=line)
     assert "depends on no leaf" in msg
@@ -402,12 +409,15 @@ def test_wrt_leaf_the_loss_does_not_use(tmp_path, capsys):
 
 
 # -- leaves -----------------------------------------------------------------------
-@pytest.mark.parametrize("value, phrase", [
-    ('"abc"', "must be a number"),
-    ("[1]", "must be a number"),
-    ("float('nan')", "finite"),
-    ("float('inf')", "finite"),
-])
+@pytest.mark.parametrize(
+    "value, phrase",
+    [
+        ('"abc"', "must be a number"),
+        ("[1]", "must be a number"),
+        ("float('nan')", "finite"),
+        ("float('inf')", "finite"),
+    ],
+)
 def test_leaf_bad_value_line(tmp_path, capsys, value, phrase):
     msg = fail(tmp_path, capsys, f"x = 1\nw = leaf('w', {value})\nL = w * x\n", line=2)
     assert "'w'" in msg
@@ -426,12 +436,15 @@ def test_leaf_bad_name_line(tmp_path, capsys):
 
 
 # -- values that leave the graph ---------------------------------------------------
-@pytest.mark.parametrize("call, shown", [
-    ("float(y)", "float()"),
-    ("int(y)", "int()"),
-    ("round(y)", "round()"),
-    ("y.item()", ".item()"),
-])
+@pytest.mark.parametrize(
+    "call, shown",
+    [
+        ("float(y)", "float()"),
+        ("int(y)", "int()"),
+        ("round(y)", "round()"),
+        ("y.item()", ".item()"),
+    ],
+)
 def test_dropping_a_traced_value_line(tmp_path, capsys, call, shown):
     msg = fail(tmp_path, capsys, f"x = 2\ny = x * 3\nL = {call} * x\n", line=3)
     assert shown in msg

@@ -13,8 +13,10 @@ def run(capsys, *argv):
     return code, out, err
 
 
-@pytest.mark.parametrize("suffix, start", [
-    (".svg", "<svg"), (".html", "<!DOCTYPE html>"), (".dot", "// "), (".mmd", "flowchart")])
+@pytest.mark.parametrize(
+    "suffix, start",
+    [(".svg", "<svg"), (".html", "<!DOCTYPE html>"), (".dot", "// "), (".mmd", "flowchart")],
+)
 def test_graph_writes_the_format_its_suffix_names(tmp_path, capsys, suffix, start):
     out_file = tmp_path / f"seed{suffix}"
     code, out, err = run(capsys, "graph", "seed", "-o", str(out_file))
@@ -26,8 +28,11 @@ def test_graph_wrt_marks_the_two_paths(tmp_path, capsys):
     out_file = tmp_path / "seed.svg"
     assert run(capsys, "graph", "seed", "--wrt", "w1", "-o", str(out_file))[0] == 0
     root = ET.parse(out_file).getroot()
-    marked = {g.get("data-edge"): g.get("data-path") for g in root.iter()
-              if g.get("class") == "edge" and g.get("data-path")}
+    marked = {
+        g.get("data-edge"): g.get("data-path")
+        for g in root.iter()
+        if g.get("class") == "edge" and g.get("data-path")
+    }
     assert sorted(set(" ".join(marked.values()).split())) == ["1", "2"]
 
 
@@ -35,8 +40,11 @@ def test_steps_write_an_offline_player(tmp_path, capsys):
     out_file = tmp_path / "steps.html"
     assert run(capsys, "steps", "seed", "--wrt", "w1", "-o", str(out_file))[0] == 0
     page = out_file.read_text(encoding="utf-8")
-    assert "<svg" in page and 'type="range"' in page and "http://" not in page.replace(
-        "http://www.w3.org", "")
+    assert (
+        "<svg" in page
+        and 'type="range"' in page
+        and "http://" not in page.replace("http://www.w3.org", "")
+    )
 
 
 def test_steps_to_a_folder_write_one_svg_per_frame(tmp_path, capsys):
@@ -46,10 +54,13 @@ def test_steps_to_a_folder_write_one_svg_per_frame(tmp_path, capsys):
     assert code == 0 and len(frames) > 5 and f"wrote {len(frames)} frames" in out
 
 
-@pytest.mark.parametrize("argv, phrase", [
-    (["graph", "seed", "-o", "x.xyz"], "cannot tell the picture format"),
-    (["graph", "seed", "--wrt", "q", "-o", "x.svg"], "no leaf named q"),
-])
+@pytest.mark.parametrize(
+    "argv, phrase",
+    [
+        (["graph", "seed", "-o", "x.xyz"], "cannot tell the picture format"),
+        (["graph", "seed", "--wrt", "q", "-o", "x.svg"], "no leaf named q"),
+    ],
+)
 def test_picture_errors_are_one_line(tmp_path, capsys, monkeypatch, argv, phrase):
     monkeypatch.chdir(tmp_path)
     code, out, err = run(capsys, *argv)

@@ -186,10 +186,13 @@ def test_finite_difference_skipped_shows_no_number(tmp_path, capsys):
     assert not any(ch.isdigit() for ch in line), line
 
 
-@pytest.mark.parametrize("text, value", [
-    ("x = 2.0\nL = x * 1e-320\n", 1e-320),  # subnormal: below what a difference resolves
-    ("x = 2.0\nL = x * 3e-322\n", 3e-322),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("x = 2.0\nL = x * 1e-320\n", 1e-320),  # subnormal: below what a difference resolves
+        ("x = 2.0\nL = x * 3e-322\n", 3e-322),
+    ],
+)
 def test_finite_difference_too_small_to_resolve_says_so(tmp_path, capsys, text, value):
     status, out, _err, _ = run(tmp_path, capsys, text, "--check")
     line = next(s for s in out.splitlines() if "finite difference" in s)
@@ -197,11 +200,14 @@ def test_finite_difference_too_small_to_resolve_says_so(tmp_path, capsys, text, 
     assert f"{value:.6g}" in line and status == 0
 
 
-@pytest.mark.parametrize("text", [
-    "x = 1e-8\nL = sqrt(x) + relu(x)\n",  # a step of 1e-6 would cross zero
-    "x = 1e-10\nL = log(x) * x\n",
-    "x = -3e-9\nL = sqrt(-x)\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1e-8\nL = sqrt(x) + relu(x)\n",  # a step of 1e-6 would cross zero
+        "x = 1e-10\nL = log(x) * x\n",
+        "x = -3e-9\nL = sqrt(-x)\n",
+    ],
+)
 def test_finite_difference_never_steps_across_zero(tmp_path, capsys, text):
     _status, out, _err, _ = run(tmp_path, capsys, text, "--check")
     line = next(s for s in out.splitlines() if "finite difference" in s)

@@ -6,8 +6,7 @@ import pytest
 import sympy
 
 from pathgrad import SYMPY_NAMES
-from pathgrad.explanation import explain
-from pathgrad.explanation import explain_program
+from pathgrad.explanation import explain, explain_program
 from pathgrad.loader import load_source
 
 
@@ -59,7 +58,9 @@ def test_seed_paths_of_w1():
         ["L", "x5", "w3*x4", "x4", "w1"],
     ]
     assert [[str(f) for f in p.factors] for p in g.paths] == [
-        ["-1", "1", "w2", "x1"], ["-1", "1", "w3", "x2"]]
+        ["-1", "1", "w2", "x1"],
+        ["-1", "1", "w3", "x2"],
+    ]
     assert [str(p.product) for p in g.paths] == ["-w2*x1", "-w3*x2"]
     assert [p.value for p in g.paths] == [-2.0, -6.0]
     assert [p.lines for p in g.paths] == [[10, 9, 9, 7], [10, 9, 9, 8]]
@@ -79,11 +80,14 @@ def test_reused_operand_gives_two_paths():
     assert [p.via for p in g.paths] == [["the 1st a of y = a*a"], ["the 2nd a of y = a*a"]]
 
 
-@pytest.mark.parametrize("text, count, closed", [
-    ("x = 2\ny = x + x\n", 2, "2"),
-    ("z = 0.5\nL = sin(z * z) + z\n", 3, "2*z*cos(z**2) + 1"),
-    ("a = 2\nL = a * a * a\n", 3, "3*a**2"),
-])
+@pytest.mark.parametrize(
+    "text, count, closed",
+    [
+        ("x = 2\ny = x + x\n", 2, "2"),
+        ("z = 0.5\nL = sin(z * z) + z\n", 3, "2*z*cos(z**2) + 1"),
+        ("a = 2\nL = a * a * a\n", 3, "3*a**2"),
+    ],
+)
 def test_reused_operands_inside_larger_graphs(text, count, closed):
     g = next(iter(explain_text(text).gradients.values()))
     assert g.path_count == count
@@ -160,8 +164,10 @@ def test_sigmoid_closed_form_is_textbook():
 
 
 def test_leaf_in_loop_and_requires_grad_false():
-    text = "ws = [leaf(f'w{i}', i + 1.0) for i in range(3)]\nc = leaf('c', 2, requires_grad=False)\n" \
-           "L = (ws[0] + ws[1] * ws[2]) * c\n"
+    text = (
+        "ws = [leaf(f'w{i}', i + 1.0) for i in range(3)]\nc = leaf('c', 2, requires_grad=False)\n"
+        "L = (ws[0] + ws[1] * ws[2]) * c\n"
+    )
     e = explain_text(text)
     assert list(e.gradients) == ["w0", "w1", "w2"]
     assert [g.value for g in e.gradients.values()] == [2.0, 6.0, 4.0]
@@ -187,7 +193,8 @@ def test_log_of_non_positive_keeps_closed_form():
     assert math.isnan(e.loss_value) and g.value == -2.0
     assert "log of a non-positive number" in e.loss_undefined
     assert [(p.line, "log of a non-positive number" in p.message) for p in e.problems] == [
-        (2, True)]
+        (2, True)
+    ]
 
 
 # -- many paths --------------------------------------------------------------------------
@@ -214,7 +221,8 @@ def test_regrouped_and_listed_sums_agree():
         assert listed[leaf].method == "paths" and regrouped[leaf].method == "reverse"
         assert listed[leaf].value == pytest.approx(regrouped[leaf].value, rel=1e-12)
         diff = (listed[leaf].closed_form - regrouped[leaf].closed_form).subs(
-            {sympy.Symbol("a", real=True): -4, sympy.Symbol("b", real=True): 2})
+            {sympy.Symbol("a", real=True): -4, sympy.Symbol("b", real=True): 2}
+        )
         assert abs(float(diff)) < 1e-9
 
 

@@ -42,8 +42,9 @@ HANG = 60
 SEED = explain("seed", wrt=["w1", "w2"], max_paths=MAX_PATHS_CHECKED)
 REUSE = explain("reuse", wrt=["a"], max_paths=MAX_PATHS_CHECKED)
 NEURON = explain("neuron", wrt=["w", "b"], max_paths=MAX_PATHS_CHECKED)
-SEED_TEXT = (Path(__file__).resolve().parent.parent / "pathgrad" / "examples" / "seed.py"
-             ).read_text()
+SEED_TEXT = (
+    Path(__file__).resolve().parent.parent / "pathgrad" / "examples" / "seed.py"
+).read_text()
 
 
 def check(explanation, leaf, answer):
@@ -54,16 +55,19 @@ def check(explanation, leaf, answer):
 
 
 # -- right, including written differently ----------------------------------------------
-@pytest.mark.parametrize("answer", [
-    "-w2*x1 - w3*x2",
-    "-(w2*x1 + w3*x2)",
-    "-x1*w2 - x2*w3",
-    "(-1)*w2*x1 + (-1)*1*w3*x2",
-    "-w2·x1 − w3·x2",
-    "-w2*x1 - w3*x2 + 0*w1",
-    "-(w2*x1*2 + 2*w3*x2)/2",
-    "-w2*x1 - w3*x2^1",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "-w2*x1 - w3*x2",
+        "-(w2*x1 + w3*x2)",
+        "-x1*w2 - x2*w3",
+        "(-1)*w2*x1 + (-1)*1*w3*x2",
+        "-w2·x1 − w3·x2",
+        "-w2*x1 - w3*x2 + 0*w1",
+        "-(w2*x1*2 + 2*w3*x2)/2",
+        "-w2*x1 - w3*x2^1",
+    ],
+)
 def test_right(answer):
     result = check(SEED, "w1", answer)
     assert result.verdict == "right"
@@ -78,7 +82,8 @@ def test_right_written_differently_is_said():
     assert check(SEED, "w1", "-x2*w3 - x1*w2").message.startswith("right: ")
     assert check(SEED, "w1", "-(x1*w2 + x2*w3)").message.startswith("right: ")
     assert check(SEED, "w1", "-x1*(w2 + w3*x2/x1)").message.startswith(
-        "right (written differently): ")
+        "right (written differently): "
+    )
 
 
 def test_right_with_another_form_of_sigmoid():
@@ -91,26 +96,57 @@ def test_right_with_another_form_of_sigmoid():
 
 
 # -- partially right: each missing path, each extra term ---------------------------------
-@pytest.mark.parametrize("answer, matched, missing, message", [
-    ("-w2*x1", [1], [2], "your answer is path 1 only; it misses path 2: -w3*x2"),
-    ("-w3*x2", [2], [1], "your answer is path 2 only; it misses path 1: -w2*x1"),
-    ("-x1*w2", [1], [2], "your answer is path 1 only; it misses path 2: -w3*x2"),
-    ("-w2*x1 - w3*x2 + x1", [1, 2], [],
-     "your answer has all 2 paths; its term x1 is on no path"),
-    ("-w2*x1 - w3*x2 + x1 + w1*w3", [1, 2], [],
-     "your answer has all 2 paths; its terms x1, w1*w3 are on no path"),
-    ("-w2*x1 + w3*x2", [1], [2],
-     "your answer is path 1; your term w3*x2 is path 2 (-w3*x2) with the wrong sign"),
-    ("-w2*x1 - 2*w3*x2", [1], [2],
-     "your answer is path 1; your term -2*w3*x2 is path 2 (-w3*x2) times 2"),
-    ("-w2*x1 - w3", [1], [2],
-     "your answer is path 1; your term -w3 is path 2 (-w3*x2) without the factor x2"),
-    ("-w2*x1 - w1*w3*x2", [1], [2],
-     "your answer is path 1; your term -w1*w3*x2 is path 2 (-w3*x2) with an extra factor w1; "
-     "it has the right value (-8) at the file's values only"),
-    ("-w2*x1 + x1", [1], [2],
-     "your answer is path 1; it misses path 2: -w3*x2; its term x1 is on no path"),
-])
+@pytest.mark.parametrize(
+    "answer, matched, missing, message",
+    [
+        ("-w2*x1", [1], [2], "your answer is path 1 only; it misses path 2: -w3*x2"),
+        ("-w3*x2", [2], [1], "your answer is path 2 only; it misses path 1: -w2*x1"),
+        ("-x1*w2", [1], [2], "your answer is path 1 only; it misses path 2: -w3*x2"),
+        (
+            "-w2*x1 - w3*x2 + x1",
+            [1, 2],
+            [],
+            "your answer has all 2 paths; its term x1 is on no path",
+        ),
+        (
+            "-w2*x1 - w3*x2 + x1 + w1*w3",
+            [1, 2],
+            [],
+            "your answer has all 2 paths; its terms x1, w1*w3 are on no path",
+        ),
+        (
+            "-w2*x1 + w3*x2",
+            [1],
+            [2],
+            "your answer is path 1; your term w3*x2 is path 2 (-w3*x2) with the wrong sign",
+        ),
+        (
+            "-w2*x1 - 2*w3*x2",
+            [1],
+            [2],
+            "your answer is path 1; your term -2*w3*x2 is path 2 (-w3*x2) times 2",
+        ),
+        (
+            "-w2*x1 - w3",
+            [1],
+            [2],
+            "your answer is path 1; your term -w3 is path 2 (-w3*x2) without the factor x2",
+        ),
+        (
+            "-w2*x1 - w1*w3*x2",
+            [1],
+            [2],
+            "your answer is path 1; your term -w1*w3*x2 is path 2 (-w3*x2) with an extra factor w1; "
+            "it has the right value (-8) at the file's values only",
+        ),
+        (
+            "-w2*x1 + x1",
+            [1],
+            [2],
+            "your answer is path 1; it misses path 2: -w3*x2; its term x1 is on no path",
+        ),
+    ],
+)
 def test_partially_right(answer, matched, missing, message):
     result = check(SEED, "w1", answer)
     assert result.verdict == "partial"
@@ -134,7 +170,8 @@ def test_partially_right_with_equal_paths():
         result = check(REUSE, "a", answer)
         assert (result.verdict, result.matched, result.missing) == (verdict, matched, missing)
     assert check(REUSE, "a", "a + 1").message == (
-        "your answer is paths 1 and 3 only; it misses path 2: a")
+        "your answer is paths 1 and 3 only; it misses path 2: a"
+    )
 
 
 def test_right_value_but_wrong_expression_is_said():
@@ -150,19 +187,32 @@ def test_missing_local_derivative_of_sigmoid():
     assert result.message == (
         "your answer matches no path; your term 2*x*(-y + sigmoid(b + w*x)) is path 1 "
         "(x*(1 - sigmoid(b + w*x))*(-2*y + 2*sigmoid(b + w*x))*sigmoid(b + w*x)) without the "
-        "factor (1 - sigmoid(b + w*x))*sigmoid(b + w*x)")
+        "factor (1 - sigmoid(b + w*x))*sigmoid(b + w*x)"
+    )
 
 
 # -- wrong -------------------------------------------------------------------------------
-@pytest.mark.parametrize("answer, message", [
-    ("w1", "your answer matches no path; it misses path 1: -w2*x1 and path 2: -w3*x2; "
-           "its term w1 is on no path"),
-    ("0", "your answer matches no path; it misses path 1: -w2*x1 and path 2: -w3*x2"),
-    ("w2*x1 + w3*x2", "your answer matches no path; your term w2*x1 is path 1 (-w2*x1) with "
-                      "the wrong sign; your term w3*x2 is path 2 (-w3*x2) with the wrong sign"),
-    ("exp(w1)", "your answer matches no path; it misses path 1: -w2*x1 and path 2: -w3*x2; "
-                "its term exp(w1) is on no path"),
-])
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (
+            "w1",
+            "your answer matches no path; it misses path 1: -w2*x1 and path 2: -w3*x2; "
+            "its term w1 is on no path",
+        ),
+        ("0", "your answer matches no path; it misses path 1: -w2*x1 and path 2: -w3*x2"),
+        (
+            "w2*x1 + w3*x2",
+            "your answer matches no path; your term w2*x1 is path 1 (-w2*x1) with "
+            "the wrong sign; your term w3*x2 is path 2 (-w3*x2) with the wrong sign",
+        ),
+        (
+            "exp(w1)",
+            "your answer matches no path; it misses path 1: -w2*x1 and path 2: -w3*x2; "
+            "its term exp(w1) is on no path",
+        ),
+    ],
+)
 def test_wrong(answer, message):
     result = check(SEED, "w1", answer)
     assert (result.verdict, result.matched, result.missing) == ("wrong", [], [1, 2])
@@ -182,32 +232,50 @@ def test_other_leaf_and_unknown_leaf():
 
 
 # -- answers that cannot be read, safely ------------------------------------------------
-@pytest.mark.parametrize("answer, message", [
-    ("", "the answer is empty"),
-    ("w1 +", "cannot read the answer: invalid syntax; write products with *, e.g. 2*w1"),
-    ("2w1", "cannot read the answer: invalid decimal literal; write products with *, e.g. 2*w1"),
-    ("__import__('os').system('touch x')", "the answer may not contain '__'; write a formula "
-                                           "such as -w2*x1 - w3*x2"),
-    ("x1.real", "the answer may not contain '.' except in numbers"),
-    ("w1.__class__", "the answer may not contain '__'; write a formula such as -w2*x1 - w3*x2"),
-    ("lambda: 1", "the answer may not contain 'lambda'; write a formula such as -w2*x1 - w3*x2"),
-    ("open('f', 'w')", "the answer may not contain \"'\"; write a formula such as "
-                       "-w2*x1 - w3*x2"),
-    ("getattr(w1, w2)", "unknown function getattr() in the answer (functions: Abs, Heaviside, "
-                        "Max, Min, abs, cos, cosh, exp, ln, log, max, min, relu, sech, sigmoid, "
-                        "sign, sin, sinh, sqrt, tanh)"),
-    ("[w1]", "the answer may not contain '['; write a formula such as -w2*x1 - w3*x2"),
-    ("w1 if w2 else x1", "the answer may only use numbers, names, + - * / ** and functions, "
-                         "not IfExp"),
-    ("2**10**10", "the exponent 10000000000 is larger than 1000"),
-    ("w1**100", "the exponent 100 is larger than 64"),
-    ("(10**300)**(10**300)", "the exponent is larger than 1000"),
-    ("999**999 * 999**999 * 999**999 * 999**999", "a number in the answer is too large"),
-    ("exp", "exp is a function; write exp(...)"),
-    ("1e999*w1", "the answer contains inf"),
-    ("x" * 3000, "the answer is longer than 2000 characters"),
-    ("exp(" * 100 + "w1" + ")" * 100, "the answer is nested more than 60 levels deep"),
-])
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        ("", "the answer is empty"),
+        ("w1 +", "cannot read the answer: invalid syntax; write products with *, e.g. 2*w1"),
+        (
+            "2w1",
+            "cannot read the answer: invalid decimal literal; write products with *, e.g. 2*w1",
+        ),
+        (
+            "__import__('os').system('touch x')",
+            "the answer may not contain '__'; write a formula such as -w2*x1 - w3*x2",
+        ),
+        ("x1.real", "the answer may not contain '.' except in numbers"),
+        ("w1.__class__", "the answer may not contain '__'; write a formula such as -w2*x1 - w3*x2"),
+        (
+            "lambda: 1",
+            "the answer may not contain 'lambda'; write a formula such as -w2*x1 - w3*x2",
+        ),
+        (
+            "open('f', 'w')",
+            'the answer may not contain "\'"; write a formula such as -w2*x1 - w3*x2',
+        ),
+        (
+            "getattr(w1, w2)",
+            "unknown function getattr() in the answer (functions: Abs, Heaviside, "
+            "Max, Min, abs, cos, cosh, exp, ln, log, max, min, relu, sech, sigmoid, "
+            "sign, sin, sinh, sqrt, tanh)",
+        ),
+        ("[w1]", "the answer may not contain '['; write a formula such as -w2*x1 - w3*x2"),
+        (
+            "w1 if w2 else x1",
+            "the answer may only use numbers, names, + - * / ** and functions, not IfExp",
+        ),
+        ("2**10**10", "the exponent 10000000000 is larger than 1000"),
+        ("w1**100", "the exponent 100 is larger than 64"),
+        ("(10**300)**(10**300)", "the exponent is larger than 1000"),
+        ("999**999 * 999**999 * 999**999 * 999**999", "a number in the answer is too large"),
+        ("exp", "exp is a function; write exp(...)"),
+        ("1e999*w1", "the answer contains inf"),
+        ("x" * 3000, "the answer is longer than 2000 characters"),
+        ("exp(" * 100 + "w1" + ")" * 100, "the answer is nested more than 60 levels deep"),
+    ],
+)
 def test_unreadable_answers(answer, message):
     start = time.monotonic()
     with pytest.raises(AnswerError) as info:
@@ -218,8 +286,13 @@ def test_unreadable_answers(answer, message):
 
 def test_answers_are_never_evaluated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for answer in ["__import__('os').system('touch pwned')", "open('pwned', 'w')",
-                   "exec('open(1)')", "eval('1')", "().__class__"]:
+    for answer in [
+        "__import__('os').system('touch pwned')",
+        "open('pwned', 'w')",
+        "exec('open(1)')",
+        "eval('1')",
+        "().__class__",
+    ]:
         with pytest.raises(AnswerError):
             parse_answer(answer, SEED.graph)
     assert list(tmp_path.iterdir()) == []
@@ -236,23 +309,40 @@ def test_slow_to_evaluate_answers_stay_fast():
 # -- tables of answers ---------------------------------------------------------------------
 def test_read_answers_columns():
     assert read_answers(io.StringIO("leaf,answer\nw1,-w2*x1\n")) == [
-        {"file": None, "leaf": "w1", "answer": "-w2*x1"}]
-    assert read_answers(io.StringIO("File, Leaf, Answer\na.py,w1,\"-w2*x1 - w3*x2\"\n")) == [
-        {"file": "a.py", "leaf": "w1", "answer": "-w2*x1 - w3*x2"}]
+        {"file": None, "leaf": "w1", "answer": "-w2*x1"}
+    ]
+    assert read_answers(io.StringIO('File, Leaf, Answer\na.py,w1,"-w2*x1 - w3*x2"\n')) == [
+        {"file": "a.py", "leaf": "w1", "answer": "-w2*x1 - w3*x2"}
+    ]
     assert read_answers(io.StringIO("answer\n-w2*x1\n"), wrt="w1") == [
-        {"file": None, "leaf": "w1", "answer": "-w2*x1"}]
+        {"file": None, "leaf": "w1", "answer": "-w2*x1"}
+    ]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("w1,-w2*x1\n", "the answers table needs a header with an answer column (leaf,answer or "
-                    "file,leaf,answer)"),
-    ("leaf,formula\nw1,1\n", "the answers table needs a header with an answer column "
-                             "(leaf,answer or file,leaf,answer)"),
-    ("leaf,answer\nw1,1\n,2\n", "each row needs a leaf and an answer (columns leaf,answer or "
-                                "file,leaf,answer)"),
-    ("", "the answers table needs a header with an answer column (leaf,answer or "
-         "file,leaf,answer)"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "w1,-w2*x1\n",
+            "the answers table needs a header with an answer column (leaf,answer or "
+            "file,leaf,answer)",
+        ),
+        (
+            "leaf,formula\nw1,1\n",
+            "the answers table needs a header with an answer column "
+            "(leaf,answer or file,leaf,answer)",
+        ),
+        (
+            "leaf,answer\nw1,1\n,2\n",
+            "each row needs a leaf and an answer (columns leaf,answer or file,leaf,answer)",
+        ),
+        (
+            "",
+            "the answers table needs a header with an answer column (leaf,answer or "
+            "file,leaf,answer)",
+        ),
+    ],
+)
 def test_read_answers_refuses_bad_tables(text, message):
     with pytest.raises(LoadError) as info:
         read_answers(io.StringIO(text))
@@ -263,16 +353,22 @@ def test_check_answers_table(tmp_path):
     (tmp_path / "seed.py").write_text(SEED_TEXT)
     (tmp_path / "broken.py").write_text("x = 1\nL = x +* 2\n")
     table = tmp_path / "answers.csv"
-    table.write_text("file,leaf,answer\n"
-                     "seed.py,w1,-w2*x1 - w3*x2\n"
-                     "seed.py,w1,-w2*x1\n"
-                     "broken.py,x,1\n"
-                     "seed.py,w2,w1 +\n"
-                     "seed.py,w9,1\n")
+    table.write_text(
+        "file,leaf,answer\n"
+        "seed.py,w1,-w2*x1 - w3*x2\n"
+        "seed.py,w1,-w2*x1\n"
+        "broken.py,x,1\n"
+        "seed.py,w2,w1 +\n"
+        "seed.py,w9,1\n"
+    )
     rows = check_answers_table(table)
     assert [(Path(r["file"]).name, r["leaf"], r["verdict"]) for r in rows] == [
-        ("seed.py", "w1", "right"), ("seed.py", "w1", "partial"), ("broken.py", "x", "error"),
-        ("seed.py", "w2", "invalid"), ("seed.py", "w9", "invalid")]
+        ("seed.py", "w1", "right"),
+        ("seed.py", "w1", "partial"),
+        ("broken.py", "x", "error"),
+        ("seed.py", "w2", "invalid"),
+        ("seed.py", "w9", "invalid"),
+    ]
     assert rows[2]["message"].endswith("broken.py:2: syntax error: invalid syntax")
     assert [list(r) for r in rows] == [list(ROW_FIELDS)] * len(rows)
 
@@ -282,8 +378,9 @@ def test_check_answers_table_for_one_file(tmp_path):
     table.write_text("leaf,answer\nw1,-w2*x1 - w3*x2\nw2,-w1*x1\nw3,-w1\n")
     rows = check_answers_table(table, file="seed")
     assert [r["verdict"] for r in rows] == ["right", "right", "wrong"]
-    assert rows[2]["message"] == ("your answer matches no path; your term -w1 is path 1 "
-                                  "(-w1*x2) without the factor x2")
+    assert rows[2]["message"] == (
+        "your answer matches no path; your term -w1 is path 1 (-w1*x2) without the factor x2"
+    )
     assert exit_status(rows) == 3
     assert exit_status(rows[:2]) == 0
 
@@ -297,16 +394,17 @@ def test_check_file_raises_for_the_file_itself(tmp_path):
 
 
 # -- folders: a process per file, isolated failures, stable order ----------------------------
-SLOW = ("x = 0.5\nxs = [0.5] * 200000\nys = [0.5] * 200000\n"
-        "for i in range(100000):\n    same = xs == ys\nL = x * 2\n")
+SLOW = (
+    "x = 0.5\nxs = [0.5] * 200000\nys = [0.5] * 200000\n"
+    "for i in range(100000):\n    same = xs == ys\nL = x * 2\n"
+)
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("students")
     (folder / "alice.py").write_text(SEED_TEXT)
-    (folder / "bob.py").write_text("x1 = 1\nx2 = 2\nw1 = 1\nw2 = 2\nw3 = 3\n"
-                                   "L = 1 - w2 * w1 * x1\n")
+    (folder / "bob.py").write_text("x1 = 1\nx2 = 2\nw1 = 1\nw2 = 2\nw3 = 3\nL = 1 - w2 * w1 * x1\n")
     (folder / "carol.py").write_text((CORPUS / "open_write.py").read_text())
     (folder / "dave.py").write_text("x = 1\nL = x +* 2\n")
     (folder / "eve.py").write_text((CORPUS / "import_os.py").read_text())
@@ -320,10 +418,15 @@ def test_grade_folder_isolates_failures_in_a_stable_order(folder, tmp_path, monk
     rows = grade_folder(folder, "w1", "-w2*x1 - w3*x2", jobs=2, timeout=30)
     assert time.monotonic() - start < HANG
     assert [(r["file"], r["verdict"]) for r in rows] == [
-        ("alice.py", "right"), ("bob.py", "partial"), ("carol.py", "error"),
-        ("dave.py", "error"), ("eve.py", "error")]
-    assert rows[1]["message"] == ("your answer has the path; its term -w3*x2 is on no path; "
-                                  "w3, x2 are not in the graph of L")
+        ("alice.py", "right"),
+        ("bob.py", "partial"),
+        ("carol.py", "error"),
+        ("dave.py", "error"),
+        ("eve.py", "error"),
+    ]
+    assert rows[1]["message"] == (
+        "your answer has the path; its term -w3*x2 is on no path; w3, x2 are not in the graph of L"
+    )
     assert rows[2]["message"] == "carol.py:2: not allowed in --safe mode: call to open()"
     assert rows[3]["message"] == "dave.py:2: syntax error: invalid syntax"
     assert rows[4]["message"] == "eve.py:1: not allowed in --safe mode: import"
@@ -335,16 +438,25 @@ def test_grade_folder_isolates_failures_in_a_stable_order(folder, tmp_path, monk
 def test_grade_folder_answers_per_file_and_from_a_table(folder, tmp_path):
     rows = grade_folder(folder, "w1", {"alice": "-w2*x1", "bob.py": "-w2*x1"}, jobs=2)
     assert [(r["file"], r["verdict"]) for r in rows if r["file"] in ("alice.py", "bob.py")] == [
-        ("alice.py", "partial"), ("bob.py", "right")]
+        ("alice.py", "partial"),
+        ("bob.py", "right"),
+    ]
     assert [r["verdict"] for r in rows if r["file"] == "dave.py"] == ["error"]
     table = tmp_path / "answers.csv"
-    table.write_text("file,leaf,answer\nalice.py,w1,-w2*x1 - w3*x2\nalice.py,w2,-w1*x1\n"
-                     "bob.py,w2,-w1*x1\nmissing.py,w1,1\n")
+    table.write_text(
+        "file,leaf,answer\nalice.py,w1,-w2*x1 - w3*x2\nalice.py,w2,-w1*x1\n"
+        "bob.py,w2,-w1*x1\nmissing.py,w1,1\n"
+    )
     rows = grade_folder(folder, answers=table, jobs=2)
     assert [(r["file"], r["leaf"], r["verdict"]) for r in rows] == [
-        ("alice.py", "w1", "right"), ("alice.py", "w2", "right"), ("bob.py", "w2", "right"),
-        ("carol.py", None, "error"), ("dave.py", None, "error"), ("eve.py", None, "error"),
-        ("missing.py", "w1", "error")]
+        ("alice.py", "w1", "right"),
+        ("alice.py", "w2", "right"),
+        ("bob.py", "w2", "right"),
+        ("carol.py", None, "error"),
+        ("dave.py", None, "error"),
+        ("eve.py", None, "error"),
+        ("missing.py", "w1", "error"),
+    ]
     assert rows[-1]["message"] == "missing.py: no such file in the folder"
 
 
@@ -362,16 +474,21 @@ def test_grade_folder_stops_a_slow_file_alone(tmp_path):
     rows = grade_folder(tmp_path, "w1", "-w2*x1 - w3*x2", jobs=2, timeout=8)
     assert time.monotonic() - start < HANG
     assert [(r["file"], r["verdict"], r["message"]) for r in rows] == [
-        ("a_slow.py", "timeout", "stopped in --safe mode: still running after 8 s "
-                                 "(limit: wall_time_seconds = 8)"),
-        ("b_fine.py", "right", "right: dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths")]
+        (
+            "a_slow.py",
+            "timeout",
+            "stopped in --safe mode: still running after 8 s (limit: wall_time_seconds = 8)",
+        ),
+        ("b_fine.py", "right", "right: dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths"),
+    ]
 
 
 def test_grade_folder_memory_bound(folder):
     """30 MiB is too little even to import sympy: every file is stopped, each in its own row."""
     rows = grade_folder(folder, "w1", "1", jobs=2, memory_mib=30)
     assert [(r["verdict"], r["message"]) for r in rows] == [
-        ("memory", "stopped in --safe mode: out of memory (limit: memory_mib = 30)")] * 5
+        ("memory", "stopped in --safe mode: out of memory (limit: memory_mib = 30)")
+    ] * 5
 
 
 def test_grade_folder_refuses_a_missing_folder(tmp_path):
@@ -384,8 +501,10 @@ def test_safe_mode_stops_the_slow_file_in_process(tmp_path):
 
     (tmp_path / "slow.py").write_text(SLOW)
     start = time.monotonic()
-    with safe.using(safe.Limits(wall_time_seconds=0.5)), pytest.raises(
-            LoadError, match="still running after 0.5 s"):
+    with (
+        safe.using(safe.Limits(wall_time_seconds=0.5)),
+        pytest.raises(LoadError, match="still running after 0.5 s"),
+    ):
         check_file(tmp_path / "slow.py", [("x", "2")])
     assert time.monotonic() - start < HANG
 
@@ -396,15 +515,27 @@ def test_reports():
     table = list(csv.reader(io.StringIO(rows_to_csv(rows))))
     assert table[0] == list(ROW_FIELDS)
     # formulas starting with - get a ' in CSV (a spreadsheet would run them); numbers do not
-    assert table[1] == ["seed", "w1", "'-w2*x1", "partial", "'-w2*x1 - w3*x2", "-2.0", "-8.0",
-                        "1", "2", "", "your answer is path 1 only; it misses path 2: -w3*x2"]
+    assert table[1] == [
+        "seed",
+        "w1",
+        "'-w2*x1",
+        "partial",
+        "'-w2*x1 - w3*x2",
+        "-2.0",
+        "-8.0",
+        "1",
+        "2",
+        "",
+        "your answer is path 1 only; it misses path 2: -w3*x2",
+    ]
     data = json.loads(rows_to_json(rows))
     assert data["schema"] == 1
     assert data["rows"][0]["answer"] == "-w2*x1"  # JSON carries the text unchanged
     assert data["rows"][0]["matched"] == [1] and data["rows"][0]["missing"] == [2]
     assert rows_to_text(rows).splitlines() == [
         "seed: w1: partial: your answer is path 1 only; it misses path 2: -w3*x2",
-        "seed: w2: right: dL/dw2 = -w1*x1, the sum of 1 path"]
+        "seed: w2: right: dL/dw2 = -w1*x1, the sum of 1 path",
+    ]
 
 
 # -- the command line, once the lead has wired `pathgrad check` ------------------------------
@@ -423,12 +554,18 @@ needs_check = pytest.mark.skipif(not cli_has_check(), reason="`pathgrad check` i
 
 
 @needs_check
-@pytest.mark.parametrize("answer, status, line", [
-    ("-w2*x1 - w3*x2", 0, "right: dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths"),
-    ("-w2*x1", 3, "partial: your answer is path 1 only; it misses path 2: -w3*x2"),
-    ("w1 +", 3, "invalid: cannot read the answer: invalid syntax; write products with *, "
-                "e.g. 2*w1"),
-])
+@pytest.mark.parametrize(
+    "answer, status, line",
+    [
+        ("-w2*x1 - w3*x2", 0, "right: dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths"),
+        ("-w2*x1", 3, "partial: your answer is path 1 only; it misses path 2: -w3*x2"),
+        (
+            "w1 +",
+            3,
+            "invalid: cannot read the answer: invalid syntax; write products with *, e.g. 2*w1",
+        ),
+    ],
+)
 def test_cli_check_one_answer(answer, status, line, capsys):
     from pathgrad.cli import main
 
@@ -442,8 +579,20 @@ def test_cli_check_one_answer(answer, status, line, capsys):
 def test_cli_check_folder_csv(folder, capsys):
     from pathgrad.cli import main
 
-    status = main(["check", str(folder), "--wrt", "w1", "--answer", "-w2*x1 - w3*x2",
-                   "--format", "csv", "--jobs", "2"])
+    status = main(
+        [
+            "check",
+            str(folder),
+            "--wrt",
+            "w1",
+            "--answer",
+            "-w2*x1 - w3*x2",
+            "--format",
+            "csv",
+            "--jobs",
+            "2",
+        ]
+    )
     out, _ = capsys.readouterr()
     assert status == 3
     assert out == rows_to_csv(grade_folder(folder, "w1", "-w2*x1 - w3*x2", jobs=2))
@@ -451,10 +600,17 @@ def test_cli_check_folder_csv(folder, capsys):
 
 @pytest.mark.parametrize(
     ("jobs", "memory_mib", "total", "expected"),
-    [(8, 1024, 4096, 4), (2, 1024, 4096, 2), (8, 5000, 4096, 1), (None, 256, 512, 2), (3, 1, 4096, 3)],
+    [
+        (8, 1024, 4096, 4),
+        (2, 1024, 4096, 2),
+        (8, 5000, 4096, 1),
+        (None, 256, 512, 2),
+        (3, 1, 4096, 3),
+    ],
 )
-def test_workers_at_once_keep_their_memory_bounds_within_the_total(jobs, memory_mib, total,
-                                                                    expected):
+def test_workers_at_once_keep_their_memory_bounds_within_the_total(
+    jobs, memory_mib, total, expected
+):
     from pathgrad.grading import workers_at_once
 
     assert workers_at_once(jobs, memory_mib, total) == min(expected, jobs or os.cpu_count())

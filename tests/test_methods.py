@@ -6,15 +6,13 @@ import time
 import pytest
 import sympy
 
-from pathgrad import SYMPY_NAMES
 from pathgrad.errors import PathgradError
 from pathgrad.explanation import explain, explain_program
 from pathgrad.graph import build_graph
-from pathgrad.loader import load, load_source
-from pathgrad.methods import PATHS_CAP, summed_by
-from pathgrad.paths import iter_paths, multiplication_counts, path_counts
+from pathgrad.loader import load_source
+from pathgrad.methods import PATHS_CAP
+from pathgrad.paths import iter_paths, multiplication_counts
 from pathgrad.simplify import closed_form
-from pathgrad.traced import leaf
 
 EXAMPLES = ["seed", "neuron", "reuse", "micrograd", "branch", "mlp", "symbolic"]
 
@@ -25,8 +23,9 @@ def leaf_values(e):
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_methods_agree_on_every_example(name):
-    results = {m: explain(name, method=m, max_paths=10_000) for m in ("paths", "reverse",
-                                                                       "forward")}
+    results = {
+        m: explain(name, method=m, max_paths=10_000) for m in ("paths", "reverse", "forward")
+    }
     for leaf_name in results["paths"].gradients:
         forms = {m: e.gradients[leaf_name] for m, e in results.items()}
         assert {g.method for g in forms.values()} == {"paths", "reverse", "forward"}
@@ -92,8 +91,11 @@ def test_locals_and_leaves_agree_after_substitution(name):
     in_leaves = explain(name, in_terms_of="leaves")
     in_locals = explain(name, in_terms_of="locals")
     graph = in_locals.graph
-    replace = {d["symbol"]: d["expr"] for _, d in graph.nodes(data=True)
-               if d["kind"] == "operation" and d["symbol"].is_Symbol}
+    replace = {
+        d["symbol"]: d["expr"]
+        for _, d in graph.nodes(data=True)
+        if d["kind"] == "operation" and d["symbol"].is_Symbol
+    }
     for leaf_name, g in in_locals.gradients.items():
         assert g.in_terms_of == "locals"
         substituted = g.closed_form
@@ -126,7 +128,8 @@ def test_simplifier_returns_on_adversarial_nests(depth):
     assert isinstance(status, str)
     point = {x: 0.3}
     assert float(result.subs(point).evalf()) == pytest.approx(
-        float(sympy.diff(e, x).subs(point).evalf()), rel=1e-9)
+        float(sympy.diff(e, x).subs(point).evalf()), rel=1e-9
+    )
 
 
 def test_closed_form_is_the_same_on_every_run():

@@ -19,14 +19,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-EXPECTED = ["01_seed_walkthrough.ipynb", "02_neuron_and_network.ipynb",
-            "03_why_backprop_is_fast.ipynb", "04_pytorch_semantics.ipynb"]
+EXPECTED = [
+    "01_seed_walkthrough.ipynb",
+    "02_neuron_and_network.ipynb",
+    "03_why_backprop_is_fast.ipynb",
+    "04_pytorch_semantics.ipynb",
+]
 CELL_TIMEOUT = 120  # seconds for one cell
 NOTEBOOK_BUDGET = 90  # seconds for a whole notebook (they take well under 30 s)
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
 
-nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed: "
-                               'pip install ".[test]" to test the notebooks')
+nbformat = pytest.importorskip(
+    "nbformat", reason='nbformat is not installed: pip install ".[test]" to test the notebooks'
+)
 
 
 def load(name):
@@ -62,8 +67,13 @@ def texts(cell):
             else:
                 out.append((output.name, same_everywhere(output.text)))
         elif output.output_type in ("execute_result", "display_data"):
-            out.append((output.output_type, same_everywhere(output.data.get("text/plain", "")),
-                        tuple(sorted(output.data))))
+            out.append(
+                (
+                    output.output_type,
+                    same_everywhere(output.data.get("text/plain", "")),
+                    tuple(sorted(output.data)),
+                )
+            )
         elif output.output_type == "error":
             out.append(("error", output.ename, output.evalue))
     return out
@@ -83,9 +93,13 @@ def test_notebook_is_committed_with_its_outputs(name):
     assert not [o for cell in cells for o in cell.outputs if o.output_type == "error"]
     shown = [cell for cell in cells if cell.outputs]
     assert len(shown) >= len(cells) // 2
-    pictures = [o for cell in cells for o in cell.outputs
-                if o.output_type in ("display_data", "execute_result")
-                and ("image/svg+xml" in o.data or "text/html" in o.data)]
+    pictures = [
+        o
+        for cell in cells
+        for o in cell.outputs
+        if o.output_type in ("display_data", "execute_result")
+        and ("image/svg+xml" in o.data or "text/html" in o.data)
+    ]
     assert pictures, "no graph or table was saved"
     assert notebook.metadata.kernelspec.name == "python3"
 
@@ -103,19 +117,27 @@ def execute(name, folder, monkeypatch, path_first=()):
     copy = folder / name
     shutil.copy(NOTEBOOKS / name, copy)
     notebook = nbformat.read(str(copy), as_version=4)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
-        str(p) for p in (*path_first, ROOT, os.environ.get("PYTHONPATH")) if p))
+    monkeypatch.setenv(
+        "PYTHONPATH",
+        os.pathsep.join(str(p) for p in (*path_first, ROOT, os.environ.get("PYTHONPATH")) if p),
+    )
     before = {p: p.stat().st_mtime_ns for p in NOTEBOOKS.iterdir()}
-    client = NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
-                            record_timing=False, resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(folder)}},
+    )
     start = time.perf_counter()
     try:
         client.execute()
     except CellExecutionError as err:
         pytest.fail(f"{name}: a cell failed when run again:\n{err}")
     elapsed = time.perf_counter() - start
-    assert {p: p.stat().st_mtime_ns for p in NOTEBOOKS.iterdir()} == before, \
+    assert {p: p.stat().st_mtime_ns for p in NOTEBOOKS.iterdir()} == before, (
         "running a notebook wrote into the repository"
+    )
     return notebook, elapsed
 
 
@@ -132,11 +154,13 @@ def test_notebook_runs_from_scratch_and_still_says_the_same(name, tmp_path, monk
             continue
         assert texts(now) == texts(then), (
             f"{name}, code cell {number}: the output no longer matches the committed one; "
-            f"run the notebook again and save it with its outputs")
+            f"run the notebook again and save it with its outputs"
+        )
 
 
-@pytest.mark.parametrize("name", [n for n in EXPECTED if any(
-    "torch" in tags(cell) for cell in code_cells(load(n)))])
+@pytest.mark.parametrize(
+    "name", [n for n in EXPECTED if any("torch" in tags(cell) for cell in code_cells(load(n)))]
+)
 def test_notebook_runs_without_pytorch(name, tmp_path, monkeypatch):
     """With PyTorch out of reach, its cells say they are skipped and the rest still runs."""
     hidden = tmp_path / "no_torch"

@@ -56,12 +56,12 @@ def summed(gradient):
     """How the closed form was summed: "paths" when it is the sum of the listed paths."""
     return getattr(gradient, "method", None) or gradient.summed
 
+
 # --------------------------------------------------------------------------
 # Programs
 # --------------------------------------------------------------------------
 
-UNARY = ("neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs",
-         "reciprocal")
+UNARY = ("neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "reciprocal")
 BINARY = ("add", "sub", "mul", "div", "pow", "max", "min")
 ALL_OPS = UNARY + BINARY
 #: Plain numbers that may appear beside a traced value (ints and floats, both signs, 0).
@@ -236,8 +236,9 @@ def programs(draw, min_ops=1, max_ops=10):
 
 def trace(program, values=None):
     """Run the program on pathgrad's traced values, with Python operators where they exist."""
-    nodes = [leaf(name, v if values is None else values[i])
-             for i, (name, v) in enumerate(program.leaves)]
+    nodes = [
+        leaf(name, v if values is None else values[i]) for i, (name, v) in enumerate(program.leaves)
+    ]
 
     def get(arg):
         kind, v = arg
@@ -342,13 +343,24 @@ def symbolic(program):
     """Every node as a sympy expression in sympy's own functions (no pathgrad rules)."""
     out = list(symbols_of(program))
     functions = {
-        "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "sin": sympy.sin,
-        "cos": sympy.cos, "tanh": sympy.tanh, "abs": sympy.Abs,
-        "relu": lambda z: sympy.Max(0, z), "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)),
-        "neg": lambda z: -z, "reciprocal": lambda z: 1 / z,
-        "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b, "pow": lambda a, b: a**b,
-        "max": sympy.Max, "min": sympy.Min,
+        "exp": sympy.exp,
+        "log": sympy.log,
+        "sqrt": sympy.sqrt,
+        "sin": sympy.sin,
+        "cos": sympy.cos,
+        "tanh": sympy.tanh,
+        "abs": sympy.Abs,
+        "relu": lambda z: sympy.Max(0, z),
+        "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)),
+        "neg": lambda z: -z,
+        "reciprocal": lambda z: 1 / z,
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "div": lambda a, b: a / b,
+        "pow": lambda a, b: a**b,
+        "max": sympy.Max,
+        "min": sympy.Min,
     }
     for op, args in program.steps:
         out.append(functions[op](*[out[v] if kind == "n" else _const(v) for kind, v in args]))
@@ -380,13 +392,17 @@ PIECEWISE = (sympy.Heaviside, sympy.sign, sympy.Abs, sympy.Max, sympy.Min)
 def rewrite(expr):
     """pathgrad's sigmoid and relu in sympy's own terms."""
     return expr.replace(sympy_sigmoid, lambda z: 1 / (1 + sympy.exp(-z))).replace(
-        sympy_relu, lambda z: sympy.Max(0, z))
+        sympy_relu, lambda z: sympy.Max(0, z)
+    )
 
 
 def in_leaves(graph, expr):
     """A closed form given in intermediate names ("locals"), rewritten in leaf symbols."""
-    names = {d["symbol"]: d["expr"] for _, d in graph.nodes(data=True)
-             if d["kind"] == "operation" and isinstance(d["symbol"], sympy.Symbol)}
+    names = {
+        d["symbol"]: d["expr"]
+        for _, d in graph.nodes(data=True)
+        if d["kind"] == "operation" and isinstance(d["symbol"], sympy.Symbol)
+    }
     return expr.xreplace(names) if names else expr
 
 
@@ -438,7 +454,8 @@ def assert_same(a, b, program, seed, what):
     for point in points:
         va, vb = evaluate(a, point), evaluate(b, point)
         assert abs(va - vb) <= 1e-12 * (1 + abs(va) + abs(vb)), (
-            f"{what}: {a} != {b} at {point}: {va} vs {vb}")
+            f"{what}: {a} != {b} at {point}: {va} vs {vb}"
+        )
     return "numeric"
 
 
@@ -468,8 +485,11 @@ DETERMINISTIC = dict(
     deadline=None,
     # No explain phase: it costs seconds per failure and the printed program says enough.
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                           HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
 )
 
 
@@ -494,8 +514,7 @@ def test_closed_form_is_sympy_diff(program, seed):
     listed = explain_tensor(loss, max_paths=10**6)
     regrouped = explain_tensor(loss, max_paths=1, check=True)
     # Every other way pathgrad offers to sum the same paths, and closed forms in local names.
-    others = {f"method={m}": explain_tensor(loss, max_paths=1, method=m)
-              for m in REGROUPED_METHODS}
+    others = {f"method={m}": explain_tensor(loss, max_paths=1, method=m) for m in REGROUPED_METHODS}
     if METHODS:
         others["in_terms_of=locals"] = explain_tensor(loss, max_paths=1, in_terms_of="locals")
     graph = listed.graph
@@ -514,17 +533,27 @@ def test_closed_form_is_sympy_diff(program, seed):
         assert (summed(part) == "paths") == (full.path_count <= 1)
         assert len(part.paths) == min(1, full.path_count)
         assert full.path_count == part.path_count
-        ways = {"listed": full, "max_paths=1": part,
-                **{how: e.gradients[name] for how, e in others.items()}}
+        ways = {
+            "listed": full,
+            "max_paths=1": part,
+            **{how: e.gradients[name] for how, e in others.items()},
+        }
         for how, gradient in ways.items():
             # graph.nodes is the same for every explanation of this loss: same names.
             closed = in_leaves(graph, gradient.closed_form)
-            event(f"{how}: " + assert_same(closed, reference, program, seed,
-                                           f"d loss/d {name} ({how})"))
+            event(
+                f"{how}: "
+                + assert_same(closed, reference, program, seed, f"d loss/d {name} ({how})")
+            )
             assert gradient.path_count == full.path_count, how
             assert gradient.value == full.value, how
-        assert_same(in_leaves(graph, full.closed_form), in_leaves(graph, part.closed_form),
-                    program, seed, f"listed vs regrouped d loss/d {name}")
+        assert_same(
+            in_leaves(graph, full.closed_form),
+            in_leaves(graph, part.closed_form),
+            program,
+            seed,
+            f"listed vs regrouped d loss/d {name}",
+        )
         # pathgrad's own check (sympy.diff and finite differences) raises no false alarm.
         assert part.check.symbolic != "differ", part.check
         assert part.check.numeric != "differ", part.check
@@ -574,12 +603,14 @@ def test_values_match_finite_differences(program):
         # Truncation error is O(h**2); rounding error is about eps * |values| / h.
         tolerance = 1e-5 * (1 + abs(fd)) + 1e-8 * scale / max(1.0, abs(value))
         assert abs(gradient.value - fd) <= tolerance, (
-            f"d loss/d {name}: pathgrad {gradient.value}, finite difference {fd}")
+            f"d loss/d {name}: pathgrad {gradient.value}, finite difference {fd}"
+        )
         # pathgrad's own finite difference (its replay of the graph) agrees too.
         node = next(n for n, d in graph.nodes(data=True) if d["name"] == name)
         theirs = finite_difference(graph, node)
         assert theirs is not None and abs(theirs - fd) <= tolerance, (
-            f"check.finite_difference for {name}: {theirs}, replay here: {fd}")
+            f"check.finite_difference for {name}: {theirs}, replay here: {fd}"
+        )
         checked += 1
     event(f"finite differences: {checked} leaves checked")
 
@@ -641,8 +672,16 @@ def test_listed_paths_sum_to_the_closed_form(program, seed):
             if path.value is not None:
                 assert path.value == pytest.approx(math.prod(path.factor_values), rel=1e-12)
         total = sympy.Add(*[in_leaves(graph, p.product) for p in gradient.paths])
-        event("path sum: " + assert_same(total, in_leaves(graph, gradient.closed_form),
-                                         program, seed, f"sum of paths to {name}"))
+        event(
+            "path sum: "
+            + assert_same(
+                total,
+                in_leaves(graph, gradient.closed_form),
+                program,
+                seed,
+                f"sum of paths to {name}",
+            )
+        )
         path_values = [p.value for p in gradient.paths]
         if gradient.value is not None and None not in path_values:
             assert math.fsum(path_values) == pytest.approx(gradient.value, rel=1e-9, abs=1e-9)
@@ -657,7 +696,8 @@ LEAF_VALUES = st.integers(-2000, 2000).map(lambda k: k / 1000)
 
 
 LEAF_OPTIONS = [dict(max_paths=m) for m in (0, 1, 20)] + [
-    dict(method=m) for m in METHODS if m != "auto"]
+    dict(method=m) for m in METHODS if m != "auto"
+]
 
 
 @settings(max_examples=15, **DETERMINISTIC)
@@ -706,5 +746,9 @@ def test_generator_covers_the_op_table():
 
     collect()
     assert seen_ops == set(OPS) == set(ALL_OPS)
-    assert shapes == {"same operand", "number on the left", "number on the right",
-                      "shared subexpression"}
+    assert shapes == {
+        "same operand",
+        "number on the left",
+        "number on the right",
+        "shared subexpression",
+    }

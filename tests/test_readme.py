@@ -7,7 +7,8 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_readme_python_examples():
-    result = doctest.testfile(str(README), module_relative=False,
-                              optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testfile(
+        str(README), module_relative=False, optionflags=doctest.NORMALIZE_WHITESPACE
+    )
     assert result.attempted > 0
     assert result.failed == 0

@@ -475,12 +475,16 @@ def read_latex(text, names, calls=None):
     text = text.replace(r"\left", "").replace(r"\right", "")
     # lark's grammar reads "a b" but not "(a) b c" or "1 \cdot 2 b": a product with a symbol
     # is written with \cdot, as it means the same (after a command such as \cdot, nothing)
-    text = re.sub(r"(\\[A-Za-z]+|[\w)}])\s+(?=[uv]_\{)",
-                  lambda m: m.group(0) if m.group(1)[0] == "\\" else m.group(1) + r" \cdot ",
-                  text)
-    text = re.sub(r"(\\[A-Za-z]+|[\w)}])\s+(?=\()",  # "3 (a + b)^{2}" likewise
-                  lambda m: m.group(0) if m.group(1)[0] == "\\" else m.group(1) + r" \cdot ",
-                  text)
+    text = re.sub(
+        r"(\\[A-Za-z]+|[\w)}])\s+(?=[uv]_\{)",
+        lambda m: m.group(0) if m.group(1)[0] == "\\" else m.group(1) + r" \cdot ",
+        text,
+    )
+    text = re.sub(
+        r"(\\[A-Za-z]+|[\w)}])\s+(?=\()",  # "3 (a + b)^{2}" likewise
+        lambda m: m.group(0) if m.group(1)[0] == "\\" else m.group(1) + r" \cdot ",
+        text,
+    )
     expr = _unambiguous(parse_latex(text, backend="lark"))
     back = {
         sympy.Symbol(mark.replace("_", "_{") + "}"): sympy.Symbol(name, real=True)

@@ -28,18 +28,29 @@ NS = {"s": "http://www.w3.org/2000/svg"}
 HAVE_DOT = shutil.which("dot") is not None
 
 SEED_NODES = {  # name -> (kind, grad_fn)
-    "x1": ("leaf", None), "x2": ("leaf", None), "w1": ("leaf", None), "w2": ("leaf", None),
-    "w3": ("leaf", None), "x3": ("operation", "MulBackward0"),
-    "x4": ("operation", "MulBackward0"), "w2*x3": ("operation", "MulBackward0"),
-    "w3*x4": ("operation", "MulBackward0"), "x5": ("operation", "AddBackward0"),
+    "x1": ("leaf", None),
+    "x2": ("leaf", None),
+    "w1": ("leaf", None),
+    "w2": ("leaf", None),
+    "w3": ("leaf", None),
+    "x3": ("operation", "MulBackward0"),
+    "x4": ("operation", "MulBackward0"),
+    "w2*x3": ("operation", "MulBackward0"),
+    "w3*x4": ("operation", "MulBackward0"),
+    "x5": ("operation", "AddBackward0"),
     "L": ("operation", "RsubBackward1"),
 }
 SEED_EDGES = {  # (consumer, operand, operand position) -> local derivative, as drawn
-    ("x3", "w1", 0): "x1", ("x3", "x1", 1): "w1",
-    ("x4", "w1", 0): "x2", ("x4", "x2", 1): "w1",
-    ("w2*x3", "w2", 0): "x3", ("w2*x3", "x3", 1): "w2",
-    ("w3*x4", "w3", 0): "x4", ("w3*x4", "x4", 1): "w3",
-    ("x5", "w2*x3", 0): "1", ("x5", "w3*x4", 1): "1",
+    ("x3", "w1", 0): "x1",
+    ("x3", "x1", 1): "w1",
+    ("x4", "w1", 0): "x2",
+    ("x4", "x2", 1): "w1",
+    ("w2*x3", "w2", 0): "x3",
+    ("w2*x3", "x3", 1): "w2",
+    ("w3*x4", "w3", 0): "x4",
+    ("w3*x4", "x4", 1): "w3",
+    ("x5", "w2*x3", 0): "1",
+    ("x5", "w3*x4", 1): "1",
     ("L", "x5", 1): "-1",
 }
 SEED_PATHS = {  # the two paths of ∂L/∂w1, as edges
@@ -83,8 +94,9 @@ def svg_nodes(svg):
 def svg_edges(svg):
     """``(consumer name, operand name, key) -> <g class="edge">``."""
     root = ET.fromstring(svg)
-    names = {g.get("data-node"): g.get("data-name")
-             for g in root.iterfind(".//s:g[@data-node]", NS)}
+    names = {
+        g.get("data-node"): g.get("data-name") for g in root.iterfind(".//s:g[@data-node]", NS)
+    }
     edges = {}
     for g in root.iterfind(".//s:g[@class='edge']", NS):
         u, v, k = g.get("data-edge").split("-")
@@ -107,8 +119,10 @@ DOT_ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|<.*?>(?=, \w+=|$))')
 
 
 def dot_attrs(text):
-    return {k: v[1:-1].replace('\\"', '"') if v.startswith('"') else v
-            for k, v in DOT_ATTR.findall(text)}
+    return {
+        k: v[1:-1].replace('\\"', '"') if v.startswith('"') else v
+        for k, v in DOT_ATTR.findall(text)
+    }
 
 
 def dot_edges(dot, graph):
@@ -121,8 +135,11 @@ def dot_edges(dot, graph):
     return edges
 
 
-MMD_EDGE = re.compile(r'^  %% edge (\d+)-(\d+)-(\d+)(?: paths ([\d ]+))?\n'
-                      r'  n(\d+) -->\|"(.*)"\| n(\d+)$', re.M)
+MMD_EDGE = re.compile(
+    r"^  %% edge (\d+)-(\d+)-(\d+)(?: paths ([\d ]+))?\n"
+    r'  n(\d+) -->\|"(.*)"\| n(\d+)$',
+    re.M,
+)
 
 
 def mermaid_edges(text, graph):
@@ -175,8 +192,7 @@ def test_svg_has_every_edge_and_derivative_of_the_seed(seed):
 def test_svg_draws_both_edges_of_a_reused_operand(reuse):
     edges = svg_edges(draw(reuse).svg)
     assert set(edges) == {("y", "a", 0), ("y", "a", 1)}
-    first, second = (edges["y", "a", k].find("s:path[@class='line']", NS).get("d")
-                     for k in (0, 1))
+    first, second = (edges["y", "a", k].find("s:path[@class='line']", NS).get("d") for k in (0, 1))
     assert first != second  # two separate curves
     assert label_of(edges["y", "a", 0]) == label_of(edges["y", "a", 1]) == "a"
 
@@ -188,8 +204,11 @@ def test_svg_wrt_w1_marks_exactly_the_two_paths(seed):
     assert {e for e, g in edges.items() if paths_of(g)} == SEED_PATHS[1] | SEED_PATHS[2]
     assert paths_of(edges["L", "x5", 1]) == {1, 2}
     shared = edges["L", "x5", 1]
-    colours = {p.get("stroke") for p in shared.iterfind("s:path[@class]", NS)
-               if p.get("class").startswith("line")}
+    colours = {
+        p.get("stroke")
+        for p in shared.iterfind("s:path[@class]", NS)
+        if p.get("class").startswith("line")
+    }
     assert len(colours) == 2  # one colour per path, side by side
 
 
@@ -286,8 +305,13 @@ def test_dot_wrt_w1_marks_exactly_the_two_paths(seed):
 @pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")
 def test_dot_text_is_accepted_by_graphviz(seed, reuse):
     for e, wrt in ((seed, "w1"), (reuse, "a")):
-        result = subprocess.run(["dot", "-Tsvg"], input=draw(e, wrt=wrt, values=True).dot,
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            ["dot", "-Tsvg"],
+            input=draw(e, wrt=wrt, values=True).dot,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
         assert result.stdout.count('class="edge') == e.graph.number_of_edges()
 
@@ -328,7 +352,7 @@ def test_html_is_self_contained(seed):
     assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"]
     for needle in ("src=", "href=", "<link", "@import", "url("):
         assert needle not in page
-    svg = page[page.index("<svg"): page.index("</svg>") + 6]
+    svg = page[page.index("<svg") : page.index("</svg>") + 6]
     assert set(svg_edges(svg)) == set(SEED_EDGES)
 
 
@@ -356,8 +380,15 @@ def test_draw_wrt_must_be_one_leaf(seed):
     assert draw(seed, wrt=["w1"]).svg == draw(seed, wrt="w1").svg
 
 
-@pytest.mark.parametrize("suffix, start", [(".svg", "<svg"), (".html", "<!DOCTYPE html>"),
-                                           (".dot", "// pathgrad"), (".mmd", "flowchart RL")])
+@pytest.mark.parametrize(
+    "suffix, start",
+    [
+        (".svg", "<svg"),
+        (".html", "<!DOCTYPE html>"),
+        (".dot", "// pathgrad"),
+        (".mmd", "flowchart RL"),
+    ],
+)
 def test_save_picks_the_format_from_the_suffix(seed, tmp_path, suffix, start):
     path = draw(seed, wrt="w1").save(tmp_path / f"seed{suffix}")
     assert path.read_text(encoding="utf-8").startswith(start)
@@ -381,21 +412,26 @@ def test_output_is_deterministic(seed, reuse, tmp_path):
 
 def test_output_is_the_same_in_every_process():
     """Same bytes whatever Python's hash seed (no set or dict-order accidents)."""
-    code = ("import hashlib, pathgrad; from pathgrad.drawing import draw, steps\n"
-            "h = hashlib.sha256()\n"
-            "for name, wrt in (('seed', 'w1'), ('micrograd', 'a'), ('mlp', None)):\n"
-            "    e = pathgrad.explain(name)\n"
-            "    d = draw(e, wrt=wrt, values=True)\n"
-            "    for text in (d.svg, d.dot, d.mermaid, steps(e, wrt=wrt).html):\n"
-            "        h.update(text.encode())\n"
-            "print(h.hexdigest())\n")
+    code = (
+        "import hashlib, pathgrad; from pathgrad.drawing import draw, steps\n"
+        "h = hashlib.sha256()\n"
+        "for name, wrt in (('seed', 'w1'), ('micrograd', 'a'), ('mlp', None)):\n"
+        "    e = pathgrad.explain(name)\n"
+        "    d = draw(e, wrt=wrt, values=True)\n"
+        "    for text in (d.svg, d.dot, d.mermaid, steps(e, wrt=wrt).html):\n"
+        "        h.update(text.encode())\n"
+        "print(h.hexdigest())\n"
+    )
     digests = set()
     for seed_value in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=seed_value,
-                   PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT),
-                                                            os.environ.get("PYTHONPATH")])))
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             env=env, check=True)
+        env = dict(
+            os.environ,
+            PYTHONHASHSEED=seed_value,
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
         digests.add(out.stdout.strip())
     assert len(digests) == 1
 
@@ -414,7 +450,7 @@ def test_write_atomic_replaces_through_a_temporary_file(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", spy)
     write_atomic(target, "new")
     assert target.read_text() == "new"
-    (folder, name, destination), = calls
+    ((folder, name, destination),) = calls
     assert folder == tmp_path and name.startswith(".out.svg.") and destination == target
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.svg"]
 
@@ -439,8 +475,7 @@ def test_write_atomic_into_a_missing_folder_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".png", ".pdf"])
-def test_png_and_pdf_without_graphviz_say_how_to_install_it(seed, tmp_path, monkeypatch,
-                                                              suffix):
+def test_png_and_pdf_without_graphviz_say_how_to_install_it(seed, tmp_path, monkeypatch, suffix):
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
     with pytest.raises(PathgradError) as caught:
         draw(seed).save(tmp_path / f"seed{suffix}")

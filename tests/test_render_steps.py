@@ -26,7 +26,9 @@ def test_forward_frames_add_one_traced_operation_at_a_time(seed):
     assert forward[0].kind == "leaves"
     assert [f.node for f in forward[1:]] == [5, 6, 7, 8, 9, 10]  # creation order
     assert [story.caption(i)[0] for i in (1, 6)] == [
-        "Forward · line 7: x3 = w1 * x1", "Forward · line 10: L = 1 - x5"]
+        "Forward · line 7: x3 = w1 * x1",
+        "Forward · line 10: L = 1 - x5",
+    ]
     visible, _, _ = replay(story, 2)
     assert visible == {0, 1, 2, 3, 4, 5, 6}
 
@@ -84,12 +86,13 @@ def test_player_is_one_offline_page(seed, tmp_path):
         assert needle not in page
     for control in ('class="prev"', 'class="next"', 'class="play"', 'type="range"'):
         assert control in page
-    data = re.search(r'<script type="application/json" class="frames">(.*?)</script>', page,
-                     re.S).group(1)
+    data = re.search(
+        r'<script type="application/json" class="frames">(.*?)</script>', page, re.S
+    ).group(1)
     frames_json = json.loads(data)
     assert len(frames_json) == len(steps(seed, wrt="w1"))
     assert [f["m"] for f in frames_json].count(1) == 1
-    svg = page[page.index("<svg"): page.index("</svg>") + 6]
+    svg = page[page.index("<svg") : page.index("</svg>") + 6]
     root = ET.fromstring(svg)
     assert len(root.findall(".//s:text[@class='adjoint']", NS)) == 7  # the nodes swept
     assert steps(seed, wrt="w1").html == page  # deterministic

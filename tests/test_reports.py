@@ -34,21 +34,42 @@ NO_TEX = "pdflatex is not installed (apt-get install texlive-latex-base); the st
 
 # The seed example's ∂L/∂w1, by hand.
 SEED_CHAINS = [
-    r" \, ".join([r"\frac{\partial L}{\partial x_{5}}",
-                  r"\frac{\partial x_{5}}{\partial \left(w_{2} x_{3}\right)}",
-                  r"\frac{\partial \left(w_{2} x_{3}\right)}{\partial x_{3}}",
-                  r"\frac{\partial x_{3}}{\partial w_{1}}"]),
-    r" \, ".join([r"\frac{\partial L}{\partial x_{5}}",
-                  r"\frac{\partial x_{5}}{\partial \left(w_{3} x_{4}\right)}",
-                  r"\frac{\partial \left(w_{3} x_{4}\right)}{\partial x_{4}}",
-                  r"\frac{\partial x_{4}}{\partial w_{1}}"]),
+    r" \, ".join(
+        [
+            r"\frac{\partial L}{\partial x_{5}}",
+            r"\frac{\partial x_{5}}{\partial \left(w_{2} x_{3}\right)}",
+            r"\frac{\partial \left(w_{2} x_{3}\right)}{\partial x_{3}}",
+            r"\frac{\partial x_{3}}{\partial w_{1}}",
+        ]
+    ),
+    r" \, ".join(
+        [
+            r"\frac{\partial L}{\partial x_{5}}",
+            r"\frac{\partial x_{5}}{\partial \left(w_{3} x_{4}\right)}",
+            r"\frac{\partial \left(w_{3} x_{4}\right)}{\partial x_{4}}",
+            r"\frac{\partial x_{4}}{\partial w_{1}}",
+        ]
+    ),
 ]
-SEED_FACTORS = [r"\left(-1\right) \cdot 1 \cdot w_{2} \cdot x_{1}",
-                r"\left(-1\right) \cdot 1 \cdot w_{3} \cdot x_{2}"]
+SEED_FACTORS = [
+    r"\left(-1\right) \cdot 1 \cdot w_{2} \cdot x_{1}",
+    r"\left(-1\right) \cdot 1 \cdot w_{3} \cdot x_{2}",
+]
 SEED_CLOSED_FORM = r"- w_{2} x_{1} - w_{3} x_{2}"
 SEED_ROUTES = ["L → x5 → w2·x3 → x3 → w1", "L → x5 → w3·x4 → x4 → w1"]
-SEED_NODES = ["x1", "x2", "w1", "w2", "w3", "x3 = w1·x1", "x4 = w1·x2", "w2·x3", "w3·x4",
-              "x5 = w2·x3 + w3·x4", "L = 1 - x5"]
+SEED_NODES = [
+    "x1",
+    "x2",
+    "w1",
+    "w2",
+    "w3",
+    "x3 = w1·x1",
+    "x4 = w1·x2",
+    "w2·x3",
+    "w3·x4",
+    "x5 = w2·x3 + w3·x4",
+    "L = 1 - x5",
+]
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +103,8 @@ def example(name):
 def latex_problems(text):
     """What would stop LaTeX: unbalanced braces, environments, ``\\left``/``\\right`` or ``$``."""
     problems, stack = [], []
-    body = re.sub(r"\\[{}$%&#_]", "", text)          # escaped characters are not structure
-    body = re.sub(r"(?m)(?<!\\)%.*$", "", body)        # comments
+    body = re.sub(r"\\[{}$%&#_]", "", text)  # escaped characters are not structure
+    body = re.sub(r"(?m)(?<!\\)%.*$", "", body)  # comments
     depth = 0
     for char in body:
         depth += {"{": 1, "}": -1}.get(char, 0)
@@ -109,11 +130,20 @@ def latex_problems(text):
 
 
 def compile_latex(fragment, folder):
-    document = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
-                + fragment + "\\end{document}\n")
+    document = (
+        "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+        + fragment
+        + "\\end{document}\n"
+    )
     (folder / "report.tex").write_text(document, encoding="utf-8")
-    result = subprocess.run([TEX, "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
-                            cwd=folder, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [TEX, "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     log = (folder / "report.log").read_text(encoding="utf-8", errors="replace")
     errors = [line for line in log.splitlines() if line.startswith("!")]
     return result.returncode, errors
@@ -121,18 +151,23 @@ def compile_latex(fragment, folder):
 
 def test_latex_seed_align_reads_paths_factors_closed_form_value(seed):
     text = latex.render(seed)
-    align = text[text.index(r"\begin{align*}"):text.index(r"\end{align*}")]
+    align = text[text.index(r"\begin{align*}") : text.index(r"\end{align*}")]
     rows = [row.strip() for row in align.split("\\\\")]
-    assert rows[0].endswith(r"\frac{\partial L}{\partial w_{1}}" + "\n  &= " + SEED_CHAINS[0]
-                            + r" && \text{path 1}")
+    assert rows[0].endswith(
+        r"\frac{\partial L}{\partial w_{1}}" + "\n  &= " + SEED_CHAINS[0] + r" && \text{path 1}"
+    )
     assert rows[1] == r"&\quad + " + SEED_CHAINS[1] + r" && \text{path 2}"
-    assert rows[2:] == ["&= " + SEED_FACTORS[0], r"&\quad + " + SEED_FACTORS[1],
-                        "&= " + SEED_CLOSED_FORM, "&= -8"]
+    assert rows[2:] == [
+        "&= " + SEED_FACTORS[0],
+        r"&\quad + " + SEED_FACTORS[1],
+        "&= " + SEED_CLOSED_FORM,
+        "&= -8",
+    ]
 
 
 def test_latex_seed_path_table(seed):
     text = latex.render(seed)
-    table = text[text.index(r"\begin{tabular}"):text.index(r"\end{tabular}")]
+    table = text[text.index(r"\begin{tabular}") : text.index(r"\end{tabular}")]
     rows = [r.strip() for r in table.split(r"\tabularnewline")][1:-1]
     assert len(rows) == 2
     assert "L \\to x_{5} \\to (w_{2} x_{3}) \\to x_{3} \\to w_{1}" in rows[0]
@@ -157,10 +192,9 @@ def test_latex_compiles_with_pdflatex(name, tmp_path):
 def test_latex_escapes_text_and_names(tmp_path):
     program = load_source("w1_00 = 2\nh_2 = 3\nL = w1_00 * h_2 + w1_00\n", "odd_%&#_file.py")
     text = latex.render(explain_program(program, check=True))
-    assert "odd_%&#_file.py" in text.splitlines()[0]       # only in the comment line
+    assert "odd_%&#_file.py" in text.splitlines()[0]  # only in the comment line
     assert symbol_latex("w1_00") in text and "h_{2}" in text
-    assert text_latex("50% of x_1 & {y} ~ ∂L") == (
-        r"50\% of x\_1 \& \{y\} \~{} $\partial$L")
+    assert text_latex("50% of x_1 & {y} ~ ∂L") == (r"50\% of x\_1 \& \{y\} \~{} $\partial$L")
     assert latex_problems(text) == []
     if TEX:
         assert compile_latex(text, tmp_path) == (0, [])
@@ -168,7 +202,14 @@ def test_latex_escapes_text_and_names(tmp_path):
 
 def test_latex_symbol_names():
     assert [symbol_latex(n) for n in ("x", "x3", "w1_00", "x_29", "total_3", "alpha", "β")] == [
-        "x", "x_{3}", "w_{1,00}", "x_{29}", r"\mathit{total}_{3}", r"\alpha", r"\beta"]
+        "x",
+        "x_{3}",
+        "w_{1,00}",
+        "x_{29}",
+        r"\mathit{total}_{3}",
+        r"\alpha",
+        r"\beta",
+    ]
 
 
 # -- Markdown ---------------------------------------------------------------------------------
@@ -179,7 +220,7 @@ def mermaid_block(text):
 
 
 def table_rows(text, header_start):
-    lines = text[text.index(header_start):].split("\n\n")[0].splitlines()
+    lines = text[text.index(header_start) :].split("\n\n")[0].splitlines()
     cells = [re.split(r"(?<!\\)\|", line)[1:-1] for line in lines]
     assert len({len(row) for row in cells}) == 1, "rows with different numbers of cells"
     assert all(re.fullmatch(r" -{3}:? ", c) for c in cells[1]), "no alignment row"
@@ -268,7 +309,7 @@ def check_html(html):
     checker.feed(html)
     checker.close()
     problems = checker.problems + [f"<{tag}> left open" for tag in checker.stack]
-    text = "".join(checker.text).replace("\u2062", "")     # MathML's invisible times
+    text = "".join(checker.text).replace("\u2062", "")  # MathML's invisible times
     return problems, checker.references, re.sub(r"\s+", " ", text)
 
 
@@ -286,7 +327,9 @@ def test_html_report_is_self_contained(seed):
     assert not re.search(r"<(link|script|iframe|img|object|embed)\b", page)
     assert "@import" not in page and "url(" not in page
     assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {
-        "http://www.w3.org/2000/svg", "http://www.w3.org/1998/Math/MathML"}
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1998/Math/MathML",
+    }
 
 
 def test_html_report_has_graph_ledger_closed_form_checks(seed):
@@ -299,7 +342,7 @@ def test_html_report_has_graph_ledger_closed_form_checks(seed):
     for route in SEED_ROUTES:
         assert route in text
     assert "∂L/∂w1: 2 paths from L to w1" in text
-    assert "sum ∂L∂w1 = −w2x1 − w3x2 = −8" in text    # MathML as plain text
+    assert "sum ∂L∂w1 = −w2x1 − w3x2 = −8" in text  # MathML as plain text
     assert "sympy.diff of the loss: equal ✓" in text
     assert "finite difference: −8.00000 ✓" in text
     assert len(math_elements(page)) > 20
@@ -311,7 +354,7 @@ def test_html_report_is_well_formed(name):
     problems, references, _ = check_html(page)
     assert problems == []
     assert all(ref.startswith("#") for ref in references)
-    math_elements(page)        # raises if any MathML is not well formed
+    math_elements(page)  # raises if any MathML is not well formed
 
 
 # -- display hooks ----------------------------------------------------------------------------
@@ -321,7 +364,7 @@ def test_gradient_display_html_is_the_path_ledger(seed):
     problems, references, text = check_html(html)
     assert problems == [] and references == []
     rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)
-    assert len(rows) == 1 + 2                                # the header and two paths
+    assert len(rows) == 1 + 2  # the header and two paths
     assert "∂-chain" in rows[0] and "factors" in rows[0] and "product" in rows[0]
     for route in SEED_ROUTES:
         assert route in text
@@ -381,33 +424,42 @@ def test_drawing_display_svg_names_every_node(seed):
 
 
 def test_core_does_not_import_ipython_or_the_hooks():
-    code = ("import sys, pathgrad; e = pathgrad.explain('seed'); pathgrad.draw(e).svg; "
-            "print('IPython' in sys.modules, 'pathgrad.notebook' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, check=True).stdout
+    code = (
+        "import sys, pathgrad; e = pathgrad.explain('seed'); pathgrad.draw(e).svg; "
+        "print('IPython' in sys.modules, 'pathgrad.notebook' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout
     assert out.split() == ["False", "False"]
 
 
 # -- the command line and the README ----------------------------------------------------------
-@pytest.mark.parametrize("fmt, start", [("latex", "% pathgrad: L = 1 - x5"),
-                                        ("markdown", "# pathgrad: "),
-                                        ("html", "<!DOCTYPE html>")])
+@pytest.mark.parametrize(
+    "fmt, start",
+    [
+        ("latex", "% pathgrad: L = 1 - x5"),
+        ("markdown", "# pathgrad: "),
+        ("html", "<!DOCTYPE html>"),
+    ],
+)
 def test_cli_formats(capsys, fmt, start):
-    code = main(["explain", str(ROOT / "examples" / "seed.py"), "--wrt", "w1", "--check",
-                 "--format", fmt])
+    code = main(
+        ["explain", str(ROOT / "examples" / "seed.py"), "--wrt", "w1", "--check", "--format", fmt]
+    )
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     assert out.startswith(start)
 
 
-@pytest.mark.parametrize("marker, fmt", [("latex-excerpt", "latex"),
-                                         ("markdown-excerpt", "markdown"),
-                                         ("html-excerpt", "html")])
+@pytest.mark.parametrize(
+    "marker, fmt",
+    [("latex-excerpt", "latex"), ("markdown-excerpt", "markdown"), ("html-excerpt", "html")],
+)
 def test_readme_excerpts_are_real_output(capsys, marker, fmt):
     match = re.search(rf"<!-- {marker} -->\n( *)```[a-z]*\n(.*?)```", README, re.S)
     assert match, f"README.md has no block marked {marker}"
-    main(["explain", str(ROOT / "examples" / "seed.py"), "--wrt", "w1", "--check",
-          "--format", fmt])
+    main(["explain", str(ROOT / "examples" / "seed.py"), "--wrt", "w1", "--check", "--format", fmt])
     out = capsys.readouterr().out
     indent = len(match.group(1))
     for line in (line[indent:] for line in match.group(2).splitlines()):

@@ -75,13 +75,26 @@ def expected_lines(row, path):
 
 def summary(explanation):
     """Everything both modes must agree on: graph nodes, paths, sums, notes, problems."""
-    nodes = [(d["name"], d["kind"], d["op"], d["line"], d["value"], d["formula"],
-              d["requires_grad"]) for _, d in sorted(explanation.graph.nodes(data=True))]
-    gradients = {leaf: (str(g.closed_form), g.value, g.path_count,
-                        [(p.nodes, str(p.product), p.lines) for p in g.paths])
-                 for leaf, g in explanation.gradients.items()}
-    return (explanation.loss, nodes, gradients, [(n.line, n.text) for n in explanation.notes],
-            [str(p) for p in explanation.problems])
+    nodes = [
+        (d["name"], d["kind"], d["op"], d["line"], d["value"], d["formula"], d["requires_grad"])
+        for _, d in sorted(explanation.graph.nodes(data=True))
+    ]
+    gradients = {
+        leaf: (
+            str(g.closed_form),
+            g.value,
+            g.path_count,
+            [(p.nodes, str(p.product), p.lines) for p in g.paths],
+        )
+        for leaf, g in explanation.gradients.items()
+    }
+    return (
+        explanation.loss,
+        nodes,
+        gradients,
+        [(n.line, n.text) for n in explanation.notes],
+        [str(p) for p in explanation.problems],
+    )
 
 
 def refusal(text, file="f.py"):
@@ -148,8 +161,11 @@ def test_corpus_file_cli(row, tmp_path, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err and "internal error" not in err
     assert status == int(row["exit"])
-    messages = [line for line in err.splitlines()  # not what the file prints, nor its cut
-                if line.startswith("pathgrad: ") and "print output cut" not in line]
+    messages = [
+        line
+        for line in err.splitlines()  # not what the file prints, nor its cut
+        if line.startswith("pathgrad: ") and "print output cut" not in line
+    ]
     assert messages == [f"pathgrad: {line}" for line in expected_lines(row, path)]
     if row["exit"] == "0":
         assert out
@@ -178,7 +194,9 @@ ESCAPES = {
     "def f():\n    open('pathgrad_pwned.txt', 'w')\nf()\n": (2, "call to open()"),
     "class A:\n    pass\n": (1, "class"),
     "k = [c for c in ().__class__.__mro__]\n": (
-        1, "a loop over something other than range(...) or zip(...)"),
+        1,
+        "a loop over something other than range(...) or zip(...)",
+    ),
     "k = (c for c in range(3))\n": (1, "generator expression"),
     "with open('pathgrad_pwned.txt', 'w') as f:\n    pass\n": (1, "with"),
     "while True:\n    pass\n": (1, "while loop"),
@@ -194,7 +212,9 @@ ESCAPES = {
     "x = 1.0\ntry:\n    L = x\nexcept Exception:\n    pass\n": (2, "try"),
     "x = 1.0\nL = (y := x * 2)\n": (2, "assignment expression (:=)"),
     "x = 1.0\nfor i in range(100000000):\n    x = x * 1.0\n": (
-        2, "a loop of 100000000 iterations (limit: max_loop_iterations = 100000)"),
+        2,
+        "a loop of 100000000 iterations (limit: max_loop_iterations = 100000)",
+    ),
 }
 
 
@@ -230,58 +250,76 @@ def test_validation_runs_nothing(tmp_path, monkeypatch):
     del namespace
 
 
-@pytest.mark.parametrize("text, construct", [
-    ("x = 1.0\nL = x @ x\n", "operator @"),
-    ("x = 1.0\nL = x << 2\n", "operator <<"),
-    ("x = 1.0\nL = ~x\n", "operator ~"),
-    ("x = 1.0\nL = x * (x is x)\n", "operator is"),
-    ("x = 1.0\nL = x * (x in [x])\n", "operator in"),
-    ("x = 1.0\nL = {x}\n", "set"),
-    ("x = 1.0\nL = x * ...\n", "..."),
-    ("x = 1.0\nL = x.item()\n", "method .item()"),
-    ("x = 1.0\nL = x.tanh(1)\n", "method .tanh() with these arguments"),
-    ("x = 1.0\nL = max(x, x, key=abs)\n", "keyword arguments to max()"),
-    ("x = 1.0\nL = leaf('w', 1.0, grad=True)\n",
-     "keyword arguments to leaf() other than name, value, requires_grad"),
-    ("x = 1.0\nr = range(3)\n", "call to range() outside a for loop"),
-    ("x = 1.0\nfor i in range(0, 3, 0):\n    x = x * 2\n", "range() with step 0"),
-    ("x = 1.0\nfor i in range(3):\n    x = x * 2\nelse:\n    pass\n", "for ... else"),
-    ("x = 1.0\nfor i, j in range(3):\n    x = x * 2\n", "a for loop over several names"),
-    ("x = 1.0\nrange = 3\n", "assignment to range"),
-    ("x = 1.0\nx.y = 2\n", "attribute .y"),
-    ("x = 1.0\nL: float\n", "annotation without a value"),
-    ("x = 1.0\nassert x\n", "assert"),
-    ("x = 1.0\nraise ValueError\n", "raise"),
-    ("x = 1.0\nglobal y\n", "global"),
-    ("x = 1.0\nL = [x for i in range(3) for j in range(100000)]\n",
-     "nested loops of 300000 iterations in all (limit: max_loop_iterations = 100000)"),
-    ("x = 1.0\nL = x * 2 ** " + "7" * 1300 + "\n",
-     "a whole number of 4319 bits (limit: max_int_bits = 4096)"),
-    ("x = 1.0\nfor i, j in zip(range(3)):\n    x = x * 2\n", "call to range() outside a for loop"),
-    ("x = 1.0\nfor i in zip([x], strict=True):\n    x = x * 2\n", "zip() with these arguments"),
-    ("x = 1.0\nfor i in zip(*[[x]]):\n    x = x * 2\n", "zip() with these arguments"),
-    ("x = 1.0\nfor (i, j), k in zip([x], [x]):\n    x = x * 2\n",
-     "a for loop over several names"),
-    ("x = 1.0\nzip = 3\n", "assignment to zip"),
-    ("x = 1.0\nz = zip([x], [x])\n", "call to zip() outside a for loop"),
-    ("x = 1.0\ndef range(n):\n    return n\n", "assignment to range"),
-    ("x = 1.0\ndef f(zip):\n    return zip\n", "assignment to zip"),
-    ("x = 1.0\ndef f(v, *, k):\n    return v\n",
-     "a parameter other than a positional one (*, ** or keyword-only)"),
-    ("x = 1.0\ndef f(v) -> open:\n    return v\n",
-     "an annotation other than bool, float, int, list, str, tuple"),
-    ("x = 1.0\ndef f(v):\n    nonlocal x\n    return v\n", "nonlocal"),
-    ("x = 1.0\ndef f(v):\n    yield v\n", "yield"),
-    ("x = 1.0\nasync def f(v):\n    return v\n", "function definition"),
-    ("x = 1.0\ndef f(v):\n    return v\ng = f\nL = g(x)\n", "call to g()"),
-    ("x = 1.0\ndef f(v):\n    return v\nf = 2\nL = f(x)\n", "call to f()"),
-    ("x = 1.0\np = print\n", "the Python builtin print"),
-    ("x = 1.0\nprint(x, file=x)\n", "keyword arguments to print() other than sep, end"),
-    ("x = 1.0\nprint(x, flush=True)\n", "keyword arguments to print() other than sep, end"),
-    ("x = 1.0\nL = f'{x:{x}}'\n", "format specification in an f-string"),
-    ("x = 1.0\nL = f'{x:.100000f}'\n", "format specification in an f-string"),
-    ("x = 1.0\nL = f'{x:" + "9" * 5000 + "}'\n", "format specification in an f-string"),
-])
+@pytest.mark.parametrize(
+    "text, construct",
+    [
+        ("x = 1.0\nL = x @ x\n", "operator @"),
+        ("x = 1.0\nL = x << 2\n", "operator <<"),
+        ("x = 1.0\nL = ~x\n", "operator ~"),
+        ("x = 1.0\nL = x * (x is x)\n", "operator is"),
+        ("x = 1.0\nL = x * (x in [x])\n", "operator in"),
+        ("x = 1.0\nL = {x}\n", "set"),
+        ("x = 1.0\nL = x * ...\n", "..."),
+        ("x = 1.0\nL = x.item()\n", "method .item()"),
+        ("x = 1.0\nL = x.tanh(1)\n", "method .tanh() with these arguments"),
+        ("x = 1.0\nL = max(x, x, key=abs)\n", "keyword arguments to max()"),
+        (
+            "x = 1.0\nL = leaf('w', 1.0, grad=True)\n",
+            "keyword arguments to leaf() other than name, value, requires_grad",
+        ),
+        ("x = 1.0\nr = range(3)\n", "call to range() outside a for loop"),
+        ("x = 1.0\nfor i in range(0, 3, 0):\n    x = x * 2\n", "range() with step 0"),
+        ("x = 1.0\nfor i in range(3):\n    x = x * 2\nelse:\n    pass\n", "for ... else"),
+        ("x = 1.0\nfor i, j in range(3):\n    x = x * 2\n", "a for loop over several names"),
+        ("x = 1.0\nrange = 3\n", "assignment to range"),
+        ("x = 1.0\nx.y = 2\n", "attribute .y"),
+        ("x = 1.0\nL: float\n", "annotation without a value"),
+        ("x = 1.0\nassert x\n", "assert"),
+        ("x = 1.0\nraise ValueError\n", "raise"),
+        ("x = 1.0\nglobal y\n", "global"),
+        (
+            "x = 1.0\nL = [x for i in range(3) for j in range(100000)]\n",
+            "nested loops of 300000 iterations in all (limit: max_loop_iterations = 100000)",
+        ),
+        (
+            "x = 1.0\nL = x * 2 ** " + "7" * 1300 + "\n",
+            "a whole number of 4319 bits (limit: max_int_bits = 4096)",
+        ),
+        (
+            "x = 1.0\nfor i, j in zip(range(3)):\n    x = x * 2\n",
+            "call to range() outside a for loop",
+        ),
+        ("x = 1.0\nfor i in zip([x], strict=True):\n    x = x * 2\n", "zip() with these arguments"),
+        ("x = 1.0\nfor i in zip(*[[x]]):\n    x = x * 2\n", "zip() with these arguments"),
+        (
+            "x = 1.0\nfor (i, j), k in zip([x], [x]):\n    x = x * 2\n",
+            "a for loop over several names",
+        ),
+        ("x = 1.0\nzip = 3\n", "assignment to zip"),
+        ("x = 1.0\nz = zip([x], [x])\n", "call to zip() outside a for loop"),
+        ("x = 1.0\ndef range(n):\n    return n\n", "assignment to range"),
+        ("x = 1.0\ndef f(zip):\n    return zip\n", "assignment to zip"),
+        (
+            "x = 1.0\ndef f(v, *, k):\n    return v\n",
+            "a parameter other than a positional one (*, ** or keyword-only)",
+        ),
+        (
+            "x = 1.0\ndef f(v) -> open:\n    return v\n",
+            "an annotation other than bool, float, int, list, str, tuple",
+        ),
+        ("x = 1.0\ndef f(v):\n    nonlocal x\n    return v\n", "nonlocal"),
+        ("x = 1.0\ndef f(v):\n    yield v\n", "yield"),
+        ("x = 1.0\nasync def f(v):\n    return v\n", "function definition"),
+        ("x = 1.0\ndef f(v):\n    return v\ng = f\nL = g(x)\n", "call to g()"),
+        ("x = 1.0\ndef f(v):\n    return v\nf = 2\nL = f(x)\n", "call to f()"),
+        ("x = 1.0\np = print\n", "the Python builtin print"),
+        ("x = 1.0\nprint(x, file=x)\n", "keyword arguments to print() other than sep, end"),
+        ("x = 1.0\nprint(x, flush=True)\n", "keyword arguments to print() other than sep, end"),
+        ("x = 1.0\nL = f'{x:{x}}'\n", "format specification in an f-string"),
+        ("x = 1.0\nL = f'{x:.100000f}'\n", "format specification in an f-string"),
+        ("x = 1.0\nL = f'{x:" + "9" * 5000 + "}'\n", "format specification in an f-string"),
+    ],
+)
 def test_refusal_names_the_construct(text, construct):
     assert refusal(text).split(": ", 1)[1] == f"not allowed in --safe mode: {construct}"
 
@@ -312,15 +350,18 @@ def test_wall_time_stops_a_slow_file():
         message = refusal(text)
     assert time.monotonic() - start < HANG
     assert message.startswith("f.py:")
-    assert message.endswith("stopped in --safe mode: still running after 0.01 s "
-                            "(limit: wall_time_seconds = 0.01)")
+    assert message.endswith(
+        "stopped in --safe mode: still running after 0.01 s (limit: wall_time_seconds = 0.01)"
+    )
 
 
 def test_graph_size_stops_with_the_line():
     text = "x = 1.0\nfor i in range(30):\n    x = x * 1.5\n"
     with safe.using(safe.Limits(max_graph_nodes=10)):
-        assert refusal(text) == ("f.py:3: stopped in --safe mode: more than 10 traced values "
-                                 "(limit: max_graph_nodes = 10)")
+        assert refusal(text) == (
+            "f.py:3: stopped in --safe mode: more than 10 traced values "
+            "(limit: max_graph_nodes = 10)"
+        )
 
 
 def test_loop_iterations_are_counted_while_running():
@@ -329,27 +370,45 @@ def test_loop_iterations_are_counted_while_running():
     namespace = {BIND: lambda name, value, line, leaf_ok, top: value, **EXPORTS}
     with pytest.raises(LoadError) as info:
         safe.interpret(tree, namespace, "f.py", safe.Limits(max_loop_iterations=10))
-    assert str(info.value) == ("f.py:3: stopped in --safe mode: more than 10 loop iterations "
-                               "(limit: max_loop_iterations = 10)")
+    assert str(info.value) == (
+        "f.py:3: stopped in --safe mode: more than 10 loop iterations "
+        "(limit: max_loop_iterations = 10)"
+    )
 
 
-@pytest.mark.parametrize("text, message", [
-    ("x = 1.0\nxs = [x] * 10**7\n", "f.py:2: stopped in --safe mode: lists of more than 1000000 "
-                                    "items in all (limit: max_list_items = 1000000)"),
-    ("x = 1.0\nxs = []\nfor i in range(100000):\n    xs += [x, x, x, x, x, x, x, x, x, x, x]\n",
-     "f.py:4: stopped in --safe mode: lists of more than 1000000 items in all "
-     "(limit: max_list_items = 1000000)"),
-    ("x = 1.0\nname = f\"{x}{'a' * 2}\"\n",
-     "f.py:2: not allowed in --safe mode: arithmetic on a str"),
-    ("x = 1.0\nk = 0\nfor i in range(1):\n    k = i + 10**1000\nname = f\"w{k}\"\n",
-     "f.py:5: not allowed in --safe mode: an f-string of more than 1000 characters"),
-    ("x = 2.0\nL = x ** 5000\n",
-     "f.py:2: stopped in --safe mode: exponent 5000 (limit: max_exponent = 1000)"),
-    ("x = 2.0\nfor i in range(2, 3):\n    k = i ** 999 * i ** 999 * i ** 999 * i ** 999 "
-     "* i ** 999\nL = x * 2\n",
-     "f.py:3: stopped in --safe mode: a whole number of more than 4096 bits "
-     "(limit: max_int_bits = 4096)"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "x = 1.0\nxs = [x] * 10**7\n",
+            "f.py:2: stopped in --safe mode: lists of more than 1000000 "
+            "items in all (limit: max_list_items = 1000000)",
+        ),
+        (
+            "x = 1.0\nxs = []\nfor i in range(100000):\n    xs += [x, x, x, x, x, x, x, x, x, x, x]\n",
+            "f.py:4: stopped in --safe mode: lists of more than 1000000 items in all "
+            "(limit: max_list_items = 1000000)",
+        ),
+        (
+            "x = 1.0\nname = f\"{x}{'a' * 2}\"\n",
+            "f.py:2: not allowed in --safe mode: arithmetic on a str",
+        ),
+        (
+            'x = 1.0\nk = 0\nfor i in range(1):\n    k = i + 10**1000\nname = f"w{k}"\n',
+            "f.py:5: not allowed in --safe mode: an f-string of more than 1000 characters",
+        ),
+        (
+            "x = 2.0\nL = x ** 5000\n",
+            "f.py:2: stopped in --safe mode: exponent 5000 (limit: max_exponent = 1000)",
+        ),
+        (
+            "x = 2.0\nfor i in range(2, 3):\n    k = i ** 999 * i ** 999 * i ** 999 * i ** 999 "
+            "* i ** 999\nL = x * 2\n",
+            "f.py:3: stopped in --safe mode: a whole number of more than 4096 bits "
+            "(limit: max_int_bits = 4096)",
+        ),
+    ],
+)
 def test_resource_bounds(text, message):
     start = time.monotonic()
     assert refusal(text) == message
@@ -362,14 +421,17 @@ def test_recursion_stops_at_the_depth_limit():
         assert load_source(text + "L = down(x, 4)\n", "f.py", safe=True).loss.value == 16.0
         assert refusal(text + "L = down(x, 5)\n") == (
             "f.py:5: stopped in --safe mode: functions calling functions more than 5 deep "
-            "(recursion) (limit: max_call_depth = 5)")
+            "(recursion) (limit: max_call_depth = 5)"
+        )
 
 
 def test_default_depth_fits_in_python_recursion_limit():
     """Each call of a file's function takes Python frames: the default depth must be reachable
     from the default recursion limit, even for a call in a comprehension in a loop."""
-    text = ("x = 1.0\ndef f(n, v):\n    for i in range(1):\n        if n > 0:\n"
-            "            return [f(n - 1, v) for j in range(1) if j < 5][0] + 1\n    return v\n")
+    text = (
+        "x = 1.0\ndef f(n, v):\n    for i in range(1):\n        if n > 0:\n"
+        "            return [f(n - 1, v) for j in range(1) if j < 5][0] + 1\n    return v\n"
+    )
     depth = safe.LIMITS.max_call_depth
     assert load_source(text + f"L = f({depth - 1}, x)\n", "f.py", safe=True).loss.value == depth
     assert "max_call_depth" in refusal(text + f"L = f({depth}, x)\n")
@@ -378,8 +440,9 @@ def test_default_depth_fits_in_python_recursion_limit():
 
 @pytest.mark.parametrize("mode", [False, True])
 def test_print_writes_to_stderr_as_in_normal_mode(mode, capsys):
-    text = ("x = 1.0\nL = x * 2\nprint('L =', L, f'{L:.3f}', [x, 2], sep=', ', end='.\\n')\n"
-            "print()\n")
+    text = (
+        "x = 1.0\nL = x * 2\nprint('L =', L, f'{L:.3f}', [x, 2], sep=', ', end='.\\n')\nprint()\n"
+    )
     load_source(text, "f.py", safe=mode)
     out, err = capsys.readouterr()
     printed = "L =, tensor(L=2, grad_fn=<MulBackward0>), 2.000, [tensor(x=1), 2].\n\n"
@@ -395,8 +458,10 @@ def test_print_output_is_bounded_in_bytes(tmp_path, monkeypatch, capfd):
     assert main(["explain", "--safe", str(path)]) == 0
     out, err = capfd.readouterr()
     limit = safe.LIMITS.max_print_bytes
-    cut = (f"pathgrad: {path}:4: print output cut in --safe mode after {limit} bytes "
-           f"(limit: max_print_bytes = {limit})\n")
+    cut = (
+        f"pathgrad: {path}:4: print output cut in --safe mode after {limit} bytes "
+        f"(limit: max_print_bytes = {limit})\n"
+    )
     assert err.endswith(cut)
     assert limit <= len(err.encode()) <= limit + len(cut.encode()) + 1
     assert err.startswith("0 a fairly long line of text written again and again tensor(L=2")
@@ -410,24 +475,33 @@ def test_print_bound_cuts_inside_a_character():
     err = io.StringIO()
     with safe.using(safe.Limits(max_print_bytes=5)), contextlib.redirect_stderr(err):
         load_source(text, "f.py", safe=True)
-    assert err.getvalue() == ("αβ\npathgrad: f.py:3: print output cut in --safe mode after 5 bytes "
-                              "(limit: max_print_bytes = 5)\n")
+    assert err.getvalue() == (
+        "αβ\npathgrad: f.py:3: print output cut in --safe mode after 5 bytes "
+        "(limit: max_print_bytes = 5)\n"
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(parameters=st.integers(0, 3), defaults=st.integers(0, 3), positional_only=st.integers(0, 3),
-       passed=st.integers(0, 4), keywords=st.lists(st.sampled_from("abcz"), unique=True,
-                                                   max_size=3))
-def test_call_arguments_bound_as_python_binds_them(parameters, defaults, positional_only,
-                                                   passed, keywords):
+@given(
+    parameters=st.integers(0, 3),
+    defaults=st.integers(0, 3),
+    positional_only=st.integers(0, 3),
+    passed=st.integers(0, 4),
+    keywords=st.lists(st.sampled_from("abcz"), unique=True, max_size=3),
+)
+def test_call_arguments_bound_as_python_binds_them(
+    parameters, defaults, positional_only, passed, keywords
+):
     """Any positional signature, any call: the same result, or Python's own TypeError."""
     names = list("abc")[:parameters]
     signature = [f"{n}={i}.5" if i >= parameters - defaults else n for i, n in enumerate(names)]
     if 0 < positional_only <= parameters:
         signature.insert(positional_only, "/")
     arguments = ["x"] * passed + [f"{k}=x" for k in keywords]
-    text = (f"x = 1.0\ndef f({', '.join(signature)}):\n    return x * ({' + '.join(names) or 1})"
-            f"\nL = f({', '.join(arguments)}) * 2\n")
+    text = (
+        f"x = 1.0\ndef f({', '.join(signature)}):\n    return x * ({' + '.join(names) or 1})"
+        f"\nL = f({', '.join(arguments)}) * 2\n"
+    )
     results = []
     for mode in (False, True):
         try:
@@ -461,17 +535,40 @@ def test_check_a_file_with_print_and_def(folder, tmp_path, capsys):
 @pytest.mark.parametrize("mode", [False, True])
 def test_fstring_formats_a_traced_value(mode):
     """Issue 11: f"{L:.3f}" raised a raw TypeError; it formats L's value, a symbolic leaf its name."""
-    text = ("x = 1.5\nL = x * x\nk = f'{L:.3f}|{x:>8.2e}|{y:.2f}|{y:>3}|{L}'\n"
-            "v = leaf(f'w{2:02d}', 0.5)\nM = L * v * y\n")
+    text = (
+        "x = 1.5\nL = x * x\nk = f'{L:.3f}|{x:>8.2e}|{y:.2f}|{y:>3}|{L}'\n"
+        "v = leaf(f'w{2:02d}', 0.5)\nM = L * v * y\n"
+    )
     program = load_source(text, "f.py", safe=mode)
     assert program.namespace["k"] == "2.250|1.50e+00|y|  y|tensor(L=2.25, grad_fn=<MulBackward0>)"
     assert program.namespace["v"].name == "w02"
 
 
 @settings(max_examples=60, deadline=None)
-@given(value=st.floats(allow_nan=True, allow_infinity=True),
-       spec=st.sampled_from([".3f", ".0f", "e", ".2e", "g", ".10g", "+.1f", ">12.4f", "<9g",
-                             "^10.2%", "010.3f", ",.2f", "_.1f", " .5g", "%", "F", "E"]))
+@given(
+    value=st.floats(allow_nan=True, allow_infinity=True),
+    spec=st.sampled_from(
+        [
+            ".3f",
+            ".0f",
+            "e",
+            ".2e",
+            "g",
+            ".10g",
+            "+.1f",
+            ">12.4f",
+            "<9g",
+            "^10.2%",
+            "010.3f",
+            ",.2f",
+            "_.1f",
+            " .5g",
+            "%",
+            "F",
+            "E",
+        ]
+    ),
+)
 def test_format_matches_pytorch(value, spec):
     """PyTorch's 0-dim float64 tensor formats its value so; a traced value formats the same."""
     torch = pytest.importorskip("torch")
@@ -484,7 +581,8 @@ def test_format_matches_pytorch(value, spec):
 # -- a bounded process: the whole run, interpretation and explanation ----------------------
 def test_run_bounded_returns_the_result():
     assert safe.run_bounded("pathgrad.grading:_explained", {"file": "seed", "leaf": "w1"}) == (
-        "-w2*x1 - w3*x2")
+        "-w2*x1 - w3*x2"
+    )
 
 
 def test_run_bounded_passes_errors_on(tmp_path, monkeypatch):
@@ -502,25 +600,32 @@ def test_run_bounded_stops_a_slow_explanation(tmp_path):
     path.write_text("x = 1.0\nfor i in range(3000):\n    x = sin(x) + cos(x)\n")
     start = time.monotonic()
     with pytest.raises(safe.Stopped) as info:
-        safe.run_bounded("pathgrad.grading:_explained", {"file": str(path), "leaf": "x"},
-                         safe.Limits(wall_time_seconds=3), file=str(path))
+        safe.run_bounded(
+            "pathgrad.grading:_explained",
+            {"file": str(path), "leaf": "x"},
+            safe.Limits(wall_time_seconds=3),
+            file=str(path),
+        )
     assert time.monotonic() - start < HANG
     assert info.value.kind == "time"
-    assert str(info.value) == (f"{path}: stopped in --safe mode: still running after 3 s "
-                               "(limit: wall_time_seconds = 3)")
+    assert str(info.value) == (
+        f"{path}: stopped in --safe mode: still running after 3 s (limit: wall_time_seconds = 3)"
+    )
 
 
 def test_run_bounded_memory():
     with pytest.raises(safe.Stopped) as info:
-        safe.run_bounded("pathgrad.grading:_explained", {"file": "seed", "leaf": "w1"},
-                         safe.Limits(memory_mib=30))
+        safe.run_bounded(
+            "pathgrad.grading:_explained",
+            {"file": "seed", "leaf": "w1"},
+            safe.Limits(memory_mib=30),
+        )
     assert info.value.kind == "memory"
     assert info.value.message == "stopped in --safe mode: out of memory (limit: memory_mib = 30)"
 
 
 # -- the same explanation in both modes --------------------------------------------------
-SUBSET_EXAMPLES = ["seed", "neuron", "reuse", "micrograd", "diamonds", "branch", "symbolic",
-                   "mlp"]
+SUBSET_EXAMPLES = ["seed", "neuron", "reuse", "micrograd", "diamonds", "branch", "symbolic", "mlp"]
 
 
 @pytest.mark.parametrize("name", SUBSET_EXAMPLES)
@@ -544,120 +649,129 @@ def test_mlp_example_explained_the_same_by_the_command_line(capsys):
 
 PROGRAMS = {
     "loops_lists_leaves": (
-        'xs = [1.0, -2.0, 0.5]\n'
+        "xs = [1.0, -2.0, 0.5]\n"
         'ws = [leaf(f"w{i}", 0.1 * (i + 1)) for i in range(3)]\n'
-        'b = 0.25\n'
-        'total = b\n'
-        'for i in range(3):\n'
-        '    total = total + ws[i] * xs[i]\n'
-        'hs = []\n'
-        'for i in range(2):\n'
-        '    hs.append(tanh(total * (i + 1)))\n'
-        'out = hs[0] * hs[-1]\n'
-        'out += relu(total) * 2 + total.sigmoid()\n'
-        'L = (out - 1) ** 2\n'),
+        "b = 0.25\n"
+        "total = b\n"
+        "for i in range(3):\n"
+        "    total = total + ws[i] * xs[i]\n"
+        "hs = []\n"
+        "for i in range(2):\n"
+        "    hs.append(tanh(total * (i + 1)))\n"
+        "out = hs[0] * hs[-1]\n"
+        "out += relu(total) * 2 + total.sigmoid()\n"
+        "L = (out - 1) ** 2\n"
+    ),
     "branches_multiline": (
-        'a, b = 2.0, -1.0\n'
-        'c = a * b\n'
-        'if 0 < a < 3 and not b > 0:\n'
-        '    d = c * c\n'
-        'elif c > 100:\n'
-        '    d = c\n'
-        'else:\n'
-        '    d = -c\n'
-        'e = (d +\n'
-        '     a * b\n'
-        '     - max(a, b))\n'
-        'k = a if a > b or a < 0 else b\n'
-        'e -= k\n'
-        's = e / 2 ** 2\n'
-        'L = s if s != 0 else e\n'),
+        "a, b = 2.0, -1.0\n"
+        "c = a * b\n"
+        "if 0 < a < 3 and not b > 0:\n"
+        "    d = c * c\n"
+        "elif c > 100:\n"
+        "    d = c\n"
+        "else:\n"
+        "    d = -c\n"
+        "e = (d +\n"
+        "     a * b\n"
+        "     - max(a, b))\n"
+        "k = a if a > b or a < 0 else b\n"
+        "e -= k\n"
+        "s = e / 2 ** 2\n"
+        "L = s if s != 0 else e\n"
+    ),
     "symbolic_break_continue": (
-        'w = 0.5\n'
-        'vals = [0.0, 0.0, 0.0]\n'
-        'for i in range(3):\n'
-        '    if i == 1:\n'
-        '        continue\n'
-        '    for j in range(5):\n'
-        '        vals[i] = vals[i] + w * (i + j)\n'
-        '        if j >= 1:\n'
-        '            break\n'
-        'acc = vals[0] + vals[2] * z\n'
-        'L = acc * abs(w - 1) + min(w, z) + exp(-z).log()\n'),
+        "w = 0.5\n"
+        "vals = [0.0, 0.0, 0.0]\n"
+        "for i in range(3):\n"
+        "    if i == 1:\n"
+        "        continue\n"
+        "    for j in range(5):\n"
+        "        vals[i] = vals[i] + w * (i + j)\n"
+        "        if j >= 1:\n"
+        "            break\n"
+        "acc = vals[0] + vals[2] * z\n"
+        "L = acc * abs(w - 1) + min(w, z) + exp(-z).log()\n"
+    ),
     "rebinding_and_chains": (
-        'x = 1.5\n'
-        'n = 3\n'
-        'x = x * x\n'
-        'x = x * x\n'
-        'p = q = x + 1\n'
-        'p *= 2\n'
-        'items = [x, p, q]\n'
-        'items[1] += items[0]\n'
-        'lr = 1e-3\n'
-        'first, rest = items[0], items[1] if False else items[-2]\n'
-        'L = first * rest * lr * n\n'),
+        "x = 1.5\n"
+        "n = 3\n"
+        "x = x * x\n"
+        "x = x * x\n"
+        "p = q = x + 1\n"
+        "p *= 2\n"
+        "items = [x, p, q]\n"
+        "items[1] += items[0]\n"
+        "lr = 1e-3\n"
+        "first, rest = items[0], items[1] if False else items[-2]\n"
+        "L = first * rest * lr * n\n"
+    ),
     "functions_defaults_keywords": (
-        'x = 1.5\n'
-        'w = -0.5\n'
-        'def affine(v, scale=2, shift=0.25):\n'
-        '    out = v * scale + shift\n'
-        '    return out\n'
-        'def square(v, /):\n'
-        '    return v * v\n'
-        'a = affine(x)\n'
-        'b = affine(w, shift=x, scale=3)\n'
-        'c = square(affine(a, 1.0))\n'
-        'L = a * b + c\n'),
+        "x = 1.5\n"
+        "w = -0.5\n"
+        "def affine(v, scale=2, shift=0.25):\n"
+        "    out = v * scale + shift\n"
+        "    return out\n"
+        "def square(v, /):\n"
+        "    return v * v\n"
+        "a = affine(x)\n"
+        "b = affine(w, shift=x, scale=3)\n"
+        "c = square(affine(a, 1.0))\n"
+        "L = a * b + c\n"
+    ),
     "recursion_and_early_return": (
-        'x = 0.5\n'
-        'def power(v, n):\n'
-        '    if n == 0:\n'
-        '        return 1.0\n'
-        '    return v * power(v, n - 1)\n'
-        'def first_big(v):\n'
-        '    t = v\n'
-        '    for i in range(10):\n'
-        '        t = t * 2\n'
-        '        if t > 3:\n'
-        '            return t\n'
-        'def nothing(v):\n'
-        '    v = v * 2\n'
-        'k = nothing(x)\n'
-        'L = power(x, 4) + first_big(x) + (1 if k == None else 0)\n'),
+        "x = 0.5\n"
+        "def power(v, n):\n"
+        "    if n == 0:\n"
+        "        return 1.0\n"
+        "    return v * power(v, n - 1)\n"
+        "def first_big(v):\n"
+        "    t = v\n"
+        "    for i in range(10):\n"
+        "        t = t * 2\n"
+        "        if t > 3:\n"
+        "            return t\n"
+        "def nothing(v):\n"
+        "    v = v * 2\n"
+        "k = nothing(x)\n"
+        "L = power(x, 4) + first_big(x) + (1 if k == None else 0)\n"
+    ),
     "functions_lists_zip_comprehensions": (
-        'xs = [1.0, -2.0, 0.5]\n'
+        "xs = [1.0, -2.0, 0.5]\n"
         'ws = [leaf(f"w{i}", 0.1 * (i + 1)) for i in range(3)]\n'
-        'def dot(us, vs):\n'
-        '    total = 0.0\n'
-        '    for u, v in zip(us, vs):\n'
-        '        total = total + u * v\n'
-        '    return total\n'
-        'def layer(vs):\n'
-        '    return [tanh(v * i) for i, v in zip([1, 2, 3], vs) if i != 2]\n'
-        'hs = [dot(ws, xs) * i for i in range(2)]\n'
-        'L = dot(layer(ws), layer(ws)) + hs[1]\n'),
+        "def dot(us, vs):\n"
+        "    total = 0.0\n"
+        "    for u, v in zip(us, vs):\n"
+        "        total = total + u * v\n"
+        "    return total\n"
+        "def layer(vs):\n"
+        "    return [tanh(v * i) for i, v in zip([1, 2, 3], vs) if i != 2]\n"
+        "hs = [dot(ws, xs) * i for i in range(2)]\n"
+        "L = dot(layer(ws), layer(ws)) + hs[1]\n"
+    ),
     "shadowing_and_globals": (
-        'x = 2.0\n'
-        'scale = 3.0\n'
-        'def exp(v):\n'
-        '    return v * scale\n'
-        'def relu(v):\n'
-        '    x = v + 1\n'
-        '    return x\n'
-        'def twice(f, v):\n'
-        '    return f(f(v))\n'
-        'a = exp(x)\n'
-        'b = relu(x)\n'
-        'L = twice(exp, a) * b + x\n'),
+        "x = 2.0\n"
+        "scale = 3.0\n"
+        "def exp(v):\n"
+        "    return v * scale\n"
+        "def relu(v):\n"
+        "    x = v + 1\n"
+        "    return x\n"
+        "def twice(f, v):\n"
+        "    return f(f(v))\n"
+        "a = exp(x)\n"
+        "b = relu(x)\n"
+        "L = twice(exp, a) * b + x\n"
+    ),
     "print_and_format": (
-        'x = 1.25\n'
-        'L = x * x\n'
+        "x = 1.25\n"
+        "L = x * x\n"
         'print("L is", L, [x, 1], sep=" | ", end="!\\n")\n'
         'print(f"{L:.3f} {x:>9.2e} {y:.2f} {3:04d}")\n'
         'name = f"w{2:02d}"\n'
-        'v = leaf(name, 0.5)\n'
-        'print()\n'
-        'M = L * v * y\n'),
+        "v = leaf(name, 0.5)\n"
+        "print()\n"
+        "M = L * v * y\n"
+    ),
 }
 
 
@@ -675,44 +789,47 @@ def test_programs_explained_the_same_in_both_modes(name):
     assert sandboxed == normal
 
 
-@pytest.mark.parametrize("text", [
-    "x = 1.0\nxs = [x]\nL = xs[3] * x\n",
-    "x = 1.0\nL = x * q\nq = 2.0\n",
-    "x = 1.0\nif y > 1:\n    L = x\n",
-    "x = 1.0\nfor i in range(1):\n    k = 1 / i\nL = x * k\n",
-    "x = 1.0\nfor i in range(1):\n    k = 10.0 ** (400 + i)\nL = x * k\n",
-    "w = leaf('w', 'abc')\nL = w * 2\n",
-    "w = leaf('w w', 1.0)\nL = w * 2\n",
-    "x = 1e999\nL = x * 2\n",
-    "a = 1.0\nb = 2.0\nL = max(a, b, a)\n",
-    "x = 0.5\nxs = [1.0, 2.0]\nL = xs[x] * x\n",
-    "x = 1.0\nL = [x * 2]\n",
-    "x = 1.0\nk = 2\nfor i in range(1):\n    k = i\nL = x * k.relu()\n",
-    "x = 1.0\na, b = x, x, x\nL = a * b\n",
-    "x = 1.0\na, b, c = [x, x]\nL = a * b\n",
-    "x = 1.0\na, b = x\nL = a * b\n",
-    "x = 1.0\nL = exp(x, x)\n",
-    "x = 1.0\nL = x * 2\nL = L[0]\n",
-    "x = 1.0\nL = -[x]\n",
-    "x = 1.0\nt = (x, x)\nt[0] = x\nL = x * 2\n",
-    "x = 1.0\ndef f(v):\n    return v\nL = f(x, x)\n",
-    "x = 1.0\ndef f(v, k=1):\n    return v\nL = f(x, x, x)\n",
-    "x = 1.0\ndef f(v, k):\n    return v\nL = f()\n",
-    "x = 1.0\ndef f(a, b, c):\n    return a\nL = f()\n",
-    "x = 1.0\ndef f(v):\n    return v\nL = f(x, w=x)\n",
-    "x = 1.0\ndef f(v):\n    return v\nL = f(x, v=x)\n",
-    "x = 1.0\ndef f(v, /):\n    return v\nL = f(v=x)\n",
-    "x = 1.0\ndef f(v, /, k):\n    return v\nL = f(x, x, x, v=x)\n",
-    "x = 1.0\ndef f(v):\n    return v\nL = f(x, x, z=x)\n",
-    "x = 1.0\ndef f(v, k=2):\n    return v\nL = f(x, x, k=x)\n",
-    "x = 1.0\ndef f():\n    return x\nL = f(x)\n",
-    "x = 1.0\ndef f(v):\n    print(t)\n    t = v\n    return t\nL = f(x)\n",
-    "x = 1.0\ndef f(v):\n    return v * q\nL = f(x)\nq = 2.0\n",
-    "x = 1.0\nL = g(x)\ndef g(v):\n    return v\n",
-    "x = 1.0\nL = x * 2\nprint(L, sep=1)\n",
-    "x = 1.0\nL = x * 2\nk = f'{L:d}'\n",
-    "x = 1.0\nfor a, b in zip([x], x):\n    x = a * b\nL = x * 2\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1.0\nxs = [x]\nL = xs[3] * x\n",
+        "x = 1.0\nL = x * q\nq = 2.0\n",
+        "x = 1.0\nif y > 1:\n    L = x\n",
+        "x = 1.0\nfor i in range(1):\n    k = 1 / i\nL = x * k\n",
+        "x = 1.0\nfor i in range(1):\n    k = 10.0 ** (400 + i)\nL = x * k\n",
+        "w = leaf('w', 'abc')\nL = w * 2\n",
+        "w = leaf('w w', 1.0)\nL = w * 2\n",
+        "x = 1e999\nL = x * 2\n",
+        "a = 1.0\nb = 2.0\nL = max(a, b, a)\n",
+        "x = 0.5\nxs = [1.0, 2.0]\nL = xs[x] * x\n",
+        "x = 1.0\nL = [x * 2]\n",
+        "x = 1.0\nk = 2\nfor i in range(1):\n    k = i\nL = x * k.relu()\n",
+        "x = 1.0\na, b = x, x, x\nL = a * b\n",
+        "x = 1.0\na, b, c = [x, x]\nL = a * b\n",
+        "x = 1.0\na, b = x\nL = a * b\n",
+        "x = 1.0\nL = exp(x, x)\n",
+        "x = 1.0\nL = x * 2\nL = L[0]\n",
+        "x = 1.0\nL = -[x]\n",
+        "x = 1.0\nt = (x, x)\nt[0] = x\nL = x * 2\n",
+        "x = 1.0\ndef f(v):\n    return v\nL = f(x, x)\n",
+        "x = 1.0\ndef f(v, k=1):\n    return v\nL = f(x, x, x)\n",
+        "x = 1.0\ndef f(v, k):\n    return v\nL = f()\n",
+        "x = 1.0\ndef f(a, b, c):\n    return a\nL = f()\n",
+        "x = 1.0\ndef f(v):\n    return v\nL = f(x, w=x)\n",
+        "x = 1.0\ndef f(v):\n    return v\nL = f(x, v=x)\n",
+        "x = 1.0\ndef f(v, /):\n    return v\nL = f(v=x)\n",
+        "x = 1.0\ndef f(v, /, k):\n    return v\nL = f(x, x, x, v=x)\n",
+        "x = 1.0\ndef f(v):\n    return v\nL = f(x, x, z=x)\n",
+        "x = 1.0\ndef f(v, k=2):\n    return v\nL = f(x, x, k=x)\n",
+        "x = 1.0\ndef f():\n    return x\nL = f(x)\n",
+        "x = 1.0\ndef f(v):\n    print(t)\n    t = v\n    return t\nL = f(x)\n",
+        "x = 1.0\ndef f(v):\n    return v * q\nL = f(x)\nq = 2.0\n",
+        "x = 1.0\nL = g(x)\ndef g(v):\n    return v\n",
+        "x = 1.0\nL = x * 2\nprint(L, sep=1)\n",
+        "x = 1.0\nL = x * 2\nk = f'{L:d}'\n",
+        "x = 1.0\nfor a, b in zip([x], x):\n    x = a * b\nL = x * 2\n",
+    ],
+)
 def test_errors_worded_the_same_in_both_modes(text):
     messages = []
     for mode in (False, True):
@@ -723,14 +840,79 @@ def test_errors_worded_the_same_in_both_modes(text):
 
 
 # -- fuzzing: a result or a clean error, never a traceback or a hang -----------------------
-TOKENS = ["x", "y", "w", "L", "1", "2.5", "0", "1e999", "=", "+", "-", "*", "/", "**", "(", ")",
-          "[", "]", ",", ".", ":", "\n", "\n    ", "\t", "for", "in", "range", "range(3)", "if",
-          "else", "while", "import", "os", "lambda", "def", "exp", "leaf", "'w'", "max", "relu",
-          ".tanh()", "__class__", "__builtins__", "open", "#", "\\", "\r\n", "α", "−", "\0",
-          "not", "and", "==", "<", "+=", "[0]", "f'{x}'", "@", "^", "return", "print", "zip",
-          "f'{x:.2f}'", "def f(v):\n    return v\n"]
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))
+TOKENS = [
+    "x",
+    "y",
+    "w",
+    "L",
+    "1",
+    "2.5",
+    "0",
+    "1e999",
+    "=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "**",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ".",
+    ":",
+    "\n",
+    "\n    ",
+    "\t",
+    "for",
+    "in",
+    "range",
+    "range(3)",
+    "if",
+    "else",
+    "while",
+    "import",
+    "os",
+    "lambda",
+    "def",
+    "exp",
+    "leaf",
+    "'w'",
+    "max",
+    "relu",
+    ".tanh()",
+    "__class__",
+    "__builtins__",
+    "open",
+    "#",
+    "\\",
+    "\r\n",
+    "α",
+    "−",
+    "\0",
+    "not",
+    "and",
+    "==",
+    "<",
+    "+=",
+    "[0]",
+    "f'{x}'",
+    "@",
+    "^",
+    "return",
+    "print",
+    "zip",
+    "f'{x:.2f}'",
+    "def f(v):\n    return v\n",
+]
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 FUZZ_LIMITS = safe.Limits(wall_time_seconds=2.0, max_graph_nodes=2_000)
 
 
@@ -746,20 +928,54 @@ def load_or_clean_error(text):
 
 
 @FUZZ
-@given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from(TOKENS), max_size=40).map(
-    " ".join), st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)))
+@given(
+    st.one_of(
+        st.text(max_size=200),
+        st.lists(st.sampled_from(TOKENS), max_size=40).map(" ".join),
+        st.lists(st.sampled_from(TOKENS), max_size=40).map("".join),
+    )
+)
 def test_fuzz_text(text):
     load_or_clean_error(text)
 
 
 _NAMES = ["x", "y", "w", "L", "xs", "i", "exp", "leaf", "open", "range", "__class__"]
-_CALLEES = ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "max", "min", "leaf",
-            "open", "print", "getattr", "eval", "float", "range", "len", "xs", "undefined_fn"]
+_CALLEES = [
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "abs",
+    "max",
+    "min",
+    "leaf",
+    "open",
+    "print",
+    "getattr",
+    "eval",
+    "float",
+    "range",
+    "len",
+    "xs",
+    "undefined_fn",
+]
 _METHODS = ["tanh", "relu", "exp", "append", "item", "__class__", "value", "sigmoid"]
-_BINARY = [ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.Mod, ast.FloorDiv, ast.BitXor,
-           ast.MatMult]
-_constants = st.sampled_from([0, 1, 2, -3, 0.5, -1.5, 2.0, 0.0, 1e308, float("inf"), "w", "a b",
-                              None, True, 1000, 10**20])
+_BINARY = [
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.Pow,
+    ast.Mod,
+    ast.FloorDiv,
+    ast.BitXor,
+    ast.MatMult,
+]
+_constants = st.sampled_from(
+    [0, 1, 2, -3, 0.5, -1.5, 2.0, 0.0, 1e308, float("inf"), "w", "a b", None, True, 1000, 10**20]
+)
 #: Within the subset: what safe mode must run exactly as normal mode does.
 _SUBSET = {
     "names": ["x", "w", "x", "w", "xs", "i", "k"],
@@ -772,48 +988,90 @@ _SUBSET = {
     "escapes": False,
 }
 _ANYTHING = {
-    "names": _NAMES, "callees": _CALLEES, "methods": _METHODS, "binary": _BINARY,
+    "names": _NAMES,
+    "callees": _CALLEES,
+    "methods": _METHODS,
+    "binary": _BINARY,
     "unary": [ast.USub, ast.UAdd, ast.Not, ast.Invert],
-    "compare": [ast.Lt, ast.GtE, ast.Eq, ast.NotEq, ast.Is, ast.In], "constants": _constants,
+    "compare": [ast.Lt, ast.GtE, ast.Eq, ast.NotEq, ast.Is, ast.In],
+    "constants": _constants,
     "escapes": True,
 }
 
 
 def _expressions(kind):
-    atoms = st.one_of(kind["constants"].map(ast.Constant),
-                      st.sampled_from(kind["names"]).map(lambda n: ast.Name(n, ast.Load())))
+    atoms = st.one_of(
+        kind["constants"].map(ast.Constant),
+        st.sampled_from(kind["names"]).map(lambda n: ast.Name(n, ast.Load())),
+    )
 
     def extend(inner):
         small = st.lists(inner, max_size=3)
         options = [
-            st.builds(lambda a, op, b: ast.BinOp(a, op(), b), inner,
-                      st.sampled_from(kind["binary"]), inner),
+            st.builds(
+                lambda a, op, b: ast.BinOp(a, op(), b),
+                inner,
+                st.sampled_from(kind["binary"]),
+                inner,
+            ),
             st.builds(lambda op, a: ast.UnaryOp(op(), a), st.sampled_from(kind["unary"]), inner),
-            st.builds(lambda a, op, b: ast.Compare(a, [op()], [b]), inner,
-                      st.sampled_from(kind["compare"]), inner),
+            st.builds(
+                lambda a, op, b: ast.Compare(a, [op()], [b]),
+                inner,
+                st.sampled_from(kind["compare"]),
+                inner,
+            ),
             st.builds(lambda a, b: ast.BoolOp(ast.Or(), [a, b]), inner, inner),
             st.builds(ast.IfExp, inner, inner, inner),
-            st.builds(lambda f, args: ast.Call(ast.Name(f, ast.Load()), args, []),
-                      st.sampled_from(kind["callees"]), st.lists(inner, min_size=1, max_size=2)),
-            st.builds(lambda a, m: ast.Call(ast.Attribute(a, m, ast.Load()), [], []), inner,
-                      st.sampled_from(kind["methods"])),
+            st.builds(
+                lambda f, args: ast.Call(ast.Name(f, ast.Load()), args, []),
+                st.sampled_from(kind["callees"]),
+                st.lists(inner, min_size=1, max_size=2),
+            ),
+            st.builds(
+                lambda a, m: ast.Call(ast.Attribute(a, m, ast.Load()), [], []),
+                inner,
+                st.sampled_from(kind["methods"]),
+            ),
             small.map(lambda elts: ast.List(elts, ast.Load())),
             small.map(lambda elts: ast.Tuple(elts, ast.Load())),
-            st.builds(lambda a, i: ast.Subscript(a, i, ast.Load()), inner,
-                      st.one_of(inner, st.integers(-2, 2).map(ast.Constant))),
-            st.builds(lambda e, n: ast.ListComp(e, [ast.comprehension(
-                ast.Name("j", ast.Store()), ast.Call(ast.Name("range", ast.Load()),
-                                                     [ast.Constant(n)], []), [], 0)]),
-                      inner, st.integers(0, 4)),
+            st.builds(
+                lambda a, i: ast.Subscript(a, i, ast.Load()),
+                inner,
+                st.one_of(inner, st.integers(-2, 2).map(ast.Constant)),
+            ),
+            st.builds(
+                lambda e, n: ast.ListComp(
+                    e,
+                    [
+                        ast.comprehension(
+                            ast.Name("j", ast.Store()),
+                            ast.Call(ast.Name("range", ast.Load()), [ast.Constant(n)], []),
+                            [],
+                            0,
+                        )
+                    ],
+                ),
+                inner,
+                st.integers(0, 4),
+            ),
         ]
         if kind["escapes"]:
             options += [
-                st.builds(lambda a, m, args: ast.Call(ast.Attribute(a, m, ast.Load()), args, []),
-                          inner, st.sampled_from(kind["methods"]), st.lists(inner, max_size=1)),
-                st.builds(lambda a, m: ast.Attribute(a, m, ast.Load()), inner,
-                          st.sampled_from(kind["methods"])),
-                inner.map(lambda body: ast.Lambda(ast.arguments([], [], None, [], [], None, []),
-                                                  body)),
+                st.builds(
+                    lambda a, m, args: ast.Call(ast.Attribute(a, m, ast.Load()), args, []),
+                    inner,
+                    st.sampled_from(kind["methods"]),
+                    st.lists(inner, max_size=1),
+                ),
+                st.builds(
+                    lambda a, m: ast.Attribute(a, m, ast.Load()),
+                    inner,
+                    st.sampled_from(kind["methods"]),
+                ),
+                inner.map(
+                    lambda body: ast.Lambda(ast.arguments([], [], None, [], [], None, []), body)
+                ),
             ]
         return st.one_of(*options)
 
@@ -823,14 +1081,23 @@ def _expressions(kind):
 def _statements(kind):
     expression = _expressions(kind)
     target = st.sampled_from(["x", "y", "w", "L", "xs", "k", "h"]).map(
-        lambda n: ast.Name(n, ast.Store()))
+        lambda n: ast.Name(n, ast.Store())
+    )
     simple = [
         st.builds(lambda t, v: ast.Assign([t], v), target, expression),
-        st.builds(lambda t, op, v: ast.AugAssign(t, op(), v), target,
-                  st.sampled_from(kind["binary"]), expression),
+        st.builds(
+            lambda t, op, v: ast.AugAssign(t, op(), v),
+            target,
+            st.sampled_from(kind["binary"]),
+            expression,
+        ),
         expression.map(ast.Expr),
-        st.builds(lambda v: ast.Expr(ast.Call(ast.Attribute(ast.Name("xs", ast.Load()), "append",
-                                                            ast.Load()), [v], [])), expression),
+        st.builds(
+            lambda v: ast.Expr(
+                ast.Call(ast.Attribute(ast.Name("xs", ast.Load()), "append", ast.Load()), [v], [])
+            ),
+            expression,
+        ),
         st.just(ast.Pass()),
     ]
     if kind["escapes"]:
@@ -839,9 +1106,16 @@ def _statements(kind):
     def extend(inner):
         body = st.lists(inner, min_size=1, max_size=3)
         options = [
-            st.builds(lambda n, b: ast.For(ast.Name("i", ast.Store()), ast.Call(
-                ast.Name("range", ast.Load()), [ast.Constant(n)], []), b, []),
-                      st.integers(0, 6), body),
+            st.builds(
+                lambda n, b: ast.For(
+                    ast.Name("i", ast.Store()),
+                    ast.Call(ast.Name("range", ast.Load()), [ast.Constant(n)], []),
+                    b,
+                    [],
+                ),
+                st.integers(0, 6),
+                body,
+            ),
             st.builds(ast.If, expression, body, st.lists(inner, max_size=2)),
         ]
         if kind["escapes"]:
@@ -857,7 +1131,8 @@ _POSTAMBLE = ast.parse("L = x * w + k\n").body
 
 def _modules(kind, preamble=(), postamble=()):
     return st.lists(_statements(kind), min_size=1, max_size=6).map(
-        lambda body: ast.fix_missing_locations(ast.Module([*preamble, *body, *postamble], [])))
+        lambda body: ast.fix_missing_locations(ast.Module([*preamble, *body, *postamble], []))
+    )
 
 
 @FUZZ
@@ -900,11 +1175,19 @@ _CALLING = dict(_SUBSET, callees=[*_SUBSET["callees"], "g", "g", "g"], prints=Tr
 
 def _helper():
     """``def g(v, k=2): <statements>; return <expression>``."""
+
     def build(body, result):
-        arguments = ast.arguments([], [ast.arg("v"), ast.arg("k")], None, [], [], None,
-                                  [ast.Constant(2)])
-        node = ast.FunctionDef(name="g", args=arguments, body=[*body, ast.Return(result)],
-                               decorator_list=[], returns=None, type_comment=None)
+        arguments = ast.arguments(
+            [], [ast.arg("v"), ast.arg("k")], None, [], [], None, [ast.Constant(2)]
+        )
+        node = ast.FunctionDef(
+            name="g",
+            args=arguments,
+            body=[*body, ast.Return(result)],
+            decorator_list=[],
+            returns=None,
+            type_comment=None,
+        )
         if sys.version_info >= (3, 12):
             node.type_params = []
         return node
@@ -917,20 +1200,36 @@ def _prints(kind):
     expression = _expressions(kind)
 
     def build(value, spec, sep):
-        formatted = ast.JoinedStr([ast.Constant("="), ast.FormattedValue(
-            value, -1, ast.JoinedStr([ast.Constant(spec)]) if spec else None)])
+        formatted = ast.JoinedStr(
+            [
+                ast.Constant("="),
+                ast.FormattedValue(
+                    value, -1, ast.JoinedStr([ast.Constant(spec)]) if spec else None
+                ),
+            ]
+        )
         keywords = [ast.keyword("sep", ast.Constant(sep)), ast.keyword("end", ast.Constant("|\n"))]
-        return ast.Expr(ast.Call(ast.Name("print", ast.Load()), [value, formatted],
-                                 keywords if sep else []))
+        return ast.Expr(
+            ast.Call(ast.Name("print", ast.Load()), [value, formatted], keywords if sep else [])
+        )
 
-    return st.builds(build, expression, st.sampled_from(["", ".3g", ">9.2f", "+.1e", "<6"]),
-                     st.sampled_from(["", " ", ", "]))
+    return st.builds(
+        build,
+        expression,
+        st.sampled_from(["", ".3g", ">9.2f", "+.1e", "<6"]),
+        st.sampled_from(["", " ", ", "]),
+    )
 
 
 def _calling_modules():
     body = st.lists(st.one_of(_statements(_CALLING), _prints(_CALLING)), min_size=1, max_size=5)
-    return st.builds(lambda helper, statements: ast.fix_missing_locations(ast.Module(
-        [*_PREAMBLE, helper, *statements, *_POSTAMBLE], [])), _helper(), body)
+    return st.builds(
+        lambda helper, statements: ast.fix_missing_locations(
+            ast.Module([*_PREAMBLE, helper, *statements, *_POSTAMBLE], [])
+        ),
+        _helper(),
+        body,
+    )
 
 
 def _run_capturing(text, safe_mode):

@@ -9,12 +9,13 @@ import sympy
 
 import pathgrad
 from pathgrad.errors import PathgradError
-from pathgrad.explanation import explain, explain_program
-from pathgrad.loader import load
-from pathgrad.torch_bridge import check_torch, from_torch, replay
+from pathgrad.explanation import explain
+from pathgrad.torch_bridge import from_torch, replay
 
 torch = pytest.importorskip(
-    "torch", reason="PyTorch is not installed: pip install 'pathgrad[torch]' to run the parity suite")
+    "torch",
+    reason="PyTorch is not installed: pip install 'pathgrad[torch]' to run the parity suite",
+)
 
 
 class PG:
@@ -43,7 +44,7 @@ def _programs():
         "reuse": lambda M, a, *_: a * a + a,
         "scalars both sides": lambda M, a, b, *_: (2 * a - 1) / (b + 3) + 10.0 / a - 2**b,
         "powers": lambda M, a, b, *_: a**2 + a**b + (a * b) ** 0.5,
-        "functions": lambda M, a, b, *_: (a.exp() + b.log() + a.sqrt() + a.sin() * b.cos()),
+        "functions": lambda M, a, b, *_: a.exp() + b.log() + a.sqrt() + a.sin() * b.cos(),
         "activations": lambda M, a, b, *_: a.tanh() * b.sigmoid() + (a - b).relu() + (b - a).abs(),
         "max min": lambda M, a, b, c, *_: M.maximum(a, b) * M.minimum(b, c) + M.maximum(a, a),
         "reciprocal neg": lambda M, a, b, *_: -(a.reciprocal() * b) + (-a) * (-b),
@@ -64,8 +65,11 @@ def names_below(function, depth=4):
     """The grad_fn tree as nested names, to compare structure."""
     if function is None:
         return None
-    name = type(function).__name__ if not isinstance(function, pathgrad.autograd.Node) \
+    name = (
+        type(function).__name__
+        if not isinstance(function, pathgrad.autograd.Node)
         else function.name()
+    )
     if depth == 0 or name == "AccumulateGrad":
         return name
     return (name, tuple(names_below(n, depth - 1) for n, _ in function.next_functions))
@@ -107,9 +111,19 @@ def test_accumulation_and_second_backward_behave_alike(name):
     assert pg_error == th_error
 
 
-@pytest.mark.parametrize("make", [lambda x: x + 1, lambda x: 1 - x, lambda x: -x,
-                                  lambda x: x - 2, lambda x: x + x, lambda x: x * 2,
-                                  lambda x: x.exp(), lambda x: x / 3])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x: x + 1,
+        lambda x: 1 - x,
+        lambda x: -x,
+        lambda x: x - 2,
+        lambda x: x + x,
+        lambda x: x * 2,
+        lambda x: x.exp(),
+        lambda x: x / 3,
+    ],
+)
 def test_which_graphs_can_backward_twice(make):
     results = []
     for side in (PG, TH):

@@ -22,16 +22,34 @@ from .picture import MAX_ROUTE, PATH_COLOURS, THEME, shorten
 FONT = FAMILY.split(",")[0]
 
 #: Attributes of the whole graph, of every node and of every edge.
-GRAPH = dict(rankdir="RL", bgcolor="white", fontname=FONT, fontsize="12", nodesep="0.25",
-             ranksep="0.5", pad="0.2", labelloc="b", labeljust="l")
-NODE = dict(shape="box", style="rounded,filled", fontname=FONT, fontsize="13",
-            margin="0.14,0.06", penwidth="1.5")
+GRAPH = dict(
+    rankdir="RL",
+    bgcolor="white",
+    fontname=FONT,
+    fontsize="12",
+    nodesep="0.25",
+    ranksep="0.5",
+    pad="0.2",
+    labelloc="b",
+    labeljust="l",
+)
+NODE = dict(
+    shape="box",
+    style="rounded,filled",
+    fontname=FONT,
+    fontsize="13",
+    margin="0.14,0.06",
+    penwidth="1.5",
+)
 EDGE = dict(fontname=FONT, fontsize="11", arrowsize="0.7", penwidth="1.3")
 #: Node styles by kind, then the marks added on top (loss, on a path, the leaf asked about).
 STYLES = {
     "leaf": dict(fillcolor=THEME["leaf"]["fill"], color=THEME["leaf"]["stroke"]),
-    "leaf_no_grad": dict(fillcolor=THEME["leaf_no_grad"]["fill"],
-                         color=THEME["leaf_no_grad"]["stroke"], style="rounded,filled,dashed"),
+    "leaf_no_grad": dict(
+        fillcolor=THEME["leaf_no_grad"]["fill"],
+        color=THEME["leaf_no_grad"]["stroke"],
+        style="rounded,filled,dashed",
+    ),
     "operation": dict(fillcolor=THEME["operation"]["fill"], color=THEME["operation"]["stroke"]),
     "loss": dict(color=THEME["loss"]["stroke"], peripheries="2", penwidth="2"),
     "on_path": dict(penwidth="2.2"),
@@ -60,8 +78,13 @@ def html(text):
     >>> html("a < b & c")
     'a &lt; b &amp; c'
     """
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
 
 
 def attributes(attrs):
@@ -84,8 +107,9 @@ def node_label(view):
         if role == "title":
             rows.append(f"<b>{html(text)}</b>")
         elif role == "grad_fn":
-            rows.append(f'<font point-size="10" color="{THEME["grad_fn"]["text"]}">'
-                        f"{html(text)}</font>")
+            rows.append(
+                f'<font point-size="10" color="{THEME["grad_fn"]["text"]}">{html(text)}</font>'
+            )
         elif role == "value":
             rows.append(f'<font point-size="11">{html(text)}</font>')
     return "<" + "<br/>".join(rows) + ">"
@@ -122,15 +146,23 @@ def legend_label(legend):
             f'<tr><td bgcolor="{p.colour}" width="24" height="6" fixedsize="true"></td>'
             f'<td align="left"><font color="{p.colour}"><b>path {p.number}</b></font></td>'
             f'<td align="left">{html(shorten(p.route, MAX_ROUTE))}   {html(p.summary)}</td>'
-            "</tr>")
+            "</tr>"
+        )
     if legend.hidden:
         paths = "path" if legend.hidden == 1 else "paths"
-        rows.append(f'<tr><td></td><td colspan="2" align="left">… and {legend.hidden:,} more '
-                    f"{paths}, not drawn (the sum includes them)</td></tr>")
-    rows.append(f'<tr><td></td><td align="left"><b>sum</b></td><td align="left"><b>'
-                f"{html(legend.total_short)}</b></td></tr>")
-    return '<<table border="0" cellborder="0" cellspacing="3" cellpadding="1">' \
-        + "".join(rows) + "</table>>"
+        rows.append(
+            f'<tr><td></td><td colspan="2" align="left">… and {legend.hidden:,} more '
+            f"{paths}, not drawn (the sum includes them)</td></tr>"
+        )
+    rows.append(
+        f'<tr><td></td><td align="left"><b>sum</b></td><td align="left"><b>'
+        f"{html(legend.total_short)}</b></td></tr>"
+    )
+    return (
+        '<<table border="0" cellborder="0" cellspacing="3" cellpadding="1">'
+        + "".join(rows)
+        + "</table>>"
+    )
 
 
 def render(picture):
@@ -138,14 +170,20 @@ def render(picture):
     graph = dict(GRAPH, tooltip=picture.title)
     if picture.legend is not None:
         graph["label"] = legend_label(picture.legend)
-    lines = [f"// pathgrad: {visible(picture.title)}", "digraph pathgrad {",
-             f"  graph {attributes(graph)};", f"  node {attributes(NODE)};",
-             f"  edge {attributes(EDGE)};"]
+    lines = [
+        f"// pathgrad: {visible(picture.title)}",
+        "digraph pathgrad {",
+        f"  graph {attributes(graph)};",
+        f"  node {attributes(NODE)};",
+        f"  edge {attributes(EDGE)};",
+    ]
     for node, view in picture.nodes.items():
         lines.append(f"  n{node} {attributes(node_attributes(view))};")
     highlighted = picture.legend is not None
     for view in picture.edges.values():
-        lines.append(f"  n{view.consumer} -> n{view.operand} "
-                     f"{attributes(edge_attributes(view, highlighted))};")
+        lines.append(
+            f"  n{view.consumer} -> n{view.operand} "
+            f"{attributes(edge_attributes(view, highlighted))};"
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"

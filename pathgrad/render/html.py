@@ -35,30 +35,37 @@ document.getElementById("fit").addEventListener("click", function (event) {
 
 def page(title, body, style="", script=""):
     """An HTML document with inline style and script only."""
-    return "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<meta name="generator" content="pathgrad">',
-        f"<title>{escape(title)}</title>",
-        f"<style>{style}</style>",
-        "</head>",
-        "<body>",
-        body,
-        f"<script>{script}</script>" if script else "",
-        "</body>",
-        "</html>",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "<!DOCTYPE html>",
+                '<html lang="en">',
+                "<head>",
+                '<meta charset="utf-8">',
+                '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                '<meta name="generator" content="pathgrad">',
+                f"<title>{escape(title)}</title>",
+                f"<style>{style}</style>",
+                "</head>",
+                "<body>",
+                body,
+                f"<script>{script}</script>" if script else "",
+                "</body>",
+                "</html>",
+            ]
+        )
+        + "\n"
+    )
 
 
 def render(picture, layout=None):
     """The picture as a complete HTML page (a string)."""
     svg = render_svg(picture, layout)
-    body = "\n".join([
-        f"<header><h1>{escape(picture.title)}</h1>",
-        '<button id="fit" type="button">full size</button></header>',
-        f'<div class="figure fit">\n{svg}</div>',
-    ])
+    body = "\n".join(
+        [
+            f"<header><h1>{escape(picture.title)}</h1>",
+            '<button id="fit" type="button">full size</button></header>',
+            f'<div class="figure fit">\n{svg}</div>',
+        ]
+    )
     return page(f"pathgrad: {picture.title}", body, STYLE, SCRIPT)

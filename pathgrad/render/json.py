@@ -70,7 +70,7 @@ class _Printer(StrPrinter):
 _NEVER_CALLED = frozenset({"beta", "gamma", "zeta", "N", "S", "O", "Q"})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def is_call_name(name):
     """Whether a closed form may call ``name`` (``Heaviside``, ``Abs``, ``sign``, ``exp``,
     ``Symbol``, pathgrad's ``relu``): a leaf so named is written ``Symbol('Heaviside',
@@ -84,8 +84,11 @@ def is_call_name(name):
     if name in SYMPY_NAMES:
         return True
     thing = getattr(sympy, name, None)
-    return name not in _NEVER_CALLED and isinstance(thing, type) and issubclass(
-        thing, (sympy.Basic, sympy.Function))
+    return (
+        name not in _NEVER_CALLED
+        and isinstance(thing, type)
+        and issubclass(thing, (sympy.Basic, sympy.Function))
+    )
 
 
 def expr_json(expr):
@@ -101,8 +104,11 @@ def expr_json(expr):
 
 def _names_in(text):
     """The names a closed form uses as symbols (not called, not a keyword argument)."""
-    tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
-              if t.type in (tokenize.NAME, tokenize.OP)]
+    tokens = [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(text).readline)
+        if t.type in (tokenize.NAME, tokenize.OP)
+    ]
     for before, token, after in zip([None, *tokens], tokens, [*tokens[1:], None]):
         if token.type != tokenize.NAME or keyword.iskeyword(token.string):
             continue
@@ -170,8 +176,12 @@ def sympy_names(doc):
     declared = {*doc.get("leaves", {}), *_node_names(doc)}
     used = {n for text in _expressions(doc) for n in _names_in(text)}
     for name in declared | {n for n in used if not _sympy_constant(n)}:
-        if (name.isidentifier() and not keyword.iskeyword(name) and name not in names
-                and not is_call_name(name)):
+        if (
+            name.isidentifier()
+            and not keyword.iskeyword(name)
+            and name not in names
+            and not is_call_name(name)
+        ):
             names[name] = sympy.Symbol(name, real=True)
     return names
 
@@ -209,8 +219,7 @@ def _path(p):
 def _step(step):
     return {
         "node": step.node,
-        "terms": [{"node": other, "local_derivative": expr_json(f)}
-                  for other, f in step.terms],
+        "terms": [{"node": other, "local_derivative": expr_json(f)} for other, f in step.terms],
         "total": expr_json(step.total),
         "value": _number(step.value),
         "special": special_name(step.value),
@@ -260,11 +269,19 @@ def as_dict(e):
         "leaves": e.leaves,
         "gradients": {name: _gradient(g) for name, g in e.gradients.items()},
         "notes": [{"line": n.line, "text": n.text} for n in e.notes],
-        "torch": None if e.torch is None else [
-            {"name": r.name, "pathgrad": _number(r.pathgrad), "torch": _number(r.torch),
-             "pathgrad_special": special_name(r.pathgrad), "torch_special": special_name(r.torch),
-             "agree": r.agree}
-            for r in e.torch],
+        "torch": None
+        if e.torch is None
+        else [
+            {
+                "name": r.name,
+                "pathgrad": _number(r.pathgrad),
+                "torch": _number(r.torch),
+                "pathgrad_special": special_name(r.pathgrad),
+                "torch_special": special_name(r.torch),
+                "agree": r.agree,
+            }
+            for r in e.torch
+        ],
     }
 
 

@@ -18,10 +18,14 @@ import tokenize
 from functools import lru_cache
 
 from .maths import (
-    bracket_mathml, escape_xml, number_latex, number_mathml, symbol_latex, symbol_mathml,
+    bracket_mathml,
+    escape_xml,
+    number_latex,
+    number_mathml,
+    symbol_latex,
+    symbol_mathml,
     text_latex,
 )
-
 
 #: How a leaf named like a Python keyword (``leaf("lambda", 1)``) is spelt while a label is parsed.
 _KEYWORD = "__pathgrad_keyword_"
@@ -40,17 +44,35 @@ def _label_tree(label):
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(label).readline))
         spelt = tokenize.untokenize(
-            (t.type, _KEYWORD + t.string if t.type == tokenize.NAME and keyword.iskeyword(t.string)
-             else t.string) for t in tokens)
+            (
+                t.type,
+                _KEYWORD + t.string
+                if t.type == tokenize.NAME and keyword.iskeyword(t.string)
+                else t.string,
+            )
+            for t in tokens
+        )
         return ast.parse(spelt.strip(), mode="eval").body
     except (SyntaxError, tokenize.TokenError, IndentationError):
         return None
 
 
-_BINARY = {ast.Add: ("+", 1), ast.Sub: ("-", 1), ast.Mult: ("*", 2), ast.Div: ("/", 2),
-           ast.Pow: ("**", 4)}
-_NAMED_LATEX = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
-                "tanh": r"\tanh", "max": r"\max", "min": r"\min"}
+_BINARY = {
+    ast.Add: ("+", 1),
+    ast.Sub: ("-", 1),
+    ast.Mult: ("*", 2),
+    ast.Div: ("/", 2),
+    ast.Pow: ("**", 4),
+}
+_NAMED_LATEX = {
+    "exp": r"\exp",
+    "log": r"\log",
+    "sin": r"\sin",
+    "cos": r"\cos",
+    "tanh": r"\tanh",
+    "max": r"\max",
+    "min": r"\min",
+}
 
 
 def _leading(node):
@@ -76,8 +98,12 @@ def _signed(node):
     first = _leading(node)
     if isinstance(first, ast.UnaryOp):
         return True
-    return (isinstance(first, ast.Constant) and isinstance(first.value, (int, float))
-            and not isinstance(first.value, bool) and str(first.value).startswith("-"))
+    return (
+        isinstance(first, ast.Constant)
+        and isinstance(first.value, (int, float))
+        and not isinstance(first.value, bool)
+        and str(first.value).startswith("-")
+    )
 
 
 def _numeric_start(node):
@@ -152,8 +178,11 @@ class _Label:
         symbol, prec = _BINARY[type(node.op)]
         if symbol == "/":
             top, bottom = self(node.left), self(node.right)
-            return rf"\frac{{{top}}}{{{bottom}}}" if self.latex else \
-                f"<mfrac>{_row(top)}{_row(bottom)}</mfrac>"
+            return (
+                rf"\frac{{{top}}}{{{bottom}}}"
+                if self.latex
+                else f"<mfrac>{_row(top)}{_row(bottom)}</mfrac>"
+            )
         if symbol == "**":
             base, power = self.operand(node.left, 5), self(node.right)
             return f"{base}^{{{power}}}" if self.latex else f"<msup>{base}{_row(power)}</msup>"

@@ -27,7 +27,12 @@ from ..escaping import visible
 from ..ops import special_name
 from .labels import label_latex, partial_latex
 from .maths import (
-    expr_latex, expr_pieces, factors_latex, needs_brackets, number_latex, text_latex,
+    expr_latex,
+    expr_pieces,
+    factors_latex,
+    needs_brackets,
+    number_latex,
+    text_latex,
 )
 from .picture import expr_text
 from .text import LEDGER_LINES, value_text
@@ -94,8 +99,9 @@ def _shortened(items):
 
 
 def _chain(path):
-    items = [(partial_latex(a, b), max(len(a), len(b)) + 3)
-             for a, b in zip(path.nodes, path.nodes[1:])]
+    items = [
+        (partial_latex(a, b), max(len(a), len(b)) + 3) for a, b in zip(path.nodes, path.nodes[1:])
+    ]
     return pack(_shortened(items) or [("1", 1)], r" \, ", r"\cdot ")
 
 
@@ -154,20 +160,27 @@ def cell_expr(expr):
         return breakable(expr_latex(expr))
     sign, expr = ("-", -expr) if expr.could_extract_minus_sign() else ("", expr)
     factors = expr.as_ordered_factors()
-    parts = [f"({breakable(expr_latex(f))})" if f.is_Add else breakable(expr_latex(f))
-             for f in factors]
+    parts = [
+        f"({breakable(expr_latex(f))})" if f.is_Add else breakable(expr_latex(f)) for f in factors
+    ]
     return sign + r" \allowbreak ".join(parts)
 
 
 def _cell_factors(factors):
     parts = [cell_expr(f) for f in factors]
-    return r" \cdot ".join(f"({p})" if f.could_extract_minus_sign() or f.is_Add else p
-                           for p, f in zip(parts, factors)) or "1"
+    return (
+        r" \cdot ".join(
+            f"({p})" if f.could_extract_minus_sign() or f.is_Add else p
+            for p, f in zip(parts, factors)
+        )
+        or "1"
+    )
 
 
 def _route(path):
-    route = r" \to ".join(label_latex(n) if n.isidentifier() else f"({label_latex(n)})"
-                          for n in path.nodes)
+    route = r" \to ".join(
+        label_latex(n) if n.isidentifier() else f"({label_latex(n)})" for n in path.nodes
+    )
     via = "".join(rf" \newline {{\footnotesize through {text_latex(v)}}}" for v in path.via)
     return f"${breakable(route)}${via}"
 
@@ -183,9 +196,13 @@ def path_table(g):
     ]
     for number, path in enumerate(g.paths, 1):
         value = number_latex(value_text(path.value, path.undefined))
-        cells = [str(number), r"\raggedright " + _route(path),
-                 rf"\raggedright ${_cell_factors(path.factors)}$",
-                 rf"\raggedright ${cell_expr(path.product)}$", f"${value}$"]
+        cells = [
+            str(number),
+            r"\raggedright " + _route(path),
+            rf"\raggedright ${_cell_factors(path.factors)}$",
+            rf"\raggedright ${cell_expr(path.product)}$",
+            f"${value}$",
+        ]
         out.append(" & ".join(cells) + r" \tabularnewline")
     out += [r"\hline", r"\end{tabular}}"]
     return "\n".join(out)
@@ -199,8 +216,9 @@ def ledger_math(g):
         partial = lambda node: partial_latex(node, g.leaf)
     rows = []
     for step in g.ledger[:LEDGER_LINES]:
-        terms = " + ".join(rf"{partial(other)} \cdot {factors_latex([f])}"
-                           for other, f in step.terms)
+        terms = " + ".join(
+            rf"{partial(other)} \cdot {factors_latex([f])}" for other, f in step.terms
+        )
         parts = [terms, expr_latex(step.total), number_latex(value_text(step.value))]
         kept = [p for i, p in enumerate(parts) if p and not (i == 2 and p == parts[1])]
         rows.append(f"  {partial(step.node)} &= " + " = ".join(kept))
@@ -211,22 +229,28 @@ def ledger_math(g):
 
 def _check(c):
     fd = "" if c.finite_difference is None else f" ${number_latex(f'{c.finite_difference:#.6g}')}$"
-    return (rf"\noindent Check: \texttt{{sympy.diff}} of the loss: {text_latex(c.symbolic)}; "
-            rf"finite difference{fd}: {text_latex(c.numeric)}.\par")
+    return (
+        rf"\noindent Check: \texttt{{sympy.diff}} of the loss: {text_latex(c.symbolic)}; "
+        rf"finite difference{fd}: {text_latex(c.numeric)}.\par"
+    )
 
 
 def _costs(g):
     c = g.costs
-    return (rf"\noindent Cost: {c['paths']:,} multiplications summing path by path; reverse "
-            rf"mode {c['reverse']:,} (all leaves), forward mode {c['forward']:,}.\par")
+    return (
+        rf"\noindent Cost: {c['paths']:,} multiplications summing path by path; reverse "
+        rf"mode {c['reverse']:,} (all leaves), forward mode {c['forward']:,}.\par"
+    )
 
 
 def gradient_section(g):
     plural = "path" if g.path_count == 1 else "paths"
     d = breakable(rf"\partial {label_latex(g.loss)}/\partial {label_latex(g.leaf)}")
     out = [
-        (rf"\medskip\noindent\textbf{{${d}$: {g.path_count:,} {plural} from "
-         rf"${label_latex(g.loss)}$ to ${label_latex(g.leaf)}$}}\par"),
+        (
+            rf"\medskip\noindent\textbf{{${d}$: {g.path_count:,} {plural} from "
+            rf"${label_latex(g.loss)}$ to ${label_latex(g.leaf)}$}}\par"
+        ),
         # a long align* may break across pages (amsmath's \allowdisplaybreaks, kept local)
         "\\begingroup\\allowdisplaybreaks\n" + gradient_math(g) + "\n\\endgroup",
     ]
@@ -238,8 +262,10 @@ def gradient_section(g):
     if g.simplified:
         out.append(rf"\noindent The closed form is {text_latex(g.simplified)} (an equal form).\par")
     if g.in_terms_of == "locals":
-        reason = g.locals_reason or ("in terms of the graph's intermediate names: written out "
-                                     "in leaf symbols it would be too large to print")
+        reason = g.locals_reason or (
+            "in terms of the graph's intermediate names: written out "
+            "in leaf symbols it would be too large to print"
+        )
         out.append(rf"\noindent {text_latex(reason[0].upper() + reason[1:])}.\par")
     if g.undefined:
         value = special_name(g.value) or "undefined"
@@ -255,8 +281,10 @@ def header(e):
     line = f"{label_latex(e.loss)} = {label_latex(e.loss_expr)}"
     if value != "?":
         line += f" = {number_latex(value)}"
-    leaves = [f"${label_latex(name)} = {number_latex(value_text(v))}$"
-              for name, v in list(e.leaves.items())[:HEADER_LEAVES]]
+    leaves = [
+        f"${label_latex(name)} = {number_latex(value_text(v))}$"
+        for name, v in list(e.leaves.items())[:HEADER_LEAVES]
+    ]
     more = len(e.leaves) - HEADER_LEAVES
     if more > 0:
         leaves.append(f"and {more:,} more leaves")
@@ -265,13 +293,21 @@ def header(e):
 
 
 def _torch(e):
-    rows = [r"\noindent PyTorch (CPU, float64) replaying the same graph:\par", r"\begin{center}",
-            r"\begin{tabular}{lrrl}", r"\hline", r" & pathgrad & PyTorch & \\", r"\hline"]
+    rows = [
+        r"\noindent PyTorch (CPU, float64) replaying the same graph:\par",
+        r"\begin{center}",
+        r"\begin{tabular}{lrrl}",
+        r"\hline",
+        r" & pathgrad & PyTorch & \\",
+        r"\hline",
+    ]
     for number, row in enumerate(e.torch):
         name = label_latex(row.name) if number == 0 else partial_latex(e.loss, row.name)
         verdict = "agree" if row.agree else "differ"
-        rows.append(rf"${name}$ & ${number_latex(value_text(row.pathgrad))}$ & "
-                    rf"${number_latex(value_text(row.torch))}$ & {verdict} \\")
+        rows.append(
+            rf"${name}$ & ${number_latex(value_text(row.pathgrad))}$ & "
+            rf"${number_latex(value_text(row.torch))}$ & {verdict} \\"
+        )
     rows += [r"\hline", r"\end{tabular}", r"\end{center}"]
     return "\n".join(rows)
 
@@ -287,7 +323,9 @@ def render(explanation):
         out.append(_torch(e))
     if e.notes:
         out += [r"\noindent Notes:", r"\begin{itemize}"]
-        out += [rf"\item {'line ' + str(n.line) + ': ' if n.line else ''}{text_latex(n.text)}"
-                for n in e.notes]
+        out += [
+            rf"\item {'line ' + str(n.line) + ': ' if n.line else ''}{text_latex(n.text)}"
+            for n in e.notes
+        ]
         out.append(r"\end{itemize}")
     return "\n\n".join(out) + "\n"

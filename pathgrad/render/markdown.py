@@ -86,9 +86,17 @@ def path_table(g):
         chain = " · ".join(_shortened([partial(a, b) for a, b in zip(path.nodes, path.nodes[1:])]))
         factors = " · ".join(_shortened([_factor(f) for f in path.factors]))
         lines = ", ".join(_shortened([str(n) for n in path.lines]))
-        rows.append([str(number), code(route) + plain(via), code(chain or "1"),
-                     code(factors or "1"), code(expr_text(path.product)),
-                     value_text(path.value, path.undefined), lines])
+        rows.append(
+            [
+                str(number),
+                code(route) + plain(via),
+                code(chain or "1"),
+                code(factors or "1"),
+                code(expr_text(path.product)),
+                value_text(path.value, path.undefined),
+                lines,
+            ]
+        )
     head = ["path", "nodes", "∂-chain", "factors", "product", "value", "lines"]
     return table(head, rows, numeric=(0, 5))
 
@@ -103,24 +111,38 @@ def ledger_table(g):
     rows = []
     for step in g.ledger[:LEDGER_LINES]:
         terms = " + ".join(f"{name(other)} · {_factor(f)}" for other, f in step.terms)
-        rows.append([code(name(step.node)), code(terms) if terms else "1 (the loss itself)",
-                     code(expr_text(step.total)), value_text(step.value)])
-    out = [f"**{plain(title)}**", "",
-           table(["node", "= Σ neighbour · local derivative", "closed form", "value"], rows,
-                 numeric=(3,))]
+        rows.append(
+            [
+                code(name(step.node)),
+                code(terms) if terms else "1 (the loss itself)",
+                code(expr_text(step.total)),
+                value_text(step.value),
+            ]
+        )
+    out = [
+        f"**{plain(title)}**",
+        "",
+        table(
+            ["node", "= Σ neighbour · local derivative", "closed form", "value"], rows, numeric=(3,)
+        ),
+    ]
     if len(g.ledger) > LEDGER_LINES:
         out += ["", f"… and {len(g.ledger) - LEDGER_LINES} more steps"]
     return "\n".join(out)
 
 
 def _check(c):
-    mark = "" if c.symbolic.startswith("skip") else " ✓" if c.symbolic.startswith("equal") \
-        else " ✗"
+    mark = "" if c.symbolic.startswith("skip") else " ✓" if c.symbolic.startswith("equal") else " ✗"
     fd = "" if c.finite_difference is None else f" {c.finite_difference:#.6g}"
-    verdict = {"agree": "✓", "differ": "✗", "kink": "(differs at a kink, where the derivative "
-                                                     "is a convention)"}
-    return [f"- sympy.diff of the loss: {plain(c.symbolic)}{mark}",
-            f"- finite difference:{fd} {verdict.get(c.numeric, plain(c.numeric))}"]
+    verdict = {
+        "agree": "✓",
+        "differ": "✗",
+        "kink": "(differs at a kink, where the derivative is a convention)",
+    }
+    return [
+        f"- sympy.diff of the loss: {plain(c.symbolic)}{mark}",
+        f"- finite difference:{fd} {verdict.get(c.numeric, plain(c.numeric))}",
+    ]
 
 
 def gradient_section(g):
@@ -131,8 +153,11 @@ def gradient_section(g):
         out += [path_table(g), ""]
     hidden = g.path_count - g.paths_listed
     if hidden:
-        out += [f"… and {hidden:,} more {plural} not listed; the sum counts all "
-                + f"{g.path_count:,}.", ""]
+        out += [
+            f"… and {hidden:,} more {plural} not listed; the sum counts all "
+            + f"{g.path_count:,}.",
+            "",
+        ]
     if g.ledger:
         out += [ledger_table(g), ""]
     value = value_text(g.value, g.undefined)
@@ -143,8 +168,10 @@ def gradient_section(g):
     if g.check:
         out += [*_check(g.check), ""]
     c = g.costs
-    out.append(f"Cost: {c['paths']:,} multiplications summing path by path; reverse mode "
-               f"{c['reverse']:,} (all leaves), forward mode {c['forward']:,}.")
+    out.append(
+        f"Cost: {c['paths']:,} multiplications summing path by path; reverse mode "
+        f"{c['reverse']:,} (all leaves), forward mode {c['forward']:,}."
+    )
     return "\n".join(out)
 
 
@@ -156,8 +183,15 @@ def summary(e):
             sym = "✓" if g.check.symbolic.startswith("equal") else "✗"
             num = "✓" if g.check.numeric == "agree" else "✗"
             check = f"sympy.diff {sym} finite difference {num}"
-        rows.append([code(partial(g.loss, g.leaf)), f"{g.path_count:,}",
-                     code(expr_text(g.closed_form)), value_text(g.value, g.undefined), check])
+        rows.append(
+            [
+                code(partial(g.loss, g.leaf)),
+                f"{g.path_count:,}",
+                code(expr_text(g.closed_form)),
+                value_text(g.value, g.undefined),
+                check,
+            ]
+        )
     return table(["gradient", "paths", "closed form", "value", "checked"], rows, numeric=(1, 3))
 
 
@@ -176,9 +210,17 @@ def mermaid(e):
 
     first = next(iter(e.gradients), None)
     lit = f"; the paths of {partial(e.loss, first)} are lit up, one colour each" if first else ""
-    return "\n".join(["## The graph", "",
-                      f"Every edge carries its local derivative{plain(lit)}.", "",
-                      "```mermaid", draw(e, wrt=first).mermaid.rstrip("\n"), "```"])
+    return "\n".join(
+        [
+            "## The graph",
+            "",
+            f"Every edge carries its local derivative{plain(lit)}.",
+            "",
+            "```mermaid",
+            draw(e, wrt=first).mermaid.rstrip("\n"),
+            "```",
+        ]
+    )
 
 
 def render(explanation):
@@ -192,11 +234,24 @@ def render(explanation):
         rows = []
         for number, row in enumerate(e.torch):
             name = row.name if number == 0 else partial(e.loss, row.name)
-            rows.append([code(name), value_text(row.pathgrad), value_text(row.torch),
-                         "✓" if row.agree else "✗"])
-        out.append("## PyTorch (CPU, float64) replaying the same graph\n\n"
-                   + table(["", "pathgrad", "PyTorch", ""], rows, numeric=(1, 2)))
+            rows.append(
+                [
+                    code(name),
+                    value_text(row.pathgrad),
+                    value_text(row.torch),
+                    "✓" if row.agree else "✗",
+                ]
+            )
+        out.append(
+            "## PyTorch (CPU, float64) replaying the same graph\n\n"
+            + table(["", "pathgrad", "PyTorch", ""], rows, numeric=(1, 2))
+        )
     if e.notes:
-        out.append("## Notes\n\n" + "\n".join(
-            f"- {'line ' + str(n.line) + ': ' if n.line else ''}{plain(n.text)}" for n in e.notes))
+        out.append(
+            "## Notes\n\n"
+            + "\n".join(
+                f"- {'line ' + str(n.line) + ': ' if n.line else ''}{plain(n.text)}"
+                for n in e.notes
+            )
+        )
     return "\n\n".join(out) + "\n"

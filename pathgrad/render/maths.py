@@ -30,16 +30,62 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 GREEK = (
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "mu",
-    "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
-    "Gamma", "Delta", "Theta", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+    "Gamma",
+    "Delta",
+    "Theta",
+    "Xi",
+    "Pi",
+    "Sigma",
+    "Upsilon",
+    "Phi",
+    "Psi",
+    "Omega",
 )
 #: Characters of plain text that pdflatex cannot take as they are.
 TEXT_LATEX = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}", "#": r"\#",
-    "$": r"\$", "%": r"\%", "&": r"\&", "~": r"\~{}", "<": r"\textless{}",
-    ">": r"\textgreater{}", "∂": r"$\partial$", "·": r"$\cdot$", "→": r"$\to$", "—": "---",
-    "–": "--", "…": r"\dots{}", "✓": "(ok)", "✗": "(differs)", "−": "-",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "_": r"\_",
+    "^": r"\^{}",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "~": r"\~{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "∂": r"$\partial$",
+    "·": r"$\cdot$",
+    "→": r"$\to$",
+    "—": "---",
+    "–": "--",
+    "…": r"\dots{}",
+    "✓": "(ok)",
+    "✗": "(differs)",
+    "−": "-",
     "×": r"$\times$",
 }
 
@@ -243,13 +289,15 @@ def needs_brackets(expr):
 
 def factors_latex(factors):
     r"""Local derivatives multiplied: ``(-1) \cdot 1 \cdot w_{2}``."""
-    return r" \cdot ".join(rf"\left({expr_latex(f)}\right)" if needs_brackets(f)
-                           else expr_latex(f) for f in factors)
+    return r" \cdot ".join(
+        rf"\left({expr_latex(f)}\right)" if needs_brackets(f) else expr_latex(f) for f in factors
+    )
 
 
 def factors_mathml(factors):
-    return "<mo>·</mo>".join(bracket_mathml(expr_mathml(f)) if needs_brackets(f)
-                             else expr_mathml(f) for f in factors)
+    return "<mo>·</mo>".join(
+        bracket_mathml(expr_mathml(f)) if needs_brackets(f) else expr_mathml(f) for f in factors
+    )
 
 
 # -- numbers ---------------------------------------------------------------------------------

@@ -19,16 +19,32 @@ from .picture import COLOUR_NAMES, MAX_ROUTE, PATH_COLOURS, THEME, shorten
 
 SHARED = "#1a1a1a"
 CLASSES = {
-    "leaf": dict(fill=THEME["leaf"]["fill"], stroke=THEME["leaf"]["stroke"],
-                 color=THEME["leaf"]["text"]),
-    "noGrad": dict(fill=THEME["leaf_no_grad"]["fill"], stroke=THEME["leaf_no_grad"]["stroke"],
-                   color=THEME["leaf_no_grad"]["text"], **{"stroke-dasharray": "4 3"}),
-    "operation": dict(fill=THEME["operation"]["fill"], stroke=THEME["operation"]["stroke"],
-                      color=THEME["operation"]["text"]),
-    "loss": dict(fill=THEME["operation"]["fill"], stroke=THEME["loss"]["stroke"],
-                 color=THEME["operation"]["text"], **{"stroke-width": "3px"}),
-    "wrt": dict(fill=THEME["leaf"]["fill"], stroke="#1a1a1a", color=THEME["leaf"]["text"],
-                **{"stroke-width": "3px"}),
+    "leaf": dict(
+        fill=THEME["leaf"]["fill"], stroke=THEME["leaf"]["stroke"], color=THEME["leaf"]["text"]
+    ),
+    "noGrad": dict(
+        fill=THEME["leaf_no_grad"]["fill"],
+        stroke=THEME["leaf_no_grad"]["stroke"],
+        color=THEME["leaf_no_grad"]["text"],
+        **{"stroke-dasharray": "4 3"},
+    ),
+    "operation": dict(
+        fill=THEME["operation"]["fill"],
+        stroke=THEME["operation"]["stroke"],
+        color=THEME["operation"]["text"],
+    ),
+    "loss": dict(
+        fill=THEME["operation"]["fill"],
+        stroke=THEME["loss"]["stroke"],
+        color=THEME["operation"]["text"],
+        **{"stroke-width": "3px"},
+    ),
+    "wrt": dict(
+        fill=THEME["leaf"]["fill"],
+        stroke="#1a1a1a",
+        color=THEME["leaf"]["text"],
+        **{"stroke-width": "3px"},
+    ),
     "legend": dict(fill="#ffffff", stroke="#bbbbbb", color="#1a1a1a"),
 }
 
@@ -81,10 +97,12 @@ def render(picture):
         lines.append(f"  %% edge {view.id}" + (f" paths {paths}" if paths else ""))
         lines.append(f'  n{view.consumer} -->|"{text(view.label)}"| n{view.operand}')
         if view.paths:  # a link has one colour: black where several paths share it
-            colour = PATH_COLOURS[(view.paths[0] - 1) % len(PATH_COLOURS)] \
-                if len(view.paths) == 1 else SHARED
-            styles.append(f"  linkStyle {index} stroke:{colour},stroke-width:3px,"
-                          f"color:{colour}")
+            colour = (
+                PATH_COLOURS[(view.paths[0] - 1) % len(PATH_COLOURS)]
+                if len(view.paths) == 1
+                else SHARED
+            )
+            styles.append(f"  linkStyle {index} stroke:{colour},stroke-width:3px,color:{colour}")
         elif picture.legend is not None:
             styles.append(f"  linkStyle {index} stroke:{THEME['edge_faded']['stroke']}")
     lines += styles
@@ -93,8 +111,9 @@ def render(picture):
         rows = [f"<b>{text(legend.title)}</b>"]
         for p in legend.paths:
             name = COLOUR_NAMES[(p.number - 1) % len(COLOUR_NAMES)]
-            rows.append(text(f"path {p.number} ({name}): {shorten(p.route, MAX_ROUTE)} "
-                             f"{p.summary}"))
+            rows.append(
+                text(f"path {p.number} ({name}): {shorten(p.route, MAX_ROUTE)} {p.summary}")
+            )
         rows.append(text("black: a link that several paths share"))
         if legend.hidden:
             paths = "path" if legend.hidden == 1 else "paths"

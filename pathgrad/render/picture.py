@@ -36,8 +36,16 @@ THEME = {
     "focus": dict(stroke="#d62728"),
 }
 #: One colour per highlighted path; after eight they repeat with a dash pattern.
-PATH_COLOURS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-                "#7f7f00")
+PATH_COLOURS = (
+    "#1f77b4",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#7f7f00",
+)
 COLOUR_NAMES = ("blue", "green", "red", "purple", "brown", "pink", "cyan", "olive")
 #: Node titles and edge labels longer than this are shortened (the tooltip has them whole).
 MAX_TITLE, MAX_LABEL = 26, 30
@@ -94,8 +102,11 @@ class PathView:
     def summary(self):
         """``= factors = product = value``, cut to fit a legend line; never the value."""
         text = f"= {self.factors} = {self.product} = {self.value}"
-        return text if len(text) <= MAX_SUMMARY else fit(f"= {self.factors}", f" = {self.value}",
-                                                         MAX_SUMMARY)
+        return (
+            text
+            if len(text) <= MAX_SUMMARY
+            else fit(f"= {self.factors}", f" = {self.value}", MAX_SUMMARY)
+        )
 
 
 @dataclass(frozen=True)
@@ -193,9 +204,16 @@ def _node_view(graph, node, data, values, paths, wrt, reserve):
     if node in reserve:
         lines.append((reserve[node], "adjoint"))
     return NodeView(
-        node=node, name=name, kind=data["kind"], lines=tuple(lines), tooltip=tooltip,
-        loss=node == graph.graph.get("loss"), requires_grad=bool(data["requires_grad"]),
-        paths=tuple(paths.get(node, ())), wrt=node == wrt, line=data.get("line"),
+        node=node,
+        name=name,
+        kind=data["kind"],
+        lines=tuple(lines),
+        tooltip=tooltip,
+        loss=node == graph.graph.get("loss"),
+        requires_grad=bool(data["requires_grad"]),
+        paths=tuple(paths.get(node, ())),
+        wrt=node == wrt,
+        line=data.get("line"),
         grad_fn=data.get("grad_fn"),
     )
 
@@ -212,8 +230,7 @@ def _edge_view(graph, edge, data, values, paths):
     tooltip += "" if value == derivative else f" = {value}"
     if graph.number_of_edges(consumer, operand) > 1:
         tooltip += f" (operand {key + 1} of {names[0]})"
-    return EdgeView(consumer, operand, key, derivative, label, tooltip,
-                    tuple(paths.get(edge, ())))
+    return EdgeView(consumer, operand, key, derivative, label, tooltip, tuple(paths.get(edge, ())))
 
 
 def _legend(graph, gradient):
@@ -226,15 +243,32 @@ def _legend(graph, gradient):
         if via:
             route += " (through " + "; ".join(expr_text(v) for v in via) + ")"
         factors = "·".join(_factor(f) for f in path.factors)
-        views.append(PathView(number, colour, dash, route, factors, expr_text(path.product),
-                              value_text(path.value, getattr(path, "undefined", None))))
+        views.append(
+            PathView(
+                number,
+                colour,
+                dash,
+                route,
+                factors,
+                expr_text(path.product),
+                value_text(path.value, getattr(path, "undefined", None)),
+            )
+        )
     d = partial(gradient.loss, gradient.leaf)
     plural = "path" if gradient.path_count == 1 else "paths"
-    title = (f"{d} — {gradient.path_count:,} {plural} from {expr_text(gradient.loss)} "
-             f"to {expr_text(gradient.leaf)}")
+    title = (
+        f"{d} — {gradient.path_count:,} {plural} from {expr_text(gradient.loss)} "
+        f"to {expr_text(gradient.leaf)}"
+    )
     value = value_text(gradient.value, getattr(gradient, "undefined", None))
-    return Legend(title, tuple(views), gradient.path_count - len(gradient.paths), d,
-                  expr_text(gradient.closed_form), value)
+    return Legend(
+        title,
+        tuple(views),
+        gradient.path_count - len(gradient.paths),
+        d,
+        expr_text(gradient.closed_form),
+        value,
+    )
 
 
 def picture(graph, gradient=None, values=False, reserve=None):
@@ -262,13 +296,23 @@ def picture(graph, gradient=None, values=False, reserve=None):
                 for n in edge[:2]:
                     if number not in node_paths.setdefault(n, []):
                         node_paths[n].append(number)
-        wrt = next((n for n, d in graph.nodes(data=True)
-                    if d["kind"] == "leaf" and d["name"] == gradient.leaf), None)
+        wrt = next(
+            (
+                n
+                for n, d in graph.nodes(data=True)
+                if d["kind"] == "leaf" and d["name"] == gradient.leaf
+            ),
+            None,
+        )
     reserve = reserve or {}
-    nodes = {n: _node_view(graph, n, d, values, node_paths, wrt, reserve)
-             for n, d in sorted(graph.nodes(data=True))}
-    edges = {(u, v, k): _edge_view(graph, (u, v, k), d, values, edge_paths)
-             for u, v, k, d in graph.edges(keys=True, data=True)}
+    nodes = {
+        n: _node_view(graph, n, d, values, node_paths, wrt, reserve)
+        for n, d in sorted(graph.nodes(data=True))
+    }
+    edges = {
+        (u, v, k): _edge_view(graph, (u, v, k), d, values, edge_paths)
+        for u, v, k, d in graph.edges(keys=True, data=True)
+    }
     loss = graph.graph.get("loss")
     data = graph.nodes[loss] if loss in graph else {}
     name, formula = expr_text(data.get("name", "?")), expr_text(data.get("formula", "?"))

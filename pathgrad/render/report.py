@@ -23,7 +23,13 @@ from ..escaping import visible
 from .html import page
 from .labels import label_mathml, partial_mathml
 from .maths import (
-    bracket_mathml, expr_mathml, expr_pieces, factors_mathml, math, needs_brackets, number_mathml,
+    bracket_mathml,
+    expr_mathml,
+    expr_pieces,
+    factors_mathml,
+    math,
+    needs_brackets,
+    number_mathml,
 )
 from .picture import PATH_COLOURS, expr_text, partial
 from .text import LEDGER_LINES, remarks, value_text
@@ -75,10 +81,13 @@ STYLE = """
   font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; }
 .pg-report details summary { cursor: pointer; color: #59636e; }
 """
-PAGE_STYLE = """
+PAGE_STYLE = (
+    """
 body { margin: 0; background: #ffffff; }
 main.pg-report { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
-""" + STYLE
+"""
+    + STYLE
+)
 
 
 # -- small parts -----------------------------------------------------------------------------
@@ -122,13 +131,15 @@ def _table(head, rows, numeric=(), cls="", classes=None):
     """An HTML table; the columns numbered in ``numeric`` are set right-aligned, and
     ``classes`` gives other columns a class of their own."""
     kinds = dict(classes or {}) | {i: "pg-num" for i in numeric}
-    out = [f'<div class="pg-scroll"><table class="{f"pg-table {cls}".strip()}">',
-           "<thead><tr>"]
+    out = [f'<div class="pg-scroll"><table class="{f"pg-table {cls}".strip()}">', "<thead><tr>"]
     out += [_cell("th", h, kinds.get(i)) for i, h in enumerate(head)]
     out.append("</tr></thead><tbody>")
     for row in rows:
-        out.append("<tr>" + "".join(_cell("td", text, kinds.get(i))
-                                    for i, text in enumerate(row)) + "</tr>")
+        out.append(
+            "<tr>"
+            + "".join(_cell("td", text, kinds.get(i)) for i, text in enumerate(row))
+            + "</tr>"
+        )
     out.append("</tbody></table></div>")
     return "\n".join(out)
 
@@ -181,16 +192,28 @@ def path_table(g):
     for number, path in enumerate(g.paths, 1):
         route = " → ".join(escape(_node(n)) for n in path.nodes)
         if path.via:
-            route += "".join(f'<br><span class="pg-note">through {escape(expr_text(v))}</span>'
-                             for v in path.via)
-        rows.append([
-            f"{_swatch(number)}{number}", route, _chain(path), _factors(path),
-            expr_html(path.product), number_html(value_text(path.value, path.undefined)),
-            ", ".join(shortened([str(n) for n in path.lines], keep=3)),
-        ])
+            route += "".join(
+                f'<br><span class="pg-note">through {escape(expr_text(v))}</span>' for v in path.via
+            )
+        rows.append(
+            [
+                f"{_swatch(number)}{number}",
+                route,
+                _chain(path),
+                _factors(path),
+                expr_html(path.product),
+                number_html(value_text(path.value, path.undefined)),
+                ", ".join(shortened([str(n) for n in path.lines], keep=3)),
+            ]
+        )
     head = ["path", "nodes", "∂-chain", "factors", "product", "value", "lines"]
-    return _table(head, rows, numeric=(0, 5), cls="pg-paths",
-                  classes={1: "pg-route", 2: "pg-chain", 6: "pg-lines"})
+    return _table(
+        head,
+        rows,
+        numeric=(0, 5),
+        cls="pg-paths",
+        classes={1: "pg-route", 2: "pg-chain", 6: "pg-lines"},
+    )
 
 
 def ledger_table(g):
@@ -203,15 +226,28 @@ def ledger_table(g):
         title = f"Forward mode, from {escape(g.leaf)} up: each ∂node/∂{escape(g.leaf)} once"
     rows = []
     for step in g.ledger[:LEDGER_LINES]:
-        terms = " + ".join(f"{name(other)} {math('<mo>·</mo>' + factors_mathml([f]))}"
-                           for other, f in step.terms) or "1 (the loss itself)"
-        rows.append([name(step.node), terms, expr_html(step.total),
-                     number_html(value_text(step.value))])
+        terms = (
+            " + ".join(
+                f"{name(other)} {math('<mo>·</mo>' + factors_mathml([f]))}"
+                for other, f in step.terms
+            )
+            or "1 (the loss itself)"
+        )
+        rows.append(
+            [name(step.node), terms, expr_html(step.total), number_html(value_text(step.value))]
+        )
     more = len(g.ledger) - LEDGER_LINES
     note = f'<p class="pg-note">… and {more} more steps</p>' if more > 0 else ""
-    return (f"<h4>{title}</h4>\n" + _table(["node", "= Σ neighbour · local derivative",
-                                            "closed form", "value"], rows, numeric=(3,),
-                                           cls="pg-ledger") + note)
+    return (
+        f"<h4>{title}</h4>\n"
+        + _table(
+            ["node", "= Σ neighbour · local derivative", "closed form", "value"],
+            rows,
+            numeric=(3,),
+            cls="pg-ledger",
+        )
+        + note
+    )
 
 
 def checks(g):
@@ -221,37 +257,51 @@ def checks(g):
     symbolic = c.symbolic
     mark = "" if symbolic.startswith("skip") else _check_mark(symbolic.startswith("equal"))
     fd = "" if c.finite_difference is None else f" {number_html(f'{c.finite_difference:#.6g}')}"
-    verdict = {"agree": _check_mark(True), "differ": _check_mark(False),
-               "kink": "(differs at a kink, where the derivative is a convention)"}
-    return ("<ul class=\"pg-checks\">"
-            f"<li>sympy.diff of the loss: {escape(symbolic)} {mark}</li>"
-            f"<li>finite difference:{fd} {verdict.get(c.numeric, escape(c.numeric))}</li></ul>")
+    verdict = {
+        "agree": _check_mark(True),
+        "differ": _check_mark(False),
+        "kink": "(differs at a kink, where the derivative is a convention)",
+    }
+    return (
+        '<ul class="pg-checks">'
+        f"<li>sympy.diff of the loss: {escape(symbolic)} {mark}</li>"
+        f"<li>finite difference:{fd} {verdict.get(c.numeric, escape(c.numeric))}</li></ul>"
+    )
 
 
 def costs(g):
     c = g.costs
-    return (f'<p class="pg-note">Cost: {c["paths"]:,} multiplications summing path by path; '
-            f'reverse mode {c["reverse"]:,} (all leaves), forward mode {c["forward"]:,}.</p>')
+    return (
+        f'<p class="pg-note">Cost: {c["paths"]:,} multiplications summing path by path; '
+        f"reverse mode {c['reverse']:,} (all leaves), forward mode {c['forward']:,}.</p>"
+    )
 
 
 def gradient_html(g, heading="h2"):
     """One gradient: its equation, its paths, its ledger, its checks (an HTML fragment)."""
     plural = "path" if g.path_count == 1 else "paths"
-    title = (f"{escape(partial(g.loss, g.leaf))}: {g.path_count:,} {plural} from "
-             f"{escape(expr_text(g.loss))} to {escape(expr_text(g.leaf))}")
-    out = [f'<section class="pg-gradient" id="pg-{escape(g.leaf)}">',
-           f"<{heading}>{title}</{heading}>"]
+    title = (
+        f"{escape(partial(g.loss, g.leaf))}: {g.path_count:,} {plural} from "
+        f"{escape(expr_text(g.loss))} to {escape(expr_text(g.leaf))}"
+    )
+    out = [
+        f'<section class="pg-gradient" id="pg-{escape(g.leaf)}">',
+        f"<{heading}>{title}</{heading}>",
+    ]
     if g.paths:
         out.append(path_table(g))
     hidden = g.path_count - g.paths_listed
     if hidden:
-        out.append(f'<p class="pg-note">… and {hidden:,} more {plural} not listed; the sum '
-                   f"counts all {g.path_count:,}.</p>")
+        out.append(
+            f'<p class="pg-note">… and {hidden:,} more {plural} not listed; the sum '
+            f"counts all {g.path_count:,}.</p>"
+        )
     if g.ledger:
         out.append(ledger_table(g))
     sums = [equation(g)]
-    sums += [f'<p class="pg-note">{escape(remark[0].upper() + remark[1:])}.</p>'
-             for remark in remarks(g)]
+    sums += [
+        f'<p class="pg-note">{escape(remark[0].upper() + remark[1:])}.</p>' for remark in remarks(g)
+    ]
     out += [*sums, checks(g), costs(g), "</section>"]
     return "\n".join(part for part in out if part)
 
@@ -265,8 +315,10 @@ def header(e):
     leaves = [f"{math(label_mathml(n))} = {escape(value_text(v))}" for n, v in e.leaves.items()]
     shown = ", ".join(leaves[:HEADER_LEAVES])
     if len(leaves) > HEADER_LEAVES:
-        shown += (f" <details><summary>and {len(leaves) - HEADER_LEAVES:,} more leaves"
-                  f"</summary>{', '.join(leaves[HEADER_LEAVES:])}</details>")
+        shown += (
+            f" <details><summary>and {len(leaves) - HEADER_LEAVES:,} more leaves"
+            f"</summary>{', '.join(leaves[HEADER_LEAVES:])}</details>"
+        )
     at = f'\n<p class="pg-at">at {shown}</p>' if leaves else ""
     return f'<p class="pg-equation">{" ".join(loss)}</p>{at}'
 
@@ -279,10 +331,19 @@ def summary(e):
         link = f'<a href="#pg-{escape(g.leaf)}">{d}</a>'
         check = ""
         if g.check:
-            check = (f"sympy.diff {_check_mark(g.check.symbolic.startswith('equal'))} "
-                     f"finite difference {_check_mark(g.check.numeric == 'agree')}")
-        rows.append([link, f"{g.path_count:,}", expr_html(g.closed_form),
-                     number_html(value_text(g.value, g.undefined)), check])
+            check = (
+                f"sympy.diff {_check_mark(g.check.symbolic.startswith('equal'))} "
+                f"finite difference {_check_mark(g.check.numeric == 'agree')}"
+            )
+        rows.append(
+            [
+                link,
+                f"{g.path_count:,}",
+                expr_html(g.closed_form),
+                number_html(value_text(g.value, g.undefined)),
+                check,
+            ]
+        )
     head = ["gradient", "paths", "closed form", "value", "checked"]
     return _table(head, rows, numeric=(1, 3), cls="pg-summary", classes={4: "pg-nowrap"})
 
@@ -291,10 +352,17 @@ def torch_table(e):
     rows = []
     for number, row in enumerate(e.torch):
         name = math(label_mathml(row.name) if number == 0 else partial_mathml(e.loss, row.name))
-        rows.append([name, number_html(value_text(row.pathgrad)),
-                     number_html(value_text(row.torch)), _check_mark(row.agree)])
-    return ("<h2>PyTorch (CPU, float64) replaying the same graph</h2>\n"
-            + _table(["", "pathgrad", "PyTorch", ""], rows, numeric=(1, 2)))
+        rows.append(
+            [
+                name,
+                number_html(value_text(row.pathgrad)),
+                number_html(value_text(row.torch)),
+                _check_mark(row.agree),
+            ]
+        )
+    return "<h2>PyTorch (CPU, float64) replaying the same graph</h2>\n" + _table(
+        ["", "pathgrad", "PyTorch", ""], rows, numeric=(1, 2)
+    )
 
 
 def figure(e):
@@ -306,10 +374,12 @@ def figure(e):
     wide = drawing.layout.width > WIDE_FIGURE  # shown at full size, not shrunk to a strip
     lit = f", the paths of {partial(e.loss, first)} lit up, one colour each" if first else ""
     scroll = "; scroll to see all of it" if wide else ""
-    return (f'<figure{" class=" + repr("pg-wide") if wide else ""}>{drawing.svg}</figure>\n'
-            f'<p class="pg-note">Leaves grey, operations orange with their grad_fn, the loss '
-            f"with a double border; every edge carries its local derivative{escape(lit)}"
-            f"{scroll}.</p>")
+    return (
+        f"<figure{' class=' + repr('pg-wide') if wide else ''}>{drawing.svg}</figure>\n"
+        f'<p class="pg-note">Leaves grey, operations orange with their grad_fn, the loss '
+        f"with a double border; every edge carries its local derivative{escape(lit)}"
+        f"{scroll}.</p>"
+    )
 
 
 def body(e, graph=True):
@@ -323,9 +393,14 @@ def body(e, graph=True):
     if e.torch:
         out.append(torch_table(e))
     if e.notes:
-        out.append("<h2>Notes</h2><ul>" + "".join(
-            f"<li>{'line ' + str(n.line) + ': ' if n.line else ''}{escape(n.text)}</li>"
-            for n in e.notes) + "</ul>")
+        out.append(
+            "<h2>Notes</h2><ul>"
+            + "".join(
+                f"<li>{'line ' + str(n.line) + ': ' if n.line else ''}{escape(n.text)}</li>"
+                for n in e.notes
+            )
+            + "</ul>"
+        )
     return "\n".join(out)
 
 
@@ -334,6 +409,8 @@ def render(explanation):
     e = explanation
     title = f"{e.loss} = {expr_text(e.loss_expr)}"
     heading = escape(f"{visible(e.file)}: {title}" if e.file else title)
-    content = (f'<main class="pg-report">\n<h1>pathgrad: {heading}</h1>\n{body(e)}\n'
-               f'<p class="pg-note">Made by pathgrad.</p>\n</main>')
+    content = (
+        f'<main class="pg-report">\n<h1>pathgrad: {heading}</h1>\n{body(e)}\n'
+        f'<p class="pg-note">Made by pathgrad.</p>\n</main>'
+    )
     return page(f"pathgrad: {title}", content, PAGE_STYLE)

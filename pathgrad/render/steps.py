@@ -72,16 +72,21 @@ def _title(graph, node):
 
 def _forward(graph, frame):
     if frame.kind == "leaves":
-        leaves = ", ".join(f"{_name(graph, n)} = {value_text(graph.nodes[n]['value'])}"
-                           for n in frame.new)
+        leaves = ", ".join(
+            f"{_name(graph, n)} = {value_text(graph.nodes[n]['value'])}" for n in frame.new
+        )
         return "Forward · the leaves", leaves
     data, node = graph.nodes[frame.node], frame.node
     where = f"line {frame.line}: {data['source']}" if data.get("source") else _title(graph, node)
     carries = " and ".join(
         f"{partial(_name(graph, node), _name(graph, o))} = "
-        f"{expr_text(graph.edges[node, o, k]['local_derivative'])}" for _, o, k in frame.edges)
-    detail = (f"new node {_title(graph, node)} ({data['grad_fn']}) = "
-              f"{value_text(data['value'], data.get('undefined'))}")
+        f"{expr_text(graph.edges[node, o, k]['local_derivative'])}"
+        for _, o, k in frame.edges
+    )
+    detail = (
+        f"new node {_title(graph, node)} ({data['grad_fn']}) = "
+        f"{value_text(data['value'], data.get('undefined'))}"
+    )
     edges = "edge carries" if len(frame.edges) == 1 else "edges carry"
     return f"Forward · {where}", f"{detail}; its {edges} {carries}" if carries else detail
 
@@ -98,17 +103,22 @@ def _send(graph, frame, loss):
         if derivative != _signed(value):
             product += f" = {_signed(adjoint)} · {_signed(value)}"
         adds = "+=" if graph.in_degree(operand) > 1 else "="  # several edges: a running sum
-        parts.append(f"{partial(loss, _name(graph, operand))} {adds} {product} = "
-                     f"{value_text(contribution)}")
+        parts.append(
+            f"{partial(loss, _name(graph, operand))} {adds} {product} = {value_text(contribution)}"
+        )
     plural = "operand" if len(parts) == 1 else "operands"
-    detail = (f"{expr_text(_name(graph, node))} passes {sender} = "
-              f"{value_text(frame.sends[0][1] if frame.sends else None)} to its {plural}: "
-              + "; ".join(parts))
+    detail = (
+        f"{expr_text(_name(graph, node))} passes {sender} = "
+        f"{value_text(frame.sends[0][1] if frame.sends else None)} to its {plural}: "
+        + "; ".join(parts)
+    )
     for operand, arrived in frame.meets:
         terms = " + ".join(_signed(c) for _, c in arrived)
         total = value_text(frame.adjoints[operand])
-        detail += (f". Paths meet at {expr_text(_name(graph, operand))}: "
-                   f"{partial(loss, _name(graph, operand))} = {terms} = {total}")
+        detail += (
+            f". Paths meet at {expr_text(_name(graph, operand))}: "
+            f"{partial(loss, _name(graph, operand))} = {terms} = {total}"
+        )
     data = graph.nodes[node]
     where = f"line {frame.line}: {data['source']}" if data.get("source") else _title(graph, node)
     return f"Backward · {where}", detail
@@ -128,11 +138,15 @@ def caption(graph, frame, adjoints=None):
         if frame.node is not None:
             wanted = [frame.node]
         else:
-            wanted = [n for n in sorted(graph) if graph.nodes[n]["kind"] == "leaf"
-                      and graph.nodes[n]["requires_grad"]]
+            wanted = [
+                n
+                for n in sorted(graph)
+                if graph.nodes[n]["kind"] == "leaf" and graph.nodes[n]["requires_grad"]
+            ]
         heading = "Backward · done"
-        detail = ", ".join(f"{partial(loss, _name(graph, n))} = {value_text(adjoints.get(n))}"
-                           for n in wanted)
+        detail = ", ".join(
+            f"{partial(loss, _name(graph, n))} = {value_text(adjoints.get(n))}" for n in wanted
+        )
     return heading, shorten(detail, MAX_DETAIL)
 
 
@@ -147,17 +161,22 @@ def state(graph, story, index):
     """The :class:`~pathgrad.render.svg.FrameState` of step ``index``."""
     visible, adjoints, complete = replay(story, index)
     frame = story[index]
-    return FrameState(visible=visible, focus=set(focus(frame)), edges=set(frame.edges),
-                      annotations={n: annotation(graph, n, v) for n, v in adjoints.items()},
-                      complete=complete)
+    return FrameState(
+        visible=visible,
+        focus=set(focus(frame)),
+        edges=set(frame.edges),
+        annotations={n: annotation(graph, n, v) for n, v in adjoints.items()},
+        complete=complete,
+    )
 
 
 def frame_svg(picture, layout, story, index):
     """Step ``index`` as a standalone SVG, its caption on top."""
     graph = picture.graph
     _, adjoints, _ = replay(story, index)
-    return render_svg(picture, layout, state(graph, story, index),
-                      caption=caption(graph, story[index], adjoints))
+    return render_svg(
+        picture, layout, state(graph, story, index), caption=caption(graph, story[index], adjoints)
+    )
 
 
 def _frame_data(graph, story):
@@ -165,12 +184,19 @@ def _frame_data(graph, story):
     for frame in story:
         adjoints.update(frame.adjoints)
         heading, detail = caption(graph, frame, adjoints)
-        data.append({
-            "p": frame.phase, "h": heading, "t": detail, "n": list(frame.new),
-            "f": list(focus(frame)), "e": [f"{u}-{v}-{k}" for u, v, k in frame.edges],
-            "a": {str(n): annotation(graph, n, v) for n, v in frame.adjoints.items()},
-            "c": list(frame.complete), "m": 1 if frame.meets else 0,
-        })
+        data.append(
+            {
+                "p": frame.phase,
+                "h": heading,
+                "t": detail,
+                "n": list(frame.new),
+                "f": list(focus(frame)),
+                "e": [f"{u}-{v}-{k}" for u, v, k in frame.edges],
+                "a": {str(n): annotation(graph, n, v) for n, v in frame.adjoints.items()},
+                "c": list(frame.complete),
+                "m": 1 if frame.meets else 0,
+            }
+        )
     return data
 
 
@@ -272,33 +298,41 @@ SCRIPT = """
 def player(picture, layout, story):
     """The player as an HTML fragment (for a notebook, or inside :func:`player_page`)."""
     graph = picture.graph
-    frames_json = json_for_html(json.dumps(_frame_data(graph, story), ensure_ascii=False,
-                                           separators=(",", ":")))
+    frames_json = json_for_html(
+        json.dumps(_frame_data(graph, story), ensure_ascii=False, separators=(",", ":"))
+    )
     ident = "pathgrad-steps-" + hashlib.sha1(frames_json.encode()).hexdigest()[:12]
     svg = render_svg(picture, layout, player=True)
     last = len(story) - 1
-    return "\n".join([
-        f"<style>{STYLE}</style>",
-        f'<div class="pathgrad-steps" id="{ident}" tabindex="0">',
-        '<div class="controls">',
-        '<button type="button" class="first" title="first step">\u25C0\u25C0 first</button>',
-        '<button type="button" class="prev">\u25C0 previous</button>',
-        '<button type="button" class="play">\u25B6 play</button>',
-        '<button type="button" class="next">next \u25B6</button>',
-        f'<input type="range" class="step" min="0" max="{last}" value="0" aria-label="step">',
-        f'<span class="counter">step 1 / {last + 1}</span>',
-        "</div>",
-        '<div class="caption"><div class="heading"></div><div class="detail"></div></div>',
-        f'<div class="figure">\n{svg}</div>',
-        f'<script type="application/json" class="frames">{frames_json}</script>',
-        "</div>",
-        f'<script>{SCRIPT}("{ident}");</script>',
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"<style>{STYLE}</style>",
+                f'<div class="pathgrad-steps" id="{ident}" tabindex="0">',
+                '<div class="controls">',
+                '<button type="button" class="first" title="first step">\u25c0\u25c0 first</button>',
+                '<button type="button" class="prev">\u25c0 previous</button>',
+                '<button type="button" class="play">\u25b6 play</button>',
+                '<button type="button" class="next">next \u25b6</button>',
+                f'<input type="range" class="step" min="0" max="{last}" value="0" aria-label="step">',
+                f'<span class="counter">step 1 / {last + 1}</span>',
+                "</div>",
+                '<div class="caption"><div class="heading"></div><div class="detail"></div></div>',
+                f'<div class="figure">\n{svg}</div>',
+                f'<script type="application/json" class="frames">{frames_json}</script>',
+                "</div>",
+                f'<script>{SCRIPT}("{ident}");</script>',
+            ]
+        )
+        + "\n"
+    )
 
 
 def player_page(picture, layout, story):
     """The player as a complete, self-contained HTML page."""
     body = f"<main>\n<h1>{escape(picture.title)}</h1>\n{player(picture, layout, story)}</main>"
-    style = (f"body {{ margin: 0; font-family: {FAMILY}; background: #ffffff; }} "
-             "main { padding: 8px 16px; } h1 { font-size: 17px; margin: 4px 0; }")
+    style = (
+        f"body {{ margin: 0; font-family: {FAMILY}; background: #ffffff; }} "
+        "main { padding: 8px 16px; } h1 { font-size: 17px; margin: 4px 0; }"
+    )
     return page(f"pathgrad steps: {picture.title}", body, style)

@@ -68,8 +68,9 @@ def node_size(view):
 def layout_picture(picture):
     """The layered layout of a picture, with room for its labels."""
     sizes = {n: node_size(v) for n, v in picture.nodes.items()}
-    labels = {e: text_width(v.label, LABEL_SIZE, bold=bool(v.paths))
-              for e, v in picture.edges.items()}
+    labels = {
+        e: text_width(v.label, LABEL_SIZE, bold=bool(v.paths)) for e, v in picture.edges.items()
+    }
     return layered_layout(picture.graph, sizes, labels)
 
 
@@ -100,26 +101,33 @@ def _path_strokes(view, route):
         dy = (j - (m - 1) / 2) * spacing
         colour = PATH_COLOURS[(number - 1) % len(PATH_COLOURS)]
         dash = "" if number <= len(PATH_COLOURS) else ' stroke-dasharray="6 3"'
-        out.append(f'<path class="line path-{number}" d="{_curve(route.points, dy)}" '
-                   f'fill="none" stroke="{colour}" stroke-width="{PATH_WIDTH}"{dash}/>')
-        out.append(f'<path class="arrow path-{number}" d="{_arrow(route.tip, dy)}" '
-                   f'fill="{colour}"/>')
+        out.append(
+            f'<path class="line path-{number}" d="{_curve(route.points, dy)}" '
+            f'fill="none" stroke="{colour}" stroke-width="{PATH_WIDTH}"{dash}/>'
+        )
+        out.append(
+            f'<path class="arrow path-{number}" d="{_arrow(route.tip, dy)}" fill="{colour}"/>'
+        )
     colour = PATH_COLOURS[(view.paths[0] - 1) % len(PATH_COLOURS)] if m == 1 else "#1a1a1a"
     return out, colour, ' font-weight="bold"', (m - 1) / 2 * spacing
 
 
 def _plain_stroke(route, style, lit):
     stroke, width = (THEME["focus"]["stroke"], 2.6) if lit else (style["stroke"], 1.4)
-    out = [f'<path class="line" d="{_curve(route.points)}" fill="none" stroke="{stroke}" '
-           f'stroke-width="{width}"/>',
-           f'<path class="arrow" d="{_arrow(route.tip)}" fill="{stroke}"/>']
+    out = [
+        f'<path class="line" d="{_curve(route.points)}" fill="none" stroke="{stroke}" '
+        f'stroke-width="{width}"/>',
+        f'<path class="arrow" d="{_arrow(route.tip)}" fill="{stroke}"/>',
+    ]
     return out, THEME["focus"]["stroke"] if lit else style["label"], "", 0.0
 
 
 def _edge(view, route, picture, state):
-    attrs = (f'class="edge" id="edge-{view.id}" data-edge="{view.id}" '
-             f'data-consumer="{view.consumer}" data-operand="{view.operand}" '
-             f'data-key="{view.key}" data-derivative="{esc(view.derivative)}"')
+    attrs = (
+        f'class="edge" id="edge-{view.id}" data-edge="{view.id}" '
+        f'data-consumer="{view.consumer}" data-operand="{view.operand}" '
+        f'data-key="{view.key}" data-derivative="{esc(view.derivative)}"'
+    )
     if view.paths:
         attrs += f' data-path="{" ".join(map(str, view.paths))}"'
     out = [f"<g {attrs}>", f"<title>{esc(view.tooltip)}</title>"]
@@ -133,10 +141,12 @@ def _edge(view, route, picture, state):
     x, y = route.label
     x -= 6 if view.consumer == picture.loss else 0  # clear of the loss's double border
     y = y - 4 - shift if route.side == "above" else y + 4 + shift + LABEL_SIZE * 0.78
-    out.append(f'<text class="derivative" x="{num(x)}" y="{num(y)}" text-anchor="end" '
-               f'font-size="{LABEL_SIZE}" fill="{colour}"{weight} stroke="#ffffff" '
-               f'stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
-               f"{esc(view.label)}</text>")
+    out.append(
+        f'<text class="derivative" x="{num(x)}" y="{num(y)}" text-anchor="end" '
+        f'font-size="{LABEL_SIZE}" fill="{colour}"{weight} stroke="#ffffff" '
+        f'stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
+        f"{esc(view.label)}</text>"
+    )
     out.append("</g>")
     return "\n".join(out)
 
@@ -153,8 +163,10 @@ def _node_attributes(view):
         classes.append("no-grad")
     if view.loss:
         classes.append("loss")
-    attrs = (f'class="{" ".join(classes)}" id="node-{view.node}" data-node="{view.node}" '
-             f'data-name="{esc(view.name)}" data-kind="{view.kind}"')
+    attrs = (
+        f'class="{" ".join(classes)}" id="node-{view.node}" data-node="{view.node}" '
+        f'data-name="{esc(view.name)}" data-kind="{view.kind}"'
+    )
     if view.grad_fn:
         attrs += f' data-grad-fn="{view.grad_fn}"'
     if view.loss:
@@ -197,9 +209,11 @@ def _node_text(view, box, state, player):
             else:
                 continue
         weight = ' font-weight="bold"' if bold else ""
-        out.append(f'<text class="{role.replace("_", "-")}"{extra} x="{num(box.x)}" '
-                   f'y="{num(baseline)}" text-anchor="middle" font-size="{size}" '
-                   f'fill="{colour}"{weight}>{esc(text)}</text>')
+        out.append(
+            f'<text class="{role.replace("_", "-")}"{extra} x="{num(box.x)}" '
+            f'y="{num(baseline)}" text-anchor="middle" font-size="{size}" '
+            f'fill="{colour}"{weight}>{esc(text)}</text>'
+        )
     return out
 
 
@@ -209,15 +223,21 @@ def _node(view, box, state, player):
     dash = f' stroke-dasharray="{style["dash"]}"' if "dash" in style else ""
     out = [f"<g {_node_attributes(view)}>", f"<title>{esc(view.tooltip)}</title>"]
     if view.loss:
-        out.append(f'<rect class="outline" x="{num(box.left - 4)}" y="{num(box.top - 4)}" '
-                   f'width="{num(box.width + 8)}" height="{num(box.height + 8)}" '
-                   f'rx="{RADIUS + 3}" fill="none" stroke="{stroke}" stroke-width="1.2"/>')
-        out.append(f'<text class="tag" x="{num(box.x)}" y="{num(box.top - 8)}" '
-                   f'text-anchor="middle" font-size="10.5" font-weight="bold" '
-                   f'fill="{THEME["loss"]["tag"]}">loss</text>')
-    out.append(f'<rect class="box" x="{num(box.left)}" y="{num(box.top)}" '
-               f'width="{num(box.width)}" height="{num(box.height)}" rx="{RADIUS}" '
-               f'fill="{style["fill"]}" stroke="{stroke}" stroke-width="{width}"{dash}/>')
+        out.append(
+            f'<rect class="outline" x="{num(box.left - 4)}" y="{num(box.top - 4)}" '
+            f'width="{num(box.width + 8)}" height="{num(box.height + 8)}" '
+            f'rx="{RADIUS + 3}" fill="none" stroke="{stroke}" stroke-width="1.2"/>'
+        )
+        out.append(
+            f'<text class="tag" x="{num(box.x)}" y="{num(box.top - 8)}" '
+            f'text-anchor="middle" font-size="10.5" font-weight="bold" '
+            f'fill="{THEME["loss"]["tag"]}">loss</text>'
+        )
+    out.append(
+        f'<rect class="box" x="{num(box.left)}" y="{num(box.top)}" '
+        f'width="{num(box.width)}" height="{num(box.height)}" rx="{RADIUS}" '
+        f'fill="{style["fill"]}" stroke="{stroke}" stroke-width="{width}"{dash}/>'
+    )
     out += _node_text(view, box, state, player)
     out.append("</g>")
     return "\n".join(out)

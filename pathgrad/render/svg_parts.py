@@ -32,8 +32,10 @@ def legend(view, top):
     """The legend's markup and its size: one line per path, then the sum."""
     out = ['<g class="legend">']
     x, y, step = 16, top + LEGEND_SIZE + 6, LEGEND_SIZE + 9
-    out.append(f'<text class="legend-title" x="{x}" y="{num(y)}" font-size="{LEGEND_SIZE + 1}" '
-               f'font-weight="bold" fill="#1a1a1a">{esc(view.title)}</text>')
+    out.append(
+        f'<text class="legend-title" x="{x}" y="{num(y)}" font-size="{LEGEND_SIZE + 1}" '
+        f'font-weight="bold" fill="#1a1a1a">{esc(view.title)}</text>'
+    )
     routes = [shorten(p.route, MAX_ROUTE) for p in view.paths]
     start = x + 42 + text_width(f"path {len(view.paths)}", LEGEND_SIZE, bold=True) + 12
     column = start + max((text_width(r, LEGEND_SIZE) for r in routes), default=0) + 24
@@ -45,32 +47,49 @@ def legend(view, top):
         out.append(f'<g class="legend-path" data-path="{path.number}">')
         whole = f"path {path.number}: {path.route} = {path.factors} = {path.product} = {path.value}"
         out.append(f"<title>{esc(whole)}</title>")
-        out.append(f'<line x1="{x}" y1="{num(y - 4.5)}" x2="{x + 32}" y2="{num(y - 4.5)}" '
-                   f'stroke="{path.colour}" stroke-width="3.5"{dash}/>')
-        out.append(f'<text x="{x + 42}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
-                   f'font-weight="bold" fill="{path.colour}">path {path.number}</text>')
-        out.append(f'<text x="{num(start)}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
-                   f'fill="#1a1a1a">{esc(route)}</text>')
-        out.append(f'<text x="{num(column)}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
-                   f'fill="#333333">{esc(product)}</text>')
+        out.append(
+            f'<line x1="{x}" y1="{num(y - 4.5)}" x2="{x + 32}" y2="{num(y - 4.5)}" '
+            f'stroke="{path.colour}" stroke-width="3.5"{dash}/>'
+        )
+        out.append(
+            f'<text x="{x + 42}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
+            f'font-weight="bold" fill="{path.colour}">path {path.number}</text>'
+        )
+        out.append(
+            f'<text x="{num(start)}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
+            f'fill="#1a1a1a">{esc(route)}</text>'
+        )
+        out.append(
+            f'<text x="{num(column)}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
+            f'fill="#333333">{esc(product)}</text>'
+        )
         out.append("</g>")
         width = max(width, column + text_width(product, LEGEND_SIZE))
     if view.hidden:
         y += step
         paths = "path" if view.hidden == 1 else "paths"
         more = f"… and {view.hidden:,} more {paths}, not drawn (the sum includes them)"
-        out.append(f'<text x="{x + 42}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
-                   f'fill="#555555">{esc(more)}</text>')
+        out.append(
+            f'<text x="{x + 42}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
+            f'fill="#555555">{esc(more)}</text>'
+        )
     y += step + 2
     total = view.total_short
-    out.append(f'<text x="{x + 42}" y="{num(y)}" font-size="{LEGEND_SIZE + 1}" '
-               f'font-weight="bold" fill="#1a1a1a">sum</text>')
-    out.append(f'<text class="legend-sum" x="{num(start)}" y="{num(y)}" '
-               f'font-size="{LEGEND_SIZE + 1}" font-weight="bold" '
-               f'fill="#1a1a1a">{esc(total)}<title>{esc(view.total)}</title>'
-               '</text>')
-    width = max(width, start + text_width(total, LEGEND_SIZE + 1, bold=True),
-                x + text_width(view.title, LEGEND_SIZE + 1, bold=True))
+    out.append(
+        f'<text x="{x + 42}" y="{num(y)}" font-size="{LEGEND_SIZE + 1}" '
+        f'font-weight="bold" fill="#1a1a1a">sum</text>'
+    )
+    out.append(
+        f'<text class="legend-sum" x="{num(start)}" y="{num(y)}" '
+        f'font-size="{LEGEND_SIZE + 1}" font-weight="bold" '
+        f'fill="#1a1a1a">{esc(total)}<title>{esc(view.total)}</title>'
+        "</text>"
+    )
+    width = max(
+        width,
+        start + text_width(total, LEGEND_SIZE + 1, bold=True),
+        x + text_width(view.title, LEGEND_SIZE + 1, bold=True),
+    )
     out.append("</g>")
     return out, width + 16, y + 10 - top
 
@@ -91,16 +110,24 @@ def key(top):
         stroke = THEME["loss"]["stroke"] if kind == "loss" else style["stroke"]
         dash = f' stroke-dasharray="{style["dash"]}"' if "dash" in style else ""
         if kind == "loss":
-            out.append(f'<rect x="{x - 3}" y="{num(y - 3)}" width="28" height="20" rx="6" '
-                       f'fill="none" stroke="{stroke}" stroke-width="1.2"/>')
-        out.append(f'<rect x="{x}" y="{num(y)}" width="22" height="14" rx="4" '
-                   f'fill="{style["fill"]}" stroke="{stroke}" stroke-width="1.5"{dash}/>')
-        out.append(f'<text x="{x + 30}" y="{num(y + 11)}" font-size="{KEY_SIZE}" '
-                   f'fill="#333333">{esc(text)}</text>')
+            out.append(
+                f'<rect x="{x - 3}" y="{num(y - 3)}" width="28" height="20" rx="6" '
+                f'fill="none" stroke="{stroke}" stroke-width="1.2"/>'
+            )
+        out.append(
+            f'<rect x="{x}" y="{num(y)}" width="22" height="14" rx="4" '
+            f'fill="{style["fill"]}" stroke="{stroke}" stroke-width="1.5"{dash}/>'
+        )
+        out.append(
+            f'<text x="{x + 30}" y="{num(y + 11)}" font-size="{KEY_SIZE}" '
+            f'fill="#333333">{esc(text)}</text>'
+        )
         x += 30 + text_width(text, KEY_SIZE) + 22
     note = "arrows point from a result to each operand, as a path reads: loss → … → leaf"
-    out.append(f'<text x="{num(x)}" y="{num(y + 11)}" font-size="{KEY_SIZE}" '
-               f'fill="#555555">{esc(note)}</text>')
+    out.append(
+        f'<text x="{num(x)}" y="{num(y + 11)}" font-size="{KEY_SIZE}" '
+        f'fill="#555555">{esc(note)}</text>'
+    )
     out.append("</g>")
     return out, x + text_width(note, KEY_SIZE) + 16, 30
 
@@ -129,11 +156,15 @@ def caption(caption, width):
     """A step's caption above the picture: the heading in bold, the detail wrapped."""
     heading, detail = caption
     out, y = ['<g class="caption">'], 16 + CAPTION_SIZE
-    out.append(f'<text class="heading" x="16" y="{y}" font-size="{CAPTION_SIZE}" '
-               f'font-weight="bold" fill="#1a1a1a">{esc(heading)}</text>')
+    out.append(
+        f'<text class="heading" x="16" y="{y}" font-size="{CAPTION_SIZE}" '
+        f'font-weight="bold" fill="#1a1a1a">{esc(heading)}</text>'
+    )
     for line in wrap(detail, width - 32, CAPTION_SIZE - 1):
         y += CAPTION_SIZE + 5
-        out.append(f'<text class="detail" x="16" y="{y}" font-size="{CAPTION_SIZE - 1}" '
-                   f'fill="#333333">{esc(line)}</text>')
+        out.append(
+            f'<text class="detail" x="16" y="{y}" font-size="{CAPTION_SIZE - 1}" '
+            f'fill="#333333">{esc(line)}</text>'
+        )
     out.append("</g>")
     return out, y + 12

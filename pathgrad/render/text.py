@@ -21,10 +21,10 @@ from ..escaping import visible_lines
 from ..ops import special_name
 
 STYLES = {
-    "unicode": dict(d="∂", times=" · ", mul="·", pow="^", arrow=" → ", dash="—", ok="✓",
-                    bad="✗"),
-    "ascii": dict(d="d", times=" * ", mul="*", pow="**", arrow=" -> ", dash="-", ok="ok",
-                  bad="MISMATCH"),
+    "unicode": dict(d="∂", times=" · ", mul="·", pow="^", arrow=" → ", dash="—", ok="✓", bad="✗"),
+    "ascii": dict(
+        d="d", times=" * ", mul="*", pow="**", arrow=" -> ", dash="-", ok="ok", bad="MISMATCH"
+    ),
 }
 INDENT = "          "
 #: Ledger steps printed per gradient (the JSON has them all).
@@ -56,17 +56,24 @@ def remarks(g):
     plural = "path" if g.path_count == 1 else "paths"
     out = []
     if g.path_count == 0:
-        out.append(f"no path from {g.loss} to {g.leaf}: {g.loss} does not depend on {g.leaf}, "
-                   f"so the gradient is 0 (PyTorch leaves {g.leaf}.grad as None)")
+        out.append(
+            f"no path from {g.loss} to {g.leaf}: {g.loss} does not depend on {g.leaf}, "
+            f"so the gradient is 0 (PyTorch leaves {g.leaf}.grad as None)"
+        )
     if g.method != "paths" and g.path_count:
         how = ", as backpropagation does" if g.method == "reverse" else ""
-        out.append(f"all {g.path_count:,} {plural}, summed regrouped in {g.method} mode "
-                   f"(each edge used once{how})")
+        out.append(
+            f"all {g.path_count:,} {plural}, summed regrouped in {g.method} mode "
+            f"(each edge used once{how})"
+        )
     if g.simplified:
         out.append(f"{g.simplified} (an equal form)")
     if g.in_terms_of == "locals":
-        out.append(g.locals_reason or "in terms of the graph's intermediate names: written out "
-                   "in leaf symbols it would be too large to print")
+        out.append(
+            g.locals_reason
+            or "in terms of the graph's intermediate names: written out "
+            "in leaf symbols it would be too large to print"
+        )
     if g.undefined:
         out.append(f"value {special_name(g.value) or 'undefined'}: {g.undefined}")
     return out
@@ -109,8 +116,7 @@ class _Text:
         return f"{line:<22}  at {leaves}" if leaves else line
 
     def path(self, number, path):
-        chain = self.s["times"].join(
-            self.partial(a, b) for a, b in zip(path.nodes, path.nodes[1:]))
+        chain = self.s["times"].join(self.partial(a, b) for a, b in zip(path.nodes, path.nodes[1:]))
         factors = self.s["times"].join(self.factor(f) for f in path.factors)
         lines = ", ".join(str(n) for n in path.lines)
         via = "".join(f"   (through {self.expr(v)})" for v in path.via)
@@ -143,8 +149,10 @@ class _Text:
     def costs(self, g):
         c = g.costs
         noun = "multiplication" if c["paths"] == 1 else "multiplications"
-        return (f"  cost    {c['paths']:,} {noun} summing path by path; reverse mode "
-                f"{c['reverse']:,} (all leaves), forward mode {c['forward']:,}")
+        return (
+            f"  cost    {c['paths']:,} {noun} summing path by path; reverse mode "
+            f"{c['reverse']:,} (all leaves), forward mode {c['forward']:,}"
+        )
 
     def ledger(self, g):
         if not g.ledger:
@@ -158,8 +166,9 @@ class _Text:
             partial = lambda node: self.partial(node, g.leaf)  # noqa: E731
         out = [f"  {title}"]
         for step in g.ledger[:LEDGER_LINES]:
-            terms = " + ".join(f"{partial(other)}{times}{self.factor(f)}"
-                               for other, f in step.terms)
+            terms = " + ".join(
+                f"{partial(other)}{times}{self.factor(f)}" for other, f in step.terms
+            )
             parts = [partial(step.node), terms, self.expr(step.total), value_text(step.value)]
             if parts[2] == parts[3]:  # a number already
                 parts.pop()
@@ -170,14 +179,15 @@ class _Text:
 
     def torch(self, e):
         ok, bad = self.s["ok"], self.s["bad"]
-        out = ["PyTorch (CPU, float64) replaying the same graph", f"  {'':<12}{'pathgrad':>14}"
-               f"{'PyTorch':>14}"]
+        out = [
+            "PyTorch (CPU, float64) replaying the same graph",
+            f"  {'':<12}{'pathgrad':>14}{'PyTorch':>14}",
+        ]
         for number, row in enumerate(e.torch):
             name = row.name if number == 0 else self.partial(e.loss, row.name)
             mark = ok if row.agree else bad
             theirs = "None" if row.grad_is_none else value_text(row.torch)
-            line = (f"  {name:<12}{value_text(row.pathgrad):>14}{theirs:>14}"
-                    f"  {mark}")
+            line = f"  {name:<12}{value_text(row.pathgrad):>14}{theirs:>14}  {mark}"
             if row.grad_fn:
                 same = row.grad_fn[0] == row.grad_fn[1]
                 line += f"   grad_fn {row.grad_fn[0]} / {row.grad_fn[1]} {ok if same else bad}"
@@ -186,12 +196,16 @@ class _Text:
 
     def check(self, c):
         ok, bad = self.s["ok"], self.s["bad"]
-        mark = ok if c.symbolic.startswith("equal") else "" if c.symbolic.startswith("skip") \
-            else bad
+        mark = (
+            ok if c.symbolic.startswith("equal") else "" if c.symbolic.startswith("skip") else bad
+        )
         out = [f"  check   sympy.diff of the loss: {c.symbolic} {mark}".rstrip()]
         fd = "" if c.finite_difference is None else f" {c.finite_difference:#.6g}"
-        verdict = {"agree": ok, "differ": bad,
-                   "kink": "(differs at a kink, where the derivative is a convention)"}
+        verdict = {
+            "agree": ok,
+            "differ": bad,
+            "kink": "(differs at a kink, where the derivative is a convention)",
+        }
         out.append(f"{INDENT}finite difference:{fd} {verdict.get(c.numeric, c.numeric)}")
         return out
 
