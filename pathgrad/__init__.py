@@ -19,29 +19,29 @@ import importlib
 __version__ = "0.1.0"
 
 _WHERE = {
-    "Tensor": "traced",
-    "leaf": "traced",
-    "exp": "traced",
-    "log": "traced",
-    "sqrt": "traced",
-    "sin": "traced",
-    "cos": "traced",
-    "tanh": "traced",
-    "sigmoid": "traced",
-    "relu": "traced",
-    "max": "traced",
-    "min": "traced",
-    "tensor": "traced",
-    "no_grad": "autograd",
-    "draw": "drawing",
-    "steps": "drawing",
-    "save_steps": "drawing",
-    "Drawing": "drawing",
-    "Steps": "drawing",
+    "Tensor": "trace.traced",
+    "leaf": "trace.traced",
+    "exp": "trace.traced",
+    "log": "trace.traced",
+    "sqrt": "trace.traced",
+    "sin": "trace.traced",
+    "cos": "trace.traced",
+    "tanh": "trace.traced",
+    "sigmoid": "trace.traced",
+    "relu": "trace.traced",
+    "max": "trace.traced",
+    "min": "trace.traced",
+    "tensor": "trace.traced",
+    "no_grad": "trace.autograd",
+    "draw": "pictures.drawing",
+    "steps": "pictures.drawing",
+    "save_steps": "pictures.drawing",
+    "Drawing": "pictures.drawing",
+    "Steps": "pictures.drawing",
     "from_torch": "torch_bridge",
     "build_graph": "graph",
-    "load": "loader",
-    "load_source": "loader",
+    "load": "trace.loader",
+    "load_source": "trace.loader",
     "explain": "explanation",
     "explain_tensor": "explanation",
     "explain_program": "explanation",
@@ -71,7 +71,7 @@ def __getattr__(name):
 
 def load_ipython_extension(ipython):
     """``%load_ext pathgrad`` in Jupyter: registers the ``%%pathgrad`` cell magic."""
-    from .magic import load_ipython_extension as load  # IPython only when a notebook asks
+    from pathgrad.magic import load_ipython_extension as load  # IPython only when a notebook asks
 
     load(ipython)
 

@@ -1,5 +1,5 @@
 """``python -m pathgrad`` runs the command line."""
 
-from .cli import entry
+from pathgrad.cli import entry
 
 entry()

@@ -10,8 +10,8 @@ import argparse
 import os
 import sys
 
-from . import __version__
-from .escaping import visible, visible_lines
+from pathgrad import __version__
+from pathgrad.render.escaping import visible, visible_lines
 
 #: --format NAME -> the module in pathgrad.render that renders it
 FORMATS = {
@@ -61,7 +61,7 @@ def _bounds(command, seconds=None):
 
 def _limits(args):
     """The safe-mode limits with the command's --timeout and --memory."""
-    from .safe import Limits, active
+    from pathgrad.safe.sandbox import Limits, active
 
     given = {"wall_time_seconds": args.timeout, "memory_mib": args.memory}
     return Limits(**{**active().as_dict(), **{k: v for k, v in given.items() if v is not None}})
@@ -296,8 +296,8 @@ def run_explain(args, out):
     request = {key: getattr(args, key) for key in ("loss", "format", *EXPLAIN_OPTIONS)}
     request["style"] = _style(args.style, out)
     if args.safe:  # the whole run, not only the file, in a process bounded in time and memory
-        from .loader import read_source
-        from .safe import run_bounded
+        from pathgrad.safe.sandbox import run_bounded
+        from pathgrad.trace.loader import read_source
 
         request["text"], request["file"] = read_source(args.file)
         result = run_bounded(
@@ -311,7 +311,7 @@ def run_explain(args, out):
     if request["format"] == "html" and isinstance(out, Console):
         out = out.html()
     out.write(result["output"])
-    from .errors import Disagreement, PathgradError
+    from pathgrad.errors import Disagreement, PathgradError
 
     kinds = {1: Disagreement, 2: PathgradError}
     return [
@@ -329,8 +329,8 @@ def explain_request(request):
     import io
     from importlib import import_module
 
-    from .explanation import explain_program
-    from .loader import load, load_source
+    from pathgrad.explanation import explain_program
+    from pathgrad.trace.loader import load, load_source
 
     options = {key: request[key] for key in EXPLAIN_OPTIONS}
     printed = io.StringIO()
@@ -344,7 +344,7 @@ def explain_request(request):
     style = (request["style"],) if request["format"] == "text" else ()
     output = renderer.render(explanation, *style) + "\n"
     if "text" in request:
-        from .safe import OutputBudget
+        from pathgrad.safe.sandbox import OutputBudget
 
         OutputBudget(file=request["file"]).add(output)
     return {
@@ -357,8 +357,8 @@ def explain_request(request):
 def run_picture(args, out):
     if args.safe:
         return _run_picture_bounded(args, out)
-    from .drawing import draw, steps
-    from .explanation import explain
+    from pathgrad.explanation import explain
+    from pathgrad.pictures.drawing import draw, steps
 
     explanation = explain(
         args.file, loss=args.loss, safe=args.safe, wrt=[args.wrt] if args.wrt else []
@@ -377,11 +377,11 @@ def _run_picture_bounded(args, out):
     import base64
     from pathlib import Path
 
-    from .drawing import is_folder
-    from .errors import PathgradError
-    from .loader import read_source
-    from .output import write_atomic
-    from .safe import run_bounded
+    from pathgrad.errors import PathgradError
+    from pathgrad.pictures.drawing import is_folder
+    from pathgrad.pictures.output import write_atomic
+    from pathgrad.safe.sandbox import run_bounded
+    from pathgrad.trace.loader import read_source
 
     text, file = read_source(args.file)
     folder = args.command == "steps" and is_folder(args.output)
@@ -422,15 +422,15 @@ def picture_request(request):
     """Draw one file as ``request`` asks, in the bounded worker: ``{"files", "problems"}``.
 
     ``files`` are ``[name, text or {"base64": ...}]``; what they weigh in all
-    is bounded (:class:`pathgrad.safe.OutputBudget`), and so is the number of frames.
+    is bounded (:class:`pathgrad.safe.sandbox.OutputBudget`), and so is the number of frames.
     """
     import base64
 
-    from .drawing import draw, steps
-    from .explanation import explain_program
-    from .loader import load_source
-    from .output import format_of, graphviz
-    from .safe import OutputBudget
+    from pathgrad.explanation import explain_program
+    from pathgrad.pictures.drawing import draw, steps
+    from pathgrad.pictures.output import format_of, graphviz
+    from pathgrad.safe.sandbox import OutputBudget
+    from pathgrad.trace.loader import load_source
 
     budget = OutputBudget(file=request["file"])
     program = load_source(request["text"], request["file"], request["loss"], safe=True)
@@ -452,7 +452,7 @@ def picture_request(request):
             files = [[name, budget.add(story.svg(i))] for i, name in enumerate(story.names())]
         else:
             if format_of(request["output"]) != "html":
-                from .errors import PathgradError
+                from pathgrad.errors import PathgradError
 
                 raise PathgradError(
                     "steps are saved as one .html player or as a folder (DIR/) of one SVG per step",
@@ -472,7 +472,7 @@ def picture_request(request):
 def run_check(args, out):
     from pathlib import Path
 
-    from . import grading
+    from pathgrad.grade import grading
 
     target = Path(args.target)
     if target.is_dir():
@@ -488,7 +488,7 @@ def run_check(args, out):
         )
     elif args.answer is not None:
         if not args.wrt:
-            from .errors import PathgradError
+            from pathgrad.errors import PathgradError
 
             raise PathgradError(
                 "--answer needs --wrt LEAF: the leaf the answer is about", file=args.target
@@ -506,7 +506,7 @@ def run_check(args, out):
         "json": grading.rows_to_json,
     }[args.format](rows)
     if args.output:
-        from .output import write_atomic
+        from pathgrad.pictures.output import write_atomic
 
         write_atomic(args.output, report)
         out.write(f"wrote {visible(args.output)}\n")
@@ -516,7 +516,7 @@ def run_check(args, out):
 
 
 def run_examples(args, out):
-    from .loader import EXAMPLES, example_names
+    from pathgrad.trace.loader import EXAMPLES, example_names
 
     for name in example_names():
         lines = (EXAMPLES / f"{name}.py").read_text().split("\n")
@@ -552,7 +552,7 @@ def main(argv=None):
     if args.command is None:
         parser().print_help()
         return 2
-    from .errors import PathgradError
+    from pathgrad.errors import PathgradError
 
     try:
         run = {

@@ -4,10 +4,10 @@ For each leaf, :func:`explain_graph` lists the paths from the loss to the
 leaf (at most ``max_paths`` of them, streamed), each with its chain of local
 derivatives, their product and its value; then the sum of *all* paths as a
 simplified closed form and its value, computed by the chosen method
-(:mod:`pathgrad.methods`): the listed paths themselves, or the same sum
+(:mod:`pathgrad.sums.methods`): the listed paths themselves, or the same sum
 regrouped in reverse or forward mode, with its ledger.
 
->>> from pathgrad.traced import leaf
+>>> from pathgrad.trace.traced import leaf
 >>> a = leaf("a", 3.0)
 >>> g = explain_tensor(a * a).gradients["a"]
 >>> [p.nodes for p in g.paths], g.closed_form, g.value, g.method
@@ -19,12 +19,12 @@ from itertools import islice
 
 import sympy
 
-from .check import CHECK_BOUND, Check, check_gradient
-from .errors import Disagreement, NameNotFound, PathgradError
-from .graph import build_graph, leaves, node_named
-from .methods import METHODS, check_path_cap, summed_by
-from .ops import OPS, special_name
-from .paths import (
+from pathgrad.errors import Disagreement, NameNotFound, PathgradError
+from pathgrad.graph import build_graph, leaves, node_named
+from pathgrad.ops import OPS, special_name
+from pathgrad.sums.check import CHECK_BOUND, Check, check_gradient
+from pathgrad.sums.methods import METHODS, check_path_cap, summed_by
+from pathgrad.sums.paths import (
     adjoint_values,
     atoms_in,
     iter_paths,
@@ -33,9 +33,9 @@ from .paths import (
     path_counts,
     tree_size,
 )
-from .simplify import closed_form as simplify_closed_form
-from .simplify import has_infinity, tame_numbers
-from .traced import Tensor
+from pathgrad.sums.simplify import closed_form as simplify_closed_form
+from pathgrad.sums.simplify import has_infinity, tame_numbers
+from pathgrad.trace.traced import Tensor
 
 #: Paths listed per gradient unless asked otherwise.
 MAX_PATHS = 20
@@ -114,7 +114,7 @@ class Gradient:
     ``ledger`` then holds its steps when that method was asked for).
     ``in_terms_of`` is "leaves", or "locals" when the closed form uses the
     graph's intermediate names. ``costs`` counts the multiplications each
-    method needs (see :func:`pathgrad.paths.multiplication_counts`).
+    method needs (see :func:`pathgrad.sums.paths.multiplication_counts`).
     """
 
     leaf: str
@@ -139,17 +139,17 @@ class Gradient:
 
     # Jupyter's display protocol; pathgrad.notebook is imported only when a notebook asks.
     def _repr_html_(self):
-        from .notebook import gradient_html
+        from pathgrad.notebook import gradient_html
 
         return gradient_html(self)
 
     def _repr_latex_(self):
-        from .notebook import gradient_latex
+        from pathgrad.notebook import gradient_latex
 
         return gradient_latex(self)
 
     def _repr_pretty_(self, printer, cycle):
-        from .notebook import gradient_text, pretty
+        from pathgrad.notebook import gradient_text, pretty
 
         pretty(gradient_text(self), printer, cycle)
 
@@ -180,25 +180,25 @@ class Explanation:
     torch: list | None = None
 
     def draw(self, wrt=None, values=False, format="svg"):
-        """A picture of the graph (see :func:`pathgrad.drawing.draw`)."""
-        from .drawing import draw
+        """A picture of the graph (see :func:`pathgrad.pictures.drawing.draw`)."""
+        from pathgrad.pictures.drawing import draw
 
         return draw(self, wrt=wrt, values=values, format=format)
 
     def steps(self, wrt=None, values=False):
-        """The graph built step by step, then the backward sweep (:func:`pathgrad.drawing.steps`)."""
-        from .drawing import steps
+        """The graph built step by step, then the backward sweep (:func:`pathgrad.pictures.drawing.steps`)."""
+        from pathgrad.pictures.drawing import steps
 
         return steps(self, wrt=wrt, values=values)
 
     # Jupyter's display protocol; pathgrad.notebook is imported only when a notebook asks.
     def _repr_html_(self):
-        from .notebook import explanation_html
+        from pathgrad.notebook import explanation_html
 
         return explanation_html(self)
 
     def _repr_pretty_(self, printer, cycle):
-        from .notebook import explanation_text, pretty
+        from pathgrad.notebook import explanation_text, pretty
 
         pretty(explanation_text(self), printer, cycle)
 
@@ -213,7 +213,7 @@ def explain(path, loss=None, safe=False, **options):
     loss : str, optional
         The variable to differentiate; default the last one assigned.
     safe : bool
-        Validate and interpret the file instead of running it (:mod:`pathgrad.safe`).
+        Validate and interpret the file instead of running it (:mod:`pathgrad.safe.sandbox`).
     **options
         Fields of :class:`Options`: ``wrt`` (leaf names; default every leaf
         that requires grad), ``max_paths``, ``check`` (compare with sympy.diff
@@ -227,13 +227,13 @@ def explain(path, loss=None, safe=False, **options):
     >>> explain("seed", wrt=["w1"], method="reverse").gradients["w1"].closed_form
     -w2*x1 - w3*x2
     """
-    from .loader import load
+    from pathgrad.trace.loader import load
 
     return explain_program(load(path, loss, safe), **options)
 
 
 def explain_program(program, **options):
-    """Explain a :class:`~pathgrad.loader.Program` (a file that has run)."""
+    """Explain a :class:`~pathgrad.trace.loader.Program` (a file that has run)."""
     # The file's leaves the loss does not use are in the graph too: zero paths is an answer.
     # (A weight updated in place after the loss was computed is in it as it was then.)
     used = {t.id for t in program.leaves}
@@ -289,7 +289,7 @@ def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
         options=options,
     )
     if options.check_torch:
-        from .torch_bridge import check_torch, torch_available
+        from pathgrad.torch_bridge import check_torch, torch_available
 
         if options.check == "all" and not torch_available():
             explanation.notes.append(

@@ -6,7 +6,7 @@ leaf, and carry the local derivative ∂(consumer)/∂(operand). An operand used
 twice (``a * a``) gives two parallel edges, keyed by operand position, so no
 path is lost.
 
->>> from pathgrad.traced import leaf
+>>> from pathgrad.trace.traced import leaf
 >>> a = leaf("a", 3.0)
 >>> g = build_graph(a * a)
 >>> [(g.nodes[u]["name"], g.nodes[v]["name"], k, d["local_derivative"])
@@ -19,10 +19,10 @@ path is lost.
 import networkx as nx
 import sympy
 
-from .ops import ATOM, is_special, special_name
-from .paths import tree_size
-from .simplify import has_huge_number, has_infinity
-from .traced import Tensor, collect
+from pathgrad.ops import ATOM, is_special, special_name
+from pathgrad.sums.paths import tree_size
+from pathgrad.sums.simplify import has_huge_number, has_infinity
+from pathgrad.trace.traced import Tensor, collect
 
 #: Unnamed results whose printed label is longer than this get a short name (t1, t2, ...).
 MAX_LABEL = 28

@@ -39,7 +39,7 @@ def load_ipython_extension(ipython):
 
 def _options(line):
     """The view and the parsed ``explain`` options of the magic's first line."""
-    from .cli import _normalise, parser
+    from pathgrad.cli import _normalise, parser
 
     words = shlex.split(line)
     view = words.pop(0) if words and words[0] in VIEWS else "explain"
@@ -68,9 +68,9 @@ def pathgrad_cell(line, cell):
     Explanation, Drawing, Steps or None
         An object that shows itself in the notebook (see :mod:`pathgrad.notebook`).
     """
-    from .errors import PathgradError
-    from .explanation import explain_program
-    from .loader import load_source
+    from pathgrad.errors import PathgradError
+    from pathgrad.explanation import explain_program
+    from pathgrad.trace.loader import load_source
 
     parsed = _options(line)
     if parsed is None:
@@ -93,7 +93,7 @@ def pathgrad_cell(line, cell):
         print(f"pathgrad: {problem}", file=sys.stderr)
     if view == "explain":
         return explanation
-    from .drawing import draw, steps
+    from pathgrad.pictures.drawing import draw, steps
 
     wrt = args.wrt[0] if args.wrt else None
     return (draw if view == "graph" else steps)(explanation, wrt=wrt, values=values)

@@ -4,8 +4,8 @@ IPython asks an object for its representations (``_repr_html_``,
 ``_repr_latex_``, ``_repr_pretty_``); :class:`~pathgrad.explanation.Explanation`
 and :class:`~pathgrad.explanation.Gradient` answer by calling the functions
 here, imported only then, so the core never needs IPython or this module.
-A graph shows itself as SVG (:class:`pathgrad.drawing.Drawing`), the step
-player as HTML (:class:`pathgrad.drawing.Steps`).
+A graph shows itself as SVG (:class:`pathgrad.pictures.drawing.Drawing`), the step
+player as HTML (:class:`pathgrad.pictures.drawing.Steps`).
 
 * an explanation: the graph (SVG, the first gradient's paths lit up), the
   closed forms, and each gradient's path ledger (HTML);
@@ -27,8 +27,8 @@ True
 $\\displaystyle \\begin{aligned}
 """
 
-from .render import latex, report
-from .render.text import _Text
+from pathgrad.render import latex, report
+from pathgrad.render.text import _Text
 
 
 def _styled(html):
@@ -58,7 +58,7 @@ def gradient_latex(gradient):
 
 def explanation_text(explanation):
     """What ``print`` would show: the text renderer's explanation."""
-    from .render.text import render
+    from pathgrad.render.text import render
 
     return render(explanation)
 

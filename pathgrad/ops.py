@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import sympy
 
-from .functions import relu, sigmoid
+from pathgrad.functions import relu, sigmoid
 
 # Printing precedence of a label: higher binds tighter.
 ATOM, POW, UNARY, PRODUCT, SUM = 50, 40, 30, 20, 10

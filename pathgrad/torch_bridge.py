@@ -13,8 +13,8 @@ import math
 import operator
 from dataclasses import dataclass
 
-from .errors import PathgradError
-from .ops import OPS, special_name
+from pathgrad.errors import PathgradError
+from pathgrad.ops import OPS, special_name
 
 INSTALL = (
     'PyTorch is not installed; install it with pip install "pathgrad[torch]" '
@@ -166,7 +166,7 @@ def from_torch(loss, names=None, **options):
     **options
         As for :func:`pathgrad.explain` (``wrt``, ``max_paths``, ``method``, ...).
     """
-    from .explanation import explain_tensor
+    from pathgrad.explanation import explain_tensor
 
     return explain_tensor(rebuild(loss, names), **options)
 
@@ -324,7 +324,7 @@ class _Rebuilder:
             self.value[id(child)] = value
 
     def _build(self, node, built):
-        from .traced import apply
+        from pathgrad.trace.traced import apply
 
         kind = type(node).__name__
         if kind == "AccumulateGrad":
@@ -344,7 +344,7 @@ class _Rebuilder:
         return apply(BY_GRAD_FN[kind], *operands)
 
     def _leaf(self, variable):
-        from .traced import tensor
+        from pathgrad.trace.traced import tensor
 
         name = self.names.get(id(variable))
         if name is None:

@@ -5,7 +5,7 @@ import sympy
 
 import pathgrad
 from pathgrad import explain_tensor, leaf, no_grad, tensor
-from pathgrad.autograd import NO_GRAD_FN, SECOND_BACKWARD
+from pathgrad.trace.autograd import NO_GRAD_FN, SECOND_BACKWARD
 
 
 def test_backward_fills_grad_and_grad_expr():

@@ -75,7 +75,7 @@ def test_explain_safe_refuses_before_anything_runs(tmp_path, capsys):
 
 
 def test_explain_safe_bounds_the_whole_run(tmp_path, capsys, monkeypatch):
-    from pathgrad import safe
+    from pathgrad.safe import sandbox as safe
 
     monkeypatch.setattr(safe, "LIMITS", safe.Limits(wall_time_seconds=1.0))
     path = tmp_path / "deep.py"

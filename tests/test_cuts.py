@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import pathgrad
 from pathgrad.cli import main
 from pathgrad.explanation import explain_program
-from pathgrad.loader import load_source
+from pathgrad.trace.loader import load_source
 
 try:
     import torch

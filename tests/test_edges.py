@@ -20,7 +20,7 @@ from pathgrad.cli import main
 from pathgrad.explanation import explain
 from pathgrad.graph import build_graph, leaves
 from pathgrad.ops import OPS
-from pathgrad.paths import adjoint_values
+from pathgrad.sums.paths import adjoint_values
 from pathgrad.torch_bridge import TorchRow
 
 INF, NAN = math.inf, math.nan
@@ -223,7 +223,7 @@ def test_numbers_far_from_one_print_as_doubles_not_hundreds_of_digits(tmp_path, 
 
 
 def test_finite_difference_compares_relatively():
-    from pathgrad.check import fd_agrees
+    from pathgrad.sums.check import fd_agrees
 
     assert not fd_agrees(0.0, 1e-8, 1e-8, 1e-6)  # 0 is not 1e-8
     assert fd_agrees(1e-8 * (1 + 1e-7), 1e-8, 1e-8, 1e-6)

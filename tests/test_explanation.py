@@ -7,7 +7,7 @@ import sympy
 
 from pathgrad import SYMPY_NAMES
 from pathgrad.explanation import explain, explain_program
-from pathgrad.loader import load_source
+from pathgrad.trace.loader import load_source
 
 
 def S(text):

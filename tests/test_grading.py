@@ -19,7 +19,7 @@ import pytest
 
 from pathgrad.errors import LoadError, PathgradError
 from pathgrad.explanation import explain
-from pathgrad.grading import (
+from pathgrad.grade.grading import (
     MAX_PATHS_CHECKED,
     ROW_FIELDS,
     AnswerError,
@@ -497,7 +497,7 @@ def test_grade_folder_refuses_a_missing_folder(tmp_path):
 
 
 def test_safe_mode_stops_the_slow_file_in_process(tmp_path):
-    from pathgrad import safe
+    from pathgrad.safe import sandbox as safe
 
     (tmp_path / "slow.py").write_text(SLOW)
     start = time.monotonic()
@@ -611,7 +611,7 @@ def test_cli_check_folder_csv(folder, capsys):
 def test_workers_at_once_keep_their_memory_bounds_within_the_total(
     jobs, memory_mib, total, expected
 ):
-    from pathgrad.grading import workers_at_once
+    from pathgrad.grade.grading import workers_at_once
 
     assert workers_at_once(jobs, memory_mib, total) == min(expected, jobs or os.cpu_count())
     assert workers_at_once(jobs, memory_mib, total) * memory_mib <= max(total, memory_mib)

@@ -23,8 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pathgrad.escaping import HIDDEN, csv_cell, json_for_html, json_visible, visible
-from pathgrad.grading import (
+from pathgrad.grade.grading import (
     ROW_FIELDS,
     _row,
     check_answers_table,
@@ -33,6 +32,7 @@ from pathgrad.grading import (
     rows_to_json,
     rows_to_text,
 )
+from pathgrad.render.escaping import HIDDEN, csv_cell, json_for_html, json_visible, visible
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_TEXT = (ROOT / "pathgrad" / "examples" / "seed.py").read_text()
@@ -214,7 +214,7 @@ def seed_explanation():
 
 def renders(explanation, name):
     """Every renderer that writes a comment or a fence, for a file called ``name``."""
-    from pathgrad.drawing import draw
+    from pathgrad.pictures.drawing import draw
     from pathgrad.render import latex, markdown
     from pathgrad.render import text as text_render
 
@@ -264,8 +264,8 @@ def test_latex_comment_holds_a_forged_input(seed_explanation, brk):
 
 
 def test_step_player_frames_hold_a_script_comment(tmp_path, monkeypatch):
-    from pathgrad.drawing import steps
     from pathgrad.explanation import explain
+    from pathgrad.pictures.drawing import steps
 
     monkeypatch.chdir(tmp_path)
     comment = "# <!--<script> & </script>"

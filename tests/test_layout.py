@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pathgrad.explanation import explain
-from pathgrad.layering import Layered, assign_layers, crossings, order_columns
-from pathgrad.layout import layered_layout
+from pathgrad.pictures.layering import Layered, assign_layers, crossings, order_columns
+from pathgrad.pictures.layout import layered_layout
 
 
 def _sizes(graph):

@@ -9,10 +9,10 @@ import sympy
 from pathgrad.errors import PathgradError
 from pathgrad.explanation import explain, explain_program
 from pathgrad.graph import build_graph
-from pathgrad.loader import load_source
-from pathgrad.methods import PATHS_CAP
-from pathgrad.paths import iter_paths, multiplication_counts
-from pathgrad.simplify import closed_form
+from pathgrad.sums.methods import PATHS_CAP
+from pathgrad.sums.paths import iter_paths, multiplication_counts
+from pathgrad.sums.simplify import closed_form
+from pathgrad.trace.loader import load_source
 
 EXAMPLES = ["seed", "neuron", "reuse", "micrograd", "branch", "mlp", "symbolic"]
 

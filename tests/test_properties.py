@@ -35,18 +35,18 @@ from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 
 import pathgrad
-from pathgrad.check import finite_difference
 from pathgrad.functions import relu as sympy_relu
 from pathgrad.functions import sigmoid as sympy_sigmoid
 from pathgrad.ops import OPS
-from pathgrad.paths import iter_paths, path_counts
+from pathgrad.sums.check import finite_difference
+from pathgrad.sums.paths import iter_paths, path_counts
 
 leaf = pathgrad.leaf
 explain_tensor = pathgrad.explain_tensor
 build_graph = pathgrad.build_graph
 
 try:  # the summing methods an explanation can be asked for, where pathgrad offers a choice
-    from pathgrad.methods import METHODS
+    from pathgrad.sums.methods import METHODS
 except ImportError:
     METHODS = ()
 REGROUPED_METHODS = tuple(m for m in ("reverse", "forward") if m in METHODS)

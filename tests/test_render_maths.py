@@ -23,7 +23,6 @@ from pathgrad import sympy_names
 from pathgrad.cli import main
 from pathgrad.explanation import explain, explain_program
 from pathgrad.functions import relu, sigmoid
-from pathgrad.loader import load_source
 from pathgrad.render import json as json_renderer
 from pathgrad.render import latex, report
 from pathgrad.render import text as text_renderer
@@ -34,6 +33,7 @@ from pathgrad.render.maths import (
     symbol_latex,
     symbol_mathml,
 )
+from pathgrad.trace.loader import load_source
 
 NEGATIVE_FACTOR = "w = 3.0\nL = w * -2 + 1\n"
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from pathgrad.drawing import Drawing, draw
 from pathgrad.errors import NameNotFound, PathgradError
 from pathgrad.explanation import explain, explain_program, explain_tensor
 from pathgrad.graph import build_graph
-from pathgrad.loader import load_source
-from pathgrad.output import write_atomic
-from pathgrad.traced import leaf, tanh
+from pathgrad.pictures.drawing import Drawing, draw
+from pathgrad.pictures.output import write_atomic
+from pathgrad.trace.loader import load_source
+from pathgrad.trace.traced import leaf, tanh
 
 ROOT = Path(__file__).resolve().parent.parent
 NS = {"s": "http://www.w3.org/2000/svg"}
@@ -413,7 +413,7 @@ def test_output_is_deterministic(seed, reuse, tmp_path):
 def test_output_is_the_same_in_every_process():
     """Same bytes whatever Python's hash seed (no set or dict-order accidents)."""
     code = (
-        "import hashlib, pathgrad; from pathgrad.drawing import draw, steps\n"
+        "import hashlib, pathgrad; from pathgrad.pictures.drawing import draw, steps\n"
         "h = hashlib.sha256()\n"
         "for name, wrt in (('seed', 'w1'), ('micrograd', 'a'), ('mlp', None)):\n"
         "    e = pathgrad.explain(name)\n"

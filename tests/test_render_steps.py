@@ -6,11 +6,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from pathgrad.drawing import Steps, save_steps, steps
 from pathgrad.errors import NameNotFound, PathgradError
 from pathgrad.explanation import explain
-from pathgrad.frames import frames, replay
-from pathgrad.paths import adjoint_values
+from pathgrad.pictures.drawing import Steps, save_steps, steps
+from pathgrad.pictures.frames import frames, replay
+from pathgrad.sums.paths import adjoint_values
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 
 from pathgrad.cli import main
-from pathgrad.drawing import draw
 from pathgrad.explanation import explain, explain_program
-from pathgrad.loader import load_source
+from pathgrad.pictures.drawing import draw
+from pathgrad.pictures.picture import expr_text
 from pathgrad.render import latex, markdown, report
 from pathgrad.render.maths import symbol_latex, text_latex
-from pathgrad.render.picture import expr_text
+from pathgrad.trace.loader import load_source
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pathgrad import safe
 from pathgrad.errors import LoadError, PathgradError
 from pathgrad.explanation import explain_program
-from pathgrad.loader import BIND, EXPORTS, load, load_source
+from pathgrad.safe import sandbox as safe
+from pathgrad.trace.loader import BIND, EXPORTS, load, load_source
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")  # Python's, on odd files
 
@@ -572,7 +572,7 @@ def test_fstring_formats_a_traced_value(mode):
 def test_format_matches_pytorch(value, spec):
     """PyTorch's 0-dim float64 tensor formats its value so; a traced value formats the same."""
     torch = pytest.importorskip("torch")
-    from pathgrad.traced import Tensor
+    from pathgrad.trace.traced import Tensor
 
     expected = format(torch.tensor(value, dtype=torch.float64), spec)
     assert format(Tensor(value, line=1), spec) == expected == format(value, spec)
@@ -580,16 +580,16 @@ def test_format_matches_pytorch(value, spec):
 
 # -- a bounded process: the whole run, interpretation and explanation ----------------------
 def test_run_bounded_returns_the_result():
-    assert safe.run_bounded("pathgrad.grading:_explained", {"file": "seed", "leaf": "w1"}) == (
-        "-w2*x1 - w3*x2"
-    )
+    assert safe.run_bounded(
+        "pathgrad.grade.grading:_explained", {"file": "seed", "leaf": "w1"}
+    ) == ("-w2*x1 - w3*x2")
 
 
 def test_run_bounded_passes_errors_on(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = str(CORPUS / "open_write.py")
     with pytest.raises(LoadError) as info:
-        safe.run_bounded("pathgrad.grading:_explained", {"file": path, "leaf": "x"})
+        safe.run_bounded("pathgrad.grade.grading:_explained", {"file": path, "leaf": "x"})
     assert str(info.value) == f"{path}:2: not allowed in --safe mode: call to open()"
     assert list(tmp_path.iterdir()) == []
 
@@ -601,7 +601,7 @@ def test_run_bounded_stops_a_slow_explanation(tmp_path):
     start = time.monotonic()
     with pytest.raises(safe.Stopped) as info:
         safe.run_bounded(
-            "pathgrad.grading:_explained",
+            "pathgrad.grade.grading:_explained",
             {"file": str(path), "leaf": "x"},
             safe.Limits(wall_time_seconds=3),
             file=str(path),
@@ -616,7 +616,7 @@ def test_run_bounded_stops_a_slow_explanation(tmp_path):
 def test_run_bounded_memory():
     with pytest.raises(safe.Stopped) as info:
         safe.run_bounded(
-            "pathgrad.grading:_explained",
+            "pathgrad.grade.grading:_explained",
             {"file": "seed", "leaf": "w1"},
             safe.Limits(memory_mib=30),
         )

@@ -67,7 +67,7 @@ def names_below(function, depth=4):
         return None
     name = (
         type(function).__name__
-        if not isinstance(function, pathgrad.autograd.Node)
+        if not isinstance(function, pathgrad.trace.autograd.Node)
         else function.name()
     )
     if depth == 0 or name == "AccumulateGrad":

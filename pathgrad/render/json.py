@@ -32,7 +32,7 @@ import tokenize
 import sympy
 from sympy.printing.str import StrPrinter
 
-from ..ops import special_name
+from pathgrad.ops import special_name
 
 #: 2: a value that is inf, -inf or nan is ``null`` with ``"special"`` naming it (schema 1
 #: had ``null`` for "undefined"); ``undefined`` says why a value is special.
@@ -79,7 +79,7 @@ def is_call_name(name):
     >>> is_call_name("Heaviside"), is_call_name("relu"), is_call_name("beta"), is_call_name("w")
     (True, True, False, False)
     """
-    from ..functions import SYMPY_NAMES
+    from pathgrad.functions import SYMPY_NAMES
 
     if name in SYMPY_NAMES:
         return True
@@ -168,7 +168,7 @@ def sympy_names(doc):
     >>> sympy.sympify("2*I", locals=sympy_names(doc)).free_symbols
     {I}
     """
-    from ..functions import SYMPY_NAMES
+    from pathgrad.functions import SYMPY_NAMES
 
     names = dict(SYMPY_NAMES, Float=_double)
     # Leaves and nodes are symbols, whatever sympy calls them (a leaf I, a node pi); other

@@ -17,7 +17,7 @@ import keyword
 import tokenize
 from functools import lru_cache
 
-from .maths import (
+from pathgrad.render.maths import (
     bracket_mathml,
     escape_xml,
     number_latex,

@@ -23,10 +23,11 @@ whose preamble has ``\usepackage{amsmath}``. :func:`gradient_math` is the
 &= -8
 """
 
-from ..escaping import visible
-from ..ops import special_name
-from .labels import label_latex, partial_latex
-from .maths import (
+from pathgrad.ops import special_name
+from pathgrad.pictures.picture import expr_text
+from pathgrad.render.escaping import visible
+from pathgrad.render.labels import label_latex, partial_latex
+from pathgrad.render.maths import (
     expr_latex,
     expr_pieces,
     factors_latex,
@@ -34,8 +35,7 @@ from .maths import (
     number_latex,
     text_latex,
 )
-from .picture import expr_text
-from .text import LEDGER_LINES, value_text
+from pathgrad.render.text import LEDGER_LINES, value_text
 
 #: Paths written out in the ``align*`` (the table lists every listed path).
 ALIGN_PATHS = 8

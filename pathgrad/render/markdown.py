@@ -22,9 +22,9 @@ code spans, so that no Markdown reader mistakes ``*`` or ``_`` for emphasis.
 10, 9, 9, 7 |
 """
 
-from ..escaping import visible
-from .picture import expr_text, partial
-from .text import LEDGER_LINES, remarks, value_text
+from pathgrad.pictures.picture import expr_text, partial
+from pathgrad.render.escaping import visible
+from pathgrad.render.text import LEDGER_LINES, remarks, value_text
 
 #: Leaves named in the header; the rest are counted.
 HEADER_LEAVES = 24
@@ -206,7 +206,7 @@ def header(e):
 
 
 def mermaid(e):
-    from ..drawing import draw
+    from pathgrad.pictures.drawing import draw
 
     first = next(iter(e.gradients), None)
     lit = f"; the paths of {partial(e.loss, first)} are lit up, one colour each" if first else ""

@@ -1,7 +1,7 @@
 """The explanation as one self-contained HTML page: graph, path ledgers, closed forms, checks.
 
 Everything is inline: the style, the graph's SVG (laid out by
-:mod:`pathgrad.drawing`, with the paths of the first gradient lit up in the
+:mod:`pathgrad.pictures.drawing`, with the paths of the first gradient lit up in the
 colours the tables use), and the mathematics as MathML, which browsers
 typeset without a script or a font download. The page loads nothing from
 anywhere, so it reads offline and can be mailed as one file.
@@ -19,10 +19,11 @@ from html import escape
 
 import sympy
 
-from ..escaping import visible
-from .html import page
-from .labels import label_mathml, partial_mathml
-from .maths import (
+from pathgrad.pictures.html import page
+from pathgrad.pictures.picture import PATH_COLOURS, expr_text, partial
+from pathgrad.render.escaping import visible
+from pathgrad.render.labels import label_mathml, partial_mathml
+from pathgrad.render.maths import (
     bracket_mathml,
     expr_mathml,
     expr_pieces,
@@ -31,8 +32,7 @@ from .maths import (
     needs_brackets,
     number_mathml,
 )
-from .picture import PATH_COLOURS, expr_text, partial
-from .text import LEDGER_LINES, remarks, value_text
+from pathgrad.render.text import LEDGER_LINES, remarks, value_text
 
 #: Path products written out in a gradient's sum before ``+ ⋯``, when each is shorter than
 #: ``EQUATION_PRODUCT`` characters (else the sum goes straight to the closed form).
@@ -367,7 +367,7 @@ def torch_table(e):
 
 def figure(e):
     """The graph's SVG, the paths of the first gradient lit up; a wide one scrolls."""
-    from ..drawing import draw
+    from pathgrad.pictures.drawing import draw
 
     first = next(iter(e.gradients), None)
     drawing = draw(e, wrt=first)

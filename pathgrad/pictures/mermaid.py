@@ -8,14 +8,14 @@ it, for tools and tests. A link has one colour: a path's own, or black where
 several highlighted paths share it (the legend says so).
 
 >>> from pathgrad.explanation import explain
->>> from pathgrad.render.picture import picture
+>>> from pathgrad.pictures.picture import picture
 >>> text = render(picture(explain("reuse").graph))
 >>> [line.strip() for line in text.splitlines() if "-->" in line]
 ['n1 -->|"a"| n0', 'n1 -->|"a"| n0', 'n2 -->|"1"| n1', 'n2 -->|"1"| n0']
 """
 
-from ..escaping import visible
-from .picture import COLOUR_NAMES, MAX_ROUTE, PATH_COLOURS, THEME, shorten
+from pathgrad.pictures.picture import COLOUR_NAMES, MAX_ROUTE, PATH_COLOURS, THEME, shorten
+from pathgrad.render.escaping import visible
 
 SHARED = "#1a1a1a"
 CLASSES = {

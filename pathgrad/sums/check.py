@@ -5,7 +5,7 @@ expression with sigmoid and relu rewritten into exp and Max, so even the
 textbook derivative rules of :mod:`pathgrad.functions` are checked; finite
 differences replay the graph numerically with one leaf nudged either way.
 
->>> from pathgrad.traced import leaf
+>>> from pathgrad.trace.traced import leaf
 >>> from pathgrad.graph import build_graph
 >>> x = leaf("x", 0.5)
 >>> g = build_graph(x.sigmoid() * x)
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import sympy
 
-from .ops import OPS
-from .paths import tree_size
-from .simplify import EXPAND_BOUND, expanded_terms
+from pathgrad.ops import OPS
+from pathgrad.sums.paths import tree_size
+from pathgrad.sums.simplify import EXPAND_BOUND, expanded_terms
 
 #: sympy.diff is compared only for losses and gradients at most this size (in leaf symbols).
 CHECK_BOUND = 5_000
@@ -77,7 +77,7 @@ def finite_difference(graph, leaf, step=1e-6):
 
 def _rewrite(expr):
     """sigmoid and relu in sympy's own functions, so sympy.diff does not use our rules."""
-    from .functions import relu, sigmoid
+    from pathgrad.functions import relu, sigmoid
 
     return expr.replace(sigmoid, lambda z: 1 / (1 + sympy.exp(-z))).replace(
         relu, lambda z: sympy.Max(0, z)

@@ -4,7 +4,7 @@ The page carries its own style and a two-line script (fit the picture to the
 window, or show it at full size); it loads nothing from anywhere.
 
 >>> from pathgrad.explanation import explain
->>> from pathgrad.render.picture import picture
+>>> from pathgrad.pictures.picture import picture
 >>> page = render(picture(explain("reuse").graph))
 >>> page.startswith("<!DOCTYPE html>") and "<svg" in page and "src=" not in page
 True
@@ -12,8 +12,8 @@ True
 
 from html import escape
 
-from .fonts import FAMILY
-from .svg import render as render_svg
+from pathgrad.pictures.fonts import FAMILY
+from pathgrad.pictures.svg import render as render_svg
 
 STYLE = f"""
 body {{ margin: 0; font-family: {FAMILY}; color: #1a1a1a; background: #ffffff; }}

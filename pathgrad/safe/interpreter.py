@@ -1,9 +1,9 @@
 """The safe-mode interpreter: it walks a validated tree itself, never ``exec``.
 
-:func:`pathgrad.safe.validate` decides what a file may contain;
+:func:`pathgrad.safe.sandbox.validate` decides what a file may contain;
 :class:`Interpreter` gives it meaning, binding names exactly as normal mode
 does and counting every traced value, loop iteration, list item and second
-against :class:`pathgrad.safe.Limits`. Use it through :func:`pathgrad.safe.interpret`.
+against :class:`pathgrad.safe.sandbox.Limits`. Use it through :func:`pathgrad.safe.sandbox.interpret`.
 """
 
 import ast
@@ -11,10 +11,8 @@ import sys
 import time
 from dataclasses import dataclass
 
-from . import traced
-from .errors import LoadError, PathgradError
-from .loader import BIND, EXPORTS, _describe, _is_number_expression
-from .safe import (
+from pathgrad.errors import LoadError, PathgradError
+from pathgrad.safe.sandbox import (
     _BINARY,
     _COMPARE,
     _INPLACE,
@@ -28,7 +26,9 @@ from .safe import (
     _refused,
     _stopped,
 )
-from .traced import Tensor
+from pathgrad.trace import traced
+from pathgrad.trace.loader import BIND, EXPORTS, _describe, _is_number_expression
+from pathgrad.trace.traced import Tensor
 
 
 class _Known(ast.expr):

@@ -9,7 +9,7 @@ more edges bring a contribution, paths meet: that frame records the sum.
 With ``wrt``, only the nodes on paths to that leaf take part.
 
 The values are the edges' own values multiplied and summed in the same
-order as :func:`pathgrad.paths.adjoint_values`, so the last frame agrees
+order as :func:`pathgrad.sums.paths.adjoint_values`, so the last frame agrees
 with it exactly.
 
 >>> from pathgrad.explanation import explain
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from .paths import topological_from
+from pathgrad.sums.paths import topological_from
 
 
 @dataclass(frozen=True)

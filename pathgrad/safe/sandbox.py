@@ -44,7 +44,7 @@ wall time as it runs, and memory is bounded through the number of traced
 values, list items and the size of whole numbers. :func:`run_bounded` runs a
 whole job (interpreting, explaining, rendering) in a fresh process with the
 wall time for the whole run and ``memory_mib`` as its address space
-(``RLIMIT_AS``, POSIX): :mod:`pathgrad.grading` checks each student file so.
+(``RLIMIT_AS``, POSIX): :mod:`pathgrad.grade.grading` checks each student file so.
 """
 
 import ast
@@ -56,8 +56,8 @@ import operator
 import re
 from dataclasses import dataclass, fields
 
-from .errors import LoadError, PathgradError
-from .loader import EXPORTS
+from pathgrad.errors import LoadError, PathgradError
+from pathgrad.trace.loader import EXPORTS
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Limits:
     wall_time_seconds
         Time the interpreter may run: 10 s.
     memory_mib
-        Address space of a worker process in :mod:`pathgrad.grading`: 1024 MiB.
+        Address space of a worker process in :mod:`pathgrad.grade.grading`: 1024 MiB.
     max_list_items
         List and tuple items created in total (``[0] * 10**9`` stops): 1 000 000.
     max_int_bits
@@ -676,14 +676,14 @@ def interpret(tree, namespace, file="<string>", limits=None):
 
     Examples
     --------
-    >>> from pathgrad.loader import load_source
+    >>> from pathgrad.trace.loader import load_source
     >>> program = load_source("a = 3.0\\nfor i in range(2):\\n    a = a * a\\n", safe=True)
     >>> program.loss_name, program.loss.value
     ('a', 81.0)
     """
     import sys
 
-    from .interpreter import Interpreter
+    from pathgrad.safe.interpreter import Interpreter
 
     limits = limits or active()
     before = sys.getrecursionlimit()  # each call of the file's functions takes ~10 frames here
@@ -738,7 +738,7 @@ try:
     pathgrad = importlib.util.module_from_spec(spec)
     sys.modules["pathgrad"] = pathgrad
     spec.loader.exec_module(pathgrad)
-    from pathgrad import safe
+    from pathgrad.safe import sandbox as safe
 except (MemoryError, SystemError):  # too little memory even to start (CPython may say either)
     sys.stdout.write(json.dumps({"memory": True}))
     sys.exit(0)
@@ -806,7 +806,7 @@ def run_bounded(target, payload, limits=None, file=None):
 
     Examples
     --------
-    >>> run_bounded("pathgrad.grading:_explained", {"file": "seed", "leaf": "w1"})
+    >>> run_bounded("pathgrad.grade.grading:_explained", {"file": "seed", "leaf": "w1"})
     '-w2*x1 - w3*x2'
     """
     import json
@@ -816,11 +816,11 @@ def run_bounded(target, payload, limits=None, file=None):
     import tempfile
     from pathlib import Path
 
-    from . import errors
+    from pathgrad import errors
 
     limits = limits or active()
     request = {"target": target, "payload": payload, "limits": limits.as_dict()}
-    package_parent = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parents[2])  # the folder holding pathgrad/
     env = {key: os.environ[key] for key in WORKER_ENVIRONMENT if key in os.environ}
     with tempfile.TemporaryDirectory(prefix="pathgrad-worker-") as folder:
         try:

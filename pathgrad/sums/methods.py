@@ -7,7 +7,7 @@ return their *ledger*: each node's partial sum written as the sum of its
 neighbours' partial sums times the local derivatives, the way a student
 works backpropagation on paper.
 
->>> from pathgrad.traced import leaf
+>>> from pathgrad.trace.traced import leaf
 >>> from pathgrad.graph import build_graph
 >>> a = leaf("a", 0.5)
 >>> g = build_graph((a * a).sin())
@@ -20,8 +20,8 @@ from itertools import islice
 
 import sympy
 
-from .errors import PathgradError
-from .paths import (
+from pathgrad.errors import PathgradError
+from pathgrad.sums.paths import (
     adjoint_values,
     iter_paths,
     operand_lists,

@@ -8,16 +8,16 @@ gets one colour per path, which Graphviz draws as parallel lines. ``id`` and
 ``class`` attributes carry into Graphviz's SVG output.
 
 >>> from pathgrad.explanation import explain
->>> from pathgrad.render.picture import picture
+>>> from pathgrad.pictures.picture import picture
 >>> e = explain("reuse")
 >>> text = render(picture(e.graph))
 >>> [line.split(" [")[0].strip() for line in text.splitlines() if "->" in line]
 ['n1 -> n0', 'n1 -> n0', 'n2 -> n1', 'n2 -> n0']
 """
 
-from ..escaping import visible
-from .fonts import FAMILY
-from .picture import MAX_ROUTE, PATH_COLOURS, THEME, shorten
+from pathgrad.pictures.fonts import FAMILY
+from pathgrad.pictures.picture import MAX_ROUTE, PATH_COLOURS, THEME, shorten
+from pathgrad.render.escaping import visible
 
 FONT = FAMILY.split(",")[0]
 

@@ -2,7 +2,7 @@
 
 Both take an explanation, a graph or a traced value, and return objects a
 notebook displays (``_repr_svg_``, ``_repr_html_``) and that save to a file
-whose suffix picks the format, written atomically (:mod:`pathgrad.output`).
+whose suffix picks the format, written atomically (:mod:`pathgrad.pictures.output`).
 PNG and PDF go through Graphviz's ``dot`` when it is installed; everything
 else is pure Python.
 
@@ -24,8 +24,8 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from .errors import NameNotFound, PathgradError
-from .output import format_of, graphviz, write_atomic
+from pathgrad.errors import NameNotFound, PathgradError
+from pathgrad.pictures.output import format_of, graphviz, write_atomic
 
 TEXT_FORMATS = ("svg", "html", "dot", "mermaid")
 
@@ -34,12 +34,12 @@ def _graph_of(source):
     """``(graph, explanation or None)`` from an explanation, a graph or a traced value."""
     import networkx as nx
 
-    from .traced import Tensor
+    from pathgrad.trace.traced import Tensor
 
     if isinstance(source, nx.MultiDiGraph):
         return source, None
     if isinstance(source, Tensor):
-        from .graph import build_graph
+        from pathgrad.graph import build_graph
 
         return build_graph(source), None
     if hasattr(source, "graph") and hasattr(source, "gradients"):
@@ -66,7 +66,7 @@ def _gradient(graph, explanation, wrt):
         return None
     if explanation is not None and wrt in explanation.gradients:
         return explanation.gradients[wrt]
-    from .explanation import Options, explain_graph
+    from pathgrad.explanation import Options, explain_graph
 
     options = getattr(explanation, "options", None) or Options()
     asked = Options(
@@ -79,7 +79,7 @@ def _gradient(graph, explanation, wrt):
 
 
 def _leaf(graph, wrt):
-    from .graph import leaves, node_named
+    from pathgrad.graph import leaves, node_named
 
     wrt = _one(wrt)
     if wrt is None:
@@ -111,31 +111,31 @@ class Drawing:
 
     @cached_property
     def layout(self):
-        from .render.svg import layout_picture
+        from pathgrad.pictures.svg import layout_picture
 
         return layout_picture(self.picture)
 
     @cached_property
     def svg(self):
-        from .render.svg import render
+        from pathgrad.pictures.svg import render
 
         return render(self.picture, self.layout)
 
     @cached_property
     def html(self):
-        from .render.html import render
+        from pathgrad.pictures.html import render
 
         return render(self.picture, self.layout)
 
     @cached_property
     def dot(self):
-        from .render.dot import render
+        from pathgrad.pictures.dot import render
 
         return render(self.picture)
 
     @cached_property
     def mermaid(self):
-        from .render.mermaid import render
+        from pathgrad.pictures.mermaid import render
 
         return render(self.picture)
 
@@ -194,7 +194,7 @@ def draw(source, wrt=None, values=False, format="svg"):
     NameNotFound
         ``wrt`` is not a leaf of the graph.
     """
-    from .render.picture import picture
+    from pathgrad.pictures.picture import picture
 
     graph, explanation = _graph_of(source)
     return Drawing(picture(graph, _gradient(graph, explanation, wrt), values), format)
@@ -203,7 +203,7 @@ def draw(source, wrt=None, values=False, format="svg"):
 class Steps(list):
     """The frames of the step-by-step picture, with ways to show them.
 
-    A list of :class:`pathgrad.frames.Frame`; :meth:`svg` draws one step,
+    A list of :class:`pathgrad.pictures.frames.Frame`; :meth:`svg` draws one step,
     :attr:`html` is the offline player page, a notebook shows the player.
     """
 
@@ -214,25 +214,25 @@ class Steps(list):
 
     def svg(self, index):
         """Step ``index`` (from 0) as a standalone SVG with its caption."""
-        from .render.steps import frame_svg
+        from pathgrad.pictures.steps import frame_svg
 
         return frame_svg(self.picture, self.layout, self, index)
 
     def caption(self, index):
         """``(heading, detail)`` of step ``index``."""
-        from .frames import replay
-        from .render.steps import caption
+        from pathgrad.pictures.frames import replay
+        from pathgrad.pictures.steps import caption
 
         return caption(self.picture.graph, self[index], replay(self, index)[1])
 
     @cached_property
     def html(self):
-        from .render.steps import player_page
+        from pathgrad.pictures.steps import player_page
 
         return player_page(self.picture, self.layout, self)
 
     def _repr_html_(self):
-        from .render.steps import player
+        from pathgrad.pictures.steps import player
 
         return player(self.picture, self.layout, self)
 
@@ -286,10 +286,10 @@ def steps(source, wrt=None, values=False):
     values : bool
         Show the value of every operation and edge derivative too.
     """
-    from .frames import frames
-    from .render.picture import picture
-    from .render.steps import reserve
-    from .render.svg import layout_picture
+    from pathgrad.pictures.frames import frames
+    from pathgrad.pictures.picture import picture
+    from pathgrad.pictures.steps import reserve
+    from pathgrad.pictures.svg import layout_picture
 
     graph, _ = _graph_of(source)
     story = frames(graph, _leaf(graph, wrt))

@@ -1,4 +1,4 @@
-"""Columns and order for the layered layout (steps 1 to 3 of :mod:`pathgrad.layout`).
+"""Columns and order for the layered layout (steps 1 to 3 of :mod:`pathgrad.pictures.layout`).
 
 Edges point from a consumer to its operands; a column (a layer) holds nodes
 that can be drawn one above the other, every operand in a column left of
@@ -93,7 +93,7 @@ class Layered:
         self.port = {}  # edge -> (rank, count)
         needed = sum(max(0, self.layer[c] - self.layer[o] - 1) for c, o in graph.edges())
         if needed > MAX_DUMMIES:
-            from .errors import PathgradError
+            from pathgrad.errors import PathgradError
 
             raise PathgradError(
                 f"the graph is too large to draw: its long edges cross {needed:,} columns in "

@@ -22,10 +22,10 @@ import os
 import sys
 import weakref
 
-from .errors import TraceError
-from .ops import OPS, is_special, special_cause
+from pathgrad.errors import TraceError
+from pathgrad.ops import OPS, is_special, special_cause
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # pathgrad/
 _ids = itertools.count()
 
 #: Where comparisons and integer uses of traced values are noted while a file runs.
@@ -133,13 +133,13 @@ class Tensor:
     @property
     def grad_fn(self):
         """The backward node (``<MulBackward0>``, with ``.next_functions``), or ``None``."""
-        from .autograd import grad_fn_of
+        from pathgrad.trace.autograd import grad_fn_of
 
         return grad_fn_of(self)
 
     def backward(self, retain_graph=False):
         """Accumulate ∂self/∂leaf into each leaf's ``.grad`` and ``.grad_expr``, as PyTorch."""
-        from .autograd import backward
+        from pathgrad.trace.autograd import backward
 
         backward(self, retain_graph)
 
@@ -150,7 +150,7 @@ class Tensor:
 
     @grad.setter
     def grad(self, value):
-        from .autograd import Grad
+        from pathgrad.trace.autograd import Grad
 
         if value is not None and not is_number(value):
             raise TraceError(f"a gradient must be a number or None, not {type(value).__name__}")
@@ -180,7 +180,7 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        from .autograd import update_in_place
+        from pathgrad.trace.autograd import update_in_place
 
         if isinstance(value, Tensor):
             value = value.value
@@ -421,7 +421,7 @@ def _concrete(x, symbol):
 
 
 def _in_place(t, name, other):
-    from .autograd import grad_enabled, update_in_place
+    from pathgrad.trace.autograd import grad_enabled, update_in_place
 
     if (
         grad_enabled.get()
@@ -446,7 +446,7 @@ def apply(name, *operands):
     """
     if not all(isinstance(x, Tensor) or is_number(x) for x in operands):
         return NotImplemented
-    from .autograd import grad_enabled
+    from pathgrad.trace.autograd import grad_enabled
 
     op = OPS[name]
     result = Tensor(None, op=op, operands=operands, line=caller_line())

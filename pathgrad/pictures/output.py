@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .errors import PathgradError
+from pathgrad.errors import PathgradError
 
 #: Output formats by file suffix.
 SUFFIXES = {

@@ -41,11 +41,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import sympy
 
-from .errors import NameNotFound, PathgradError
-from .escaping import csv_cell, json_visible, visible
-from .functions import SYMPY_NAMES
-from .safe import LIMITS, Limits, Stopped, run_bounded
-from .simplify import expanded_terms
+from pathgrad.errors import NameNotFound, PathgradError
+from pathgrad.functions import SYMPY_NAMES
+from pathgrad.render.escaping import csv_cell, json_visible, visible
+from pathgrad.safe.sandbox import LIMITS, Limits, Stopped, run_bounded
+from pathgrad.sums.simplify import expanded_terms
 
 #: Paths listed per gradient when checking, so that answers can be compared path by path.
 MAX_PATHS_CHECKED = 64
@@ -199,7 +199,7 @@ def parse_answer(text, graph):
     >>> parse_answer("2w1", graph)
     Traceback (most recent call last):
     ...
-    pathgrad.grading.AnswerError: cannot read the answer: invalid decimal literal; write \
+    pathgrad.grade.grading.AnswerError: cannot read the answer: invalid decimal literal; write \
 products with *, e.g. 2*w1
     >>> parse_answer("-(w2*x1 + w3*x2)", graph)
     -w2*x1 - w3*x2
@@ -297,7 +297,7 @@ class _Reader:
             return sympy.Integer(value)
         if not math.isfinite(value):
             raise AnswerError(f"the answer contains {value}")
-        from .graph import constant
+        from pathgrad.graph import constant
 
         return constant(value)
 
@@ -674,8 +674,8 @@ def check_answer(explanation, leaf, answer):
     >>> print(c.message)
     your answer is paths 1 and 3 only; it misses path 2: a
     """
-    from .check import CHECK_BOUND
-    from .explanation import _InLeaves
+    from pathgrad.explanation import _InLeaves
+    from pathgrad.sums.check import CHECK_BOUND
 
     gradient, graph = _gradient(explanation, leaf), explanation.graph
     parsed = parse_answer(answer, graph)
@@ -807,8 +807,8 @@ def check_rows(explanation, checks, file=None):
 
 
 def _explain(path, leaves, loss, safe):
-    from .explanation import explain_program
-    from .loader import load
+    from pathgrad.explanation import explain_program
+    from pathgrad.trace.loader import load
 
     program = load(str(path), loss, safe=safe)
     wrt = sorted(set(leaves)) if leaves and None not in leaves else None
@@ -822,11 +822,11 @@ def check_file(path, checks, loss=None, safe=True, limits=None):
     """Explain one file and check ``(leaf, answer)`` pairs against it: report rows.
 
     In safe mode (the default) the file is read here and loaded, explained
-    and checked in a bounded worker process (:func:`pathgrad.safe.run_bounded`
-    with ``limits``, default :func:`pathgrad.safe.active`).
+    and checked in a bounded worker process (:func:`pathgrad.safe.sandbox.run_bounded`
+    with ``limits``, default :func:`pathgrad.safe.sandbox.active`).
 
     Raises :class:`~pathgrad.errors.PathgradError` when the file itself
-    cannot be explained, or :class:`~pathgrad.safe.Stopped` at a bound
+    cannot be explained, or :class:`~pathgrad.safe.sandbox.Stopped` at a bound
     (exit status 2); answers that cannot be read give "invalid" rows.
 
     >>> rows = check_file("seed", [("w1", "-w2*x1"), ("w2", "-w1*x1")])
@@ -836,17 +836,17 @@ def check_file(path, checks, loss=None, safe=True, limits=None):
     if not safe:
         explanation = _explain(path, [leaf for leaf, _ in checks], loss, safe)
         return check_rows(explanation, checks, str(path))
-    from .loader import read_source
+    from pathgrad.trace.loader import read_source
 
     text, name = read_source(str(path))
     request = {"text": text, "file": name, "checks": checks, "loss": loss}
-    return run_bounded("pathgrad.grading:_check_source", request, limits, file=name)
+    return run_bounded("pathgrad.grade.grading:_check_source", request, limits, file=name)
 
 
 def _check_source(request):
     """In the worker: explain the text of one file and check its answers (rows)."""
-    from .explanation import explain_program
-    from .loader import load_source
+    from pathgrad.explanation import explain_program
+    from pathgrad.trace.loader import load_source
 
     checks = [tuple(c) for c in request["checks"]]
     program = load_source(request["text"], request["file"], request["loss"], safe=True)
@@ -872,7 +872,7 @@ def read_answers(table, wrt=None):
     >>> read_answers(io.StringIO("leaf,answer\\nw1,-w2*x1\\n"))
     [{'file': None, 'leaf': 'w1', 'answer': '-w2*x1'}]
     """
-    from .errors import LoadError
+    from pathgrad.errors import LoadError
 
     name = _table_name(table)
     if hasattr(table, "read"):
@@ -885,7 +885,7 @@ def read_answers(table, wrt=None):
 
 
 def _answer_rows(handle, name, wrt):
-    from .errors import LoadError
+    from pathgrad.errors import LoadError
 
     try:
         reader = csv.DictReader(handle)
@@ -935,7 +935,7 @@ def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits
     for number, entry in enumerate(entries):
         path = file if file is not None else entry["file"]
         if path is None:
-            from .errors import LoadError
+            from pathgrad.errors import LoadError
 
             raise LoadError(
                 "the answers table has no file column; give the file", file=_table_name(table)
@@ -1085,7 +1085,7 @@ def grade_folder(
         a file that fails, hangs or runs out of memory gives rows with
         verdict "error", "timeout" or "memory" and never stops the rest.
     """
-    from .errors import LoadError
+    from pathgrad.errors import LoadError
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -1153,7 +1153,7 @@ def _run_worker(path, checks, loss, limits):
     # by absolute path: the worker runs in a temporary folder of its own
     request = {"file": os.path.abspath(path), "name": name, "checks": checks, "loss": loss}
     try:
-        return run_bounded("pathgrad.grading:_worker", request, limits, file=name)
+        return run_bounded("pathgrad.grade.grading:_worker", request, limits, file=name)
     except Stopped as stop:
         return _failed(name, checks, _STOPPED[stop.kind], stop.message)
     except RuntimeError as err:  # the worker died for another reason: still one row
@@ -1192,7 +1192,7 @@ def _cell(value):
 def rows_to_csv(rows):
     """Rows as CSV text with the columns of :data:`ROW_FIELDS`; lists space-separated.
 
-    Every cell is :func:`~pathgrad.escaping.csv_cell`: control, bidi and
+    Every cell is :func:`~pathgrad.render.escaping.csv_cell`: control, bidi and
     line-break characters escaped, and a cell that a spreadsheet would read
     as a formula (``= + - @``) prefixed with ``'``, closed forms such as
     ``-w2*x1`` included; numbers stay numbers. The JSON report carries every
@@ -1228,7 +1228,7 @@ def rows_to_json(rows):
 def rows_to_text(rows):
     """One line per row: ``FILE: dL/dLEAF: VERDICT: message`` (no file part for ``None``).
 
-    Each line is :func:`~pathgrad.escaping.visible`, so a row is always one
+    Each line is :func:`~pathgrad.render.escaping.visible`, so a row is always one
     line and nothing in it reaches the terminal as a control sequence.
     """
     lines = []

@@ -19,8 +19,8 @@ and how these texts are drawn.
 
 from dataclasses import dataclass
 
-from ..escaping import visible
-from .text import value_text
+from pathgrad.render.escaping import visible
+from pathgrad.render.text import value_text
 
 #: Colours, as data: one row per kind of thing drawn.
 THEME = {

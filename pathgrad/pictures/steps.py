@@ -1,6 +1,6 @@
 r"""The step-by-step picture: one SVG per step, or an offline HTML player.
 
-Reads the frames of :mod:`pathgrad.frames` (which computes) and the
+Reads the frames of :mod:`pathgrad.pictures.frames` (which computes) and the
 picture of the graph (which says what each node and edge shows); writes
 captions, the ∂loss/∂node written in each node, and the highlights. Every
 step uses the layout of the whole graph, so nothing moves between steps.
@@ -11,7 +11,7 @@ and a play button that stops wherever paths meet. Plain inline JavaScript;
 it loads nothing.
 
 >>> from pathgrad.explanation import explain
->>> from pathgrad.frames import frames
+>>> from pathgrad.pictures.frames import frames
 >>> g = explain("seed").graph
 >>> story = frames(g, wrt=2)
 >>> print(*caption(g, story[1]), sep="\n")
@@ -26,14 +26,14 @@ import hashlib
 import json
 from html import escape
 
-from ..escaping import json_for_html
-from ..frames import replay
-from .fonts import FAMILY
-from .html import page
-from .picture import expr_text, fit, partial, shorten
-from .svg import FrameState
-from .svg import render as render_svg
-from .text import value_text
+from pathgrad.pictures.fonts import FAMILY
+from pathgrad.pictures.frames import replay
+from pathgrad.pictures.html import page
+from pathgrad.pictures.picture import expr_text, fit, partial, shorten
+from pathgrad.pictures.svg import FrameState
+from pathgrad.pictures.svg import render as render_svg
+from pathgrad.render.escaping import json_for_html
+from pathgrad.render.text import value_text
 
 MAX_DETAIL = 400
 
@@ -158,7 +158,7 @@ def focus(frame):
 
 
 def state(graph, story, index):
-    """The :class:`~pathgrad.render.svg.FrameState` of step ``index``."""
+    """The :class:`~pathgrad.pictures.svg.FrameState` of step ``index``."""
     visible, adjoints, complete = replay(story, index)
     frame = story[index]
     return FrameState(

@@ -16,7 +16,7 @@ highlighted ones add ``data-path="1 2"``. Every node and edge has a
 
 >>> import xml.etree.ElementTree as ET
 >>> from pathgrad.explanation import explain
->>> from pathgrad.render.picture import picture
+>>> from pathgrad.pictures.picture import picture
 >>> e = explain("seed", wrt=["w1"])
 >>> root = ET.fromstring(render(picture(e.graph, e.gradients["w1"])))
 >>> ns = {"s": "http://www.w3.org/2000/svg"}
@@ -28,13 +28,13 @@ highlighted ones add ``data-path="1 2"``. Every node and edge has a
 
 from dataclasses import dataclass, field
 
-from ..layout import ARROW, layered_layout
-from .fonts import FAMILY, text_width
-from .picture import PATH_COLOURS, THEME
-from .svg_parts import caption as caption_part
-from .svg_parts import esc, num
-from .svg_parts import key as key_part
-from .svg_parts import legend as legend_part
+from pathgrad.pictures.fonts import FAMILY, text_width
+from pathgrad.pictures.layout import ARROW, layered_layout
+from pathgrad.pictures.picture import PATH_COLOURS, THEME
+from pathgrad.pictures.svg_parts import caption as caption_part
+from pathgrad.pictures.svg_parts import esc, num
+from pathgrad.pictures.svg_parts import key as key_part
+from pathgrad.pictures.svg_parts import legend as legend_part
 
 #: Text roles inside a node: font size, bold, line height.
 ROLES = {
@@ -50,7 +50,7 @@ PATH_WIDTH, PATH_SPACING, BUNDLE = 2.4, 3.2, 16  # a bundle of paths is at most 
 
 @dataclass
 class FrameState:
-    """What one step of the step-by-step picture shows (see :mod:`pathgrad.render.steps`)."""
+    """What one step of the step-by-step picture shows (see :mod:`pathgrad.pictures.steps`)."""
 
     visible: set | None = None  # None: every node
     focus: set = field(default_factory=set)  # nodes outlined in red
@@ -249,7 +249,7 @@ def render(picture, layout=None, state=None, player=False, key=True, caption=Non
     Parameters
     ----------
     picture : Picture
-        From :func:`pathgrad.render.picture.picture`.
+        From :func:`pathgrad.pictures.picture.picture`.
     layout : Layout, optional
         From :func:`layout_picture`; computed when not given.
     state : FrameState, optional

@@ -20,7 +20,7 @@ import threading
 
 import sympy
 
-from .paths import atoms_in, replaced, tree_size
+from pathgrad.sums.paths import atoms_in, replaced, tree_size
 
 #: Rungs of the ladder, each tried only when the expression is at most this size.
 LADDER_BOUND = 400

@@ -1,7 +1,7 @@
 """The parts of an SVG picture around the graph: the legend, the key and a step's caption.
 
 Each returns its markup as a list of lines, its width and its height, so
-that :mod:`pathgrad.render.svg` can stack them under (or over) the graph.
+that :mod:`pathgrad.pictures.svg` can stack them under (or over) the graph.
 
 >>> lines, width, height = key(0)
 >>> lines[0], height
@@ -10,8 +10,8 @@ that :mod:`pathgrad.render.svg` can stack them under (or over) the graph.
 
 from html import escape
 
-from .fonts import text_width
-from .picture import MAX_ROUTE, THEME, shorten
+from pathgrad.pictures.fonts import text_width
+from pathgrad.pictures.picture import MAX_ROUTE, THEME, shorten
 
 LEGEND_SIZE, KEY_SIZE, CAPTION_SIZE = 13, 11.5, 14
 

@@ -24,12 +24,12 @@ import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import traced
-from .autograd import no_grad
-from .errors import LoadError, NameNotFound, PathgradError, TraceError
-from .traced import Tensor, collect, is_number, leaf
+from pathgrad.errors import LoadError, NameNotFound, PathgradError, TraceError
+from pathgrad.trace import traced
+from pathgrad.trace.autograd import no_grad
+from pathgrad.trace.traced import Tensor, collect, is_number, leaf
 
-EXAMPLES = Path(__file__).parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BIND = "__pathgrad_bind__"
 
 #: What a file can call without importing anything.
@@ -111,7 +111,7 @@ def load(path, loss=None, safe=False):
     """Run the expression file at ``path`` (``-`` for standard input) and return its Program.
 
     With ``safe=True`` the file is validated and interpreted by
-    :mod:`pathgrad.safe`, never executed as Python.
+    :mod:`pathgrad.safe.sandbox`, never executed as Python.
     """
     text, name = read_source(path)
     return load_source(text, name, loss, safe)
@@ -121,7 +121,7 @@ def load_source(text, file="<string>", loss=None, safe=False):
     """Run expression-file text and return its :class:`Program`."""
     tree = _parse(text, file)
     if safe:
-        from . import safe as sandbox
+        from pathgrad.safe import sandbox as sandbox
 
         sandbox.validate(tree, file)
     symbolic = _check_names(tree, file)

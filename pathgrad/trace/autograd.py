@@ -7,7 +7,7 @@ PyTorch's own message, except where no operation on the way saved a tensor
 (``y = x + 1`` can be back-propagated twice); ``no_grad()`` and
 ``detach()`` cut the graph.
 
->>> from pathgrad.traced import tensor
+>>> from pathgrad.trace.traced import tensor
 >>> x = tensor(2.0, requires_grad=True, name="x")
 >>> y = x * x + 1
 >>> y.backward(retain_graph=True)
@@ -57,7 +57,7 @@ class no_grad:
 class Grad(float):
     """A leaf's ``.grad``: a float that also has PyTorch's ``zero_()``.
 
-    >>> from pathgrad.traced import tensor
+    >>> from pathgrad.trace.traced import tensor
     >>> w = tensor(3.0, requires_grad=True, name="w")
     >>> (w * w).backward()
     >>> w.grad, w.grad.item(), w.grad.data.zero_(), w.grad, w.grad_expr
@@ -94,7 +94,7 @@ def update_in_place(t, value, line=None):
     training loop is explained at the weights it was computed with), and
     ``t`` takes a new place in creation order.
 
-    >>> from pathgrad.traced import tensor
+    >>> from pathgrad.trace.traced import tensor
     >>> w = tensor(1.0, requires_grad=True, name="w")
     >>> loss = w * w
     >>> with no_grad():
@@ -111,7 +111,7 @@ def update_in_place(t, value, line=None):
     >>> u.value, u.line == w.line
     (0.25, False)
     """
-    from .traced import caller_line, next_id
+    from pathgrad.trace.traced import caller_line, next_id
 
     users = [u for u in (ref() for ref in t.users or ()) if u is not None]
     if users:
@@ -196,7 +196,7 @@ def grad_fn_of(t):
 
 def backward(t, retain_graph=False):
     """Accumulate ∂t/∂leaf into every leaf's ``.grad`` (and ``.grad_expr``), as PyTorch does."""
-    from .traced import collect, gradient_values
+    from pathgrad.trace.traced import collect, gradient_values
 
     if not t.requires_grad:
         raise RuntimeError(NO_GRAD_FN)
@@ -219,8 +219,8 @@ def backward(t, retain_graph=False):
 
 def _symbolic_gradients(t, tensors, receivers):
     """Closed forms of ∂t/∂x for the receivers, in leaf symbols when small."""
-    from .explanation import Options, explain_graph
-    from .graph import build_graph
+    from pathgrad.explanation import Options, explain_graph
+    from pathgrad.graph import build_graph
 
     graph = build_graph(t)
     index = {x.id: i for i, x in enumerate(tensors)}
@@ -233,7 +233,7 @@ def _symbolic_gradients(t, tensors, receivers):
         if name in explanation.gradients:
             result[tensor_id] = explanation.gradients[name].closed_form
         else:  # a non-leaf that retains its grad: its adjoint in the graph's own names
-            from .methods import summed_by
+            from pathgrad.sums.methods import summed_by
 
             result[tensor_id] = summed_by(graph, node, "reverse", ledger=False)[0]
     return result

@@ -37,7 +37,7 @@ True
 
 from dataclasses import dataclass
 
-from .layering import Layered, assign_layers, order_columns, ports
+from pathgrad.pictures.layering import Layered, assign_layers, order_columns, ports
 
 MARGIN = 16  # around the drawing
 NODE_GAP = 18  # between two nodes of a column

@@ -6,7 +6,7 @@ consumers and *descending node order is a topological order* from the loss
 down. Everything here is one pass over the edges in that order, except
 :func:`iter_paths`, which streams one path at a time.
 
->>> from pathgrad.traced import leaf
+>>> from pathgrad.trace.traced import leaf
 >>> from pathgrad.graph import build_graph
 >>> a = leaf("a", 3.0)
 >>> g = build_graph((a * a).sin() + (a * a).cos())
@@ -21,8 +21,8 @@ import math
 import networkx as nx
 import sympy
 
-from .errors import NameNotFound
-from .ops import OPS, is_special, special_name
+from pathgrad.errors import NameNotFound
+from pathgrad.ops import OPS, is_special, special_name
 
 
 def topological_from(graph):
@@ -114,7 +114,7 @@ def multiplication_counts(graph, leaf, counts=None, operands=None):
     through them. ``"reverse"``: one per edge, for every leaf at once.
     ``"forward"``: one per edge that leads down to ``leaf``, for this leaf only.
 
-    >>> from pathgrad.traced import leaf
+    >>> from pathgrad.trace.traced import leaf
     >>> from pathgrad.graph import build_graph
     >>> a = leaf("a", 3.0)
     >>> multiplication_counts(build_graph((a * a).sin()), 0)
