@@ -97,7 +97,8 @@ def parser():
     explain.add_argument(
         "--loss",
         metavar="NAME",
-        help="the variable to differentiate (default: the last one assigned)",
+        help="the variable to differentiate (default: what backward() was called on, "
+        "else the last one assigned)",
     )
     explain.add_argument(
         "--max-paths",
@@ -187,6 +188,9 @@ def parser():
             help="the file (or, for steps, a folder ending in /) to write",
         )
         picture.add_argument(
+            "--force", action="store_true", help="replace OUT (or its frames) if it exists"
+        )
+        picture.add_argument(
             "--wrt",
             metavar="LEAF",
             help="light up every path from the loss to LEAF, one colour each",
@@ -241,6 +245,7 @@ def parser():
         help="report format (default: text)",
     )
     check.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
+    check.add_argument("--force", action="store_true", help="replace OUT if it exists")
     commands.add_parser("examples", help="list the bundled example files")
     return p
 
@@ -299,7 +304,7 @@ def run_explain(args, out):
         from pathgrad.safe.sandbox import run_bounded
         from pathgrad.trace.loader import read_source
 
-        request["text"], request["file"] = read_source(args.file)
+        request["text"], request["file"] = read_source(args.file, safe=True)
         result = run_bounded(
             "pathgrad.cli:explain_request", request, _limits(args), file=request["file"]
         )
@@ -354,7 +359,24 @@ def explain_request(request):
     }
 
 
+def _may_write(args, names=None):
+    """Refuse, before any work where possible, an output that would replace what the user had:
+    the input itself, or (without ``--force``) an existing file or frame."""
+    from pathlib import Path
+
+    from pathgrad.pictures.output import may_write
+
+    inputs = [args.file] if args.file != "-" and os.path.lexists(args.file) else []
+    for target in [args.output] if names is None else [Path(args.output) / n for n in names]:
+        may_write(target, inputs, args.force)
+
+
 def run_picture(args, out):
+    from pathgrad.pictures.drawing import is_folder
+
+    folder = args.command == "steps" and is_folder(args.output)
+    if not folder:
+        _may_write(args)
     if args.safe:
         return _run_picture_bounded(args, out)
     from pathgrad.explanation import explain
@@ -364,7 +386,10 @@ def run_picture(args, out):
         args.file, loss=args.loss, safe=args.safe, wrt=[args.wrt] if args.wrt else []
     )
     make = draw if args.command == "graph" else steps
-    written = make(explanation, wrt=args.wrt, values=args.values).save(args.output)
+    picture = make(explanation, wrt=args.wrt, values=args.values)
+    if folder:
+        _may_write(args, picture.names())
+    written = picture.save(args.output)
     if isinstance(written, list):
         out.write(f"wrote {len(written)} frames to {visible(args.output)}\n")
     else:
@@ -383,7 +408,7 @@ def _run_picture_bounded(args, out):
     from pathgrad.safe.sandbox import run_bounded
     from pathgrad.trace.loader import read_source
 
-    text, file = read_source(args.file)
+    text, file = read_source(args.file, safe=True)
     folder = args.command == "steps" and is_folder(args.output)
     request = {
         "text": text,
@@ -401,6 +426,7 @@ def _run_picture_bounded(args, out):
         for name, data in result["files"]
     ]
     if folder:
+        _may_write(args, [name for name, _ in files])
         target = Path(args.output)
         try:
             target.mkdir(parents=True, exist_ok=True)
@@ -473,8 +499,11 @@ def run_check(args, out):
     from pathlib import Path
 
     from pathgrad.grade import grading
+    from pathgrad.pictures.output import may_write
 
     target = Path(args.target)
+    if args.output:  # before any work: a report never replaces a submission
+        may_write(args.output, [args.target, *([args.answers] if args.answers else [])], args.force)
     if target.is_dir():
         answers = args.answer if args.answer is not None else Path(args.answers)
         rows = grading.grade_folder(

@@ -284,7 +284,12 @@ def explain_graph(graph, options=Options(), notes=(), file_leaves=()):
         loss_undefined=data["undefined"],
         leaves={graph.nodes[n]["name"]: graph.nodes[n]["value"] for n in leaves(graph)},
         gradients=gradients,
-        notes=[*notes, *_graph_notes(graph), *_special_notes(graph)],
+        notes=[
+            *notes,
+            *_graph_notes(graph),
+            *_special_notes(graph),
+            *_version_notes(graph, gradients),
+        ],
         problems=_problems(graph, file),
         options=options,
     )
@@ -435,7 +440,11 @@ class _InLeaves:
             return None
         if tree_size(expr, self.sizes) > bound:
             return None
-        written = expr.xreplace(self.replace)
+        try:
+            written = expr.xreplace(self.replace)
+        except (ValueError, TypeError):  # Min(zoo, 0): sympy cannot even build it
+            self.infinite = True
+            return None
         # 1/y with y = x - x would print as zoo: keep the graph's names then
         self.infinite = has_infinity(written)
         return None if self.infinite else written
@@ -523,8 +532,38 @@ def _kinks_above(graph, leaf):
     return [graph.nodes[n]["name"] for n in sorted(above) if graph.nodes[n]["kink"]]
 
 
-def _graph_notes(graph):
+def _version_notes(graph, gradients):
+    """A leaf updated in place between two uses is two leaves here and one in PyTorch."""
     notes = []
+    for _node, data in sorted(graph.nodes(data=True)):
+        if "same_leaf_as" not in data:
+            continue
+        now = graph.nodes[data["same_leaf_as"]]
+        before, after = gradients.get(data["name"]), gradients.get(now["name"])
+        total = ""
+        if before is not None and after is not None and None not in (before.value, after.value):
+            total = f": {before.value:g} + {after.value:g} = {before.value + after.value:g}"
+        notes.append(
+            Note(
+                now["line"],
+                f"{data['name']} is {now['name']} as it was before its in-place update; "
+                f"PyTorch has one leaf, whose .grad adds both gradients{total}",
+            )
+        )
+    return notes
+
+
+def _graph_notes(graph):
+    notes = [
+        Note(
+            data["line"],
+            f"{data['name']} stands for {data['named_for']} (a name of its own, "
+            "as the value has no variable and its formula is long, or would be written "
+            "as an infinity)",
+        )
+        for _node, data in sorted(graph.nodes(data=True))
+        if data.get("named_for")
+    ]
     for _node, data in sorted(graph.nodes(data=True)):
         if data["kink"]:
             rule = OPS[data["op"]].kink_rule
@@ -575,7 +614,15 @@ def _graph_notes(graph):
 def _program_notes(program):
     notes = []
     for kind, line, text, result in program.notes:
-        if kind == "comparison":
+        if kind == "loss":
+            notes.append(
+                Note(
+                    line,
+                    f"the loss is {text}, the value the file called backward() on, not "
+                    f"{result}, the last name assigned (choose another with --loss NAME)",
+                )
+            )
+        elif kind == "comparison":
             notes.append(
                 Note(
                     line,

@@ -125,6 +125,9 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
     sizes = {}  # tree sizes of subexpressions, shared so that each is measured once
     for t in tensors:
         _add_node(graph, index[t.id], t, names, fresh, index, source_lines, sizes)
+        live = t.live() if t.live is not None else None
+        if live is not None and live.id in index:  # w as it was, and w now: one leaf
+            graph.nodes[index[t.id]]["same_leaf_as"] = index[live.id]
     for t in tensors:
         _add_edges(graph, index, t)
     return graph
@@ -194,11 +197,16 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
         size = tree_size(expr, _memo=sizes)
     if t.id in names:
         name, symbol, precedence = names[t.id], sympy.Symbol(names[t.id], real=True), ATOM
-    elif len(label) > MAX_LABEL or (local_expr.is_number and operands_traced(t)):
-        # long, or collapsed by sympy (x - x is 0): a name of its own keeps 1/(x - x) from
-        # becoming zoo
+    elif (
+        len(label) > MAX_LABEL
+        or (local_expr.is_number and operands_traced(t))
+        or has_infinity(local_expr)
+    ):
+        # long, collapsed by sympy (x - x is 0), or infinite (x/0 is zoo*x): a name of its
+        # own keeps 1/(x - x) from becoming zoo, and zoo out of its consumers' forms
         name = next(fresh)
         symbol, precedence = sympy.Symbol(name, real=True), ATOM
+        data["named_for"] = label  # the explanation says what the name stands for
     else:
         name, symbol, precedence = label, local_expr, t.op.precedence
     data.update(

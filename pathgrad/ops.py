@@ -81,6 +81,8 @@ class Op:
     left (``1 + x``): "swap" puts the tensor first, "drop" leaves the number
     out (``1 - x`` is ``RsubBackward1`` of x alone). ``torch`` names the same
     operation in PyTorch: a Python operator, or a function of the ``torch`` module.
+    ``saves_result``: its backward keeps the result, not the operand (exp, sqrt, tanh,
+    sigmoid, relu), so updating the operand in place before ``backward()`` is no error.
     ``inverse`` recovers a one-operand operation's input from its output, where
     it can (rebuilding a graph from what PyTorch saved needs it).
     """
@@ -98,6 +100,7 @@ class Op:
     kink_rule: str = ""
     grad_fn_variants: dict = field(default_factory=dict)
     saves_tensors: bool = True
+    saves_result: bool = False
     scalar_slot: bool = False
     reflected: str | None = None
     torch: str = ""
@@ -515,7 +518,16 @@ _ROWS = [
         torch="neg",
         inverse=lambda r: -r,
     ),
-    _unary("exp", "ExpBackward0", sympy.exp, _exp, sympy.exp, inverse=_log, never_zero=True),
+    _unary(
+        "exp",
+        "ExpBackward0",
+        sympy.exp,
+        _exp,
+        sympy.exp,
+        inverse=_log,
+        never_zero=True,
+        saves_result=True,
+    ),
     _unary("log", "LogBackward0", sympy.log, _log, lambda a: 1 / a, inverse=_exp),
     _unary(
         "sqrt",
@@ -524,6 +536,7 @@ _ROWS = [
         _sqrt,
         lambda a: 1 / (2 * sympy.sqrt(a)),
         inverse=lambda r: r * r,
+        saves_result=True,
     ),
     _unary("sin", "SinBackward0", sympy.sin, _periodic(math.sin), sympy.cos),
     _unary("cos", "CosBackward0", sympy.cos, _periodic(math.cos), lambda a: -sympy.sin(a)),
@@ -534,6 +547,7 @@ _ROWS = [
         math.tanh,
         lambda a: 1 - sympy.tanh(a) ** 2,
         inverse=math.atanh,
+        saves_result=True,
     ),
     _unary(
         "sigmoid",
@@ -543,6 +557,7 @@ _ROWS = [
         lambda a: sigmoid(a) * (1 - sigmoid(a)),
         inverse=lambda r: _log(r / (1.0 - r)),
         never_zero=True,
+        saves_result=True,
     ),
     _unary(
         "relu",
@@ -552,6 +567,7 @@ _ROWS = [
         lambda a: sympy.Heaviside(a, 0),
         kink=lambda a: a == 0,
         kink_rule="relu'(0) = 0",
+        saves_result=True,
     ),
     _unary(
         "abs",

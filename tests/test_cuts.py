@@ -71,6 +71,20 @@ CUTS = {
         "u",
         1,
     ),
+    "updating a detached alias updates its source": (
+        "w = 1.0\nu = w.detach()\nwith no_grad():\n    u -= 0.5\nL = w * w\n",
+        "w",
+        1.0,
+        "2*w",
+        2,
+    ),
+    "a detached alias is updated in place with grad enabled": (
+        "w = 2.0\nu = w.detach()\nu *= 3.0\nL = w * u\n",
+        "w",
+        6.0,
+        "u",
+        1,
+    ),
     "an unused leaf": ("a = 1.0\nb = 2.0\nc = 3.0\nloss = b * c\n", "a", 0.0, "0", 0),
 }
 
@@ -455,3 +469,58 @@ def test_readme_training_loop_says_what_it_does(tmp_path, capsys):
     assert (program.namespace["w"].value, program.namespace["b"].value) == pytest.approx(
         (0.3252, 0.1626), rel=1e-12
     )
+
+
+# -- an in-place update between two uses (review of issue 10) -------------------------------
+def _update_between_uses(T, no_grad_, first, then_backward=True):
+    w = T(1.0, requires_grad=True, name="w")
+    a = first(w)
+    with no_grad_():
+        w -= 0.5
+    L = a * (w * 3.0)
+    if then_backward:
+        L.backward()
+    return w
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "first",
+    [
+        lambda w: w * 2.0,  # its backward needs 2.0, not w: no error, w.grad adds both uses
+        lambda w: w + 1.0,
+        lambda w: w.exp(),  # exp keeps its result, not w: no error
+        lambda w: w.tanh(),
+        lambda w: w * w,  # needs w: PyTorch's "modified by an inplace operation"
+        lambda w: w.sin(),
+        lambda w: w / 4.0,
+    ],
+    ids=["mul-number", "add", "exp", "tanh", "mul-itself", "sin", "div"],
+)
+def test_updated_between_two_uses_is_one_leaf_as_in_pytorch(first):
+    def theirs_tensor(v, requires_grad=True, name=None):
+        return torch.tensor(v, dtype=torch.float64, requires_grad=requires_grad)
+
+    outcomes = []
+    for T, no_grad_ in ((pathgrad.tensor, pathgrad.no_grad), (theirs_tensor, torch.no_grad)):
+        try:
+            outcomes.append(float(_update_between_uses(T, no_grad_, first).grad))
+        except RuntimeError as err:
+            outcomes.append("modified by an inplace operation" in str(err))
+    assert outcomes[0] == pytest.approx(outcomes[1], rel=1e-12), outcomes
+
+
+def test_updated_between_two_uses_says_pytorch_adds_both(tmp_path, capsys):
+    source = "w = 1.0\na = w * 2.0\nwith no_grad():\n    w -= 0.5\nb = w * 3.0\nL = a * b\n"
+    _status, out, _err = run_cli(tmp_path, capsys, source, "--format", "json")
+    data = json.loads(out)
+    assert {k: g["value"] for k, g in data["gradients"].items()} == {"w": 3.0, "w_1": 6.0}
+    assert any(
+        "one leaf, whose .grad adds both gradients: 3 + 6 = 9" in n["text"] for n in data["notes"]
+    )
+
+
+def test_backward_after_an_update_that_invalidates_it_names_the_line(tmp_path, capsys):
+    source = "w = 2.0\nL = w * w\nwith no_grad():\n    w -= 1.0\nL.backward()\n"
+    status, _out, err = run_cli(tmp_path, capsys, source)
+    assert status == 2 and "f.py:5:" in err and "modified by an inplace operation" in err

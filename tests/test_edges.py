@@ -436,3 +436,99 @@ def test_exit_status_one_when_a_number_is_not_pytorchs(tmp_path, capsys, monkeyp
     monkeypatch.setattr(bridge, "check_torch", real)
     status, out, err, _ = run(tmp_path, capsys, "x = 0.0\nL = sqrt(x)\n", "--check", "torch")
     assert status == 0 and err == ""
+
+
+# -- review of issue 10: more members of the classes ----------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 5e-324\nL = x / 2.0\n",
+        "x = 1e-320\nL = x * x\n",
+        "x = 1e-320\nL = x * 2.0\n",
+    ],
+)
+def test_a_subnormal_leaf_is_checked_without_a_crash(tmp_path, capsys, text):
+    status, out, _err, _ = run(tmp_path, capsys, text, "--check")
+    line = next(s for s in out.splitlines() if "finite difference" in s)
+    assert "skipped: the leaf" in line and "too close to 0" in line
+    assert status == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1000000.0\nL = sin(x)\n",  # h = 1: two steps disagree
+        "x = 100000000.0\nL = sin(x)\n",
+        "x = 1.0000001\nL = relu(x - 1.0)\n",  # a kink within the step
+        "x = 1.0000001\nL = abs(x - 1.0)\n",
+        "x = 1.0000001\nL = max(x, 1.0)\n",
+    ],
+)
+def test_a_finite_difference_that_cannot_judge_says_so(tmp_path, capsys, text):
+    """Never a ✓ beside a wrong number, nor a ✗ on PyTorch's gradient."""
+    _status, out, _err, _ = run(tmp_path, capsys, text, "--check")
+    line = next(s for s in out.splitlines() if "finite difference" in s)
+    assert "cannot judge" in line, line
+
+
+def test_a_step_into_a_pole_is_named(tmp_path, capsys):
+    _status, out, _err, _ = run(tmp_path, capsys, "x = 1.0\nL = sqrt(x - 0.9999999)\n", "--check")
+    line = next(s for s in out.splitlines() if "finite difference" in s)
+    assert "no finite value a step away" in line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 2.0\nL = x ** min(1.0 / (x * 0.0), 0.0)\n",
+        "x = 2.0\nL = max(x / 0.0, 1.0) + x\n",
+        "x = 2.0\nL = min(x / 0.0, -x / 0.0) * x\n",
+    ],
+)
+def test_an_infinity_inside_max_or_min_neither_crashes_nor_shows_zoo(tmp_path, capsys, text):
+    status, out, err, _ = run(tmp_path, capsys, text, "--check", "all", "--format", "json")
+    assert "internal error" not in err
+    data = json.loads(out)
+    for g in data["gradients"].values():
+        forms = [g["closed_form"], *(p["product"] for p in g["paths"])]
+        assert not any("zoo" in f or "nan" in f for f in forms), forms
+    assert status in (0, 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sqrt = 4.0\nx = 2.0\nL = x ** 0.5 * sqrt + (-2.0) ** x\n",  # a leaf named sqrt, and I
+        "x = 2.0\npi = x * 1.0\nL = (-2.0) ** pi\n",  # a node named pi, and the constant
+        "x = 2.0\nL = max(x / 0.0, 1.0) + x\n",  # 1/0 kept unevaluated
+        "Heaviside = 0.5\nsign = 2.0\nL = relu(sign * Heaviside)\n",
+    ],
+)
+def test_json_reads_back_whatever_the_names(tmp_path, capsys, text):
+    from pathgrad.render.json import sympy_names
+
+    _status, out, _err, _ = run(tmp_path, capsys, text, "--format", "json")
+    data = json.loads(out)
+    names = sympy_names(data)
+    for g in data["gradients"].values():
+        for p in g["paths"]:
+            for form in [p["product"], *p["factors"]]:
+                sympy.sympify(form, locals=names)
+        back = sympy.sympify(g["closed_form"], locals=names)
+        assert not back.has(sympy.zoo)
+        assert {s.name for s in back.free_symbols} <= set(data["leaves"]) | {
+            n for p in g["paths"] for n in p["nodes"]
+        }
+
+
+def test_the_loss_backward_was_called_on_is_said(tmp_path, capsys):
+    text = "w = 2.0\nloss = w * w\nloss.backward()\nL = w * w.grad + w\n"
+    status, out, _err, _ = run(tmp_path, capsys, text, "--format", "json")
+    data = json.loads(out)
+    assert status == 0 and data["loss"] == "loss"
+    assert any("called backward() on, not L" in n["text"] for n in data["notes"])
+
+
+def test_a_generated_name_says_what_it_stands_for(tmp_path, capsys):
+    _status, out, _err, _ = run(tmp_path, capsys, "x = 2.0\nL = max(x / 0.0, 1.0) + x\n")
+    assert "t1 stands for x/0" in out

@@ -519,3 +519,206 @@ def test_cli_error_names_the_file_escaped(tmp_path, monkeypatch, capsys):
         assert main(["explain", *extra, name]) == 2
         err = capsys.readouterr().err
         assert err == "pathgrad: bad\\x1b[2J\\u202e\\n.py:2: syntax error: invalid syntax\n"
+
+
+# -- a single file named on the command line (review of issue 11) --------------------------
+def _cli(args, capsys):
+    from pathgrad.cli import main
+
+    status = main(args)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and "internal error" not in err
+    return status, out, err
+
+
+@pytest.fixture
+def odd_entries(tmp_path):
+    """A FIFO, a link to a file outside, a link to a device: named one by one."""
+    outside = tmp_path / "outside.py"
+    outside.write_text(SEED_TEXT)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    os.mkfifo(folder / "fifo.py")
+    (folder / "link.py").symlink_to(outside)
+    (folder / "zero.py").symlink_to("/dev/zero")
+    return folder
+
+
+@pytest.mark.parametrize("entry", ["fifo.py", "link.py", "zero.py"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["explain", "--safe"],
+        ["check", "--wrt", "w1", "--answer", "-w2*x1"],
+        ["graph", "--safe", "-o", "{out}/g.svg"],
+        ["steps", "--safe", "-o", "{out}/frames/"],
+    ],
+    ids=["explain", "check", "graph", "steps"],
+)
+def test_a_named_file_is_read_only_if_it_is_a_regular_file(odd_entries, entry, command, capsys):
+    """Never a hang on a FIFO, an endless read of /dev/zero, or a link followed out."""
+    out_dir = odd_entries.parent
+    args = [a.format(out=out_dir) for a in command]
+    status, _out, err = run_without_blocking(_cli, [*args, str(odd_entries / entry)], capsys)
+    assert status == 2, err
+    assert "refused: " in err and ("symbolic link" in err or "named pipe" in err), err
+    assert not (out_dir / "g.svg").exists() and not (out_dir / "frames").exists()
+
+
+def test_a_file_larger_than_a_page_of_maths_is_refused(tmp_path, capsys):
+    big = tmp_path / "big.py"
+    big.write_text("x = 1.0\n" + "# padding\n" * 120_000 + "L = x * x\n")
+    status, _out, err = _cli(["explain", "--safe", str(big)], capsys)
+    assert status == 2 and "larger than 1 MiB" in err
+
+
+# -- nothing the user had is overwritten ------------------------------------------------------
+@pytest.fixture
+def submissions(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.py").write_text(SEED_TEXT)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "args, target",
+    [
+        (["check", "{f}", "--wrt", "w1", "--answer", "-w2*x1 - w3*x2", "-o"], "{f}/alice.py"),
+        (["check", "{f}/alice.py", "--wrt", "w1", "--answer", "-w2*x1", "-o"], "{f}/alice.py"),
+        (["graph", "{f}/alice.py", "-o"], "{f}/alice.py"),
+        (["check", "{f}", "--wrt", "w1", "--answer", "1", "--force", "-o"], "{f}/alice.py"),
+    ],
+    ids=["report-over-submission", "single-file", "picture-over-input", "even-with-force"],
+)
+def test_an_output_never_replaces_an_input(submissions, capsys, args, target):
+    before = (submissions / "alice.py").read_text()
+    status, _out, err = _cli(
+        [a.format(f=submissions) for a in args] + [target.format(f=submissions)], capsys
+    )
+    assert status == 2 and "is what is being read" in err
+    assert (submissions / "alice.py").read_text() == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "{f}", "--wrt", "w1", "--answer", "-w2*x1 - w3*x2", "-o", "{t}/report.csv"],
+        ["graph", "{f}/alice.py", "-o", "{t}/report.csv"],
+    ],
+    ids=["check", "graph"],
+)
+def test_an_existing_file_is_replaced_only_with_force(submissions, tmp_path, capsys, command):
+    report = tmp_path / "report.csv"
+    report.write_text("precious")
+    args = [a.format(f=submissions, t=tmp_path) for a in command]
+    if args[0] == "graph":
+        args[-1] = str(tmp_path / "report.svg")
+        report = tmp_path / "report.svg"
+        report.write_text("precious")
+    status, _out, err = _cli(args, capsys)
+    assert (
+        status == 2 and "already exists; pass --force" in err and report.read_text() == "precious"
+    )
+    status, _out, err = _cli([*args, "--force"], capsys)
+    assert status == 0 and report.read_text() != "precious"
+
+
+def test_steps_never_replaces_frames_without_force(submissions, tmp_path, capsys):
+    frames = tmp_path / "frames"
+    args = ["steps", str(submissions / "alice.py"), "-o", f"{frames}/"]
+    assert _cli(args, capsys)[0] == 0
+    first = (frames / "step-001.svg").read_text()
+    (frames / "step-001.svg").write_text("my notes")
+    status, _out, err = _cli(args, capsys)
+    assert status == 2 and "step-001.svg: already exists" in err
+    assert (frames / "step-001.svg").read_text() == "my notes"
+    assert _cli([*args, "--force"], capsys)[0] == 0
+    assert (frames / "step-001.svg").read_text() == first
+
+
+# -- a file's own text in pictures -----------------------------------------------------------
+CONTROLS = st.text(
+    st.characters(categories=["Cc", "Cf", "Zl", "Zp"], exclude_characters="\n\r"),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(comment=CONTROLS)
+def test_a_source_comment_never_reaches_a_picture_raw(comment, tmp_path_factory):
+    """The source line is a node's tooltip and a step's caption: escaped, valid XML."""
+    import xml.etree.ElementTree as ET
+
+    from pathgrad.explanation import explain_program
+    from pathgrad.pictures.drawing import draw, steps
+    from pathgrad.trace.loader import load_source
+
+    source = f"a = 1.0\nb = 2.0\nc = a * b  # {comment} evil\nL = c * 2\n"
+    explanation = explain_program(load_source(source, "src.py"))
+    drawing, story = draw(explanation, wrt="a"), steps(explanation, wrt="a")
+    texts = [drawing.svg, drawing.dot, drawing.html, story.html, *(story.svg(i) for i in range(3))]
+    for text in texts:
+        raw = [hex(ord(c)) for c in set(comment) if c in text]
+        assert not raw, raw
+    for svg in [drawing.svg, story.svg(2)]:
+        ET.fromstring(svg)
+
+
+# -- bounds that a single step of the file could overrun ------------------------------------
+@pytest.mark.parametrize(
+    "line",
+    [
+        "t = [b] == [f]",  # ~4e10 comparisons in one C call
+        "t = b < f",
+        "print(b)",  # a string of gigabytes before the print cut
+    ],
+)
+def test_one_step_over_shared_lists_is_bounded_in_process(line):
+    from pathgrad.errors import LoadError
+    from pathgrad.trace.loader import load_source
+
+    source = (
+        "a = [0] * 200000\nb = [a] * 4\ne = [0] * 200000\nf = [e] * 4\n"
+        f"{line}\nw1 = 1.0\nL = w1 * w1\n"
+    )
+    with pytest.raises(LoadError, match="lists of more than 1000000 items in all"):
+        load_source(source, "cmp.py", safe=True)
+
+
+def test_a_short_answer_with_huge_powers_is_read_quickly():
+    """52 characters whose expansion has 10**50 terms: refused or judged, never expanded."""
+    from pathgrad.explanation import explain
+    from pathgrad.grade.grading import check_answer
+
+    seed = explain("seed", wrt=["w1"])
+    answer = "(w1+w2+w3+x1+x2+w1*w2+w2*w3)**64*(w1+x2+w3+x1+3)**64"
+    result = run_without_blocking(check_answer, seed, "w1", answer)
+    assert result.verdict == "wrong"
+
+
+def test_python_dash_m_in_a_submissions_folder_imports_nothing_from_it(submissions):
+    marker = submissions / "PWNED"
+    (submissions / "argparse.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pathgrad",
+            "check",
+            ".",
+            "--wrt",
+            "w1",
+            "--answer",
+            "-w2*x1 - w3*x2",
+        ],
+        cwd=submissions,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "alice.py: w1: right" in done.stdout, done.stderr
+    assert not marker.exists()

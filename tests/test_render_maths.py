@@ -272,6 +272,11 @@ PROPERTY_NAMES = [
     "lambda",
     "θ",
     "total",
+    # named like what a closed form calls or a constant it writes (review of issue 10)
+    "sqrt",
+    "Heaviside",
+    "sign",
+    "pi",
 ]
 PROPERTY_VALUES = [0.5, 1.5, 2.0, -1.25, 3.0]
 # Numbers as written in a file: negative ones right after an operator (w * -2), and ones whose

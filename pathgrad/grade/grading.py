@@ -46,6 +46,7 @@ from pathgrad.functions import SYMPY_NAMES
 from pathgrad.render.escaping import csv_cell, json_visible, visible
 from pathgrad.safe.sandbox import LIMITS, Limits, Stopped, run_bounded
 from pathgrad.sums.simplify import expanded_terms
+from pathgrad.trace.loader import entry_problem
 
 #: Paths listed per gradient when checking, so that answers can be compared path by path.
 MAX_PATHS_CHECKED = 64
@@ -838,7 +839,7 @@ def check_file(path, checks, loss=None, safe=True, limits=None):
         return check_rows(explanation, checks, str(path))
     from pathgrad.trace.loader import read_source
 
-    text, name = read_source(str(path))
+    text, name = read_source(str(path), safe=True)
     request = {"text": text, "file": name, "checks": checks, "loss": loss}
     return run_bounded("pathgrad.grade.grading:_check_source", request, limits, file=name)
 
@@ -974,17 +975,6 @@ def _outside(name):
     return None
 
 
-def _kind(mode):
-    """What a folder entry that is not a regular file is, from its ``lstat`` mode."""
-    if stat.S_ISLNK(mode):
-        return "a symbolic link (not followed; copy the file itself into the folder)"
-    if stat.S_ISDIR(mode):
-        return "a folder, not a file"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO), not a file; not read"
-    return None if stat.S_ISREG(mode) else "not a regular file; not read"
-
-
 def _refusal(name, base):
     """Why an answers table may not name ``name`` (relative to ``base``), or ``None``.
 
@@ -1002,7 +992,7 @@ def _refusal(name, base):
             mode = os.lstat(path).st_mode
         except OSError:
             return None  # not there: explaining it says so
-        kind = _kind(mode)
+        kind = entry_problem(mode)
         if kind and (stat.S_ISLNK(mode) or number == len(parts)):
             return f"refused: {kind}"
     return None
@@ -1020,7 +1010,7 @@ def _entries(folder):
         for entry in listing:
             if entry.name.endswith(".py"):
                 try:
-                    problem = _kind(entry.stat(follow_symlinks=False).st_mode)
+                    problem = entry_problem(entry.stat(follow_symlinks=False).st_mode)
                 except OSError as err:
                     problem = f"cannot be read: {err.strerror}"
                 entries.append((entry.name, problem))
@@ -1145,7 +1135,7 @@ def _run_worker(path, checks, loss, limits):
     """Check one file in a fresh Python process with its own time and memory bound."""
     name = path.name
     try:  # looked at again just before: an entry swapped since the listing is not followed
-        problem = _kind(os.lstat(path).st_mode)
+        problem = entry_problem(os.lstat(path).st_mode)
     except OSError:
         problem = "no such file in the folder"
     if problem:

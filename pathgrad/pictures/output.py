@@ -37,6 +37,33 @@ NO_GRAPHVIZ = (
 )
 
 
+def may_write(path, inputs=(), force=False):
+    """Refuse to write ``path`` where that would lose what the user had.
+
+    Never the file being read, nor a ``.py`` file inside the folder being read, even
+    with ``force``: a report written over a student's file would replace it. An
+    existing file only with ``force`` (``--force``).
+
+    Raises
+    ------
+    PathgradError
+        ``path`` is an input, is inside an input folder, or exists without ``force``.
+    """
+    target = Path(path).resolve()
+    for given in inputs:
+        source = Path(given).resolve()
+        inside = source.is_dir() and source in target.parents and target.suffix == ".py"
+        if target == source or inside:
+            raise PathgradError(
+                "is what is being read (or a .py file in its folder); write the output elsewhere",
+                file=str(path),
+            )
+    if os.path.lexists(path) and not force:
+        raise PathgradError(
+            "already exists; pass --force to replace it, or choose another name", file=str(path)
+        )
+
+
 def write_atomic(path, data):
     """Write bytes or text to ``path`` through a temporary file and ``os.replace``.
 

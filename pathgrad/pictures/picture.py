@@ -144,7 +144,7 @@ def expr_text(expr):
     >>> expr_text("2*a - 2*y"), expr_text("(a - y)**2")
     ('2·a - 2·y', '(a - y)^2')
     """
-    return str(expr).replace("**", "^").replace("*", "·")
+    return visible(str(expr).replace("**", "^").replace("*", "·"))  # a file's text: escaped
 
 
 def shorten(text, limit):
@@ -181,7 +181,7 @@ def _factor(expr):
 
 
 def _node_view(graph, node, data, values, paths, wrt, reserve):
-    name, formula = data["name"], expr_text(data["formula"])
+    name, formula = visible(data["name"]), expr_text(data["formula"])
     shown = expr_text(name)
     value = value_text(data["value"], data.get("undefined"))
     if data["kind"] == "leaf":
@@ -199,7 +199,7 @@ def _node_view(graph, node, data, values, paths, wrt, reserve):
             lines.append((f"= {value}", "value"))
         tooltip = f"{full} = {value} ({data['grad_fn']})"
     if data.get("line"):
-        source = f": {data['source']}" if data.get("source") else ""
+        source = f": {visible(data['source'])}" if data.get("source") else ""
         tooltip += f"\nline {data['line']}{source}"
     if node in reserve:
         lines.append((reserve[node], "adjoint"))

@@ -32,7 +32,7 @@ from pathgrad.pictures.html import page
 from pathgrad.pictures.picture import expr_text, fit, partial, shorten
 from pathgrad.pictures.svg import FrameState
 from pathgrad.pictures.svg import render as render_svg
-from pathgrad.render.escaping import json_for_html
+from pathgrad.render.escaping import json_for_html, visible
 from pathgrad.render.text import value_text
 
 MAX_DETAIL = 400
@@ -77,7 +77,11 @@ def _forward(graph, frame):
         )
         return "Forward · the leaves", leaves
     data, node = graph.nodes[frame.node], frame.node
-    where = f"line {frame.line}: {data['source']}" if data.get("source") else _title(graph, node)
+    where = (
+        f"line {frame.line}: {visible(data['source'])}"
+        if data.get("source")
+        else _title(graph, node)
+    )
     carries = " and ".join(
         f"{partial(_name(graph, node), _name(graph, o))} = "
         f"{expr_text(graph.edges[node, o, k]['local_derivative'])}"
@@ -120,7 +124,11 @@ def _send(graph, frame, loss):
             f"{partial(loss, _name(graph, operand))} = {terms} = {total}"
         )
     data = graph.nodes[node]
-    where = f"line {frame.line}: {data['source']}" if data.get("source") else _title(graph, node)
+    where = (
+        f"line {frame.line}: {visible(data['source'])}"
+        if data.get("source")
+        else _title(graph, node)
+    )
     return f"Backward · {where}", detail
 
 
@@ -147,7 +155,7 @@ def caption(graph, frame, adjoints=None):
         detail = ", ".join(
             f"{partial(loss, _name(graph, n))} = {value_text(adjoints.get(n))}" for n in wanted
         )
-    return heading, shorten(detail, MAX_DETAIL)
+    return visible(heading), visible(shorten(detail, MAX_DETAIL))  # a file's text: escaped
 
 
 def focus(frame):

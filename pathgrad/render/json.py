@@ -60,6 +60,13 @@ class _Printer(StrPrinter):
     def _print_ImaginaryUnit(self, expr):
         return "sqrt(-1)"  # never "I", which may be a leaf
 
+    def _print_Pi(self, expr):
+        return "acos(-1)"  # never "pi", which may be a leaf or a node
+
+    def _print_UnevaluatedExpr(self, expr):
+        # 1/0 kept unevaluated (max(x/0.0, 1)): written so, it is not read back as zoo
+        return f"UnevaluatedExpr({self._print(expr.args[0])})"
+
     def _print_Symbol(self, expr):
         if keyword.iskeyword(expr.name) or is_call_name(expr.name):
             return f"Symbol({expr.name!r}{', real=True' if expr.is_real else ''})"
@@ -81,7 +88,7 @@ def is_call_name(name):
     """
     from pathgrad.functions import SYMPY_NAMES
 
-    if name in SYMPY_NAMES:
+    if name in SYMPY_NAMES or name == "sqrt":  # sqrt: how sympy writes x**(1/2)
         return True
     thing = getattr(sympy, name, None)
     return (

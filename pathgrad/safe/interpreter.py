@@ -203,6 +203,17 @@ class Interpreter:
             )
         self._tick()
 
+    def _visit(self, *values):
+        """Count the items a comparison or a print walks (shared sublists each time, as
+        Python does), against the same total as the items made: ``[b] == [f]`` of lists
+        of lists is one step of the file but billions of Python's."""
+        stack = list(values)
+        while stack:
+            value = stack.pop()
+            if isinstance(value, (list, tuple)):
+                self._allocate(len(value))
+                stack.extend(value)
+
     def _allocate(self, count):
         self.items += max(count, 0)
         if self.items > self.limits.max_list_items:
@@ -555,6 +566,7 @@ class Interpreter:
         return (_INPLACE if inplace else _BINARY)[type(op)](left, right)
 
     def _Compare_value(self, node, left, right):
+        self._visit(left, right)
         result = _COMPARE[type(node.ops[0])](left, right)
         if len(node.ops) == 1 or not self._truth(result, node.lineno):
             return result
@@ -651,6 +663,7 @@ class Interpreter:
         limit = self.limits.max_print_bytes
         if self.printed > limit:  # already cut: nothing more is written (or formatted)
             return
+        self._visit(*arguments)
         text = (" " if sep is None else sep).join(str(a) for a in arguments)
         text += "\n" if end is None else end
         data = text.encode("utf-8", "replace")

@@ -823,18 +823,27 @@ def run_bounded(target, payload, limits=None, file=None):
     package_parent = str(Path(__file__).resolve().parents[2])  # the folder holding pathgrad/
     env = {key: os.environ[key] for key in WORKER_ENVIRONMENT if key in os.environ}
     with tempfile.TemporaryDirectory(prefix="pathgrad-worker-") as folder:
+        # its own session, so that a timeout stops what it started too (Graphviz's dot)
+        worker = subprocess.Popen(
+            [sys.executable, "-I", "-c", _WORKER, package_parent],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=folder,
+            start_new_session=True,
+        )
         try:
-            done = subprocess.run(
-                [sys.executable, "-I", "-c", _WORKER, package_parent],
-                input=json.dumps(request).encode("utf-8"),
-                capture_output=True,
-                env=env,
-                cwd=folder,
-                check=False,
-                timeout=limits.wall_time_seconds,
+            out, err = worker.communicate(
+                json.dumps(request).encode("utf-8"), timeout=limits.wall_time_seconds
             )
         except subprocess.TimeoutExpired:
+            _kill_session(worker)
             raise _stopped_process("time", limits, file) from None
+        finally:
+            if worker.poll() is None:  # interrupted (Ctrl-C): nothing is left running
+                _kill_session(worker)
+        done = subprocess.CompletedProcess(worker.args, worker.returncode, out, err)
     stdout = done.stdout.decode("utf-8", "replace")
     stderr = done.stderr.decode("utf-8", "replace")
     try:
@@ -857,6 +866,18 @@ def run_bounded(target, payload, limits=None, file=None):
         raise _stopped_process("time", limits, file)
     last = (stderr.strip().splitlines() or ["no output"])[-1]
     raise RuntimeError(f"the safe-mode worker failed (exit {done.returncode}): {last}")
+
+
+def _kill_session(worker):
+    """Stop a worker and every process it started (its session), then reap it."""
+    import os
+    import signal
+
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)
+    except (OSError, AttributeError):  # already gone, or no process groups (Windows)
+        worker.kill()
+    worker.communicate()
 
 
 def _stopped_process(kind, limits, file):

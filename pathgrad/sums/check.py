@@ -111,7 +111,9 @@ def check_gradient(graph, leaf, closed_form, value, kink_on_path):
     loss = graph.nodes[graph.graph["loss"]]
     loss_expr = loss["expr"] if loss["expr_size"] <= CHECK_BOUND else None
     symbol = graph.nodes[leaf]["symbol"]
-    if loss_expr is None:
+    if loss["expr"] is None:
+        reference, symbolic = None, "skipped: the loss has no expression in leaf symbols"
+    elif loss_expr is None:
         reference, symbolic = None, "skipped: the loss expression is too large for sympy.diff"
     elif closed_form is None:
         reference, symbolic = None, "skipped: the gradient has no closed form in leaf symbols"
@@ -119,28 +121,52 @@ def check_gradient(graph, leaf, closed_form, value, kink_on_path):
         reference = sympy.diff(_rewrite(loss_expr), symbol)
         symbols = sorted(loss_expr.free_symbols | {symbol}, key=str)
         symbolic = same_expression(_rewrite(closed_form), reference, symbols)
+    fd, numeric = numeric_check(graph, leaf, value, kink_on_path)
+    return Check(reference, symbolic, fd, numeric)
+
+
+def numeric_check(graph, leaf, value, kink_on_path=False):
+    """A central difference and its verdict: ``"agree"``, ``"differ"``, ``"kink"``, or
+    ``"skipped: why"`` (then the difference is ``None``: a number beside "skipped" would
+    read as a result).
+
+    The difference is taken at two steps, ``h`` and ``2h``. When they disagree with each
+    other (a kink or a fast oscillation within ``2h``: ``relu(x - 1)`` at ``1 + 1e-7``,
+    ``sin`` at ``1e6``) and not with the gradient alone, the difference cannot judge it.
+    """
+    x = graph.nodes[leaf]["value"]
+    if x is None or value is None or not math.isfinite(value):
+        return None, "skipped: no finite value at this point"
+    h = leaf_step(graph, leaf)
+    if h == 0 or x + h == x:
+        return None, f"skipped: the leaf {x:.6g} is too close to 0 to be nudged"
     fd = finite_difference(graph, leaf)
-    if value is None or fd is None or not math.isfinite(value):
-        # a number beside "skipped" would read as a result: show none
-        return Check(reference, symbolic, None, "skipped: no finite value at this point")
+    if fd is None:
+        return None, f"skipped: the loss has no finite value a step away (at ± {h:.1g})"
+    scale, noise = magnitude(graph), fd_noise(magnitude(graph), h)
+    if not fd_agrees(fd, value, 0.0, 1.0) and max(abs(fd), abs(value)) <= noise:
+        return None, (
+            f"skipped: the gradient {value:.6g} is below what a finite difference "
+            f"resolves here (its rounding noise is about {noise:.1g})"
+        )
+    if fd_agrees(fd, value, scale, h):
+        return fd, "agree"
     # the same difference at twice the step: how far the difference is from its limit
     # (its truncation error is about a third of the change; x**3 at 0 gives h**2, not 0)
     wider = finite_difference(graph, leaf, step=2e-6)
-    truncation = abs(wider - fd) if wider is not None else 0.0
-    noise = fd_noise(magnitude(graph), leaf_step(graph, leaf))
-    if not fd_agrees(fd, value, 0.0, 1.0) and max(abs(fd), abs(value)) <= noise:
-        return Check(
-            reference,
-            symbolic,
-            None,
-            f"skipped: the gradient {value:.6g} is below what a finite difference "
-            f"resolves here (its rounding noise is about {noise:.1g})",
+    truncation = abs(wider - fd) if wider is not None else math.inf
+    unsteady = wider is None or truncation > 0.01 * max(abs(fd), abs(wider))
+    if unsteady and abs(fd - value) > 1e-9 * max(1.0, scale):
+        if kink_on_path:
+            return fd, "kink"
+        return None, (
+            f"skipped: a finite difference cannot judge it here: steps {h:.1g} and "
+            f"{2 * h:.1g} give {fd:.6g} and {wider if wider is None else f'{wider:.6g}'} "
+            "(a kink or a fast change nearby)"
         )
-    if fd_agrees(fd, value, magnitude(graph), leaf_step(graph, leaf), truncation):
-        numeric = "agree"
-    else:
-        numeric = "kink" if kink_on_path else "differ"
-    return Check(reference, symbolic, fd, numeric)
+    if fd_agrees(fd, value, scale, h, truncation):
+        return fd, "agree"
+    return fd, "kink" if kink_on_path else "differ"
 
 
 def leaf_step(graph, leaf, step=1e-6):

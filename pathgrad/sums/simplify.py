@@ -108,9 +108,16 @@ def tame_numbers(expr):
 def expanded_terms(expr):
     """An upper estimate of how many terms ``expand(expr)`` would produce.
 
+    ``expand`` multiplies out every integer power (a denominator too) and expands inside
+    a function's arguments, so all of these count.
+
     >>> x, y = sympy.symbols("x y")
     >>> expanded_terms((x + y) * (x - y) * (x + 1)), expanded_terms((x + y)**5)
     (8, 32)
+    >>> expanded_terms((x + y)**64) > 10**18, expanded_terms(sympy.exp((x + y)**3))
+    (True, 1)
+    >>> expanded_terms(sympy.exp((x + y)**64)) > 10**18
+    True
     """
     if expr.is_Add:
         return sum(expanded_terms(a) for a in expr.args)
@@ -119,9 +126,15 @@ def expanded_terms(expr):
         for a in expr.args:
             total *= expanded_terms(a)
         return total
-    if expr.is_Pow and expr.exp.is_Integer and 0 < expr.exp <= 16:
-        return expanded_terms(expr.base) ** int(expr.exp)
-    return 1
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 0:
+        return expanded_terms(expr.base) ** min(int(expr.exp), 4096)
+    # a denominator or a function's arguments are expanded on their own: one term here,
+    # unless expanding them is itself too much
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp < 0:
+        inner = expanded_terms(expr.base) ** min(-int(expr.exp), 4096)
+    else:
+        inner = max((expanded_terms(a) for a in expr.args), default=1)
+    return 1 if inner <= EXPAND_BOUND else inner
 
 
 def factor_denominator(expr, cancelled=None):

@@ -22,6 +22,7 @@ PyTorch's own message, except where no operation on the way saved a tensor
 
 import contextvars
 import functools
+import weakref
 
 #: Whether operations are recorded for gradients (``no_grad()`` turns it off).
 grad_enabled = contextvars.ContextVar("pathgrad_grad_enabled", default=True)
@@ -34,6 +35,11 @@ SECOND_BACKWARD = (
     "calling backward."
 )
 NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
+MODIFIED = (
+    "one of the variables needed for gradient computation has been modified by an inplace "
+    "operation: {name} is at version {now}; expected version {then} instead (it was updated "
+    "in place after {use} used it; call backward() before the update, as a training loop does)"
+)
 
 
 class no_grad:
@@ -86,7 +92,7 @@ class Grad(float):
         return float(self)
 
 
-def update_in_place(t, value, line=None):
+def update_in_place(t, value, line=None, _seen=None):
     """Give leaf ``t`` a new value, keeping its identity, as PyTorch's in-place update does.
 
     Values already computed from ``t`` keep the version they used: their
@@ -102,14 +108,17 @@ def update_in_place(t, value, line=None):
     >>> w.value, w.version, loss.operands[0].value, loss.operands[0] is w
     (0.5, 1, 1.0, False)
 
-    A detached value shares its source's storage (PyTorch's ``detach()``), so it
-    changes with it:
+    A detached value shares its source's storage (PyTorch's ``detach()``), so each
+    changes with the other:
 
     >>> u = w.detach()
     >>> with no_grad():
     ...     w -= 0.25
     >>> u.value, u.line == w.line
     (0.25, False)
+    >>> u *= 2.0  # u does not require grad: in place even with grad enabled, as PyTorch
+    >>> w.value
+    0.5
     """
     from pathgrad.trace.traced import caller_line, next_id
 
@@ -118,12 +127,16 @@ def update_in_place(t, value, line=None):
         before = t.snapshot()
         for u in users:
             u.operands = tuple(before if x is t else x for x in u.operands)
+        before.live = weakref.ref(t)  # the same leaf in PyTorch: backward() adds into t
         t.earlier, t.id = before, next_id()
     t.users, t.value, t.line = None, value, line or caller_line()
     t.version += 1
+    # u = w.detach() shares w's storage, as in PyTorch, both ways: updating either updates
+    # the other (a cut value is still made on its own line)
+    seen = {id(t)} if _seen is None else _seen | {id(t)}
     for alias in [a for a in (ref() for ref in t.aliases or ()) if a is not None]:
-        # u = w.detach() shares w's storage, as in PyTorch; u is still made on its own line
-        update_in_place(alias, value, line=alias.line)
+        if id(alias) not in seen:
+            update_in_place(alias, value, alias.line if alias.cut else line, seen)
 
 
 class Node:
@@ -203,18 +216,51 @@ def backward(t, retain_graph=False):
     tensors = collect([t])
     if any(x.op is not None and x.freed and x.op.saves_tensors for x in tensors):
         raise RuntimeError(SECOND_BACKWARD)
+    # a leaf as it was before an in-place update is the same leaf in PyTorch
+    live = {id(x): x.live() for x in tensors if x.op is None and x.live is not None}
+    live = {k: v for k, v in live.items() if v is not None}
+    _refuse_modified(tensors, live)
     values = gradient_values(t)
     t.backward_calls += 1
     receivers = [x for x in tensors if x.requires_grad and (x.op is None or x.retains_grad)]
     expressions = _symbolic_gradients(t, tensors, receivers)
     for x in receivers:  # accumulate, as PyTorch does; x.grad = None (or zero_()) starts again
-        g, fresh = values.get(x.id), x.grad is None or x.grad_expr is None
-        expr = expressions[x.id] if fresh else x.grad_expr + expressions[x.id]
-        x.grad = g if fresh or g is None else x.grad + g
-        x.grad_expr = expr
+        into = live.get(id(x), x)
+        g, fresh = values.get(x.id), into.grad is None or into.grad_expr is None
+        expr = expressions[x.id] if fresh else into.grad_expr + expressions[x.id]
+        into.grad = g if fresh or g is None else into.grad + g
+        into.grad_expr = expr
     if not retain_graph:
         for x in tensors:
             x.freed = True
+
+
+def _refuse_modified(tensors, live):
+    """PyTorch's version check: an operation whose backward needs an operand's value (it
+    saved it) fails if that leaf was updated in place since. Which operands are needed is
+    read off the op table: those its local derivatives (for operands that require grad)
+    depend on, unless it saves its result instead (exp, sqrt, tanh, sigmoid, relu)."""
+    import sympy
+
+    for u in tensors:
+        if u.op is None or u.op.saves_result or not any(id(o) in live for o in u.operands):
+            continue
+        symbols = sympy.symbols(f"a0:{len(u.operands)}")
+        needed = set()
+        for j, other in enumerate(u.operands):
+            if getattr(other, "requires_grad", False):
+                needed |= u.op.partials[j](*symbols).free_symbols
+        for i, operand in enumerate(u.operands):
+            if id(operand) in live and symbols[i] in needed:
+                now = live[id(operand)]
+                raise RuntimeError(
+                    MODIFIED.format(
+                        name=operand.name or "a leaf",
+                        now=now.version,
+                        then=operand.version,
+                        use=u.op.grad_fn,
+                    )
+                )
 
 
 def _symbolic_gradients(t, tensors, receivers):

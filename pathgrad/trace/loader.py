@@ -19,6 +19,8 @@ import ast
 import builtins
 import contextlib
 import difflib
+import os
+import stat
 import sys
 import types
 from dataclasses import dataclass, field
@@ -71,26 +73,77 @@ class Program:
         return [t for t in collect([self.loss]) if t.is_leaf]
 
 
-def read_source(path):
-    """The text of a file, ``-`` for standard input, or a bundled example's name."""
+#: The largest expression file read, in bytes: 1 MiB (a page of maths is a few kB).
+MAX_SOURCE_BYTES = 1 << 20
+
+
+def entry_problem(mode):
+    """What a file system entry that is not a regular file is, from its ``lstat`` mode.
+
+    ``None`` for a regular file. Shared by every place that reads other people's files.
+
+    >>> import stat
+    >>> entry_problem(stat.S_IFIFO), entry_problem(stat.S_IFREG)
+    ('a named pipe (FIFO), not a file; not read', None)
+    """
+    if stat.S_ISLNK(mode):
+        return "a symbolic link (not followed; copy the file itself into the folder)"
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a file; not read"
+    return None if stat.S_ISREG(mode) else "not a regular file; not read"
+
+
+def read_source(path, safe=False):
+    """The text of a file, ``-`` for standard input, or a bundled example's name.
+
+    Only a regular file is read (a FIFO or a device would hang or never end), and at
+    most :data:`MAX_SOURCE_BYTES`. With ``safe`` (someone else's file), a symbolic
+    link is refused too, as in a folder: nothing outside what was named is read.
+
+    Raises
+    ------
+    LoadError
+        No such file, not a regular file, too large, or unreadable.
+    """
     if path == "-":
-        data, name = sys.stdin.buffer.read(), "<stdin>"
+        data, name = sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1), "<stdin>"
     else:
         file = Path(path)
-        if not file.exists() and (EXAMPLES / f"{path}.py").exists():
+        if not os.path.lexists(file) and (EXAMPLES / f"{path}.py").exists():
             file = EXAMPLES / f"{path}.py"
-        if not file.exists():
-            raise LoadError(
-                "no such file (bundled examples: " + ", ".join(example_names()) + ")", file=path
-            )
-        if file.is_dir():
-            raise LoadError("is a directory, not an expression file", file=path)
-        try:
-            data = file.read_bytes()
-        except OSError as err:
-            raise LoadError(f"cannot read: {err.strerror}", file=path) from err
-        name = path
+        data, name = _read_regular(file, path, safe), path
+    if len(data) > MAX_SOURCE_BYTES:
+        raise LoadError(
+            f"larger than {MAX_SOURCE_BYTES >> 20} MiB: not an expression file", file=name
+        )
     return _decode(data, name), name
+
+
+def _read_regular(file, path, safe):
+    try:
+        mode = (os.lstat if safe else os.stat)(file).st_mode
+    except OSError:
+        raise LoadError(
+            "no such file (bundled examples: " + ", ".join(example_names()) + ")", file=path
+        ) from None
+    problem = entry_problem(mode)
+    if problem == entry_problem(stat.S_IFDIR):
+        raise LoadError("is a directory, not an expression file", file=path)
+    if problem:
+        raise LoadError(f"refused: {problem}", file=path)
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (getattr(os, "O_NOFOLLOW", 0) if safe else 0)
+    )
+    try:  # opened without following or blocking: the entry may change after the look
+        handle = os.open(file, flags)
+        with os.fdopen(handle, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise LoadError("refused: not a regular file; not read", file=path)
+            return stream.read(MAX_SOURCE_BYTES + 1)
+    except OSError as err:
+        raise LoadError(f"cannot read: {err.strerror}", file=path) from err
 
 
 def example_names():
@@ -113,7 +166,7 @@ def load(path, loss=None, safe=False):
     With ``safe=True`` the file is validated and interpreted by
     :mod:`pathgrad.safe.sandbox`, never executed as Python.
     """
-    text, name = read_source(path)
+    text, name = read_source(path, safe)
     return load_source(text, name, loss, safe)
 
 
@@ -432,6 +485,9 @@ def _choose_loss(program, loss):
             if not _bookkeeping(program.namespace.get(n))
         ]
         name, line = (called or computed or program.assigned)[-1]
+        last = program.assigned[-1][0]
+        if called and name != last:
+            program.notes.append(("loss", line, name, last))
     else:
         raise LoadError(
             "nothing is assigned, so there is no loss; end with e.g. `L = ...`", file=program.file

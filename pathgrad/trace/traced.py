@@ -95,6 +95,7 @@ class Tensor:
         "users",
         "aliases",
         "backward_calls",
+        "live",
         "__weakref__",
     )
     __array_priority__ = 1000
@@ -116,6 +117,7 @@ class Tensor:
         # leaf was before the last one, and (weakly) the operations that used this version.
         self.version, self.earlier, self.users, self.aliases = 0, None, None, None
         self.backward_calls = 0  # a file's default loss is what it called backward() on
+        self.live = None  # for a leaf as it was before an in-place update: the leaf now
 
     # -- what PyTorch calls it -------------------------------------------
     @property
@@ -171,6 +173,7 @@ class Tensor:
         cut.cut, cut.operands, cut.undefined = "detach", (self,), self.undefined
         # PyTorch's detach() shares storage: updating self in place updates the cut value too
         self.aliases = [*(self.aliases or ()), weakref.ref(cut)]
+        cut.aliases = [weakref.ref(self)]
         return cut
 
     @property
@@ -424,7 +427,7 @@ def _in_place(t, name, other):
     from pathgrad.trace.autograd import grad_enabled, update_in_place
 
     if (
-        grad_enabled.get()
+        (grad_enabled.get() and (t.requires_grad or getattr(other, "requires_grad", False)))
         or t.op is not None
         or not (isinstance(other, Tensor) or is_number(other))
     ):
