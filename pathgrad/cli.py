@@ -557,7 +557,7 @@ def run_examples(args, out):
 CHECKS = ("sympy", "torch", "all")
 
 
-def _normalise(argv):
+def normalise_arguments(argv):
     """Two readings argparse gets wrong, made explicit.
 
     ``--answer -w2*x1`` is an answer, not an option (``--answer=-w2*x1``), and
@@ -576,7 +576,7 @@ def _normalise(argv):
 
 def main(argv=None):
     """Run the command line; return the exit status."""
-    argv = _normalise(sys.argv[1:] if argv is None else argv)
+    argv = normalise_arguments(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     if args.command is None:
         parser().print_help()

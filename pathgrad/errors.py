@@ -45,3 +45,18 @@ class Disagreement(PathgradError):
 
 class NameNotFound(PathgradError):
     """A ``--loss`` or ``--wrt`` name that the graph does not have."""
+
+
+class Stopped(LoadError):
+    """A bound of safe mode stopped the file: ``kind`` is "time", "memory" or "limit".
+
+    "limit" is one of Python's own limits, reached from a legal file: the
+    recursion limit, or the digits Python prints of a whole number."""
+
+    def __init__(self, message, kind="limit", file=None, line=None):
+        super().__init__(message, file=file, line=line)
+        self.kind = kind
+
+
+class AnswerError(PathgradError):
+    """An answer that cannot be read (syntax, unknown names, numbers too large)."""

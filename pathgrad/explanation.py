@@ -331,7 +331,7 @@ class _Work:
         self.graph, self.options = graph, options
         self.counts, self.values, self.reasons = counts, values, reasons
         self.cache = {}
-        self.in_leaves = _InLeaves(graph)
+        self.in_leaves = InLeaves(graph)
         self.operands = operand_lists(graph)
 
     def method_for(self, leaf):
@@ -414,7 +414,7 @@ class _Work:
         return "leaves", leaf_form
 
 
-class _InLeaves:
+class InLeaves:
     """Rewrite an expression in the graph's names into leaf symbols, if that stays small.
 
     Each named intermediate's symbol is replaced by its leaf-form expression.

@@ -39,14 +39,14 @@ def load_ipython_extension(ipython):
 
 def _options(line):
     """The view and the parsed ``explain`` options of the magic's first line."""
-    from pathgrad.cli import _normalise, parser
+    from pathgrad.cli import normalise_arguments, parser
 
     words = shlex.split(line)
     view = words.pop(0) if words and words[0] in VIEWS else "explain"
     values = "--values" in words
     words = [w for w in words if w != "--values"]
     try:
-        args = parser().parse_args(_normalise(["explain", "<cell>", *words]))
+        args = parser().parse_args(normalise_arguments(["explain", "<cell>", *words]))
     except SystemExit:  # argparse has printed the usage line and the problem
         return None
     return view, values, args
@@ -70,6 +70,7 @@ def pathgrad_cell(line, cell):
     """
     from pathgrad.errors import PathgradError
     from pathgrad.explanation import explain_program
+    from pathgrad.render.escaping import visible
     from pathgrad.trace.loader import load_source
 
     parsed = _options(line)
@@ -87,10 +88,10 @@ def pathgrad_cell(line, cell):
             in_terms_of=args.in_terms_of,
         )
     except PathgradError as err:
-        print(f"pathgrad: {err}", file=sys.stderr)
+        print(f"pathgrad: {visible(err)}", file=sys.stderr)
         return None
     for problem in explanation.problems:
-        print(f"pathgrad: {problem}", file=sys.stderr)
+        print(f"pathgrad: {visible(problem)}", file=sys.stderr)
     if view == "explain":
         return explanation
     from pathgrad.pictures.drawing import draw, steps

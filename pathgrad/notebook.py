@@ -28,7 +28,7 @@ $\\displaystyle \\begin{aligned}
 """
 
 from pathgrad.render import latex, report
-from pathgrad.render.text import _Text
+from pathgrad.render.text import TextRenderer
 
 
 def _styled(html):
@@ -64,7 +64,7 @@ def explanation_text(explanation):
 
 
 def gradient_text(gradient):
-    return "\n".join(_Text("unicode").gradient(gradient))
+    return "\n".join(TextRenderer("unicode").gradient(gradient))
 
 
 def pretty(text, printer, cycle):

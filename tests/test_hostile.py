@@ -16,7 +16,6 @@ import re
 import subprocess
 import sys
 import threading
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,13 @@ from pathgrad.grade.grading import (
     rows_to_json,
     rows_to_text,
 )
-from pathgrad.render.escaping import HIDDEN, csv_cell, json_for_html, json_visible, visible
+from pathgrad.render.escaping import (
+    csv_cell,
+    is_hidden,
+    json_for_html,
+    json_visible,
+    visible,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_TEXT = (ROOT / "pathgrad" / "examples" / "seed.py").read_text()
@@ -46,6 +51,8 @@ HOSTILE_NAMES = {
     "zed.py: w1: wrong\nbob.py: w1: right.py": "zed.py: w1: wrong\\nbob.py: w1: right.py",
     "evil\u202egnp.py": "evil\\u202egnp.py",
     "iso\u2066late\u2069.py": "iso\\u2066late\\u2069.py",
+    "bob\u034f.py": "bob\\u034f.py",  # looks like bob.py
+    "\u3164\u115f.py": "\\u3164\\u115f.py",  # Hangul fillers: a name that shows as nothing
     "tex\r\\input{secret}.py": "tex\\r\\input{secret}.py",
 }
 SECRET = "secret_leaf_4711"
@@ -55,7 +62,7 @@ WRITES_MARKER = f"x = 1.0\nopen({MARKER!r}, 'w').write('x')\nL = x * 2\n"
 
 
 def hidden(text):
-    return [c for c in text if unicodedata.category(c) in HIDDEN]
+    return [c for c in text if is_hidden(c)]
 
 
 def formula_start(cell):

@@ -478,15 +478,11 @@ def read_latex(text, names, calls=None):
         text = re.sub(pattern, lambda m, n=name: " " + marks[n].replace("_", "_{") + "} ", text)
     # lark reads \left as \le + "ft" in some of its readings: the brackets without it
     text = text.replace(r"\left", "").replace(r"\right", "")
-    # lark's grammar reads "a b" but not "(a) b c" or "1 \cdot 2 b": a product with a symbol
-    # is written with \cdot, as it means the same (after a command such as \cdot, nothing)
+    # lark's grammar reads "a b" but not "(a) b c", "1 \cdot 2 b", "3 (a + b)^{2}" or
+    # "2 \sqrt{x}": a product is written with \cdot, as it means the same (after a command
+    # such as \cdot, nothing)
     text = re.sub(
-        r"(\\[A-Za-z]+|[\w)}])\s+(?=[uv]_\{)",
-        lambda m: m.group(0) if m.group(1)[0] == "\\" else m.group(1) + r" \cdot ",
-        text,
-    )
-    text = re.sub(
-        r"(\\[A-Za-z]+|[\w)}])\s+(?=\()",  # "3 (a + b)^{2}" likewise
+        r"(\\[A-Za-z]+|[\w)}])\s+(?=[uv]_\{|e\^|\(|\\sqrt|\\frac)",
         lambda m: m.group(0) if m.group(1)[0] == "\\" else m.group(1) + r" \cdot ",
         text,
     )
@@ -599,7 +595,7 @@ def test_every_renderer_reads_back_to_the_same_expression(source):
     e = explain_program(load_source(source, "property.py"), max_paths=4)
     doc = json.loads(json_renderer.render(e))
     json_names = sympy_names(doc)
-    text = text_renderer._Text("unicode")
+    text = text_renderer.TextRenderer("unicode")
     for leaf, g in e.gradients.items():
         written = doc["gradients"][leaf]
         # every closed form, path product and factor ...

@@ -41,10 +41,10 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import sympy
 
-from pathgrad.errors import NameNotFound, PathgradError
+from pathgrad.errors import AnswerError, NameNotFound, PathgradError, Stopped
 from pathgrad.functions import SYMPY_NAMES
 from pathgrad.render.escaping import csv_cell, json_visible, visible
-from pathgrad.safe.sandbox import LIMITS, Limits, Stopped, run_bounded
+from pathgrad.safe.sandbox import LIMITS, Limits, run_bounded
 from pathgrad.sums.simplify import expanded_terms
 from pathgrad.trace.loader import entry_problem
 
@@ -105,10 +105,6 @@ ROW_FIELDS = (
     "extra",
     "message",
 )
-
-
-class AnswerError(PathgradError):
-    """An answer that cannot be read (syntax, unknown names, numbers too large)."""
 
 
 @dataclass
@@ -200,7 +196,7 @@ def parse_answer(text, graph):
     >>> parse_answer("2w1", graph)
     Traceback (most recent call last):
     ...
-    pathgrad.grade.grading.AnswerError: cannot read the answer: invalid decimal literal; write \
+    pathgrad.errors.AnswerError: cannot read the answer: invalid decimal literal; write \
 products with *, e.g. 2*w1
     >>> parse_answer("-(w2*x1 + w3*x2)", graph)
     -w2*x1 - w3*x2
@@ -675,7 +671,7 @@ def check_answer(explanation, leaf, answer):
     >>> print(c.message)
     your answer is paths 1 and 3 only; it misses path 2: a
     """
-    from pathgrad.explanation import _InLeaves
+    from pathgrad.explanation import InLeaves
     from pathgrad.sums.check import CHECK_BOUND
 
     gradient, graph = _gradient(explanation, leaf), explanation.graph
@@ -685,7 +681,7 @@ def check_answer(explanation, leaf, answer):
         for _, d in graph.nodes(data=True)
         if d["kind"] == "leaf" and d["value"] is not None
     }
-    in_leaves = _InLeaves(graph)  # intermediate names replaced; None if too large
+    in_leaves = InLeaves(graph)  # intermediate names replaced; None if too large
 
     def leaf_form(expr):
         return in_leaves(expr, CHECK_BOUND)

@@ -28,6 +28,21 @@ import unicodedata
 #: Unicode categories shown as escapes: controls, format characters (bidi), line and
 #: paragraph separators, surrogates.
 HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+#: Characters of other categories that show as nothing (Hangul fillers, the combining
+#: grapheme joiner, Khmer's invisible vowels, the blank Braille cell): ``bob\u034f.py``
+#: would look like ``bob.py``. Escaped as the hidden ones are.
+INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+
+
+def is_hidden(char):
+    r"""Whether ``char`` would be invisible, or act, if shown: :func:`visible` escapes it.
+
+    >>> is_hidden("\x1b"), is_hidden("\u3164"), is_hidden("é")
+    (True, True, False)
+    """
+    return char in INVISIBLE or unicodedata.category(char) in HIDDEN
+
+
 #: Characters a spreadsheet reads as the start of a formula (OWASP's list; a tab or a
 #: carriage return, the other two, never starts a cell: :func:`visible` escapes them).
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -39,7 +54,7 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 def _escape(match):
     char = match.group()
-    if unicodedata.category(char) not in HIDDEN:
+    if not is_hidden(char):
         return char
     code = ord(char)
     if char in _SHORT:
@@ -112,7 +127,7 @@ def json_visible(json_text):
 
     def escape(match):
         char = match.group()
-        if unicodedata.category(char) not in HIDDEN:
+        if not is_hidden(char):
             return char
         return "".join(f"\\u{unit:04x}" for unit in _utf16(ord(char)))
 

@@ -79,7 +79,7 @@ def remarks(g):
     return out
 
 
-class _Text:
+class TextRenderer:
     """One renderer instance per call: the style is data, each part is one method."""
 
     def __init__(self, style):
@@ -223,4 +223,4 @@ class _Text:
 
 def render(explanation, style="unicode"):
     """The explanation as text; ``style`` is "unicode" (∂, ·, →) or "ascii"."""
-    return _Text(style).render(explanation)
+    return TextRenderer(style).render(explanation)

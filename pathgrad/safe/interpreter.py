@@ -12,22 +12,23 @@ import time
 from dataclasses import dataclass
 
 from pathgrad.errors import LoadError, PathgradError
+from pathgrad.render.escaping import visible_lines
 from pathgrad.safe.sandbox import (
-    _BINARY,
-    _COMPARE,
-    _INPLACE,
-    _UNARY,
+    BINARY_OPERATORS,
+    COMPARE_OPERATORS,
     FUNCTIONS,
+    INPLACE_OPERATORS,
     MAX_STRING,
     METHODS,
-    _format_spec,
-    _is_zip,
-    _literal_int,
-    _refused,
-    _stopped,
+    UNARY_OPERATORS,
+    checked_format_spec,
+    is_zip,
+    literal_int,
+    refused_error,
+    stopped_error,
 )
 from pathgrad.trace import traced
-from pathgrad.trace.loader import BIND, EXPORTS, _describe, _is_number_expression
+from pathgrad.trace.loader import BIND, EXPORTS, describe_error, is_number_expression
 from pathgrad.trace.traced import Tensor
 
 
@@ -158,7 +159,7 @@ _UNBOUND = (
 
 def _spec(part):
     """An f-string part's format specification (validated: literal and small)."""
-    return "" if part.format_spec is None else _format_spec(part.format_spec)
+    return "" if part.format_spec is None else checked_format_spec(part.format_spec)
 
 
 def _plain_number(x):
@@ -186,7 +187,7 @@ class Interpreter:
 
     # -- bounds ----------------------------------------------------------------------
     def _stop(self, what, field):
-        raise _stopped(what, field, self.limits, self.file)
+        raise stopped_error(what, field, self.limits, self.file)
 
     def _tick(self):
         if time.monotonic() > self.deadline:
@@ -255,7 +256,9 @@ class Interpreter:
             except PathgradError as err:
                 raise err.located(self.file, statement.lineno) from None
             except Exception as err:  # noqa: BLE001 - the file's own mistake: say where and why
-                raise LoadError(_describe(err), file=self.file, line=statement.lineno) from None
+                raise LoadError(
+                    describe_error(err), file=self.file, line=statement.lineno
+                ) from None
             if signal:
                 return signal
         return None
@@ -305,11 +308,11 @@ class Interpreter:
             for n in ast.walk(t)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
         ]
-        self._bind(statement, names, _is_number_expression(statement.value))
+        self._bind(statement, names, is_number_expression(statement.value))
 
     def _AnnAssign(self, statement):
         self._store(statement.target, self.value(statement.value))
-        self._bind(statement, [statement.target.id], _is_number_expression(statement.value))
+        self._bind(statement, [statement.target.id], is_number_expression(statement.value))
 
     def _AugAssign(self, statement):
         target = statement.target
@@ -366,8 +369,8 @@ class Interpreter:
 
     def _iterable(self, node):
         """What a loop runs over: ``range(literals)``, or ``zip`` of lists (as Python's zip)."""
-        if not _is_zip(node):
-            return range(*[_literal_int(a) for a in node.args])
+        if not is_zip(node):
+            return range(*[literal_int(a) for a in node.args])
         lists = [self.value(a) for a in node.args]
         for each in lists:
             if not isinstance(each, (list, tuple, str)):
@@ -406,7 +409,7 @@ class Interpreter:
             except PathgradError as err:
                 raise err.located(self.file, node.lineno) from None
             except Exception as err:  # noqa: BLE001 - the file's own mistake
-                raise LoadError(_describe(err), file=self.file, line=node.lineno) from None
+                raise LoadError(describe_error(err), file=self.file, line=node.lineno) from None
             # a comparison is noted at this line, unless the file's own function (which
             # notes each at its own line) made it
             own = type(node) is ast.Call and isinstance(arguments[0], _Function)
@@ -449,7 +452,7 @@ class Interpreter:
         except PathgradError as err:
             raise err.located(self.file, node.lineno) from None
         except Exception as err:  # noqa: BLE001
-            raise LoadError(_describe(err), file=self.file, line=node.lineno) from None
+            raise LoadError(describe_error(err), file=self.file, line=node.lineno) from None
 
     def _lookup(self, name):
         for scope in reversed(self.scopes):
@@ -528,14 +531,14 @@ class Interpreter:
         if not (isinstance(operand, Tensor) or _plain_number(operand)):
             sign = "-" if isinstance(node.op, ast.USub) else "+"
             raise TypeError(f"bad operand type for unary {sign}: '{type(operand).__name__}'")
-        return _UNARY[type(node.op)](operand)
+        return UNARY_OPERATORS[type(node.op)](operand)
 
     def _arithmetic(self, op, left, right, inplace=False):
         if isinstance(left, list) or isinstance(right, list):
             return self._list_arithmetic(op, left, right, inplace)
         for x in (left, right):
             if not (isinstance(x, Tensor) or _plain_number(x)):
-                raise _refused(f"arithmetic on {_kind(x)}", None, self.file)
+                raise refused_error(f"arithmetic on {_kind(x)}", None, self.file)
         ints = type(left) is int and type(right) is int
         bits = self.limits.max_int_bits
         if isinstance(op, ast.Pow) and _plain_number(right):
@@ -545,11 +548,11 @@ class Interpreter:
                 self._stop(f"a whole number of more than {bits} bits", "max_int_bits")
         if isinstance(op, ast.Mult) and ints and left.bit_length() + right.bit_length() > bits:
             self._stop(f"a whole number of more than {bits} bits", "max_int_bits")
-        result = (_INPLACE if inplace else _BINARY)[type(op)](left, right)
+        result = (INPLACE_OPERATORS if inplace else BINARY_OPERATORS)[type(op)](left, right)
         if type(result) is int and result.bit_length() > bits:  # + and - grow too, in a loop
             self._stop(f"a whole number of more than {bits} bits", "max_int_bits")
         if isinstance(result, complex):
-            raise _refused(
+            raise refused_error(
                 "a complex number (a negative number to a fractional power)", None, self.file
             )
         return result
@@ -562,12 +565,12 @@ class Interpreter:
         elif isinstance(op, ast.Mult) and isinstance(right, list) and type(left) in (int, bool):
             self._allocate(len(right) * left)
         else:
-            raise _refused(f"arithmetic on {_kind(left)} and {_kind(right)}", None, self.file)
-        return (_INPLACE if inplace else _BINARY)[type(op)](left, right)
+            raise refused_error(f"arithmetic on {_kind(left)} and {_kind(right)}", None, self.file)
+        return (INPLACE_OPERATORS if inplace else BINARY_OPERATORS)[type(op)](left, right)
 
     def _Compare_value(self, node, left, right):
         self._visit(left, right)
-        result = _COMPARE[type(node.ops[0])](left, right)
+        result = COMPARE_OPERATORS[type(node.ops[0])](left, right)
         if len(node.ops) == 1 or not self._truth(result, node.lineno):
             return result
         rest = ast.Compare(_Known(right), node.ops[1:], node.comparators[1:])
@@ -597,14 +600,16 @@ class Interpreter:
     def _JoinedStr_value(self, node, *values):
         for value in values:
             if not isinstance(value, _SCALARS):
-                raise _refused(f"an f-string of {_kind(value)}", None, self.file)
+                raise refused_error(f"an f-string of {_kind(value)}", None, self.file)
         values = iter(values)
         text = "".join(
             format(next(values), _spec(p)) if isinstance(p, ast.FormattedValue) else p.value
             for p in node.values
         )
         if len(text) > MAX_STRING:  # each f-string is new text: keep what a loop can make small
-            raise _refused(f"an f-string of more than {MAX_STRING} characters", None, self.file)
+            raise refused_error(
+                f"an f-string of more than {MAX_STRING} characters", None, self.file
+            )
         return text
 
     def _Attribute_value(self, node, receiver):
@@ -630,7 +635,7 @@ class Interpreter:
             return self._print(positional, keywords, node.lineno)
         if id(function) not in self.functions:
             if callable(function):  # cannot happen: only pathgrad's functions are reachable
-                raise _refused(f"call to {node.func.id}()", node, self.file)
+                raise refused_error(f"call to {node.func.id}()", node, self.file)
             raise TypeError(f"'{type(function).__name__}' object is not callable")
         return function(*positional, **keywords)
 
@@ -674,7 +679,7 @@ class Interpreter:
                 f"after {limit} bytes (limit: max_print_bytes = {limit})\n"
             )
         self.printed += len(data)
-        sys.stdout.write(text)
+        sys.stdout.write(visible_lines(text))  # someone else's text: it shows, never acts
 
     def _ListComp(self, node):
         result, scope = [], {}

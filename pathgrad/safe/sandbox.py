@@ -56,7 +56,7 @@ import operator
 import re
 from dataclasses import dataclass, fields
 
-from pathgrad.errors import LoadError, PathgradError
+from pathgrad.errors import LoadError, PathgradError, Stopped
 from pathgrad.trace.loader import EXPORTS
 
 
@@ -147,11 +147,11 @@ MAX_STRING = 1_000
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
-def _refused(construct, node, file):
+def refused_error(construct, node, file):
     return LoadError(f"{REFUSED}: {construct}", file=file, line=getattr(node, "lineno", None))
 
 
-def _stopped(what, field, limits, file):
+def stopped_error(what, field, limits, file):
     """A bound was reached; the caller that knows the line fills it in."""
     return LoadError(
         f"stopped in --safe mode: {what} (limit: {field} = {getattr(limits, field)})", file=file
@@ -179,13 +179,13 @@ class OutputBudget:
     def frames(self, count):
         """Refuse ``count`` frames past ``max_frames``, before any is drawn."""
         if count > self.limits.max_frames:
-            raise _stopped(f"{count} frames to write", "max_frames", self.limits, self.file)
+            raise stopped_error(f"{count} frames to write", "max_frames", self.limits, self.file)
 
     def add(self, data):
         """Count ``data`` (text or bytes) and return it; stop once the total is too large."""
         self.written += len(data.encode("utf-8") if isinstance(data, str) else data)
         if self.written > self.limits.max_output_mib * 2**20:
-            raise _stopped(
+            raise stopped_error(
                 f"more than {self.limits.max_output_mib} MiB of output",
                 "max_output_mib",
                 self.limits,
@@ -195,7 +195,7 @@ class OutputBudget:
 
 
 # -- the whitelist ----------------------------------------------------------------
-_BINARY = {
+BINARY_OPERATORS = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -204,7 +204,7 @@ _BINARY = {
     ast.FloorDiv: operator.floordiv,
     ast.Mod: operator.mod,
 }
-_INPLACE = {
+INPLACE_OPERATORS = {
     ast.Add: operator.iadd,
     ast.Sub: operator.isub,
     ast.Mult: operator.imul,
@@ -213,8 +213,8 @@ _INPLACE = {
     ast.FloorDiv: operator.ifloordiv,
     ast.Mod: operator.imod,
 }
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
-_COMPARE = {
+UNARY_OPERATORS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+COMPARE_OPERATORS = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
     ast.Lt: operator.lt,
@@ -288,7 +288,7 @@ _PLAIN = (
 )
 
 
-def _literal_int(node):
+def literal_int(node):
     """A whole-number literal (``3``, ``-2``), or ``None``."""
     sign = 1
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
@@ -306,7 +306,7 @@ def _is_range(node):
 
 def _range_length(node):
     """The number of iterations of ``range(...)`` with literal bounds, or a refusal text."""
-    bounds = [_literal_int(a) for a in node.args]
+    bounds = [literal_int(a) for a in node.args]
     if node.keywords or not 1 <= len(bounds) <= 3 or None in bounds:
         return "range() whose bounds are not whole-number literals"
     start, stop, step = ([0, *bounds, 1] if len(bounds) == 1 else [*bounds, 1])[:3]
@@ -315,13 +315,13 @@ def _range_length(node):
     return max(0, (stop - start + step - (1 if step > 0 else -1)) // step)
 
 
-def _is_zip(node):
+def is_zip(node):
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "zip"
 
 
 def _zipped(node):
     """The lists a ``zip(...)`` loop runs over (to check, then evaluate), or none."""
-    return list(node.args) if _is_zip(node) else []
+    return list(node.args) if is_zip(node) else []
 
 
 #: A format specification of the mini-language: fill, align, sign, z, #, 0, width,
@@ -329,15 +329,15 @@ def _zipped(node):
 _SPEC = re.compile(r"(?:.?[<>=^])?[-+ ]?z?#?0?(\d*)[_,]?(?:\.(\d+))?[bcdeEfFgGnosxX%]?", re.DOTALL)
 
 
-def _format_spec(node):
+def checked_format_spec(node):
     """The text of an f-string's literal format specification (``.3f``), or ``None``.
 
     ``None`` for a computed one (``{x:{w}}``) or one wider or more precise than
     :data:`MAX_STRING` (``{x:>1000000000}`` would make a gigabyte of text).
 
-    >>> _format_spec(ast.parse('f"{x:>8.3f}"').body[0].value.values[0].format_spec)
+    >>> checked_format_spec(ast.parse('f"{x:>8.3f}"').body[0].value.values[0].format_spec)
     '>8.3f'
-    >>> _format_spec(ast.parse('f"{x:>1000000000}"').body[0].value.values[0].format_spec)
+    >>> checked_format_spec(ast.parse('f"{x:>1000000000}"').body[0].value.values[0].format_spec)
     """
     if not all(isinstance(p, ast.Constant) and isinstance(p.value, str) for p in node.values):
         return None
@@ -424,7 +424,7 @@ class _Validator:
         if isinstance(target, ast.Name):
             return
         if not (
-            _is_zip(iterable)
+            is_zip(iterable)
             and isinstance(target, (ast.Tuple, ast.List))
             and all(isinstance(e, ast.Name) for e in target.elts)
         ):
@@ -474,7 +474,7 @@ class _Validator:
 
     def _loop(self, iterable, iterations, anchor):
         """Check ``range(literals)`` or ``zip(...)`` as what a loop runs over; the iterations."""
-        if _is_zip(iterable):
+        if is_zip(iterable):
             if (
                 not iterable.args
                 or iterable.keywords
@@ -550,7 +550,11 @@ class _Validator:
         return self._all([node.left, *node.comparators], iterations)
 
     def _operator(self, op, node):
-        if type(op) not in _BINARY and type(op) not in _UNARY and type(op) not in _COMPARE:
+        if (
+            type(op) not in BINARY_OPERATORS
+            and type(op) not in UNARY_OPERATORS
+            and type(op) not in COMPARE_OPERATORS
+        ):
             self.refuse(node, f"operator {_OPERATOR_TEXT.get(type(op), type(op).__name__)}")
 
     def _Subscript(self, node, iterations):
@@ -619,7 +623,7 @@ class _Validator:
         children = []
         for part in node.values:
             if isinstance(part, ast.FormattedValue):
-                if part.format_spec is not None and _format_spec(part.format_spec) is None:
+                if part.format_spec is not None and checked_format_spec(part.format_spec) is None:
                     self.refuse(part, "format specification in an f-string")
                 if part.conversion != -1:
                     self.refuse(part, "conversion (!r, !s, !a) in an f-string")
@@ -657,7 +661,7 @@ def validate(tree, file="<string>", limits=None):
     problems = _Validator(tree, limits or active()).run(tree)
     if problems:
         _, node, construct = min(problems, key=lambda p: p[0])
-        raise _refused(construct, node, file)
+        raise refused_error(construct, node, file)
 
 
 def interpret(tree, namespace, file="<string>", limits=None):
@@ -700,17 +704,6 @@ _FRAMES_PER_CALL = 30
 
 
 # -- a bounded process: wall time and memory for a whole run ---------------------------------
-class Stopped(LoadError):
-    """A bound of safe mode stopped the file: ``kind`` is "time", "memory" or "limit".
-
-    "limit" is one of Python's own limits, reached from a legal file: the
-    recursion limit, or the digits Python prints of a whole number."""
-
-    def __init__(self, message, kind, file=None, line=None):
-        super().__init__(message, file=file, line=line)
-        self.kind = kind
-
-
 #: The worker, run as ``python -I -c _WORKER PATHGRAD_PARENT``: isolated (no current folder,
 #: no ``PYTHON*`` variables, no user site-packages on ``sys.path``), so a student's ``json.py``
 #: or ``sympy.py`` next to their file is never imported. It bounds memory and CPU time before

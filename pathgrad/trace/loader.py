@@ -257,7 +257,7 @@ def _check_names(tree, file):
 
 
 # -- rewriting assignments ----------------------------------------------------
-def _is_number_expression(node):
+def is_number_expression(node):
     """True for a right-hand side made of numbers and operators only (``-4.0``, ``1e-3``)."""
     for n in ast.walk(node):
         if isinstance(n, ast.Constant):
@@ -334,12 +334,12 @@ class _Binder(ast.NodeTransformer):
             for n in ast.walk(t)
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
         ]
-        return self._bind(node, names, _is_number_expression(node.value))
+        return self._bind(node, names, is_number_expression(node.value))
 
     def visit_AnnAssign(self, node):
         if node.value is None or not isinstance(node.target, ast.Name):
             return node
-        return self._bind(node, [node.target.id], _is_number_expression(node.value))
+        return self._bind(node, [node.target.id], is_number_expression(node.value))
 
     def visit_AugAssign(self, node):
         if not isinstance(node.target, ast.Name):
@@ -430,7 +430,7 @@ def _run(runner, program, symbolic):
         ) from None
     except Exception as err:  # the user's own code failed: say where and why
         raise LoadError(
-            _describe(err), file=program.file, line=_user_line(err, program.file)
+            describe_error(err), file=program.file, line=_user_line(err, program.file)
         ) from None
     finally:
         traced.recorder.reset(token)
@@ -449,7 +449,7 @@ def _user_line(err, file):
     return line
 
 
-def _describe(err):
+def describe_error(err):
     if isinstance(err, NameError) and getattr(err, "name", None):
         return f"name {err.name!r} is used before it is assigned"
     if isinstance(err, ZeroDivisionError):
