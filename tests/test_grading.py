@@ -613,3 +613,30 @@ def test_workers_at_once_keep_their_memory_bounds_within_the_total(
 
     assert workers_at_once(jobs, memory_mib, total) == min(expected, jobs or os.cpu_count())
     assert workers_at_once(jobs, memory_mib, total) * memory_mib <= max(total, memory_mib)
+
+
+# -- an answers table's file column (review of issue 11) ------------------------------------
+def test_a_table_row_about_another_file_is_not_graded_against_this_one(tmp_path):
+    (tmp_path / "a.py").write_text(SEED_TEXT)
+    table = tmp_path / "answers.csv"
+    table.write_text(
+        "file,leaf,answer\na.py,w1,-w2*x1 - w3*x2\n../victim.py,w1,1\n/etc/passwd,w1,2\n"
+    )
+    rows = check_answers_table(table, file=tmp_path / "a.py")
+    assert [r["verdict"] for r in rows] == ["right", "error", "error"]
+    assert "this row is about ../victim.py" in rows[1]["message"]
+    assert "this row is about /etc/passwd" in rows[2]["message"]
+
+
+def test_a_table_without_a_file_column_answers_for_every_file_of_a_folder(tmp_path):
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(SEED_TEXT)
+    table = tmp_path.parent / f"{tmp_path.name}-answers.csv"
+    table.write_text("leaf,answer\nw1,-w2*x1 - w3*x2\nw2,-w1*x1\n")
+    rows = grade_folder(tmp_path, None, table, jobs=2)
+    assert [(r["file"], r["leaf"], r["verdict"]) for r in rows] == [
+        ("a.py", "w1", "right"),
+        ("a.py", "w2", "right"),
+        ("b.py", "w1", "right"),
+        ("b.py", "w2", "right"),
+    ]

@@ -937,6 +937,20 @@ def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits
             raise LoadError(
                 "the answers table has no file column; give the file", file=_table_name(table)
             )
+        if (
+            file is not None
+            and entry["file"] is not None
+            and not _same_file(entry["file"], file, base)
+        ):
+            refusals[number] = _row(
+                str(file),
+                entry["leaf"],
+                entry["answer"],
+                "error",
+                f"this row is about {entry['file']}, not {file}; give the folder to check a "
+                "table of several files",
+            )
+            continue
         if file is None:
             refused = _refusal(path, base)
             path = str(path) if PurePosixPath(path).is_absolute() else str(base / path)
@@ -960,6 +974,13 @@ def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits
         for (number, _), row in zip(mine, found):  # one row per answer with its leaf
             rows[number] = row
     return rows
+
+
+def _same_file(entry, file, base):
+    """Whether a table's ``file`` cell names ``file`` (by its name, or as a path from the
+    table's folder: nothing is opened)."""
+    given = Path(file)
+    return entry in (given.name, given.stem) or (base / entry).resolve() == given.resolve()
 
 
 def _outside(name):
@@ -1021,7 +1042,8 @@ def _checks_for(name, stem, wrt, answers):
     if isinstance(answers, str):
         return [(leaf, answers) for leaf in leaves]
     if isinstance(answers, list):  # rows of read_answers; a file without any is explained
-        mine = [(r["leaf"], r["answer"]) for r in answers if r["file"] in (name, stem)]
+        # rows without a file column (leaf,answer) are the answers for every file
+        mine = [(r["leaf"], r["answer"]) for r in answers if r["file"] in (name, stem, None)]
         return mine or [(leaf, None) for leaf in leaves]
     mine = answers.get(name, answers.get(stem))
     if mine is None:
@@ -1088,7 +1110,8 @@ def grade_folder(
             work.append((folder / name, checks))
     if isinstance(answers, list):  # names in the table that are no entry of the folder
         known = {n for n, _ in entries} | {n[: -len(".py")] for n, _ in entries}
-        for name in sorted({r["file"] for r in answers if r["file"] not in known}, key=str):
+        unknown = {r["file"] for r in answers if r["file"] is not None and r["file"] not in known}
+        for name in sorted(unknown, key=str):
             why = _outside(str(name))
             message = (
                 f"{name}: refused: an answers table may only name files in the folder, not {why}"
