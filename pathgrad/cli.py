@@ -498,7 +498,7 @@ def picture_request(request):
 def run_check(args, out):
     from pathlib import Path
 
-    from pathgrad.grade import grading
+    from pathgrad import grade as grading
     from pathgrad.pictures.output import may_write
 
     target = Path(args.target)

@@ -19,7 +19,7 @@ import pytest
 
 from pathgrad.errors import LoadError, PathgradError
 from pathgrad.explanation import explain
-from pathgrad.grade.grading import (
+from pathgrad.grade import (
     MAX_PATHS_CHECKED,
     ROW_FIELDS,
     AnswerError,
@@ -609,7 +609,7 @@ def test_cli_check_folder_csv(folder, capsys):
 def test_workers_at_once_keep_their_memory_bounds_within_the_total(
     jobs, memory_mib, total, expected
 ):
-    from pathgrad.grade.grading import workers_at_once
+    from pathgrad.grade import workers_at_once
 
     assert workers_at_once(jobs, memory_mib, total) == min(expected, jobs or os.cpu_count())
     assert workers_at_once(jobs, memory_mib, total) * memory_mib <= max(total, memory_mib)

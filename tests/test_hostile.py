@@ -22,15 +22,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pathgrad.grade.grading import (
+from pathgrad.grade import (
     ROW_FIELDS,
-    _row,
     check_answers_table,
     grade_folder,
     rows_to_csv,
     rows_to_json,
     rows_to_text,
 )
+from pathgrad.grade.folders import _row
 from pathgrad.render.escaping import (
     csv_cell,
     is_hidden,
@@ -697,7 +697,7 @@ def test_one_step_over_shared_lists_is_bounded_in_process(line):
 def test_a_short_answer_with_huge_powers_is_read_quickly():
     """52 characters whose expansion has 10**50 terms: refused or judged, never expanded."""
     from pathgrad.explanation import explain
-    from pathgrad.grade.grading import check_answer
+    from pathgrad.grade import check_answer
 
     seed = explain("seed", wrt=["w1"])
     answer = "(w1+w2+w3+x1+x2+w1*w2+w2*w3)**64*(w1+x2+w3+x1+3)**64"

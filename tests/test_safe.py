@@ -581,7 +581,7 @@ def test_format_matches_pytorch(value, spec):
 # -- a bounded process: the whole run, interpretation and explanation ----------------------
 def test_run_bounded_returns_the_result():
     assert safe.run_bounded(
-        "pathgrad.grade.grading:_explained", {"file": "seed", "leaf": "w1"}
+        "pathgrad.grade.folders:_explained", {"file": "seed", "leaf": "w1"}
     ) == ("-w2*x1 - w3*x2")
 
 
@@ -589,7 +589,7 @@ def test_run_bounded_passes_errors_on(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = str(CORPUS / "open_write.py")
     with pytest.raises(LoadError) as info:
-        safe.run_bounded("pathgrad.grade.grading:_explained", {"file": path, "leaf": "x"})
+        safe.run_bounded("pathgrad.grade.folders:_explained", {"file": path, "leaf": "x"})
     assert str(info.value) == f"{path}:2: not allowed in --safe mode: call to open()"
     assert list(tmp_path.iterdir()) == []
 
@@ -601,7 +601,7 @@ def test_run_bounded_stops_a_slow_explanation(tmp_path):
     start = time.monotonic()
     with pytest.raises(safe.Stopped) as info:
         safe.run_bounded(
-            "pathgrad.grade.grading:_explained",
+            "pathgrad.grade.folders:_explained",
             {"file": str(path), "leaf": "x"},
             safe.Limits(wall_time_seconds=3),
             file=str(path),
@@ -616,7 +616,7 @@ def test_run_bounded_stops_a_slow_explanation(tmp_path):
 def test_run_bounded_memory():
     with pytest.raises(safe.Stopped) as info:
         safe.run_bounded(
-            "pathgrad.grade.grading:_explained",
+            "pathgrad.grade.folders:_explained",
             {"file": "seed", "leaf": "w1"},
             safe.Limits(memory_mib=30),
         )

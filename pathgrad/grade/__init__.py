@@ -1,3 +1,49 @@
-"""Grading: a hand-derived gradient read, compared with the paths, for one file, a table of
-answers or a folder of submissions (``pathgrad check``).
+"""Grading: a hand-derived gradient read (``answers``), compared with the paths
+(``matching``), for one file, a table of answers or a folder of submissions (``folders``),
+and reported (``reports``): ``pathgrad check``.
 """
+
+from pathgrad.errors import AnswerError
+from pathgrad.grade.answers import parse_answer
+from pathgrad.grade.folders import (
+    MAX_PATHS_CHECKED,
+    TIMEOUT_SECONDS,
+    TOTAL_MEMORY_MIB,
+    check_answers_table,
+    check_file,
+    check_rows,
+    grade_folder,
+    read_answers,
+    workers_at_once,
+)
+from pathgrad.grade.matching import AnswerCheck, check_answer
+from pathgrad.grade.reports import (
+    ROW_FIELDS,
+    VERDICTS,
+    exit_status,
+    rows_to_csv,
+    rows_to_json,
+    rows_to_text,
+)
+
+__all__ = [
+    "MAX_PATHS_CHECKED",
+    "ROW_FIELDS",
+    "TIMEOUT_SECONDS",
+    "TOTAL_MEMORY_MIB",
+    "VERDICTS",
+    "AnswerCheck",
+    "AnswerError",
+    "check_answer",
+    "check_answers_table",
+    "check_file",
+    "check_rows",
+    "exit_status",
+    "grade_folder",
+    "parse_answer",
+    "read_answers",
+    "rows_to_csv",
+    "rows_to_json",
+    "rows_to_text",
+    "workers_at_once",
+]

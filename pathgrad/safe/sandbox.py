@@ -44,7 +44,7 @@ wall time as it runs, and memory is bounded through the number of traced
 values, list items and the size of whole numbers. :func:`run_bounded` runs a
 whole job (interpreting, explaining, rendering) in a fresh process with the
 wall time for the whole run and ``memory_mib`` as its address space
-(``RLIMIT_AS``, POSIX): :mod:`pathgrad.grade.grading` checks each student file so.
+(``RLIMIT_AS``, POSIX): :mod:`pathgrad.grade` checks each student file so.
 """
 
 import ast
@@ -74,7 +74,7 @@ class Limits:
     wall_time_seconds
         Time the interpreter may run: 10 s.
     memory_mib
-        Address space of a worker process in :mod:`pathgrad.grade.grading`: 1024 MiB.
+        Address space of a worker process in :mod:`pathgrad.grade`: 1024 MiB.
     max_list_items
         List and tuple items created in total (``[0] * 10**9`` stops): 1 000 000.
     max_int_bits
@@ -799,7 +799,7 @@ def run_bounded(target, payload, limits=None, file=None):
 
     Examples
     --------
-    >>> run_bounded("pathgrad.grade.grading:_explained", {"file": "seed", "leaf": "w1"})
+    >>> run_bounded("pathgrad.grade.folders:_explained", {"file": "seed", "leaf": "w1"})
     '-w2*x1 - w3*x2'
     """
     import json
