@@ -436,9 +436,9 @@ def _run_picture_bounded(args, out):
             ) from err
         for name, data in files:
             write_atomic(target / name, data)
-        out.write(f"wrote {len(files)} frames to {args.output}\n")
+        out.write(f"wrote {len(files)} frames to {visible(args.output)}\n")
     else:
-        out.write(f"wrote {write_atomic(args.output, files[0][1])}\n")
+        out.write(f"wrote {visible(write_atomic(args.output, files[0][1]))}\n")
     return [
         PathgradError(message, file=where, line=line) for message, where, line in result["problems"]
     ]

@@ -729,3 +729,61 @@ def test_python_dash_m_in_a_submissions_folder_imports_nothing_from_it(submissio
     )
     assert "alice.py: w1: right" in done.stdout, done.stderr
     assert not marker.exists()
+
+
+# -- second review of issue 11 ---------------------------------------------------------------
+@pytest.mark.parametrize("call", ["max(d, d2)", "min(d, d2)"])
+def test_max_and_min_of_shared_lists_are_bounded_in_process(call):
+    from pathgrad.errors import LoadError
+    from pathgrad.trace.loader import load_source
+
+    source = (
+        "a = [0] * 1000\na2 = [0] * 1000\nb = [a] * 1000\nb2 = [a2] * 1000\n"
+        "c = [b] * 1000\nc2 = [b2] * 1000\nd = [c] * 1000\nd2 = [c2] * 1000\n"
+        f"m = {call}\nx = leaf('x', 2.0)\nL = x * x\n"
+    )
+    with pytest.raises(LoadError, match="lists of more than 1000000 items in all"):
+        load_source(source, "mx.py", safe=True)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link", "device"])
+def test_an_answers_table_is_read_only_if_it_is_a_regular_file(tmp_path, capsys, kind):
+    (tmp_path / "a.py").write_text(SEED_TEXT)
+    table = tmp_path / "answers.csv"
+    if kind == "fifo":
+        os.mkfifo(table)
+    elif kind == "link":
+        (tmp_path / "real.csv").write_text("leaf,answer\nw1,-w2*x1\n")
+        table.symlink_to(tmp_path / "real.csv")
+    else:
+        table.symlink_to("/dev/zero")
+    status, _out, err = run_without_blocking(
+        _cli, ["check", str(tmp_path / "a.py"), "--answers", str(table)], capsys
+    )
+    assert status == 2 and "refused: " in err, err
+
+
+@pytest.mark.parametrize("char", ["\ufe0f", "\ufe00", "\U000e0100", "\u180b", "\u034f", "\u3164"])
+def test_a_character_that_shows_as_nothing_is_escaped(char):
+    assert visible(f"bob{char}.py") != "bob.py" and "\\" in visible(f"bob{char}.py")
+
+
+def test_a_leaf_name_is_read_as_python_reads_names():
+    import pathgrad
+    from pathgrad.errors import TraceError
+
+    assert pathgrad.leaf("\uff571", 3.0).name == "w1"  # fullwidth w: NFKC, as the parser
+    with pytest.raises(TraceError, match="shows as nothing"):
+        pathgrad.leaf("w1\ufe00", 3.0)
+
+
+def test_a_picture_written_in_safe_mode_names_its_path_escaped(tmp_path, capsys):
+    out = tmp_path / "x\x1b]0;PWNED\x07y.svg"
+    status, text, _err = _cli(["graph", "--safe", "seed", "-o", str(out)], capsys)
+    assert status == 0 and "\x1b" not in text and "\\x1b" in text
+
+
+def test_markdown_writes_an_entity_in_a_name_as_text():
+    from pathgrad.render.markdown import plain
+
+    assert plain("a&rlm;b.py") == "a&amp;rlm;b.py"

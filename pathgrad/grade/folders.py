@@ -3,6 +3,7 @@ in a stable order (``pathgrad check FOLDER``); one bad file gets its own row.
 """
 
 import csv
+import io
 import os
 import re
 import stat
@@ -13,7 +14,7 @@ from pathgrad.errors import NameNotFound, PathgradError, Stopped
 from pathgrad.grade.matching import check_answer, gradient_for, plural
 from pathgrad.grade.reports import ROW_FIELDS
 from pathgrad.safe.sandbox import LIMITS, Limits, run_bounded
-from pathgrad.trace.loader import entry_problem
+from pathgrad.trace.loader import entry_problem, read_regular
 
 #: Paths listed per gradient when checking, so that answers can be compared path by path.
 MAX_PATHS_CHECKED = 64
@@ -30,6 +31,8 @@ TOTAL_MEMORY_MIB = 4096
 
 #: Rows a table of answers may have.
 MAX_TABLE_ROWS = 100_000
+#: ... and bytes: 16 MiB.
+MAX_TABLE_BYTES = 16 << 20
 
 
 def _row(file, leaf, answer, verdict, message, **more):
@@ -155,11 +158,15 @@ def read_answers(table, wrt=None):
     name = _table_name(table)
     if hasattr(table, "read"):
         return _answer_rows(table, name, wrt)
+    # someone else's table: a regular file only (no FIFO, device or link), bounded in size
+    data = read_regular(Path(table), name, safe=True, limit=MAX_TABLE_BYTES)
+    if len(data) > MAX_TABLE_BYTES:
+        raise LoadError(f"the answers table is larger than {MAX_TABLE_BYTES >> 20} MiB", file=name)
     try:
-        with open(table, newline="", encoding="utf-8-sig") as handle:
-            return _answer_rows(handle, name, wrt)
-    except OSError as err:
-        raise LoadError(f"cannot read the answers table: {err.strerror}", file=name) from None
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LoadError("the answers table is not UTF-8 text", file=name) from None
+    return _answer_rows(io.StringIO(text, newline=""), name, wrt)
 
 
 def _answer_rows(handle, name, wrt):

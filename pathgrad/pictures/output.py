@@ -52,7 +52,9 @@ def may_write(path, inputs=(), force=False):
     target = Path(path).resolve()
     for given in inputs:
         source = Path(given).resolve()
-        inside = source.is_dir() and source in target.parents and target.suffix == ".py"
+        inside = (
+            source.is_dir() and source in target.parents and target.suffix.lower() == ".py"
+        )  # BOB.PY is bob.py on macOS and Windows
         if target == source or inside:
             raise PathgradError(
                 "is what is being read (or a .py file in its folder); write the output elsewhere",

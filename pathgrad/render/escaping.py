@@ -40,7 +40,14 @@ def is_hidden(char):
     >>> is_hidden("\x1b"), is_hidden("\u3164"), is_hidden("é")
     (True, True, False)
     """
-    return char in INVISIBLE or unicodedata.category(char) in HIDDEN
+    code = ord(char)
+    return (
+        char in INVISIBLE
+        or unicodedata.category(char) in HIDDEN
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors: bob\ufe0f.py reads bob.py
+        or 0xE0100 <= code <= 0xE01EF
+        or 0x180B <= code <= 0x180F  # Mongolian free variation selectors
+    )
 
 
 #: Characters a spreadsheet reads as the start of a formula (OWASP's list; a tab or a

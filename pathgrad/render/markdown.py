@@ -45,10 +45,10 @@ def code(text):
 def plain(text):
     """Text for a table cell or a line of prose, with Markdown's special characters escaped.
 
-    >>> plain("x_1 * 2 <b>")
-    'x\\\\_1 \\\\* 2 &lt;b&gt;'
+    >>> plain("x_1 * 2 <b> &rlm;")
+    'x\\\\_1 \\\\* 2 &lt;b&gt; &amp;rlm;'
     """
-    out = visible(text).replace("\\", "\\\\")
+    out = visible(text).replace("\\", "\\\\").replace("&", "&amp;")  # &rlm; stays text
     for char in "*_`|[]#":
         out = out.replace(char, "\\" + char)
     return out.replace("<", "&lt;").replace(">", "&gt;")

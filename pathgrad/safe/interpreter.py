@@ -637,6 +637,7 @@ class Interpreter:
             if callable(function):  # cannot happen: only pathgrad's functions are reachable
                 raise refused_error(f"call to {node.func.id}()", node, self.file)
             raise TypeError(f"'{type(function).__name__}' object is not callable")
+        self._visit(*positional)  # max(d, d2) of lists of lists compares them all at once
         return function(*positional, **keywords)
 
     def _call(self, function, positional, keywords):

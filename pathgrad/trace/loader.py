@@ -113,7 +113,7 @@ def read_source(path, safe=False):
         file = Path(path)
         if not os.path.lexists(file) and (EXAMPLES / f"{path}.py").exists():
             file = EXAMPLES / f"{path}.py"
-        data, name = _read_regular(file, path, safe), path
+        data, name = read_regular(file, path, safe), path
     if len(data) > MAX_SOURCE_BYTES:
         raise LoadError(
             f"larger than {MAX_SOURCE_BYTES >> 20} MiB: not an expression file", file=name
@@ -121,7 +121,10 @@ def read_source(path, safe=False):
     return _decode(data, name), name
 
 
-def _read_regular(file, path, safe):
+def read_regular(file, path, safe, limit=MAX_SOURCE_BYTES):
+    """The bytes of ``file`` (named ``path`` in messages), at most ``limit`` + 1 of them,
+    if it is a regular file: never a FIFO or a device, and with ``safe`` never through a
+    symbolic link. Shared by everything that reads someone else's file."""
     try:
         mode = (os.lstat if safe else os.stat)(file).st_mode
     except OSError:
@@ -141,7 +144,7 @@ def _read_regular(file, path, safe):
         with os.fdopen(handle, "rb") as stream:
             if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
                 raise LoadError("refused: not a regular file; not read", file=path)
-            return stream.read(MAX_SOURCE_BYTES + 1)
+            return stream.read(limit + 1)
     except OSError as err:
         raise LoadError(f"cannot read: {err.strerror}", file=path) from err
 

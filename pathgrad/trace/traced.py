@@ -20,10 +20,12 @@ import math
 import numbers
 import os
 import sys
+import unicodedata
 import weakref
 
 from pathgrad.errors import TraceError
 from pathgrad.ops import OPS, is_special, special_cause
+from pathgrad.render.escaping import is_hidden
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # pathgrad/
 _ids = itertools.count()
@@ -576,6 +578,9 @@ def leaf(name, value=None, requires_grad=True):
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise TraceError(f"leaf name must be an identifier, not {name!r}")
+    name = unicodedata.normalize("NFKC", name)  # as Python reads names: "ｗ1" is w1
+    if any(is_hidden(c) for c in name):
+        raise TraceError(f"leaf name {name!r} has a character that shows as nothing")
     if value is not None:
         value = check_number(value, f"the value of leaf {name!r}")
     return Tensor(value, name=name, requires_grad=bool(requires_grad), line=caller_line())
