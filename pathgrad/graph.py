@@ -146,6 +146,15 @@ def _operand_parts(graph, t, index):
     return parts
 
 
+def _symbolic(op, args, fallback=True):
+    """``op`` applied to sympy arguments; sympy's Max refuses arguments it cannot order
+    (``log(Min(0, x))`` may be complex): then ``max(a, b)`` unevaluated, or ``None``."""
+    try:
+        return op.symbolic(*args)
+    except (ValueError, TypeError):
+        return sympy.Function(op.name)(*args) if fallback else None
+
+
 def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
     is_leaf = t.op is None or not t.requires_grad
     data = dict(
@@ -181,7 +190,7 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
     parts = _operand_parts(graph, t, index)
     symbols, exprs, labels, precs = zip(*parts)
     label = t.op.label(labels, precs)
-    local_expr = t.op.symbolic(*symbols)
+    local_expr = _symbolic(t.op, symbols)
     size = 1 + sum(
         graph.nodes[index[x.id]]["expr_size"] if isinstance(x, Tensor) else 1 for x in t.operands
     )
@@ -190,7 +199,7 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
         default=0,
     )
     buildable = size <= MAX_EXPR_SIZE and depth <= MAX_EXPR_DEPTH and None not in exprs
-    expr = t.op.symbolic(*exprs) if buildable else None
+    expr = _symbolic(t.op, exprs, fallback=False) if buildable else None
     if expr is not None and (has_huge_number(expr) or has_infinity(expr)):
         expr = None
     if expr is not None:  # sympy merges terms (c + c -> 2*c): measure what it built

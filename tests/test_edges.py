@@ -540,3 +540,31 @@ def test_sympy_diff_of_zero_to_a_power_is_no_verdict(tmp_path, capsys, b):
     _status, out, _err, _ = run(tmp_path, capsys, f"b = {b}\nL = 0.0 ** b\n", "--check")
     line = next(s for s in out.splitlines() if "sympy.diff" in s)
     assert "skipped: sympy.diff gives an infinity" in line and "differ" not in line
+
+
+# -- second review of issue 10 ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, wrt, theirs",
+    [
+        ("x = -1.0\nL = max(log(min(x, 0.0)), 2.0)\n", "x", -1.0),  # sympy cannot order log(...)
+        ("x = 2.0\nL = relu(sqrt(-x))\n", "x", NAN),  # complex forms in the sympy check
+        ("x = 2.0\nL = abs(sqrt(-x)) + relu(sqrt(-x))\n", "x", NAN),
+    ],
+)
+def test_forms_sympy_cannot_order_or_compare_neither_crash_nor_differ(
+    tmp_path, capsys, text, wrt, theirs
+):
+    status, out, err, _ = run(tmp_path, capsys, text, "--check", "all", "--format", "json")
+    assert "internal error" not in err
+    data = json.loads(out)
+    g = data["gradients"][wrt]
+    ours = NAN if g["special"] == "nan" else g["value"]
+    assert same(ours, theirs)
+    assert status in (0, 2)
+
+
+def test_a_kink_a_rounding_away_is_a_kink_for_the_finite_difference(tmp_path, capsys):
+    text = "x = 0.1\ny = 0.2\nL = relu(x + y - 0.3) + abs(x * 3.0 - 0.3)\n"
+    _status, out, _err, _ = run(tmp_path, capsys, text, "--check")
+    lines = [s for s in out.splitlines() if "finite difference" in s]
+    assert lines and all("kink" in s for s in lines), lines
