@@ -247,7 +247,29 @@ def explain_program(program, **options):
     ]
     graph = build_graph(program.loss, program.lines, program.file, program.loss_name, unused)
     cut = {n for n, v in program.namespace.items() if isinstance(v, Tensor) and v.is_leaf}
-    return explain_graph(graph, Options(**options), _program_notes(program), cut)
+    explanation = explain_graph(graph, Options(**options), _program_notes(program), cut)
+    explanation.notes += _accumulated_notes(program, explanation)
+    return explanation
+
+
+def _accumulated_notes(program, explanation):
+    """A leaf whose ``.grad`` sums several backward() calls (never zeroed between them):
+    PyTorch's number is not the gradient of the last loss, which is what is explained."""
+    notes = []
+    for name, t in program.namespace.items():
+        weight = isinstance(t, Tensor) and t.is_leaf and t.version > 0  # updated in place
+        if weight and t.grad_calls > 1 and t.grad is not None:
+            explained = explanation.gradients.get(name)
+            now = f" (the last loss's is {explained.value:g})" if explained else ""
+            notes.append(
+                Note(
+                    None,
+                    f"{name}.grad is {float(t.grad):g}, the sum of {t.grad_calls} backward() "
+                    f"calls: it was not zeroed between them{now}; zero it with "
+                    f"{name}.grad = None or {name}.grad.zero_() after each update",
+                )
+            )
+    return notes
 
 
 def _versions(t):

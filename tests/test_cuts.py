@@ -524,3 +524,24 @@ def test_backward_after_an_update_that_invalidates_it_names_the_line(tmp_path, c
     source = "w = 2.0\nL = w * w\nwith no_grad():\n    w -= 1.0\nL.backward()\n"
     status, _out, err = run_cli(tmp_path, capsys, source)
     assert status == 2 and "f.py:5:" in err and "modified by an inplace operation" in err
+
+
+@needs_torch
+def test_a_grad_never_zeroed_is_said_with_pytorchs_sum(tmp_path, capsys):
+    """A loop without w.grad.zero_(): the explanation is of the last loss; w.grad is more."""
+    source = LOOP.replace("    w.grad.zero_()\n    b.grad = None\n", "")
+    _status, out, _err = run_cli(tmp_path, capsys, source, "--format", "json")
+    data = json.loads(out)
+    w = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    for _ in range(3):
+        loss = (w * 2.0 + b - 3.0) ** 2
+        loss.backward()
+        with torch.no_grad():
+            w -= 0.01 * w.grad
+            b -= 0.01 * b.grad
+    texts = [n["text"] for n in data["notes"]]
+    for name, leaf in (("w", w), ("b", b)):
+        note = next(t for t in texts if t.startswith(f"{name}.grad is "))
+        assert f"{leaf.grad.item():g}" in note and "sum of 3 backward() calls" in note
+    assert not any("the last name assigned" in t for t in texts)  # w -= ... is bookkeeping

@@ -230,6 +230,7 @@ def backward(t, retain_graph=False):
         expr = expressions[x.id] if fresh else into.grad_expr + expressions[x.id]
         into.grad = g if fresh or g is None else into.grad + g
         into.grad_expr = expr
+        into.grad_calls = 1 if fresh else into.grad_calls + 1
     if not retain_graph:
         for x in tensors:
             x.freed = True

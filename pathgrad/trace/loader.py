@@ -488,7 +488,7 @@ def _choose_loss(program, loss):
             if not _bookkeeping(program.namespace.get(n))
         ]
         name, line = (called or computed or program.assigned)[-1]
-        last = program.assigned[-1][0]
+        last = (computed or program.assigned)[-1][0]
         if called and name != last:
             program.notes.append(("loss", line, name, last))
     else:

@@ -98,6 +98,7 @@ class Tensor:
         "aliases",
         "backward_calls",
         "live",
+        "grad_calls",
         "__weakref__",
     )
     __array_priority__ = 1000
@@ -120,6 +121,7 @@ class Tensor:
         self.version, self.earlier, self.users, self.aliases = 0, None, None, None
         self.backward_calls = 0  # a file's default loss is what it called backward() on
         self.live = None  # for a leaf as it was before an in-place update: the leaf now
+        self.grad_calls = 0  # backward() calls summed in .grad since it was last zeroed
 
     # -- what PyTorch calls it -------------------------------------------
     @property
@@ -161,7 +163,7 @@ class Tensor:
         if value is not None:
             value = Grad(float(value), self)
         if value is None or value == 0:  # zero_grad(): the closed form starts again too
-            self.grad_expr = None
+            self.grad_expr, self.grad_calls = None, 0
         self._grad = value
 
     def retain_grad(self):
