@@ -30,6 +30,7 @@ from pathgrad.sums.paths import (
     iter_paths,
     multiplication_counts,
     operand_lists,
+    operand_values,
     path_counts,
     tree_size,
 )
@@ -502,7 +503,7 @@ def path_value(graph, edges):
     for node, _, key in edges:
         data = graph.nodes[node]
         operands = data["operands"]
-        inputs = [o if isinstance(o, float) else graph.nodes[o]["value"] for o in operands]
+        inputs = operand_values(graph, node)
         traced = [not isinstance(o, float) for o in operands]
         value = OPS[data["op"]].vjp(key, value, inputs, data["value"], traced)
     return value
@@ -595,9 +596,9 @@ def _graph_notes(graph):
                     f"{data['name']} is at its kink; the derivative there follows PyTorch: {rule}",
                 )
             )
-    for _node, data in sorted(graph.nodes(data=True)):
+    for node, data in sorted(graph.nodes(data=True)):
         convention = OPS[data["op"]].convention if data["kind"] == "operation" else None
-        inputs = [o if isinstance(o, float) else graph.nodes[o]["value"] for o in data["operands"]]
+        inputs = operand_values(graph, node)
         if convention and None not in inputs:
             traced = [not isinstance(o, float) for o in data["operands"]]
             rule = convention(*inputs, traced)

@@ -10,7 +10,7 @@ import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from pathgrad.errors import NameNotFound, PathgradError, Stopped
+from pathgrad.errors import LoadError, NameNotFound, PathgradError, Stopped
 from pathgrad.grade.matching import check_answer, gradient_for, plural
 from pathgrad.grade.reports import ROW_FIELDS
 from pathgrad.safe.sandbox import LIMITS, Limits, run_bounded
@@ -153,8 +153,6 @@ def read_answers(table, wrt=None):
     >>> read_answers(io.StringIO("leaf,answer\\nw1,-w2*x1\\n"))
     [{'file': None, 'leaf': 'w1', 'answer': '-w2*x1'}]
     """
-    from pathgrad.errors import LoadError
-
     name = _table_name(table)
     if hasattr(table, "read"):
         return _answer_rows(table, name, wrt)
@@ -170,8 +168,6 @@ def read_answers(table, wrt=None):
 
 
 def _answer_rows(handle, name, wrt):
-    from pathgrad.errors import LoadError
-
     try:
         reader = csv.DictReader(handle)
         if "answer" not in [c.strip().lower() for c in reader.fieldnames or []]:
@@ -220,8 +216,6 @@ def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits
     for number, entry in enumerate(entries):
         path = file if file is not None else entry["file"]
         if path is None:
-            from pathgrad.errors import LoadError
-
             raise LoadError(
                 "the answers table has no file column; give the file", file=_table_name(table)
             )
@@ -381,8 +375,6 @@ def grade_folder(
         a file that fails, hangs or runs out of memory gives rows with
         verdict "error", "timeout" or "memory" and never stops the rest.
     """
-    from pathgrad.errors import LoadError
-
     folder = Path(folder)
     if not folder.is_dir():
         raise LoadError("no such folder", file=str(folder))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sympy
 
 from pathgrad.ops import OPS
-from pathgrad.sums.paths import tree_size
+from pathgrad.sums.paths import operand_values, tree_size
 from pathgrad.sums.simplify import EXPAND_BOUND, expanded_terms, has_infinity
 
 #: sympy.diff is compared only for losses and gradients at most this size (in leaf symbols).
@@ -149,7 +149,8 @@ def numeric_check(graph, leaf, value, kink_on_path=False):
     fd = finite_difference(graph, leaf)
     if fd is None:
         return None, f"skipped: the loss has no finite value a step away (at ± {h:.1g})"
-    scale, noise = magnitude(graph), fd_noise(magnitude(graph), h)
+    scale = magnitude(graph)
+    noise = fd_noise(scale, h)
     if not fd_agrees(fd, value, 0.0, 1.0) and max(abs(fd), abs(value)) <= noise:
         return None, (
             f"skipped: the gradient {value:.6g} is below what a finite difference "
@@ -176,9 +177,9 @@ def numeric_check(graph, leaf, value, kink_on_path=False):
 
 
 def near_kink(graph, reach=4e-6):
-    """Whether a relu, abs, max or min of the graph has its input within ``reach`` of its
-    kink (relative): ``relu(0.1 + 0.2 - 0.3)`` is 5.6e-17 from it, so a finite difference
-    steps across it although the value is not at a tie.
+    """Whether an operation with a kink in the op table (relu, abs, max, min) has its
+    input within ``reach`` of the kink (relative): ``relu(0.1 + 0.2 - 0.3)`` is 5.6e-17
+    from it, so a finite difference steps across it although the value is not at a tie.
 
     >>> from pathgrad.explanation import explain_program
     >>> from pathgrad.trace.loader import load_source
@@ -186,12 +187,13 @@ def near_kink(graph, reach=4e-6):
     >>> near_kink(e.graph)
     True
     """
-    for _node, data in graph.nodes(data=True):
-        if data["op"] not in ("relu", "abs", "max", "min"):
+    for node, data in graph.nodes(data=True):
+        if data["kind"] != "operation" or OPS[data["op"]].kink is None:
             continue
-        values = [o if isinstance(o, float) else graph.nodes[o]["value"] for o in data["operands"]]
+        values = operand_values(graph, node)
         if any(v is None or not math.isfinite(v) for v in values):
             continue
+        # the kinks are a == 0 (relu, abs) and a == b (max, min)
         gap = abs(values[0] - (values[1] if len(values) > 1 else 0.0))
         if gap <= reach * max(1.0, *(abs(v) for v in values)):
             return True

@@ -133,6 +133,14 @@ def multiplication_counts(graph, leaf, counts=None, operands=None):
     return {"paths": max(0, occurrences - counts[leaf]), "reverse": edges, "forward": forward}
 
 
+def operand_values(graph, node):
+    """The values of an operation node's operands, in order (a plain number as itself)."""
+    return [
+        o if isinstance(o, float) else graph.nodes[o]["value"]
+        for o in graph.nodes[node]["operands"]
+    ]
+
+
 def adjoint_values(graph):
     """∂loss/∂node at the given values for every node (reverse mode, one pass).
 
@@ -149,7 +157,7 @@ def adjoint_values(graph):
         if data["kind"] == "leaf":
             continue
         op, operands = OPS[data["op"]], data["operands"]
-        inputs = [o if isinstance(o, float) else graph.nodes[o]["value"] for o in operands]
+        inputs = operand_values(graph, node)
         traced = [not isinstance(o, float) for o in operands]
         for _, operand, key, edge in graph.out_edges(node, keys=True, data=True):
             if adjoint is None or None in inputs or data["value"] is None:
