@@ -9,6 +9,7 @@ Nothing here computes; sympy is imported only once a command needs it, so
 import argparse
 import os
 import sys
+import unicodedata
 
 from pathgrad import __version__
 from pathgrad.render.escaping import visible, visible_lines
@@ -23,8 +24,13 @@ FORMATS = {
 }
 
 
+def _name(text):
+    """A name as Python reads it (NFKC: a fullwidth ｗ1 is w1), as leaf and variable names are."""
+    return unicodedata.normalize("NFKC", text.strip())
+
+
 def _names(text):
-    names = [n.strip() for n in text.split(",") if n.strip()]
+    names = [_name(n) for n in text.split(",") if n.strip()]
     if not names:
         raise argparse.ArgumentTypeError("give one or more leaf names, e.g. --wrt w1,w2")
     return names
@@ -96,6 +102,7 @@ def parser():
     )
     explain.add_argument(
         "--loss",
+        type=_name,
         metavar="NAME",
         help="the variable to differentiate (default: what backward() was called on, "
         "else the last one assigned)",
@@ -192,6 +199,7 @@ def parser():
         )
         picture.add_argument(
             "--wrt",
+            type=_name,
             metavar="LEAF",
             help="light up every path from the loss to LEAF, one colour each",
         )
@@ -202,6 +210,7 @@ def parser():
         )
         picture.add_argument(
             "--loss",
+            type=_name,
             metavar="NAME",
             help="the variable to differentiate (default: the last assigned)",
         )
@@ -220,7 +229,7 @@ def parser():
         "right, wrong or unreadable, or a student file failed.",
     )
     check.add_argument("target", metavar="FILE|FOLDER", help="a student's file, or a folder")
-    check.add_argument("--wrt", metavar="LEAF", help="the leaf the answers are about")
+    check.add_argument("--wrt", type=_name, metavar="LEAF", help="the leaf the answers are about")
     answers = check.add_mutually_exclusive_group(required=True)
     answers.add_argument(
         "--answer", metavar="FORMULA", help='the hand-derived gradient, e.g. "-w2*x1 - w3*x2"'
@@ -230,7 +239,7 @@ def parser():
         metavar="CSV",
         help="a table of answers: columns leaf,answer or file,leaf,answer",
     )
-    check.add_argument("--loss", metavar="NAME", help="the variable to differentiate")
+    check.add_argument("--loss", type=_name, metavar="NAME", help="the variable to differentiate")
     check.add_argument(
         "--jobs",
         type=_count,

@@ -787,3 +787,15 @@ def test_markdown_writes_an_entity_in_a_name_as_text():
     from pathgrad.render.markdown import plain
 
     assert plain("a&rlm;b.py") == "a&amp;rlm;b.py"
+
+
+@pytest.mark.parametrize("command", ["explain", "check"])
+def test_a_name_on_the_command_line_is_read_as_python_reads_names(tmp_path, capsys, command):
+    path = tmp_path / "u3.py"
+    path.write_text('a = leaf("\uff571", 2.0)\nw2 = 3.0\nL = a * a * w2\n')
+    args = [command, str(path), "--wrt", "\uff571", "--loss", "L"]
+    if command == "check":
+        args += ["--answer", "2*\uff571*w2"]
+    status, out, err = _cli(args, capsys)
+    assert status == 0, err
+    assert ("right" in out) if command == "check" else ("∂L/∂w1" in out)
