@@ -21,7 +21,8 @@ import sympy
 
 from pathgrad.errors import Disagreement, NameNotFound, PathgradError
 from pathgrad.graph import build_graph, leaves, node_named
-from pathgrad.ops import OPS, special_name
+from pathgrad.kernels import special_name
+from pathgrad.ops import OPS
 from pathgrad.sums.check import CHECK_BOUND, Check, check_gradient
 from pathgrad.sums.methods import METHODS, check_path_cap, summed_by
 from pathgrad.sums.paths import (

@@ -14,7 +14,8 @@ import operator
 from dataclasses import dataclass
 
 from pathgrad.errors import PathgradError
-from pathgrad.ops import OPS, special_name
+from pathgrad.kernels import special_name
+from pathgrad.ops import OPS
 
 INSTALL = (
     'PyTorch is not installed; install it with pip install "pathgrad[torch]" '

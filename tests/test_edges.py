@@ -411,7 +411,7 @@ def test_values_and_gradients_equal_pytorch_at_the_edges(program):
 def test_readme_prints_the_conventions_table():
     from pathlib import Path
 
-    from pathgrad.ops import CONVENTIONS
+    from pathgrad.kernels import CONVENTIONS
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     for row in CONVENTIONS:

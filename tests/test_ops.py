@@ -6,7 +6,8 @@ import pytest
 import sympy
 
 from pathgrad.functions import relu, sigmoid
-from pathgrad.ops import OPS, special_cause, special_name
+from pathgrad.kernels import special_cause, special_name
+from pathgrad.ops import OPS
 
 a, b = sympy.symbols("a b", real=True)
 

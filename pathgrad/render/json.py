@@ -32,7 +32,7 @@ import tokenize
 import sympy
 from sympy.printing.str import StrPrinter
 
-from pathgrad.ops import special_name
+from pathgrad.kernels import special_name
 
 #: 2: a value that is inf, -inf or nan is ``null`` with ``"special"`` naming it (schema 1
 #: had ``null`` for "undefined"); ``undefined`` says why a value is special.

@@ -23,7 +23,7 @@ whose preamble has ``\usepackage{amsmath}``. :func:`gradient_math` is the
 &= -8
 """
 
-from pathgrad.ops import special_name
+from pathgrad.kernels import special_name
 from pathgrad.pictures.picture import expr_text
 from pathgrad.render.escaping import visible
 from pathgrad.render.labels import label_latex, partial_latex

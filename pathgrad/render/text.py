@@ -17,7 +17,7 @@ dL/dw1 - 2 paths from L to w1
   cost    6 multiplications summing path by path; reverse mode 11 (all leaves), forward mode 7
 """
 
-from pathgrad.ops import special_name
+from pathgrad.kernels import special_name
 from pathgrad.render.escaping import visible_lines
 
 STYLES = {

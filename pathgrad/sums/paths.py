@@ -22,7 +22,8 @@ import networkx as nx
 import sympy
 
 from pathgrad.errors import NameNotFound
-from pathgrad.ops import OPS, is_special, special_name
+from pathgrad.kernels import is_special, special_name
+from pathgrad.ops import OPS
 
 
 def topological_from(graph):

@@ -24,7 +24,8 @@ import unicodedata
 import weakref
 
 from pathgrad.errors import TraceError
-from pathgrad.ops import OPS, is_special, special_cause
+from pathgrad.kernels import is_special, special_cause
+from pathgrad.ops import OPS
 from pathgrad.render.escaping import is_hidden
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # pathgrad/
