@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathgrad.errors import PathgradError
 from pathgrad.kernels import special_name
 from pathgrad.ops import OPS
+from pathgrad.passes import forward
+from pathgrad.sums.paths import operations
 
 INSTALL = (
     'PyTorch is not installed; install it with pip install "pathgrad[torch]" '
@@ -65,24 +67,24 @@ def replay(graph):
     """Run the graph again in PyTorch; return ``{node: torch tensor}``.
 
     Leaves become float64 tensors with the same ``requires_grad``; a leaf with
-    no value cannot be replayed and raises :class:`PathgradError`.
+    no value cannot be replayed and raises :class:`PathgradError`. The pass is
+    :func:`pathgrad.passes.forward`, with PyTorch running each operation.
     """
     torch = import_torch()
-    tensors = {}
-    for node, data in sorted(graph.nodes(data=True)):
-        if data["kind"] == "leaf":
-            if data["value"] is None:
-                raise PathgradError(
-                    f"--check torch: {data['name']} has no value to give PyTorch",
-                    file=graph.graph.get("file"),
-                )
-            tensors[node] = torch.tensor(
-                data["value"], dtype=torch.float64, requires_grad=data["requires_grad"]
+
+    def leaf(operation, value):
+        data = graph.nodes[operation.node]
+        if value is None:
+            raise PathgradError(
+                f"--check torch: {data['name']} has no value to give PyTorch",
+                file=graph.graph.get("file"),
             )
-            continue
-        args = [o if isinstance(o, float) else tensors[o] for o in data["operands"]]
-        tensors[node] = _run_op(torch, OPS[data["op"]], args)
-    return tensors
+        return torch.tensor(value, dtype=torch.float64, requires_grad=data["requires_grad"])
+
+    def run(operation, args):
+        return _run_op(torch, operation.op, args)
+
+    return forward(operations(graph), leaf=leaf, run=run)
 
 
 @dataclass

@@ -8,9 +8,8 @@ edges, times the edge's local derivative, to its operands. A node's
 more edges bring a contribution, paths meet: that frame records the sum.
 With ``wrt``, only the nodes on paths to that leaf take part.
 
-The values are the edges' own values multiplied and summed in the same
-order as :func:`pathgrad.sums.paths.adjoint_values`, so the last frame agrees
-with it exactly.
+The numbers are :func:`pathgrad.passes.reverse`'s, the one reverse pass that
+``backward()`` and :func:`pathgrad.sums.paths.adjoint_values` run too.
 
 >>> from pathgrad.explanation import explain
 >>> g = explain("seed").graph
@@ -24,11 +23,13 @@ with it exactly.
 -8.0
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 import networkx as nx
 
-from pathgrad.sums.paths import topological_from
+from pathgrad.passes import reverse
+from pathgrad.sums.paths import operations
 
 
 @dataclass(frozen=True)
@@ -76,64 +77,53 @@ def forward_frames(graph):
     return out
 
 
-def _times(a, b):
-    return None if a is None or b is None else a * b
-
-
 def backward_frames(graph, wrt=None):
-    """The backward sweep from the loss; with ``wrt`` (a node), only towards that leaf."""
+    """The backward sweep from the loss; with ``wrt`` (a node), only towards that leaf.
+
+    One frame per consumer, from :func:`pathgrad.passes.reverse`: the numbers are the
+    reverse pass's own, so the last frame's adjoints are
+    :func:`pathgrad.sums.paths.adjoint_values`'s.
+    """
     loss = graph.graph["loss"]
     taking_part = set(graph) if wrt is None else nx.ancestors(graph, wrt) | {wrt}
     waiting = {n: sum(1 for c, _ in graph.in_edges(n) if c in taking_part) for n in taking_part}
-    adjoint = {loss: 1.0}
     arrived = {}
-    out = [
-        Frame(
-            "backward",
-            "start",
-            loss,
-            graph.nodes[loss]["line"],
-            adjoints={loss: 1.0},
-            complete=(loss,),
-        )
-    ]
-    for consumer in topological_from(graph):
-        if consumer not in taking_part or not graph.out_degree(consumer):
+    line = graph.nodes[loss]["line"]
+    out = [Frame("backward", "start", loss, line, adjoints={loss: 1.0}, complete=(loss,))]
+    sends = reverse(operations(graph), loss)
+    for consumer, group in itertools.groupby(sends, key=lambda send: send.consumer):
+        if consumer not in taking_part:
             continue
-        sends, changed, complete, meets = [], {}, [], []
-        for edge in graph.out_edges(consumer, keys=True):
-            operand = edge[1]
-            if operand not in taking_part:
+        shown, changed, complete, meets = [], {}, [], []
+        for send in group:
+            if send.operand not in taking_part:
                 continue
-            value = graph.edges[edge]["value"]
-            contribution = _times(adjoint[consumer], value)
-            before = adjoint.get(operand, 0.0)
-            adjoint[operand] = (
-                None if before is None or contribution is None else before + contribution
-            )
-            arrived.setdefault(operand, []).append((edge, contribution))
-            sends.append((edge, adjoint[consumer], value, contribution))
-            changed[operand] = adjoint[operand]
-            waiting[operand] -= 1
-            if not waiting[operand]:
-                complete.append(operand)
-                if len(arrived[operand]) > 1:
-                    meets.append((operand, tuple(arrived[operand])))
-        out.append(
-            Frame(
-                "backward",
-                "send",
-                consumer,
-                graph.nodes[consumer]["line"],
-                edges=tuple(s[0] for s in sends),
-                sends=tuple(sends),
-                adjoints=changed,
-                complete=tuple(complete),
-                meets=tuple(meets),
-            )
-        )
+            edge = (consumer, send.operand, send.position)
+            arrived.setdefault(send.operand, []).append((edge, send.contribution))
+            shown.append((edge, send.adjoint, graph.edges[edge]["value"], send.contribution))
+            changed[send.operand] = send.after
+            waiting[send.operand] -= 1
+            if not waiting[send.operand]:
+                complete.append(send.operand)
+                if len(arrived[send.operand]) > 1:
+                    meets.append((send.operand, tuple(arrived[send.operand])))
+        out.append(_send_frame(graph, consumer, shown, changed, complete, meets))
     out.append(Frame("backward", "done", wrt))
     return out
+
+
+def _send_frame(graph, consumer, sends, changed, complete, meets):
+    return Frame(
+        "backward",
+        "send",
+        consumer,
+        graph.nodes[consumer]["line"],
+        edges=tuple(s[0] for s in sends),
+        sends=tuple(sends),
+        adjoints=changed,
+        complete=tuple(complete),
+        meets=tuple(meets),
+    )
 
 
 def frames(graph, wrt=None):

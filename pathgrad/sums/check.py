@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import sympy
 
 from pathgrad.ops import OPS
-from pathgrad.sums.paths import operand_values, tree_size
+from pathgrad.passes import forward
+from pathgrad.sums.paths import operand_values, operations, tree_size
 from pathgrad.sums.simplify import EXPAND_BOUND, expanded_terms, has_infinity
 
 #: sympy.diff is compared only for losses and gradients at most this size (in leaf symbols).
@@ -46,16 +47,11 @@ class Check:
 
 
 def replay(graph, values):
-    """The value of every node, recomputed from leaf values (``None`` where undefined)."""
-    result = {}
-    for node, data in sorted(graph.nodes(data=True)):
-        if data["kind"] == "leaf":
-            result[node] = values.get(node, data["value"])
-            continue
-        args = [o if isinstance(o, float) else result[o] for o in data["operands"]]
-        traced = [not isinstance(o, float) for o in data["operands"]]
-        result[node] = None if None in args else OPS[data["op"]].forward(args, traced)
-    return result
+    """The value of every node, recomputed from leaf values (``None`` where undefined).
+
+    ``values`` overrides some leaves' values; the pass is :func:`pathgrad.passes.forward`.
+    """
+    return forward(operations(graph), values)
 
 
 def finite_difference(graph, leaf, step=1e-6):

@@ -24,6 +24,7 @@ import sympy
 from pathgrad.errors import NameNotFound
 from pathgrad.kernels import is_special, special_name
 from pathgrad.ops import OPS
+from pathgrad.passes import Operation, reverse
 
 
 def topological_from(graph):
@@ -142,36 +143,46 @@ def operand_values(graph, node):
     ]
 
 
+def operations(graph):
+    """The graph as a computation for :mod:`pathgrad.passes`, in creation order.
+
+    >>> from pathgrad.explanation import explain
+    >>> from pathgrad.graph import node_named
+    >>> from pathgrad.passes import adjoints
+    >>> g = explain("seed").graph
+    >>> adjoints(operations(g), g.graph["loss"])[node_named(g, "w1")]
+    -8.0
+    """
+    for node in sorted(graph):
+        data = graph.nodes[node]
+        if data["kind"] == "leaf":
+            yield Operation(node, value=data["value"])
+            continue
+        operands = tuple(data["operands"])
+        traced = tuple(not isinstance(o, float) for o in operands)
+        yield Operation(node, OPS[data["op"]], operands, data["value"], traced)
+
+
 def adjoint_values(graph):
     """∂loss/∂node at the given values for every node (reverse mode, one pass).
 
     Returns ``(values, reasons)``: ``values[node]`` is a float, or ``None``
     when it is unknown (a symbolic leaf) or undefined; ``reasons[node]``
-    says why it is undefined.
+    says why it is undefined. The numbers are :func:`pathgrad.passes.reverse`'s,
+    PyTorch's backward formulas in its engine's order.
     """
-    loss = graph.graph["loss"]
-    values, reasons, reached = dict.fromkeys(graph, 0.0), {}, set()
-    for node in topological_from(graph):
-        adjoint = values[node] if node != loss else 1.0
-        values[node] = adjoint
-        data = graph.nodes[node]
-        if data["kind"] == "leaf":
+    values, reasons = dict.fromkeys(graph, 0.0), {}
+    values[graph.graph["loss"]] = 1.0
+    for send in reverse(operations(graph), graph.graph["loss"]):
+        values[send.operand] = after = send.after
+        before = 0.0 if send.first else send.before
+        if send.contribution is None or before is None:
             continue
-        op, operands = OPS[data["op"]], data["operands"]
-        inputs = operand_values(graph, node)
-        traced = [not isinstance(o, float) for o in operands]
-        for _, operand, key, edge in graph.out_edges(node, keys=True, data=True):
-            if adjoint is None or None in inputs or data["value"] is None:
-                values[operand] = None
-            elif values[operand] is not None:
-                before = values[operand]
-                step = op.vjp(key, adjoint, inputs, data["value"], traced)
-                # the first contribution is taken as it is (-0.0 stays -0.0), as PyTorch's
-                # engine does; later ones are added
-                after = values[operand] = before + step if operand in reached else step
-                reached.add(operand)
-                if is_special(after) and special_name(after) != special_name(before):
-                    reasons[operand] = _special_reason(before, step, edge, reasons.get(node))
+        if is_special(after) and special_name(after) != special_name(before):
+            edge = graph.edges[send.consumer, send.operand, send.position]
+            reasons[send.operand] = _special_reason(
+                before, send.contribution, edge, reasons.get(send.consumer)
+            )
     return values, reasons
 
 

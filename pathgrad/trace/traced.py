@@ -26,6 +26,7 @@ import weakref
 from pathgrad.errors import TraceError
 from pathgrad.kernels import is_special, special_cause
 from pathgrad.ops import OPS
+from pathgrad.passes import Operation, adjoints
 from pathgrad.render.escaping import is_hidden
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # pathgrad/
@@ -524,12 +525,26 @@ def collect(outputs):
     return [seen[i] for i in sorted(seen)]
 
 
+def operations(output):
+    """What ``output`` depends on, as a computation for :mod:`pathgrad.passes`.
+
+    Tensors are named by their ``id``; a value that does not require grad is a leaf.
+    """
+    for t in collect([output]):
+        if t.is_leaf:
+            yield Operation(t.id, value=t.value)
+            continue
+        operands = tuple(x.id if isinstance(x, Tensor) else float(x) for x in t.operands)
+        traced = tuple(isinstance(x, Tensor) for x in t.operands)
+        yield Operation(t.id, t.op, operands, t.value, traced)
+
+
 def gradient_values(output):
     """∂output/∂t at the traced values for every tensor t, by one reverse pass.
 
-    Numbers only, straight from the op table's numeric partials: this is what
-    PyTorch's ``backward()`` computes. ``None`` where a value is unknown or
-    undefined.
+    Numbers only, from :func:`pathgrad.passes.adjoints` (PyTorch's backward
+    formulas): what PyTorch's ``backward()`` computes. ``None`` where a value is
+    unknown or undefined.
 
     >>> a = leaf("a", 3.0)
     >>> b = leaf("b", 2.0)
@@ -537,21 +552,7 @@ def gradient_values(output):
     >>> grads[a.id], grads[b.id]
     (12.0, 9.0)
     """
-    grads = {output.id: 1.0}
-    for t in reversed(collect([output])):
-        g = grads.get(t.id, 0.0)
-        if t.is_leaf:
-            continue
-        values = [x.value if isinstance(x, Tensor) else float(x) for x in t.operands]
-        traced = [isinstance(x, Tensor) for x in t.operands]
-        for i, x in enumerate(t.operands):
-            if not isinstance(x, Tensor):
-                continue
-            known = g is not None and None not in values
-            step = t.op.vjp(i, g, values, t.value, traced) if known else None
-            before = grads.get(x.id, 0.0)
-            grads[x.id] = None if step is None or before is None else before + step
-    return grads
+    return adjoints(operations(output), output.id)
 
 
 def tensor(value, requires_grad=False, name=None):
