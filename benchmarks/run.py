@@ -27,7 +27,8 @@ import sympy  # noqa: E402
 from pathgrad.explanation import Options, explain_graph  # noqa: E402
 from pathgrad.graph import build_graph  # noqa: E402
 from pathgrad.sums.paths import adjoint_values, iter_paths  # noqa: E402
-from pathgrad.trace.traced import leaf, tanh  # noqa: E402
+from pathgrad.trace.functions import tanh  # noqa: E402
+from pathgrad.trace.traced import leaf  # noqa: E402
 
 
 def timed(function, repeat=1):
@@ -195,7 +196,7 @@ def cheap_gradient(sizes, repeat):
     forward, loss = timed(lambda: mlp(sizes), repeat)
     graph = build_graph(loss)
     reverse, _ = timed(lambda: adjoint_values(graph), repeat)
-    from pathgrad.trace.traced import gradient_values
+    from pathgrad.trace.autograd import gradient_values
 
     direct, _ = timed(lambda: gradient_values(loss), repeat)
     print(

@@ -23,7 +23,8 @@ from pathgrad.kernels import is_special, special_name
 from pathgrad.ops import ATOM
 from pathgrad.sums.paths import tree_size
 from pathgrad.sums.simplify import has_huge_number, has_infinity
-from pathgrad.trace.traced import Tensor, collect
+from pathgrad.trace.autograd import collect
+from pathgrad.trace.traced import Tensor
 
 #: Unnamed results whose printed label is longer than this get a short name (t1, t2, ...).
 MAX_LABEL = 28

@@ -21,8 +21,8 @@ from pathgrad.passes import Operation, Send, adjoints, forward, reverse
 from pathgrad.pictures.frames import frames, replay
 from pathgrad.sums.check import replay as check_replay
 from pathgrad.sums.paths import adjoint_values, operations
-from pathgrad.trace.traced import gradient_values
-from pathgrad.trace.traced import operations as traced_operations
+from pathgrad.trace.autograd import gradient_values
+from pathgrad.trace.autograd import operations as traced_operations
 
 torch = pytest.importorskip("torch", reason="PyTorch is the referee: pip install torch")
 

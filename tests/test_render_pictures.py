@@ -20,8 +20,9 @@ from pathgrad.explanation import explain, explain_program, explain_tensor
 from pathgrad.graph import build_graph
 from pathgrad.pictures.drawing import Drawing, draw
 from pathgrad.pictures.output import write_atomic
+from pathgrad.trace.functions import tanh
 from pathgrad.trace.loader import load_source
-from pathgrad.trace.traced import leaf, tanh
+from pathgrad.trace.traced import leaf
 
 ROOT = Path(__file__).resolve().parent.parent
 NS = {"s": "http://www.w3.org/2000/svg"}

@@ -27,7 +27,7 @@ from pathgrad.safe.sandbox import (
     refused_error,
     stopped_error,
 )
-from pathgrad.trace import traced
+from pathgrad.trace.concrete import recorder
 from pathgrad.trace.loader import BIND, EXPORTS, describe_error, is_number_expression
 from pathgrad.trace.traced import Tensor
 
@@ -380,7 +380,7 @@ class Interpreter:
     # -- expressions, evaluated with an explicit stack (deep expressions are fine) ---------
     def value(self, node):
         tasks, values = [node], []
-        notes = traced.recorder.get()
+        notes = recorder.get()
         while tasks:
             task = tasks.pop()
             self.steps += 1
@@ -470,7 +470,7 @@ class Interpreter:
 
     def _truth(self, value, line):
         """``bool(value)``; a comparison it makes is noted at ``line``."""
-        notes = traced.recorder.get()
+        notes = recorder.get()
         before = len(notes) if notes is not None else 0
         try:
             result = bool(value)

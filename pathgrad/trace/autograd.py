@@ -22,7 +22,13 @@ PyTorch's own message, except where no operation on the way saved a tensor
 
 import contextvars
 import functools
+import numbers
 import weakref
+
+import sympy
+
+from pathgrad.passes import Operation, adjoints
+from pathgrad.trace.provenance import caller_line, next_id
 
 #: Whether operations are recorded for gradients (``no_grad()`` turns it off).
 grad_enabled = contextvars.ContextVar("pathgrad_grad_enabled", default=True)
@@ -120,8 +126,6 @@ def update_in_place(t, value, line=None, _seen=None):
     >>> w.value
     0.5
     """
-    from pathgrad.trace.traced import caller_line, next_id
-
     users = [u for u in (ref() for ref in t.users or ()) if u is not None]
     if users:
         before = t.snapshot()
@@ -209,8 +213,6 @@ def grad_fn_of(t):
 
 def backward(t, retain_graph=False):
     """Accumulate ∂t/∂leaf into every leaf's ``.grad`` (and ``.grad_expr``), as PyTorch does."""
-    from pathgrad.trace.traced import collect, gradient_values
-
     if not t.requires_grad:
         raise RuntimeError(NO_GRAD_FN)
     tensors = collect([t])
@@ -236,13 +238,61 @@ def backward(t, retain_graph=False):
             x.freed = True
 
 
+def collect(outputs):
+    """Every tensor the outputs depend on, in creation order (operands first).
+
+    The walk stops at a value that does not require grad (a ``detach()``, a
+    result computed under ``no_grad()``): gradients cannot flow past it, so
+    it is a leaf of the graph.
+    """
+    seen, stack = {}, list(outputs)
+    while stack:
+        t = stack.pop()
+        if t.id not in seen:
+            seen[t.id] = t
+            if t.requires_grad:
+                stack.extend(x for x in t.operands if not isinstance(x, numbers.Number))
+    return [seen[i] for i in sorted(seen)]
+
+
+def operations(output):
+    """What ``output`` depends on, as a computation for :mod:`pathgrad.passes`.
+
+    Tensors are named by their ``id``; a value that does not require grad is a leaf.
+    """
+    for t in collect([output]):
+        if t.is_leaf:
+            yield Operation(t.id, value=t.value)
+            continue
+        operands = tuple(
+            x.id if not isinstance(x, numbers.Number) else float(x) for x in t.operands
+        )
+        traced = tuple(not isinstance(x, numbers.Number) for x in t.operands)
+        yield Operation(t.id, t.op, operands, t.value, traced)
+
+
+def gradient_values(output):
+    """∂output/∂t at the traced values for every tensor t, by one reverse pass.
+
+    Numbers only, from :func:`pathgrad.passes.adjoints` (PyTorch's backward
+    formulas): what PyTorch's ``backward()`` computes. ``None`` where a value is
+    unknown or undefined.
+
+    >>> from pathgrad.trace.traced import leaf
+    >>> a = leaf("a", 3.0)
+    >>> b = leaf("b", 2.0)
+    >>> grads = gradient_values(a * a * b)
+    >>> grads[a.id], grads[b.id]
+    (12.0, 9.0)
+    """
+    return adjoints(operations(output), output.id)
+
+
 def _refuse_modified(tensors, live):
     """PyTorch's version check: an operation whose backward needs an operand's value (it
     saved it) fails if that leaf was updated in place since. Which operands are needed is
     read off the op table: those its local derivatives (for operands that require grad)
     depend on, unless it saves its result instead (exp, sqrt, tanh, sigmoid, relu)."""
-    import sympy
-
     for u in tensors:
         if u.op is None or u.op.saves_result or not any(id(o) in live for o in u.operands):
             continue
@@ -266,8 +316,11 @@ def _refuse_modified(tensors, live):
 
 def _symbolic_gradients(t, tensors, receivers):
     """Closed forms of ∂t/∂x for the receivers, in leaf symbols when small."""
+    # ``.grad_expr`` is the explanation's closed form, which sits above the trace in the
+    # flow: imported when backward() asks for it, as a display hook is
     from pathgrad.explanation import Options, explain_graph
     from pathgrad.graph import build_graph
+    from pathgrad.sums.methods import summed_by
 
     graph = build_graph(t)
     index = {x.id: i for i, x in enumerate(tensors)}
@@ -280,7 +333,5 @@ def _symbolic_gradients(t, tensors, receivers):
         if name in explanation.gradients:
             result[tensor_id] = explanation.gradients[name].closed_form
         else:  # a non-leaf that retains its grad: its adjoint in the graph's own names
-            from pathgrad.sums.methods import summed_by
-
             result[tensor_id] = summed_by(graph, node, "reverse", ledger=False)[0]
     return result

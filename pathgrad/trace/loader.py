@@ -27,25 +27,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pathgrad.errors import LoadError, NameNotFound, PathgradError, TraceError
-from pathgrad.trace import traced
-from pathgrad.trace.autograd import no_grad
-from pathgrad.trace.traced import Tensor, collect, is_number, leaf
+from pathgrad.trace import functions
+from pathgrad.trace.autograd import collect, no_grad
+from pathgrad.trace.concrete import is_number, recorder
+from pathgrad.trace.traced import Tensor, leaf
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 BIND = "__pathgrad_bind__"
 
 #: What a file can call without importing anything.
 EXPORTS = {
-    "exp": traced.exp,
-    "log": traced.log,
-    "sqrt": traced.sqrt,
-    "sin": traced.sin,
-    "cos": traced.cos,
-    "tanh": traced.tanh,
-    "sigmoid": traced.sigmoid,
-    "relu": traced.relu,
-    "max": traced.max,
-    "min": traced.min,
+    "exp": functions.exp,
+    "log": functions.log,
+    "sqrt": functions.sqrt,
+    "sin": functions.sin,
+    "cos": functions.cos,
+    "tanh": functions.tanh,
+    "sigmoid": functions.sigmoid,
+    "relu": functions.relu,
+    "max": functions.max,
+    "min": functions.min,
     "abs": builtins.abs,
     "leaf": leaf,
     "no_grad": no_grad,
@@ -413,7 +414,7 @@ def _namespace(program, symbolic):
 def _run(runner, program, symbolic):
     """Run the file (``runner(namespace)``), turning any failure into a located LoadError."""
     namespace = _namespace(program, symbolic)
-    token = traced.recorder.set(program.notes)
+    token = recorder.set(program.notes)
     try:
         with contextlib.redirect_stdout(sys.stderr):
             runner(namespace)
@@ -436,7 +437,7 @@ def _run(runner, program, symbolic):
             describe_error(err), file=program.file, line=_user_line(err, program.file)
         ) from None
     finally:
-        traced.recorder.reset(token)
+        recorder.reset(token)
     program.namespace = {
         k: v for k, v in namespace.items() if k not in EXPORTS and not k.startswith("__")
     }

@@ -14,56 +14,25 @@ recorded values into a graph with symbolic derivatives.
 ['a', 'b']
 """
 
-import contextvars
-import itertools
-import math
-import numbers
-import os
-import sys
 import unicodedata
 import weakref
 
 from pathgrad.errors import TraceError
 from pathgrad.kernels import is_special, special_cause
 from pathgrad.ops import OPS
-from pathgrad.passes import Operation, adjoints
 from pathgrad.render.escaping import is_hidden
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # pathgrad/
-_ids = itertools.count()
-
-#: Where comparisons and integer uses of traced values are noted while a file runs.
-recorder = contextvars.ContextVar("pathgrad_recorder", default=None)
-
-
-def next_id():
-    """The next number in creation order (nodes are numbered by it)."""
-    return next(_ids)
+from pathgrad.trace.autograd import (
+    Grad,
+    backward,
+    grad_enabled,
+    grad_fn_of,
+    update_in_place,
+)
+from pathgrad.trace.concrete import Concrete, check_number, concrete_value, is_number, show
+from pathgrad.trace.provenance import caller_line, next_id
 
 
-def caller_line():
-    """The line of the first frame outside pathgrad: where the user's code is."""
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-    return frame.f_lineno if frame is not None else None
-
-
-def is_number(x):
-    return isinstance(x, numbers.Real) and not isinstance(x, Tensor)
-
-
-def check_number(value, what):
-    """Accept a real number (an int, a float, a bool), or explain what is wrong."""
-    if not is_number(value):
-        raise TraceError(f"{what} must be a number, not {type(value).__name__} {value!r:.40}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise TraceError(f"{what} is {value}; give it a finite value")
-    return value
-
-
-class Tensor:
+class Tensor(Concrete):
     """A scalar traced value: a leaf, or the result of one operation.
 
     Parameters
@@ -106,7 +75,7 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, value, op=None, operands=(), name=None, requires_grad=True, line=None):
-        self.id = next(_ids)
+        self.id = next_id()
         self.value = value
         self.op = op
         self.operands = tuple(operands)
@@ -141,14 +110,10 @@ class Tensor:
     @property
     def grad_fn(self):
         """The backward node (``<MulBackward0>``, with ``.next_functions``), or ``None``."""
-        from pathgrad.trace.autograd import grad_fn_of
-
         return grad_fn_of(self)
 
     def backward(self, retain_graph=False):
         """Accumulate ∂self/∂leaf into each leaf's ``.grad`` and ``.grad_expr``, as PyTorch."""
-        from pathgrad.trace.autograd import backward
-
         backward(self, retain_graph)
 
     @property
@@ -158,8 +123,6 @@ class Tensor:
 
     @grad.setter
     def grad(self, value):
-        from pathgrad.trace.autograd import Grad
-
         if value is not None and not is_number(value):
             raise TraceError(f"a gradient must be a number or None, not {type(value).__name__}")
         if value is not None:
@@ -189,8 +152,6 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        from pathgrad.trace.autograd import update_in_place
-
         if isinstance(value, Tensor):
             value = value.value
         update_in_place(self, check_number(value, "the new value of .data"))
@@ -223,9 +184,9 @@ class Tensor:
         if self.value is not None:
             return format(self.value, spec)
         try:  # a width or alignment applies to the name; a number's format does not
-            return format(_show(self), spec)
+            return format(show(self), spec)
         except ValueError:
-            return _show(self)
+            return show(self)
 
     # -- recording --------------------------------------------------------
     def _apply(self, name, *others):
@@ -315,135 +276,20 @@ class Tensor:
     def abs(self):
         return self._apply("abs")
 
-    # -- uses that leave the graph -----------------------------------------
-    def _compare(self, other, symbol, outcome):
-        values = [_concrete(x, symbol) for x in (self, other)]
-        result = outcome(*values)
-        notes = recorder.get()
-        if notes is not None:
-            notes.append(
-                ("comparison", caller_line(), f"{_show(self)} {symbol} {_show(other)}", result)
-            )
-        return result
-
-    def __lt__(self, other):
-        return self._compare(other, "<", lambda a, b: a < b)
-
-    def __le__(self, other):
-        return self._compare(other, "<=", lambda a, b: a <= b)
-
-    def __gt__(self, other):
-        return self._compare(other, ">", lambda a, b: a > b)
-
-    def __ge__(self, other):
-        return self._compare(other, ">=", lambda a, b: a >= b)
-
-    def __eq__(self, other):
-        if not (isinstance(other, Tensor) or is_number(other)):
-            return NotImplemented
-        return self._compare(other, "==", lambda a, b: a == b)
-
-    def __ne__(self, other):
-        if not (isinstance(other, Tensor) or is_number(other)):
-            return NotImplemented
-        return self._compare(other, "!=", lambda a, b: a != b)
-
-    __hash__ = object.__hash__
-
-    def __bool__(self):
-        return self._compare(0, "!=", lambda a, b: a != b)
-
-    def __index__(self):
-        if self.op is None and self.value is not None and float(self.value).is_integer():
-            notes = recorder.get()
-            if notes is not None:
-                notes.append(("integer", caller_line(), _show(self), int(self.value)))
-            return int(self.value)
-        raise TraceError(
-            f"{_show(self)} is used as an integer (an index or a count); "
-            "only a leaf with a whole-number value can be"
-        )
-
-    def _drop(self, how):
-        raise TraceError(
-            f"{how} of a traced value ({_show(self)}) would drop it from the graph; remove "
-            f"{how} and keep it traced (pathgrad's exp, log, sqrt, sin, cos, tanh, sigmoid, "
-            "relu and abs work on it)"
-        )
-
-    def __float__(self):
-        self._drop("float()")
-
-    def __int__(self):
-        self._drop("int()")
-
-    def __complex__(self):
-        self._drop("complex()")
-
-    def __round__(self, ndigits=None):
-        self._drop("round()")
-
-    def __floor__(self):
-        self._drop("math.floor()")
-
-    def __ceil__(self):
-        self._drop("math.ceil()")
-
-    def __trunc__(self):
-        self._drop("math.trunc()")
-
-    def item(self):
-        self._drop(".item()")
-
-
-def _show(x, depth=3):
-    """A traced value as the user wrote it: its name, or a short formula (``x*x``)."""
-    if isinstance(x, Tensor):
-        if x.name or x.op is None:
-            return x.name or "value"
-        if depth:
-            text = x.op.label([_show(o, depth - 1) for o in x.operands])
-            if len(text) <= 40:
-                return text
-        return f"<{x.grad_fn_name}>"
-    return f"{x:g}" if isinstance(x, float) else repr(x)
-
-
-def _concrete(x, symbol):
-    if not isinstance(x, Tensor):
-        return x
-    if x.undefined:
-        raise TraceError(
-            f"cannot compare {_show(x)} ({symbol}): its value is undefined ({x.undefined})"
-        )
-    if x.value is None and x.is_leaf:
-        raise TraceError(
-            f"cannot compare {x.name} ({symbol}): {x.name} is a symbolic leaf with "
-            f"no value; give the leaf a value, e.g. `{x.name} = 1.0`"
-        )
-    if x.value is None:
-        raise TraceError(
-            f"cannot compare {_show(x)} ({symbol}): its value depends on a symbolic "
-            "leaf with no value; give the leaf a value"
-        )
-    return x.value
-
 
 def _in_place(t, name, other):
-    from pathgrad.trace.autograd import grad_enabled, update_in_place
-
     if (
         (grad_enabled.get() and (t.requires_grad or getattr(other, "requires_grad", False)))
         or t.op is not None
         or not (isinstance(other, Tensor) or is_number(other))
     ):
         return NotImplemented  # Python falls back to ``t = t + other``: a new node
-    values = [_concrete(x, "an in-place update") for x in (t, other)]
+    values = [concrete_value(x, "an in-place update") for x in (t, other)]
     try:
         value = float(OPS[name].numeric(*values))
     except (ValueError, ZeroDivisionError, OverflowError) as err:
-        raise TraceError(f"updating {_show(t)} in place: {err}") from None
-    update_in_place(t, check_number(value, f"{_show(t)} after the in-place update"))
+        raise TraceError(f"updating {show(t)} in place: {err}") from None
+    update_in_place(t, check_number(value, f"{show(t)} after the in-place update"))
     return t
 
 
@@ -455,8 +301,6 @@ def apply(name, *operands):
     """
     if not all(isinstance(x, Tensor) or is_number(x) for x in operands):
         return NotImplemented
-    from pathgrad.trace.autograd import grad_enabled
-
     op = OPS[name]
     result = Tensor(None, op=op, operands=operands, line=caller_line())
     for x in operands:  # a leaf remembers its users, in case it is updated in place
@@ -493,7 +337,7 @@ def _evaluate(result):
         result.undefined = inherited[0].undefined
         return
     result.undefined = special_cause(
-        result.op, values, value, [_show(x) for x in operands], [underflowed(x) for x in operands]
+        result.op, values, value, [show(x) for x in operands], [underflowed(x) for x in operands]
     )
 
 
@@ -506,53 +350,6 @@ def underflowed(x):
         and x.value == 0
         and not any(isinstance(o, Tensor) and is_special(o.value) for o in x.operands)
     )
-
-
-def collect(outputs):
-    """Every tensor the outputs depend on, in creation order (operands first).
-
-    The walk stops at a value that does not require grad (a ``detach()``, a
-    result computed under ``no_grad()``): gradients cannot flow past it, so
-    it is a leaf of the graph.
-    """
-    seen, stack = {}, list(outputs)
-    while stack:
-        t = stack.pop()
-        if t.id not in seen:
-            seen[t.id] = t
-            if t.requires_grad:
-                stack.extend(x for x in t.operands if isinstance(x, Tensor))
-    return [seen[i] for i in sorted(seen)]
-
-
-def operations(output):
-    """What ``output`` depends on, as a computation for :mod:`pathgrad.passes`.
-
-    Tensors are named by their ``id``; a value that does not require grad is a leaf.
-    """
-    for t in collect([output]):
-        if t.is_leaf:
-            yield Operation(t.id, value=t.value)
-            continue
-        operands = tuple(x.id if isinstance(x, Tensor) else float(x) for x in t.operands)
-        traced = tuple(isinstance(x, Tensor) for x in t.operands)
-        yield Operation(t.id, t.op, operands, t.value, traced)
-
-
-def gradient_values(output):
-    """∂output/∂t at the traced values for every tensor t, by one reverse pass.
-
-    Numbers only, from :func:`pathgrad.passes.adjoints` (PyTorch's backward
-    formulas): what PyTorch's ``backward()`` computes. ``None`` where a value is
-    unknown or undefined.
-
-    >>> a = leaf("a", 3.0)
-    >>> b = leaf("b", 2.0)
-    >>> grads = gradient_values(a * a * b)
-    >>> grads[a.id], grads[b.id]
-    (12.0, 9.0)
-    """
-    return adjoints(operations(output), output.id)
 
 
 def tensor(value, requires_grad=False, name=None):
@@ -588,41 +385,3 @@ def leaf(name, value=None, requires_grad=True):
     if value is not None:
         value = check_number(value, f"the value of leaf {name!r}")
     return Tensor(value, name=name, requires_grad=bool(requires_grad), line=caller_line())
-
-
-def _function(name):
-    def traced(x):
-        if isinstance(x, Tensor):
-            return apply(name, x)
-        if is_number(x):  # plain numbers, as Python's math module: a pole is an error
-            value = OPS[name].forward([float(x)])
-            if is_special(value) and math.isfinite(x):
-                raise ValueError(special_cause(OPS[name], [float(x)], value, [_show(float(x))]))
-            return value
-        raise TraceError(f"{name}() takes a number or a traced value, not {type(x).__name__}")
-
-    traced.__name__ = traced.__qualname__ = name
-    traced.__doc__ = f"{name}(x): traced when x is a traced value, a plain number otherwise."
-    return traced
-
-
-exp, log, sqrt, sin, cos, tanh, sigmoid, relu = map(
-    _function, ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu")
-)
-
-
-def _two_sided(name, builtin):
-    def traced(*args, **kwargs):
-        if len(args) == 2 and not kwargs and any(isinstance(a, Tensor) for a in args):
-            return apply(name, *args)
-        if any(isinstance(a, Tensor) for a in args):
-            raise TraceError(f"{name}() of traced values takes exactly two arguments")
-        return builtin(*args, **kwargs)
-
-    traced.__name__ = traced.__qualname__ = name
-    traced.__doc__ = f"{name}(a, b): traced (the gradient goes to the chosen argument)."
-    return traced
-
-
-max = _two_sided("max", max)  # noqa: A001 - the file's max() is the traced one
-min = _two_sided("min", min)  # noqa: A001
