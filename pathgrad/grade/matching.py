@@ -434,7 +434,7 @@ def check_answer(explanation, leaf, answer):
     >>> print(c.message)
     your answer is paths 1 and 3 only; it misses path 2: a
     """
-    from pathgrad.explanation import InLeaves
+    from pathgrad.gradient import InLeaves
     from pathgrad.sums.check import CHECK_BOUND
 
     gradient, graph = gradient_for(explanation, leaf), explanation.graph

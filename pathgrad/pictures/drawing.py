@@ -66,7 +66,8 @@ def _gradient(graph, explanation, wrt):
         return None
     if explanation is not None and wrt in explanation.gradients:
         return explanation.gradients[wrt]
-    from pathgrad.explanation import Options, explain_graph
+    from pathgrad.explanation import explain_graph
+    from pathgrad.model import Options
 
     options = getattr(explanation, "options", None) or Options()
     asked = Options(

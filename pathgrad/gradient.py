@@ -1,0 +1,235 @@
+"""One gradient of one graph: its paths listed, their sum by the chosen method, the
+closed form (in leaf symbols while it stays small) and its value.
+
+:class:`GradientWork` holds what the gradients of one graph share (path counts, the
+reverse pass's values, the sums already computed); :meth:`GradientWork.gradient` gives
+one :class:`pathgrad.model.Gradient`.
+"""
+
+from itertools import islice
+
+import networkx as nx
+import sympy
+
+from pathgrad.errors import NameNotFound, PathgradError
+from pathgrad.graph import leaves, node_named
+from pathgrad.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Path
+from pathgrad.ops import OPS
+from pathgrad.sums.check import CHECK_BOUND, check_gradient
+from pathgrad.sums.methods import check_path_cap, summed_by
+from pathgrad.sums.paths import (
+    atoms_in,
+    iter_paths,
+    multiplication_counts,
+    operand_lists,
+    operand_values,
+    tree_size,
+)
+from pathgrad.sums.simplify import closed_form as simplify_closed_form
+from pathgrad.sums.simplify import has_infinity, tame_numbers
+
+
+class GradientWork:
+    """What every gradient of one graph shares: path counts, values, reverse mode's pass."""
+
+    def __init__(self, graph, options, counts, values, reasons):
+        self.graph, self.options = graph, options
+        self.counts, self.values, self.reasons = counts, values, reasons
+        self.cache = {}
+        self.in_leaves = InLeaves(graph)
+        self.operands = operand_lists(graph)
+
+    def method_for(self, leaf):
+        if self.options.method != "auto":
+            return self.options.method
+        return "paths" if self.counts[leaf] <= self.options.max_paths else "reverse"
+
+    def gradient(self, leaf):
+        graph, options, count = self.graph, self.options, self.counts[leaf]
+        method = self.method_for(leaf)
+        if method == "paths":
+            check_path_cap(graph, leaf, count)
+        listed = islice(iter_paths(graph, leaf), options.max_paths)
+        paths = [_path(graph, edges) for edges in listed]
+        if method == "paths" and count <= options.max_paths:
+            total, ledger = sympy.Add(*[p.product for p in paths]), []
+        else:
+            explicit = options.method in ("reverse", "forward")
+            total, ledger = summed_by(graph, leaf, method, self.cache, ledger=explicit)
+        self.locals_reason = ""
+        form, total = self.written_in(total, paths)
+        if form == "leaves":
+            closed, simplified = simplify_closed_form(total)
+        else:  # as the method grouped it: already factored along shared paths
+            closed, simplified = tame_numbers(total), ""
+        written = tree_size(closed)
+        if written > MAX_WRITTEN_FORM:
+            loss_name = graph.nodes[graph.graph["loss"]]["name"]
+            raise PathgradError(
+                f"d{loss_name}/d{graph.nodes[leaf]['name']} written out as one formula would "
+                f"take more than 2^{written.bit_length() - 1} symbols (at most "
+                f"{MAX_WRITTEN_FORM:,}): the graph reuses "
+                "each value on several paths at every step",
+                file=graph.graph.get("file"),
+            )
+        data = graph.nodes[leaf]
+        gradient = Gradient(
+            leaf=data["name"],
+            loss=graph.nodes[graph.graph["loss"]]["name"],
+            path_count=count,
+            paths=paths,
+            closed_form=closed,
+            in_terms_of=form,
+            method=method,
+            value=self.values[leaf],
+            undefined=self.reasons.get(leaf),
+            kinks=_kinks_above(graph, leaf),
+            costs=multiplication_counts(graph, leaf, self.counts, self.operands),
+            ledger=ledger,
+            simplified=simplified,
+            locals_reason=self.locals_reason,
+        )
+        if options.check_sympy:
+            gradient.check = check_gradient(
+                graph,
+                leaf,
+                self.in_leaves(closed, CHECK_BOUND),
+                gradient.value,
+                bool(gradient.kinks),
+            )
+        return gradient
+
+    def written_in(self, total, paths):
+        """The closed form (and path products) in leaf symbols, when asked for and possible."""
+        wanted = self.options.in_terms_of
+        if wanted == "locals":
+            return "locals", total
+        bound = CHECK_BOUND if wanted == "leaves" else MAX_LEAF_FORM
+        leaf_form = self.in_leaves(total, bound)
+        if leaf_form is None:
+            if self.in_leaves.infinite:
+                self.locals_reason = (
+                    "in terms of the graph's intermediate names: written out "
+                    "in leaf symbols, sympy would evaluate a factor at a number "
+                    "to an infinity"
+                )
+            return "locals", total
+        for p in paths:
+            p.product = self.in_leaves(p.product, bound) or p.product
+        return "leaves", leaf_form
+
+
+class InLeaves:
+    """Rewrite an expression in the graph's names into leaf symbols, if that stays small.
+
+    Each named intermediate's symbol is replaced by its leaf-form expression.
+    Returns ``None`` when the result would exceed ``MAX_LEAF_FORM`` tree nodes
+    or mentions an intermediate whose leaf form was too large to build.
+    """
+
+    def __init__(self, graph):
+        self.replace, self.sizes, self.unknown = {}, {}, set()
+        self.infinite = False
+        for _, data in graph.nodes(data=True):
+            symbol = data["symbol"]
+            if data["kind"] == "leaf" or not symbol.is_Symbol:
+                continue
+            if data["expr"] is None:
+                self.unknown.add(symbol)
+            else:
+                self.replace[symbol] = data["expr"]
+                self.sizes[symbol] = data["expr_size"]
+
+    def __call__(self, expr, bound=MAX_LEAF_FORM):
+        if atoms_in(expr) & self.unknown:
+            return None
+        if tree_size(expr, self.sizes) > bound:
+            return None
+        try:
+            written = expr.xreplace(self.replace)
+        except (ValueError, TypeError):  # Min(zoo, 0): sympy cannot even build it
+            self.infinite = True
+            return None
+        # 1/y with y = x - x would print as zoo: keep the graph's names then
+        self.infinite = has_infinity(written)
+        return None if self.infinite else written
+
+
+def _path(graph, edges):
+    data = [graph.edges[e] for e in edges]
+    factor_values = [d["value"] for d in data]
+    value = path_value(graph, edges) if None not in factor_values else None
+    factors = [d["local_derivative"] for d in data]
+    start = edges[0][0] if edges else graph.graph["loss"]
+    return Path(
+        nodes=[graph.nodes[start]["name"], *(graph.nodes[v]["name"] for _, v, _ in edges)],
+        edges=edges,
+        factors=factors,
+        factor_values=factor_values,
+        lines=[graph.nodes[u]["line"] for u, _, _ in edges],
+        product=tame_numbers(sympy.Mul(*factors)),
+        value=value,
+        via=[_via(graph, *edge) for edge in edges if graph.number_of_edges(*edge[:2]) > 1],
+        undefined=next((d["undefined"] for d in data if d["undefined"]), None),
+    )
+
+
+def path_value(graph, edges):
+    """A path's value: its local derivatives applied from the loss down, as backprop does.
+
+    Each step is the op table's vector–Jacobian product (``Op.vjp``) of the value
+    so far, not a bare product of the factors: where PyTorch masks (relu at 0, a
+    power at 0), a 0 meeting an inf below gives 0, as in the sum of the paths.
+    """
+    value = 1.0
+    for node, _, key in edges:
+        data = graph.nodes[node]
+        operands = data["operands"]
+        inputs = operand_values(graph, node)
+        traced = [not isinstance(o, float) for o in operands]
+        value = OPS[data["op"]].vjp(key, value, inputs, data["value"], traced)
+    return value
+
+
+def target_leaves(graph, wrt, file, file_leaves=()):
+    if wrt is None:
+        return [n for n in leaves(graph) if graph.nodes[n]["requires_grad"]]
+    targets = []
+    names = ", ".join(graph.nodes[n]["name"] for n in leaves(graph))
+    for name in wrt:
+        node = node_named(graph, name)
+        loss = graph.nodes[graph.graph["loss"]]["name"]
+        if node is None and name in file_leaves:
+            raise NameNotFound(
+                f"--wrt {name}: {loss} does not depend on {name} (no path from "
+                f"{loss} to {name}, so d{loss}/d{name} = 0); the leaves it "
+                f"depends on: {names}",
+                file=file,
+            )
+        if node is None:
+            raise NameNotFound(
+                f"--wrt {name}: the loss has no leaf named {name} (leaves: {names})", file=file
+            )
+        data = graph.nodes[node]
+        if data["kind"] != "leaf":
+            raise NameNotFound(
+                f"--wrt {name}: {name} is computed (line {data['line']}), "
+                f"not a leaf; choose one of: {names}",
+                file=file,
+            )
+        if not data["requires_grad"]:
+            raise NameNotFound(f"--wrt {name}: {name} has requires_grad=False", file=file)
+        targets.append(node)
+    return targets
+
+
+def _via(graph, consumer, operand, key):
+    """Which operand a path goes through: "the 1st h of out = h*h"."""
+    ordinal = {0: "1st", 1: "2nd", 2: "3rd"}.get(key, f"{key + 1}th")
+    data = graph.nodes[consumer]
+    return f"the {ordinal} {graph.nodes[operand]['name']} of {data['name']} = {data['formula']}"
+
+
+def _kinks_above(graph, leaf):
+    above = nx.ancestors(graph, leaf)
+    return [graph.nodes[n]["name"] for n in sorted(above) if graph.nodes[n]["kink"]]
