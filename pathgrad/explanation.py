@@ -117,7 +117,8 @@ def explain_graph(graph, options=None, notes=(), file_leaves=()):
         options=options,
     )
     if options.check_torch:
-        # PyTorch is optional: the bridge imports it only when a check asks
+        # the PyTorch bridge sits above the explanation (from_torch explains a module with
+        # it), so it is imported only when --check torch asks
         from pathgrad.torch_bridge import check_torch, torch_available
 
         if options.check == "all" and not torch_available():

@@ -163,6 +163,7 @@ class Explanation:
     options: Options = field(default_factory=Options)
     torch: list | None = None
 
+    # Pictures read the model, so they are imported when asked for (a display hook)
     def draw(self, wrt=None, values=False, format="svg"):
         """A picture of the graph (see :func:`pathgrad.pictures.drawing.draw`)."""
         from pathgrad.pictures.drawing import draw

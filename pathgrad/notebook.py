@@ -28,7 +28,7 @@ $\\displaystyle \\begin{aligned}
 """
 
 from pathgrad.render import latex, report
-from pathgrad.render.text import TextRenderer
+from pathgrad.render.text import TextRenderer, render
 
 
 def _styled(html):
@@ -58,8 +58,6 @@ def gradient_latex(gradient):
 
 def explanation_text(explanation):
     """What ``print`` would show: the text renderer's explanation."""
-    from pathgrad.render.text import render
-
     return render(explanation)
 
 

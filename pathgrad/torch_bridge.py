@@ -9,15 +9,18 @@ answers "why is ``w.grad`` what it is?" about real PyTorch code.
 PyTorch is optional (``pip install "pathgrad[torch]"``); it is imported only here.
 """
 
+import importlib.util
 import math
 import operator
 from dataclasses import dataclass
 
 from pathgrad.errors import PathgradError
+from pathgrad.explanation import explain_tensor
 from pathgrad.kernels import special_name
 from pathgrad.ops import OPS
 from pathgrad.passes import forward
 from pathgrad.sums.paths import operations
+from pathgrad.trace.traced import apply, tensor
 
 INSTALL = (
     'PyTorch is not installed; install it with pip install "pathgrad[torch]" '
@@ -37,7 +40,6 @@ BY_GRAD_FN = {op.grad_fn: name for name, op in OPS.items()} | {
 
 
 def torch_available():
-    import importlib.util
 
     return importlib.util.find_spec("torch") is not None
 
@@ -169,8 +171,6 @@ def from_torch(loss, names=None, **options):
     **options
         As for :func:`pathgrad.explain` (``wrt``, ``max_paths``, ``method``, ...).
     """
-    from pathgrad.explanation import explain_tensor
-
     return explain_tensor(rebuild(loss, names), **options)
 
 
@@ -327,8 +327,6 @@ class _Rebuilder:
             self.value[id(child)] = value
 
     def _build(self, node, built):
-        from pathgrad.trace.traced import apply
-
         kind = type(node).__name__
         if kind == "AccumulateGrad":
             return self._leaf(node.variable)
@@ -347,8 +345,6 @@ class _Rebuilder:
         return apply(BY_GRAD_FN[kind], *operands)
 
     def _leaf(self, variable):
-        from pathgrad.trace.traced import tensor
-
         name = self.names.get(id(variable))
         if name is None:
             name, self.leaves = f"x{self.leaves}", self.leaves + 1

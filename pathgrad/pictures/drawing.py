@@ -24,23 +24,32 @@ import os
 from functools import cached_property
 from pathlib import Path
 
+import networkx as nx
+
 from pathgrad.errors import NameNotFound, PathgradError
+from pathgrad.explanation import explain_graph
+from pathgrad.graph import build_graph, leaves, node_named
+from pathgrad.model import Options
+from pathgrad.pictures import dot as dot_format
+from pathgrad.pictures import html as html_format
+from pathgrad.pictures import mermaid as mermaid_format
+from pathgrad.pictures import svg as svg_format
+from pathgrad.pictures.frames import frames, replay
 from pathgrad.pictures.output import format_of, graphviz, write_atomic
+from pathgrad.pictures.picture import picture
+from pathgrad.pictures.steps import caption, frame_svg, player, player_page, reserve
+from pathgrad.pictures.svg import layout_picture
+from pathgrad.trace.traced import Tensor
 
 TEXT_FORMATS = ("svg", "html", "dot", "mermaid")
 
 
 def _graph_of(source):
     """``(graph, explanation or None)`` from an explanation, a graph or a traced value."""
-    import networkx as nx
-
-    from pathgrad.trace.traced import Tensor
 
     if isinstance(source, nx.MultiDiGraph):
         return source, None
     if isinstance(source, Tensor):
-        from pathgrad.graph import build_graph
-
         return build_graph(source), None
     if hasattr(source, "graph") and hasattr(source, "gradients"):
         return source.graph, source
@@ -66,8 +75,6 @@ def _gradient(graph, explanation, wrt):
         return None
     if explanation is not None and wrt in explanation.gradients:
         return explanation.gradients[wrt]
-    from pathgrad.explanation import explain_graph
-    from pathgrad.model import Options
 
     options = getattr(explanation, "options", None) or Options()
     asked = Options(
@@ -80,8 +87,6 @@ def _gradient(graph, explanation, wrt):
 
 
 def _leaf(graph, wrt):
-    from pathgrad.graph import leaves, node_named
-
     wrt = _one(wrt)
     if wrt is None:
         return None
@@ -112,33 +117,23 @@ class Drawing:
 
     @cached_property
     def layout(self):
-        from pathgrad.pictures.svg import layout_picture
-
         return layout_picture(self.picture)
 
     @cached_property
     def svg(self):
-        from pathgrad.pictures.svg import render
-
-        return render(self.picture, self.layout)
+        return svg_format.render(self.picture, self.layout)
 
     @cached_property
     def html(self):
-        from pathgrad.pictures.html import render
-
-        return render(self.picture, self.layout)
+        return html_format.render(self.picture, self.layout)
 
     @cached_property
     def dot(self):
-        from pathgrad.pictures.dot import render
-
-        return render(self.picture)
+        return dot_format.render(self.picture)
 
     @cached_property
     def mermaid(self):
-        from pathgrad.pictures.mermaid import render
-
-        return render(self.picture)
+        return mermaid_format.render(self.picture)
 
     @property
     def text(self):
@@ -195,8 +190,6 @@ def draw(source, wrt=None, values=False, format="svg"):
     NameNotFound
         ``wrt`` is not a leaf of the graph.
     """
-    from pathgrad.pictures.picture import picture
-
     graph, explanation = _graph_of(source)
     return Drawing(picture(graph, _gradient(graph, explanation, wrt), values), format)
 
@@ -215,26 +208,18 @@ class Steps(list):
 
     def svg(self, index):
         """Step ``index`` (from 0) as a standalone SVG with its caption."""
-        from pathgrad.pictures.steps import frame_svg
-
         return frame_svg(self.picture, self.layout, self, index)
 
     def caption(self, index):
         """``(heading, detail)`` of step ``index``."""
-        from pathgrad.pictures.frames import replay
-        from pathgrad.pictures.steps import caption
 
         return caption(self.picture.graph, self[index], replay(self, index)[1])
 
     @cached_property
     def html(self):
-        from pathgrad.pictures.steps import player_page
-
         return player_page(self.picture, self.layout, self)
 
     def _repr_html_(self):
-        from pathgrad.pictures.steps import player
-
         return player(self.picture, self.layout, self)
 
     def __repr__(self):
@@ -287,11 +272,6 @@ def steps(source, wrt=None, values=False):
     values : bool
         Show the value of every operation and edge derivative too.
     """
-    from pathgrad.pictures.frames import frames
-    from pathgrad.pictures.picture import picture
-    from pathgrad.pictures.steps import reserve
-    from pathgrad.pictures.svg import layout_picture
-
     graph, _ = _graph_of(source)
     story = frames(graph, _leaf(graph, wrt))
     view = picture(graph, values=values, reserve=reserve(graph, story))

@@ -17,6 +17,8 @@ from itertools import pairwise
 
 import networkx as nx
 
+from pathgrad.errors import PathgradError
+
 PORT_GAP = 14  # between the ports of one consumer, in pixels
 ORDER_SWEEPS = 12
 #: Dummy points a layout may need (one per column a long edge crosses). A leaf used at every
@@ -93,8 +95,6 @@ class Layered:
         self.port = {}  # edge -> (rank, count)
         needed = sum(max(0, self.layer[c] - self.layer[o] - 1) for c, o in graph.edges())
         if needed > MAX_DUMMIES:
-            from pathgrad.errors import PathgradError
-
             raise PathgradError(
                 f"the graph is too large to draw: its long edges cross {needed:,} columns in "
                 f"all (at most {MAX_DUMMIES:,}); a value used at every step of a long chain "

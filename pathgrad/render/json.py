@@ -32,6 +32,7 @@ import tokenize
 import sympy
 from sympy.printing.str import StrPrinter
 
+from pathgrad.functions import SYMPY_NAMES
 from pathgrad.kernels import special_name
 
 #: 2: a value that is inf, -inf or nan is ``null`` with ``"special"`` naming it (schema 1
@@ -86,8 +87,6 @@ def is_call_name(name):
     >>> is_call_name("Heaviside"), is_call_name("relu"), is_call_name("beta"), is_call_name("w")
     (True, True, False, False)
     """
-    from pathgrad.functions import SYMPY_NAMES
-
     if name in SYMPY_NAMES or name == "sqrt":  # sqrt: how sympy writes x**(1/2)
         return True
     thing = getattr(sympy, name, None)
@@ -175,8 +174,6 @@ def sympy_names(doc):
     >>> sympy.sympify("2*I", locals=sympy_names(doc)).free_symbols
     {I}
     """
-    from pathgrad.functions import SYMPY_NAMES
-
     names = dict(SYMPY_NAMES, Float=_double)
     # Leaves and nodes are symbols, whatever sympy calls them (a leaf I, a node pi); other
     # names a form uses are intermediates too, unless they are sympy's constants (pi).

@@ -22,6 +22,7 @@ code spans, so that no Markdown reader mistakes ``*`` or ``_`` for emphasis.
 10, 9, 9, 7 |
 """
 
+from pathgrad.pictures.drawing import draw
 from pathgrad.pictures.picture import expr_text, partial
 from pathgrad.render.escaping import visible
 from pathgrad.render.text import LEDGER_LINES, remarks, value_text
@@ -206,8 +207,6 @@ def header(e):
 
 
 def mermaid(e):
-    from pathgrad.pictures.drawing import draw
-
     first = next(iter(e.gradients), None)
     lit = f"; the paths of {partial(e.loss, first)} are lit up, one colour each" if first else ""
     return "\n".join(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from pathgrad.functions import relu, sigmoid
 from pathgrad.ops import OPS
 from pathgrad.passes import forward
 from pathgrad.sums.paths import operand_values, operations, tree_size
@@ -73,8 +74,6 @@ def finite_difference(graph, leaf, step=1e-6):
 
 def _rewrite(expr):
     """sigmoid and relu in sympy's own functions, so sympy.diff does not use our rules."""
-    from pathgrad.functions import relu, sigmoid
-
     return expr.replace(sigmoid, lambda z: 1 / (1 + sympy.exp(-z))).replace(
         relu, lambda z: sympy.Max(0, z)
     )
