@@ -45,36 +45,17 @@ class GradientWork:
         return "paths" if self.counts[leaf] <= self.options.max_paths else "reverse"
 
     def gradient(self, leaf):
+        """∂loss/∂leaf as a :class:`~pathgrad.model.Gradient`."""
         graph, options, count = self.graph, self.options, self.counts[leaf]
         method = self.method_for(leaf)
         if method == "paths":
             check_path_cap(graph, leaf, count)
         listed = islice(iter_paths(graph, leaf), options.max_paths)
         paths = [_path(graph, edges) for edges in listed]
-        if method == "paths" and count <= options.max_paths:
-            total, ledger = sympy.Add(*[p.product for p in paths]), []
-        else:
-            explicit = options.method in ("reverse", "forward")
-            total, ledger = summed_by(graph, leaf, method, self.cache, ledger=explicit)
-        self.locals_reason = ""
-        form, total = self.written_in(total, paths)
-        if form == "leaves":
-            closed, simplified = simplify_closed_form(total)
-        else:  # as the method grouped it: already factored along shared paths
-            closed, simplified = tame_numbers(total), ""
-        written = tree_size(closed)
-        if written > MAX_WRITTEN_FORM:
-            loss_name = graph.nodes[graph.graph["loss"]]["name"]
-            raise PathgradError(
-                f"d{loss_name}/d{graph.nodes[leaf]['name']} written out as one formula would "
-                f"take more than 2^{written.bit_length() - 1} symbols (at most "
-                f"{MAX_WRITTEN_FORM:,}): the graph reuses "
-                "each value on several paths at every step",
-                file=graph.graph.get("file"),
-            )
-        data = graph.nodes[leaf]
+        total, ledger = self.summed(leaf, method, paths)
+        form, closed, simplified = self.closed_form(leaf, total, paths)
         gradient = Gradient(
-            leaf=data["name"],
+            leaf=graph.nodes[leaf]["name"],
             loss=graph.nodes[graph.graph["loss"]]["name"],
             path_count=count,
             paths=paths,
@@ -90,14 +71,38 @@ class GradientWork:
             locals_reason=self.locals_reason,
         )
         if options.check_sympy:
-            gradient.check = check_gradient(
-                graph,
-                leaf,
-                self.in_leaves(closed, CHECK_BOUND),
-                gradient.value,
-                bool(gradient.kinks),
-            )
+            in_leaves = self.in_leaves(closed, CHECK_BOUND)
+            kinked = bool(gradient.kinks)
+            gradient.check = check_gradient(graph, leaf, in_leaves, gradient.value, kinked)
         return gradient
+
+    def summed(self, leaf, method, paths):
+        """The sum of all paths, and the method's ledger when that method was asked for."""
+        if method == "paths" and self.counts[leaf] <= self.options.max_paths:
+            return sympy.Add(*[p.product for p in paths]), []
+        explicit = self.options.method in ("reverse", "forward")
+        return summed_by(self.graph, leaf, method, self.cache, ledger=explicit)
+
+    def closed_form(self, leaf, total, paths):
+        """``(in_terms_of, closed form, how it was simplified)``; refuses an unprintable form."""
+        self.locals_reason = ""
+        form, total = self.written_in(total, paths)
+        if form == "leaves":
+            closed, simplified = simplify_closed_form(total)
+        else:  # as the method grouped it: already factored along shared paths
+            closed, simplified = tame_numbers(total), ""
+        written = tree_size(closed)
+        if written > MAX_WRITTEN_FORM:
+            graph = self.graph
+            loss_name = graph.nodes[graph.graph["loss"]]["name"]
+            raise PathgradError(
+                f"d{loss_name}/d{graph.nodes[leaf]['name']} written out as one formula would "
+                f"take more than 2^{written.bit_length() - 1} symbols (at most "
+                f"{MAX_WRITTEN_FORM:,}): the graph reuses "
+                "each value on several paths at every step",
+                file=graph.graph.get("file"),
+            )
+        return form, closed, simplified
 
     def written_in(self, total, paths):
         """The closed form (and path products) in leaf symbols, when asked for and possible."""

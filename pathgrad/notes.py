@@ -65,61 +65,71 @@ def version_notes(graph, gradients):
 
 
 def graph_notes(graph):
-    notes = [
-        Note(
-            data["line"],
-            f"{data['name']} stands for {data['named_for']} (a name of its own, "
-            "as the value has no variable and its formula is long, or would be written "
-            "as an infinity)",
-        )
-        for _node, data in sorted(graph.nodes(data=True))
-        if data.get("named_for")
+    """Notes on the graph itself: named intermediates, kinks, PyTorch's conventions at the
+    values given, cut values, and symbolic leaves without a value."""
+    nodes = sorted(graph.nodes(data=True))
+    return [
+        *(_named_note(data) for _, data in nodes if data.get("named_for")),
+        *(_kink_note(data) for _, data in nodes if data["kink"]),
+        *filter(None, (_convention_note(graph, node, data) for node, data in nodes)),
+        *(_cut_note(data) for _, data in nodes if data["cut"] in _CUT_WHY),
+        *_unknown_note(graph),
     ]
-    for _node, data in sorted(graph.nodes(data=True)):
-        if data["kink"]:
-            rule = OPS[data["op"]].kink_rule
-            notes.append(
-                Note(
-                    data["line"],
-                    f"{data['name']} is at its kink; the derivative there follows PyTorch: {rule}",
-                )
-            )
-    for node, data in sorted(graph.nodes(data=True)):
-        convention = OPS[data["op"]].convention if data["kind"] == "operation" else None
-        inputs = operand_values(graph, node)
-        if convention and None not in inputs:
-            traced = [not isinstance(o, float) for o in data["operands"]]
-            rule = convention(*inputs, traced)
-            if rule:
-                notes.append(Note(data["line"], f"{data['name']} = {data['formula']}: {rule}"))
-    why = {
-        "no_grad": "was computed under no_grad()",
-        "detach": "is detached",
-        "constant": "depends on nothing that requires grad",
-    }
-    for _node, data in sorted(graph.nodes(data=True)):
-        if data["cut"] in why:
-            notes.append(
-                Note(
-                    data["line"],
-                    f"{data['name']} = {data['formula']} "
-                    f"{why[data['cut']]}: gradients stop there, so "
-                    "paths end at it (a cut leaf)",
-                )
-            )
+
+
+def _named_note(data):
+    return Note(
+        data["line"],
+        f"{data['name']} stands for {data['named_for']} (a name of its own, "
+        "as the value has no variable and its formula is long, or would be written "
+        "as an infinity)",
+    )
+
+
+def _kink_note(data):
+    rule = OPS[data["op"]].kink_rule
+    text = f"{data['name']} is at its kink; the derivative there follows PyTorch: {rule}"
+    return Note(data["line"], text)
+
+
+def _convention_note(graph, node, data):
+    convention = OPS[data["op"]].convention if data["kind"] == "operation" else None
+    inputs = operand_values(graph, node)
+    if not convention or None in inputs:
+        return None
+    rule = convention(*inputs, [not isinstance(o, float) for o in data["operands"]])
+    return Note(data["line"], f"{data['name']} = {data['formula']}: {rule}") if rule else None
+
+
+_CUT_WHY = {
+    "no_grad": "was computed under no_grad()",
+    "detach": "is detached",
+    "constant": "depends on nothing that requires grad",
+}
+
+
+def _cut_note(data):
+    return Note(
+        data["line"],
+        f"{data['name']} = {data['formula']} {_CUT_WHY[data['cut']]}: gradients stop "
+        "there, so paths end at it (a cut leaf)",
+    )
+
+
+def _unknown_note(graph):
     unknown = [
         d["name"] for _, d in graph.nodes(data=True) if d["kind"] == "leaf" and d["value"] is None
     ]
-    if unknown:
-        notes.append(
-            Note(
-                None,
-                "symbolic leaves with no value: "
-                + ", ".join(unknown)
-                + "; closed forms are exact, values that depend on them are unknown",
-            )
+    if not unknown:
+        return []
+    return [
+        Note(
+            None,
+            "symbolic leaves with no value: "
+            + ", ".join(unknown)
+            + "; closed forms are exact, values that depend on them are unknown",
         )
-    return notes
+    ]
 
 
 def program_notes(program):

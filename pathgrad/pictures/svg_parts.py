@@ -42,29 +42,8 @@ def legend(view, top):
     width = 0.0
     for path, route in zip(view.paths, routes):
         y += step
-        dash = f' stroke-dasharray="{path.dash}"' if path.dash else ""
-        product = path.summary
-        out.append(f'<g class="legend-path" data-path="{path.number}">')
-        whole = f"path {path.number}: {path.route} = {path.factors} = {path.product} = {path.value}"
-        out.append(f"<title>{esc(whole)}</title>")
-        out.append(
-            f'<line x1="{x}" y1="{num(y - 4.5)}" x2="{x + 32}" y2="{num(y - 4.5)}" '
-            f'stroke="{path.colour}" stroke-width="3.5"{dash}/>'
-        )
-        out.append(
-            f'<text x="{x + 42}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
-            f'font-weight="bold" fill="{path.colour}">path {path.number}</text>'
-        )
-        out.append(
-            f'<text x="{num(start)}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
-            f'fill="#1a1a1a">{esc(route)}</text>'
-        )
-        out.append(
-            f'<text x="{num(column)}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
-            f'fill="#333333">{esc(product)}</text>'
-        )
-        out.append("</g>")
-        width = max(width, column + text_width(product, LEGEND_SIZE))
+        out += _legend_path(path, route, x, y, start, column)
+        width = max(width, column + text_width(path.summary, LEGEND_SIZE))
     if view.hidden:
         y += step
         paths = "path" if view.hidden == 1 else "paths"
@@ -74,24 +53,45 @@ def legend(view, top):
             f'fill="#555555">{esc(more)}</text>'
         )
     y += step + 2
-    total = view.total_short
-    out.append(
-        f'<text x="{x + 42}" y="{num(y)}" font-size="{LEGEND_SIZE + 1}" '
-        f'font-weight="bold" fill="#1a1a1a">sum</text>'
-    )
-    out.append(
-        f'<text class="legend-sum" x="{num(start)}" y="{num(y)}" '
-        f'font-size="{LEGEND_SIZE + 1}" font-weight="bold" '
-        f'fill="#1a1a1a">{esc(total)}<title>{esc(view.total)}</title>'
-        "</text>"
-    )
+    out += _legend_sum(view, x, y, start)
     width = max(
         width,
-        start + text_width(total, LEGEND_SIZE + 1, bold=True),
+        start + text_width(view.total_short, LEGEND_SIZE + 1, bold=True),
         x + text_width(view.title, LEGEND_SIZE + 1, bold=True),
     )
     out.append("</g>")
     return out, width + 16, y + 10 - top
+
+
+def _legend_path(path, route, x, y, start, column):
+    """One legend line: the path's stroke, its number, its route and its product."""
+    dash = f' stroke-dasharray="{path.dash}"' if path.dash else ""
+    whole = f"path {path.number}: {path.route} = {path.factors} = {path.product} = {path.value}"
+    return [
+        f'<g class="legend-path" data-path="{path.number}">',
+        f"<title>{esc(whole)}</title>",
+        f'<line x1="{x}" y1="{num(y - 4.5)}" x2="{x + 32}" y2="{num(y - 4.5)}" '
+        f'stroke="{path.colour}" stroke-width="3.5"{dash}/>',
+        f'<text x="{x + 42}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
+        f'font-weight="bold" fill="{path.colour}">path {path.number}</text>',
+        f'<text x="{num(start)}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
+        f'fill="#1a1a1a">{esc(route)}</text>',
+        f'<text x="{num(column)}" y="{num(y)}" font-size="{LEGEND_SIZE}" '
+        f'fill="#333333">{esc(path.summary)}</text>',
+        "</g>",
+    ]
+
+
+def _legend_sum(view, x, y, start):
+    """The legend's last line: the sum of every path, the whole form in its tooltip."""
+    return [
+        f'<text x="{x + 42}" y="{num(y)}" font-size="{LEGEND_SIZE + 1}" '
+        f'font-weight="bold" fill="#1a1a1a">sum</text>',
+        f'<text class="legend-sum" x="{num(start)}" y="{num(y)}" '
+        f'font-size="{LEGEND_SIZE + 1}" font-weight="bold" '
+        f'fill="#1a1a1a">{esc(view.total_short)}<title>{esc(view.total)}</title>'
+        "</text>",
+    ]
 
 
 KEY = (
