@@ -528,3 +528,36 @@ def test_bundled_examples_draw_with_their_paths():
         assert len(edges) == e.graph.number_of_edges()
         drawn = {number for g in edges for number in paths_of(g)}
         assert drawn == set(range(1, e.gradients[wrt].paths_listed + 1))
+
+
+def _many_paths(count):
+    """A loss with ``count`` paths to x: x feeds ``count`` terms that are added."""
+    x = leaf("x", 0.5)
+    total = x * 1.0
+    for k in range(count - 1):
+        total = total + x * float(k + 2)
+    return explain_tensor(total, wrt=["x"], max_paths=count)
+
+
+@pytest.mark.parametrize("count", [9, 17, 45])
+def test_every_drawn_path_has_a_style_of_its_own(count):
+    drawing = draw(_many_paths(count), wrt="x")
+    root = ET.fromstring(drawing.svg)
+    strokes = {}
+    for element in root.iter("{http://www.w3.org/2000/svg}path"):
+        classes = element.get("class", "").split()
+        if "line" in classes:
+            number = next(c for c in classes if c.startswith("path-"))
+            strokes[number] = (element.get("stroke"), element.get("stroke-dasharray"))
+    assert len(strokes) == count
+    assert len(set(strokes.values())) == count  # path 1 and path 9 no longer look alike
+    legend = [line for line in drawing.mermaid.splitlines() if "path 9 (" in line]
+    assert legend and "blue, dashed" in legend[0]
+
+
+def test_dot_dashes_a_path_drawn_in_a_colour_that_came_round_again():
+    text = draw(_many_paths(9), wrt="x").dot
+    ninth = [line for line in text.splitlines() if "path-9" in line and "->" in line]
+    first = [line for line in text.splitlines() if "path-1" in line and "->" in line]
+    assert ninth and all('style="dashed"' in line for line in ninth)
+    assert first and not any("style=" in line for line in first)

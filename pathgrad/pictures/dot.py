@@ -16,7 +16,7 @@ gets one colour per path, which Graphviz draws as parallel lines. ``id`` and
 """
 
 from pathgrad.pictures.fonts import FAMILY
-from pathgrad.pictures.picture import MAX_ROUTE, PATH_COLOURS, THEME, shorten
+from pathgrad.pictures.picture import MAX_ROUTE, THEME, path_style, shorten
 from pathgrad.render.escaping import visible
 
 FONT = FAMILY.split(",")[0]
@@ -130,8 +130,11 @@ def node_attributes(view):
 def edge_attributes(view, highlighted):
     attrs = {"id": f"edge-{view.id}", "label": view.label, "tooltip": view.tooltip}
     if view.paths:
-        colours = [PATH_COLOURS[(n - 1) % len(PATH_COLOURS)] for n in view.paths]
+        colours = [path_style(n).colour for n in view.paths]
         attrs.update(EDGE_STYLES["path"], color=":".join(colours), fontcolor=colours[0])
+        dash = path_style(view.paths[0]).dash if len(view.paths) == 1 else None
+        if dash:  # Graphviz has two patterns: dots for the dotted ones, dashes for the rest
+            attrs["style"] = "dotted" if dash in ("2 3", "1 5") else "dashed"
         attrs["class"] = "edge " + " ".join(f"path-{n}" for n in view.paths)
     else:
         attrs.update(EDGE_STYLES["faded" if highlighted else "plain"], **{"class": "edge"})

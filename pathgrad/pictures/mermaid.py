@@ -14,7 +14,7 @@ several highlighted paths share it (the legend says so).
 ['n1 -->|"a"| n0', 'n1 -->|"a"| n0', 'n2 -->|"1"| n1', 'n2 -->|"1"| n0']
 """
 
-from pathgrad.pictures.picture import COLOUR_NAMES, MAX_ROUTE, PATH_COLOURS, THEME, shorten
+from pathgrad.pictures.picture import MAX_ROUTE, THEME, path_style, shorten
 from pathgrad.render.escaping import visible
 
 SHARED = "#1a1a1a"
@@ -97,12 +97,12 @@ def render(picture):
         lines.append(f"  %% edge {view.id}" + (f" paths {paths}" if paths else ""))
         lines.append(f'  n{view.consumer} -->|"{text(view.label)}"| n{view.operand}')
         if view.paths:  # a link has one colour: black where several paths share it
-            colour = (
-                PATH_COLOURS[(view.paths[0] - 1) % len(PATH_COLOURS)]
-                if len(view.paths) == 1
-                else SHARED
+            style = path_style(view.paths[0]) if len(view.paths) == 1 else None
+            colour = style.colour if style else SHARED
+            dash = f",stroke-dasharray:{style.dash}" if style and style.dash else ""
+            styles.append(
+                f"  linkStyle {index} stroke:{colour},stroke-width:3px,color:{colour}{dash}"
             )
-            styles.append(f"  linkStyle {index} stroke:{colour},stroke-width:3px,color:{colour}")
         elif picture.legend is not None:
             styles.append(f"  linkStyle {index} stroke:{THEME['edge_faded']['stroke']}")
     lines += styles
@@ -110,7 +110,7 @@ def render(picture):
         legend = picture.legend
         rows = [f"<b>{text(legend.title)}</b>"]
         for p in legend.paths:
-            name = COLOUR_NAMES[(p.number - 1) % len(COLOUR_NAMES)]
+            name = path_style(p.number).name
             rows.append(
                 text(f"path {p.number} ({name}): {shorten(p.route, MAX_ROUTE)} {p.summary}")
             )

@@ -17,6 +17,7 @@ and how these texts are drawn.
 '∂L/∂w1 = -w2·x1 - w3·x2 = -8'
 """
 
+import colorsys
 from dataclasses import dataclass
 
 from pathgrad.render.escaping import visible
@@ -35,7 +36,8 @@ THEME = {
     "adjoint": dict(text="#a8322d"),
     "focus": dict(stroke="#d62728"),
 }
-#: One colour per highlighted path; after eight they repeat with a dash pattern.
+#: One colour per highlighted path; past eight, each colour comes again with another dash
+#: pattern, and past forty a colour of its own (see :func:`path_style`).
 PATH_COLOURS = (
     "#1f77b4",
     "#2ca02c",
@@ -47,6 +49,46 @@ PATH_COLOURS = (
     "#7f7f00",
 )
 COLOUR_NAMES = ("blue", "green", "red", "purple", "brown", "pink", "cyan", "olive")
+#: SVG ``stroke-dasharray`` patterns (solid first), and how each is named in words.
+PATH_DASHES = (None, "8 4", "2 3", "10 3 2 3", "1 5")
+DASH_NAMES = ("solid", "dashed", "dotted", "dash-dot", "sparse dots")
+
+
+@dataclass(frozen=True)
+class PathStyle:
+    """How path ``number`` is drawn: a colour, a dash pattern (``None``: solid), in words."""
+
+    colour: str
+    dash: str | None
+    name: str
+
+
+def path_style(number):
+    """The style of path ``number`` (from 1): distinct from every other path's.
+
+    Paths 1-8 are solid in eight colours; 9-40 take the eight colours again, each
+    round with its own dash pattern; past 40 each path gets a hue of its own
+    (golden-angle steps round the colour wheel, dark enough to read on white),
+    with the dash pattern of its round.
+
+    >>> path_style(1), path_style(9).dash, path_style(9).name
+    (PathStyle(colour='#1f77b4', dash=None, name='blue'), '8 4', 'blue, dashed')
+    >>> len({(path_style(n).colour, path_style(n).dash) for n in range(1, 501)})
+    500
+    """
+    index, round_ = (number - 1) % len(PATH_COLOURS), (number - 1) // len(PATH_COLOURS)
+    dash = PATH_DASHES[round_ % len(PATH_DASHES)]
+    pattern = DASH_NAMES[round_ % len(PATH_DASHES)]
+    if round_ < len(PATH_DASHES):
+        colour, name = PATH_COLOURS[index], COLOUR_NAMES[index]
+    else:
+        hue = (number * 137.507764) % 360
+        red, green, blue = colorsys.hls_to_rgb(hue / 360, 0.36, 0.75)
+        colour = f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+        name = f"hue {round(hue)}°"
+    return PathStyle(colour, dash, name if dash is None else f"{name}, {pattern}")
+
+
 #: Node titles and edge labels longer than this are shortened (the tooltip has them whole).
 MAX_TITLE, MAX_LABEL = 26, 30
 #: Legend lines: a path's route, a path's product, the sum.
@@ -236,8 +278,7 @@ def _edge_view(graph, edge, data, values, paths):
 def _legend(graph, gradient):
     views = []
     for number, path in enumerate(gradient.paths, 1):
-        colour = PATH_COLOURS[(number - 1) % len(PATH_COLOURS)]
-        dash = None if number <= len(PATH_COLOURS) else "6 3"
+        style = path_style(number)
         route = " → ".join(expr_text(n) for n in path.nodes)
         via = getattr(path, "via", None)  # which edge of a reused operand (h * h)
         if via:
@@ -246,8 +287,8 @@ def _legend(graph, gradient):
         views.append(
             PathView(
                 number,
-                colour,
-                dash,
+                style.colour,
+                style.dash,
                 route,
                 factors,
                 expr_text(path.product),

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from pathgrad.pictures.fonts import FAMILY, text_width
 from pathgrad.pictures.layout import ARROW, layered_layout
-from pathgrad.pictures.picture import PATH_COLOURS, THEME
+from pathgrad.pictures.picture import THEME, path_style
 from pathgrad.pictures.svg_parts import caption as caption_part
 from pathgrad.pictures.svg_parts import esc, num
 from pathgrad.pictures.svg_parts import key as key_part
@@ -99,8 +99,8 @@ def _path_strokes(view, route):
     out = []
     for j, number in enumerate(view.paths):
         dy = (j - (m - 1) / 2) * spacing
-        colour = PATH_COLOURS[(number - 1) % len(PATH_COLOURS)]
-        dash = "" if number <= len(PATH_COLOURS) else ' stroke-dasharray="6 3"'
+        colour, dash = path_style(number).colour, path_style(number).dash
+        dash = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
             f'<path class="line path-{number}" d="{_curve(route.points, dy)}" '
             f'fill="none" stroke="{colour}" stroke-width="{PATH_WIDTH}"{dash}/>'
@@ -108,7 +108,7 @@ def _path_strokes(view, route):
         out.append(
             f'<path class="arrow path-{number}" d="{_arrow(route.tip, dy)}" fill="{colour}"/>'
         )
-    colour = PATH_COLOURS[(view.paths[0] - 1) % len(PATH_COLOURS)] if m == 1 else "#1a1a1a"
+    colour = path_style(view.paths[0]).colour if m == 1 else "#1a1a1a"
     return out, colour, ' font-weight="bold"', (m - 1) / 2 * spacing
 
 
