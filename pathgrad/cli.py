@@ -1,9 +1,14 @@
-"""The command line: parse options, call the library, render, return an exit code.
+"""The command line: parse the options, run the command, return an exit code.
 
 Exit status: 0 on success, 2 on a problem with the input (one line on
-standard error: ``pathgrad: FILE:LINE: what is wrong``), 1 only for a bug.
-Nothing here computes; sympy is imported only once a command needs it, so
-``pathgrad --help`` and ``pathgrad --version`` stay fast.
+standard error: ``pathgrad: FILE:LINE: what is wrong``), 1 only for a bug;
+``pathgrad check`` says 3 when an answer is not right. What each command does
+is :mod:`pathgrad.cli_commands`, imported only once a command runs, so that
+``pathgrad --help`` and ``pathgrad --version`` stay fast (no sympy).
+
+>>> args = parser().parse_args(normalise_arguments(["explain", "seed", "--check"]))
+>>> args.command, args.file, args.check, args.format
+('explain', 'seed', 'sympy', 'text')
 """
 
 import argparse
@@ -12,7 +17,8 @@ import sys
 import unicodedata
 
 from pathgrad import __version__
-from pathgrad.render.escaping import visible, visible_lines
+from pathgrad.errors import PathgradError
+from pathgrad.render.escaping import visible
 
 #: --format NAME -> the module in pathgrad.render that renders it
 FORMATS = {
@@ -22,6 +28,10 @@ FORMATS = {
     "markdown": "markdown",
     "html": "report",
 }
+
+
+#: The kinds of ``--check``.
+CHECKS = ("sympy", "torch", "all")
 
 
 def _name(text):
@@ -65,15 +75,8 @@ def _bounds(command, seconds=None):
     )
 
 
-def _limits(args):
-    """The safe-mode limits with the command's --timeout and --memory."""
-    from pathgrad.safe.sandbox import Limits, active
-
-    given = {"wall_time_seconds": args.timeout, "memory_mib": args.memory}
-    return Limits(**{**active().as_dict(), **{k: v for k, v in given.items() if v is not None}})
-
-
 def parser():
+    """The parser of ``pathgrad``'s options: one subcommand each."""
     p = argparse.ArgumentParser(
         prog="pathgrad",
         description="See why a gradient is what it is: every path from the loss to a leaf, "
@@ -81,6 +84,15 @@ def parser():
     )
     p.add_argument("--version", action="version", version=f"pathgrad {__version__}")
     commands = p.add_subparsers(dest="command", metavar="COMMAND")
+    _explain_options(commands)
+    _picture_options(commands)
+    _check_options(commands)
+    commands.add_parser("examples", help="list the bundled example files")
+    return p
+
+
+def _explain_options(commands):
+    """``pathgrad explain FILE``: what to explain (and, below, how to sum and show it)."""
     explain = commands.add_parser(
         "explain",
         help="explain each gradient of an expression file as a sum over paths",
@@ -115,6 +127,12 @@ def parser():
         help="list at most N paths per gradient; the rest are counted and "
         "summed regrouped (default: 20)",
     )
+    _sum_options(explain)
+    _explain_output_options(explain)
+
+
+def _sum_options(explain):
+    """``pathgrad explain``: checking the sums, summing them, writing the closed forms."""
     explain.add_argument(
         "--check",
         nargs="?",
@@ -142,6 +160,10 @@ def parser():
         "intermediate names; auto uses leaves while they stay small "
         "(default: auto)",
     )
+
+
+def _explain_output_options(explain):
+    """``pathgrad explain``: --safe, and how the explanation is shown."""
     explain.add_argument(
         "--safe",
         action="store_true",
@@ -167,6 +189,10 @@ def parser():
         const="unicode",
         help="Unicode (∂, ·, →) even where the terminal may not show it",
     )
+
+
+def _picture_options(commands):
+    """``pathgrad graph`` and ``pathgrad steps``: FILE drawn to OUT."""
     for name, helptext, description in (
         (
             "graph",
@@ -181,45 +207,53 @@ def parser():
             "or one SVG per frame (OUT/).",
         ),
     ):
-        picture = commands.add_parser(name, help=helptext, description=description)
-        picture.add_argument(
-            "file",
-            metavar="FILE",
-            help="an expression file, - for standard input, or an example name",
-        )
-        picture.add_argument(
-            "-o",
-            "--output",
-            required=True,
-            metavar="OUT",
-            help="the file (or, for steps, a folder ending in /) to write",
-        )
-        picture.add_argument(
-            "--force", action="store_true", help="replace OUT (or its frames) if it exists"
-        )
-        picture.add_argument(
-            "--wrt",
-            type=_name,
-            metavar="LEAF",
-            help="light up every path from the loss to LEAF, one colour each",
-        )
-        picture.add_argument(
-            "--values",
-            action="store_true",
-            help="show the values of nodes and edge derivatives too",
-        )
-        picture.add_argument(
-            "--loss",
-            type=_name,
-            metavar="NAME",
-            help="the variable to differentiate (default: the last assigned)",
-        )
-        picture.add_argument(
-            "--safe",
-            action="store_true",
-            help="validate and interpret the file instead of running it",
-        )
-        _bounds(picture)
+        _picture_command(commands.add_parser(name, help=helptext, description=description))
+
+
+def _picture_command(picture):
+    """The options of ``graph`` and of ``steps``: the same for both."""
+    picture.add_argument(
+        "file",
+        metavar="FILE",
+        help="an expression file, - for standard input, or an example name",
+    )
+    picture.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="the file (or, for steps, a folder ending in /) to write",
+    )
+    picture.add_argument(
+        "--force", action="store_true", help="replace OUT (or its frames) if it exists"
+    )
+    picture.add_argument(
+        "--wrt",
+        type=_name,
+        metavar="LEAF",
+        help="light up every path from the loss to LEAF, one colour each",
+    )
+    picture.add_argument(
+        "--values",
+        action="store_true",
+        help="show the values of nodes and edge derivatives too",
+    )
+    picture.add_argument(
+        "--loss",
+        type=_name,
+        metavar="NAME",
+        help="the variable to differentiate (default: the last assigned)",
+    )
+    picture.add_argument(
+        "--safe",
+        action="store_true",
+        help="validate and interpret the file instead of running it",
+    )
+    _bounds(picture)
+
+
+def _check_options(commands):
+    """``pathgrad check FILE|FOLDER``: answers, where they come from, and the report."""
     check = commands.add_parser(
         "check",
         help="check hand-derived gradients against the paths, in safe mode",
@@ -255,315 +289,6 @@ def parser():
     )
     check.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
     check.add_argument("--force", action="store_true", help="replace OUT if it exists")
-    commands.add_parser("examples", help="list the bundled example files")
-    return p
-
-
-class Console:
-    """Standard output that escapes what its encoding cannot show, instead of crashing.
-
-    On an ASCII-only console (``PYTHONIOENCODING=ascii``, an old Windows code
-    page) a leaf named ``θ`` is written ``\\u03b8``, and in an HTML report as the
-    character reference ``&#952;``, which a browser shows as θ.
-
-    >>> import io
-    >>> buffer = io.BytesIO()
-    >>> Console(io.TextIOWrapper(buffer, encoding="ascii")).write("θ = 2")
-    10
-    """
-
-    def __init__(self, stream, errors="backslashreplace"):
-        self.stream, self.errors = stream, errors
-        self.encoding = getattr(stream, "encoding", None) or "utf-8"
-
-    def html(self):
-        """The same console, escaping as HTML character references."""
-        return Console(self.stream, "xmlcharrefreplace")
-
-    def write(self, text):
-        try:
-            text.encode(self.encoding)
-        except UnicodeEncodeError:
-            text = text.encode(self.encoding, self.errors).decode(self.encoding)
-        except LookupError:
-            pass
-        return self.stream.write(text)
-
-    def flush(self):
-        self.stream.flush()
-
-
-def _style(requested, stream):
-    if requested:
-        return requested
-    try:
-        "∂·→—✓".encode(stream.encoding or "ascii")
-        return "unicode"
-    except (UnicodeEncodeError, LookupError):
-        return "ascii"
-
-
-EXPLAIN_OPTIONS = ("wrt", "max_paths", "check", "method", "in_terms_of")
-
-
-def run_explain(args, out):
-    request = {key: getattr(args, key) for key in ("loss", "format", *EXPLAIN_OPTIONS)}
-    request["style"] = _style(args.style, out)
-    if args.safe:  # the whole run, not only the file, in a process bounded in time and memory
-        from pathgrad.safe.sandbox import run_bounded
-        from pathgrad.trace.loader import read_source
-
-        request["text"], request["file"] = read_source(args.file, safe=True)
-        result = run_bounded(
-            "pathgrad.cli:explain_request", request, _limits(args), file=request["file"]
-        )
-    else:
-        request["file"] = args.file
-        result = explain_request(request)
-    # the file's print(), captured in the worker: untrusted, so no control reaches the terminal
-    sys.stderr.write(visible_lines(result.get("printed", "")))
-    if request["format"] == "html" and isinstance(out, Console):
-        out = out.html()
-    out.write(result["output"])
-    from pathgrad.errors import Disagreement, PathgradError
-
-    kinds = {1: Disagreement, 2: PathgradError}
-    return [
-        kinds[status](message, file=file, line=line)
-        for message, file, line, status in result["problems"]
-    ]
-
-
-def explain_request(request):
-    """Explain and render one file as ``request`` asks: ``{"output", "problems"}`` (JSON data).
-
-    Runs in this process, or (``--safe``) in a bounded worker process.
-    """
-    import contextlib
-    import io
-    from importlib import import_module
-
-    from pathgrad.explanation import explain_program
-    from pathgrad.trace.loader import load, load_source
-
-    options = {key: request[key] for key in EXPLAIN_OPTIONS}
-    printed = io.StringIO()
-    if "text" in request:  # what the file prints is handed back (safe mode bounds it)
-        with contextlib.redirect_stderr(printed):
-            program = load_source(request["text"], request["file"], request["loss"], safe=True)
-    else:
-        program = load(request["file"], request["loss"])
-    explanation = explain_program(program, **options)
-    renderer = import_module(f".render.{FORMATS[request['format']]}", __package__)
-    style = (request["style"],) if request["format"] == "text" else ()
-    output = renderer.render(explanation, *style) + "\n"
-    if "text" in request:
-        from pathgrad.safe.sandbox import OutputBudget
-
-        OutputBudget(file=request["file"]).add(output)
-    return {
-        "output": output,
-        "printed": printed.getvalue(),
-        "problems": [[p.message, p.file, p.line, p.exit_status] for p in explanation.problems],
-    }
-
-
-def _may_write(args, names=None):
-    """Refuse, before any work where possible, an output that would replace what the user had:
-    the input itself, or (without ``--force``) an existing file or frame."""
-    from pathlib import Path
-
-    from pathgrad.pictures.output import may_write
-
-    inputs = [args.file] if args.file != "-" and os.path.lexists(args.file) else []
-    for target in [args.output] if names is None else [Path(args.output) / n for n in names]:
-        may_write(target, inputs, args.force)
-
-
-def run_picture(args, out):
-    from pathgrad.pictures.drawing import is_folder
-
-    folder = args.command == "steps" and is_folder(args.output)
-    if not folder:
-        _may_write(args)
-    if args.safe:
-        return _run_picture_bounded(args, out)
-    from pathgrad.explanation import explain
-    from pathgrad.pictures.drawing import draw, steps
-
-    explanation = explain(
-        args.file, loss=args.loss, safe=args.safe, wrt=[args.wrt] if args.wrt else []
-    )
-    make = draw if args.command == "graph" else steps
-    picture = make(explanation, wrt=args.wrt, values=args.values)
-    if folder:
-        _may_write(args, picture.names())
-    written = picture.save(args.output)
-    if isinstance(written, list):
-        out.write(f"wrote {len(written)} frames to {visible(args.output)}\n")
-    else:
-        out.write(f"wrote {visible(written)}\n")
-    return explanation.problems
-
-
-def _run_picture_bounded(args, out):
-    """graph/steps --safe: load, explain and draw in the bounded worker; write here."""
-    import base64
-    from pathlib import Path
-
-    from pathgrad.errors import PathgradError
-    from pathgrad.pictures.drawing import is_folder
-    from pathgrad.pictures.output import write_atomic
-    from pathgrad.safe.sandbox import run_bounded
-    from pathgrad.trace.loader import read_source
-
-    text, file = read_source(args.file, safe=True)
-    folder = args.command == "steps" and is_folder(args.output)
-    request = {
-        "text": text,
-        "file": file,
-        "loss": args.loss,
-        "wrt": args.wrt,
-        "values": args.values,
-        "command": args.command,
-        "output": str(args.output),
-        "folder": folder,
-    }
-    result = run_bounded("pathgrad.cli:picture_request", request, _limits(args), file=file)
-    files = [
-        (name, base64.b64decode(data["base64"]) if isinstance(data, dict) else data)
-        for name, data in result["files"]
-    ]
-    if folder:
-        _may_write(args, [name for name, _ in files])
-        target = Path(args.output)
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise PathgradError(
-                f"cannot make the folder: {err.strerror or err}", file=str(args.output)
-            ) from err
-        for name, data in files:
-            write_atomic(target / name, data)
-        out.write(f"wrote {len(files)} frames to {visible(args.output)}\n")
-    else:
-        out.write(f"wrote {visible(write_atomic(args.output, files[0][1]))}\n")
-    return [
-        PathgradError(message, file=where, line=line) for message, where, line in result["problems"]
-    ]
-
-
-def picture_request(request):
-    """Draw one file as ``request`` asks, in the bounded worker: ``{"files", "problems"}``.
-
-    ``files`` are ``[name, text or {"base64": ...}]``; what they weigh in all
-    is bounded (:class:`pathgrad.safe.sandbox.OutputBudget`), and so is the number of frames.
-    """
-    import base64
-
-    from pathgrad.explanation import explain_program
-    from pathgrad.pictures.drawing import draw, steps
-    from pathgrad.pictures.output import format_of, graphviz
-    from pathgrad.safe.sandbox import OutputBudget
-    from pathgrad.trace.loader import load_source
-
-    budget = OutputBudget(file=request["file"])
-    program = load_source(request["text"], request["file"], request["loss"], safe=True)
-    wrt = request["wrt"]
-    explanation = explain_program(program, wrt=[wrt] if wrt else [])
-    if request["command"] == "graph":
-        kind = format_of(request["output"])
-        drawing = draw(explanation, wrt=wrt, values=request["values"])
-        data = (
-            graphviz(drawing.dot, kind, request["output"])
-            if kind in ("png", "pdf")
-            else (getattr(drawing, kind))
-        )
-        files = [["", budget.add(data)]]
-    else:
-        story = steps(explanation, wrt=wrt, values=request["values"])
-        if request["folder"]:
-            budget.frames(len(story))
-            files = [[name, budget.add(story.svg(i))] for i, name in enumerate(story.names())]
-        else:
-            if format_of(request["output"]) != "html":
-                from pathgrad.errors import PathgradError
-
-                raise PathgradError(
-                    "steps are saved as one .html player or as a folder (DIR/) of one SVG per step",
-                    file=request["output"],
-                )
-            files = [["", budget.add(story.html)]]
-    files = [
-        [
-            name,
-            {"base64": base64.b64encode(data).decode("ascii")} if isinstance(data, bytes) else data,
-        ]
-        for name, data in files
-    ]
-    return {"files": files, "problems": [[p.message, p.file, p.line] for p in explanation.problems]}
-
-
-def run_check(args, out):
-    from pathlib import Path
-
-    from pathgrad import grade as grading
-    from pathgrad.pictures.output import may_write
-
-    target = Path(args.target)
-    if args.output:  # before any work: a report never replaces a submission
-        may_write(args.output, [args.target, *([args.answers] if args.answers else [])], args.force)
-    if target.is_dir():
-        answers = args.answer if args.answer is not None else Path(args.answers)
-        rows = grading.grade_folder(
-            target,
-            args.wrt,
-            answers,
-            jobs=args.jobs,
-            timeout=_limits(args).wall_time_seconds,
-            memory_mib=_limits(args).memory_mib,
-            loss=args.loss,
-        )
-    elif args.answer is not None:
-        if not args.wrt:
-            from pathgrad.errors import PathgradError
-
-            raise PathgradError(
-                "--answer needs --wrt LEAF: the leaf the answer is about", file=args.target
-            )
-        rows = grading.check_file(
-            args.target, [(args.wrt, args.answer)], loss=args.loss, limits=_limits(args)
-        )
-    else:
-        rows = grading.check_answers_table(
-            args.answers, file=args.target, wrt=args.wrt, loss=args.loss, limits=_limits(args)
-        )
-    report = {
-        "text": grading.rows_to_text,
-        "csv": grading.rows_to_csv,
-        "json": grading.rows_to_json,
-    }[args.format](rows)
-    if args.output:
-        from pathgrad.pictures.output import write_atomic
-
-        write_atomic(args.output, report)
-        out.write(f"wrote {visible(args.output)}\n")
-    else:
-        out.write(report if report.endswith("\n") else report + "\n")
-    return grading.exit_status(rows)
-
-
-def run_examples(args, out):
-    from pathgrad.trace.loader import EXAMPLES, example_names
-
-    for name in example_names():
-        lines = (EXAMPLES / f"{name}.py").read_text().split("\n")
-        about = next((line.lstrip("# ") for line in lines if line.startswith("#")), "")
-        out.write(f"{name:<12} {about}\n")
-    return []
-
-
-CHECKS = ("sympy", "torch", "all")
 
 
 def normalise_arguments(argv):
@@ -590,17 +315,11 @@ def main(argv=None):
     if args.command is None:
         parser().print_help()
         return 2
-    from pathgrad.errors import PathgradError
-
     try:
-        run = {
-            "explain": run_explain,
-            "graph": run_picture,
-            "steps": run_picture,
-            "check": run_check,
-            "examples": run_examples,
-        }[args.command]
-        problems = run(args, Console(sys.stdout))
+        # why: the commands import sympy; importing them only now keeps --help fast
+        from pathgrad.cli_commands import Console, run_command
+
+        problems = run_command(args, Console(sys.stdout))
     except PathgradError as err:
         print(f"pathgrad: {visible(err)}", file=sys.stderr)
         return 2
@@ -623,6 +342,7 @@ def main(argv=None):
 
 
 def entry():
+    """The ``pathgrad`` command: :func:`main`, its status the process's exit status."""
     for stream in (sys.stdout, sys.stderr):  # a character the locale cannot show: \xe9, not a crash
         try:
             stream.reconfigure(errors="backslashreplace")

@@ -56,18 +56,18 @@ def test_seed_ascii_has_the_blackboard_content(capsys):
 
 
 def test_style_follows_the_terminal_encoding(monkeypatch, capsys):
-    from pathgrad import cli
+    from pathgrad import cli_commands
 
     class Latin1(io.StringIO):
         encoding = "latin-1"
 
-    assert cli._style(None, Latin1()) == "ascii"
+    assert cli_commands.style_for(None, Latin1()) == "ascii"
 
     class Utf8(io.StringIO):
         encoding = "utf-8"
 
-    assert cli._style(None, Utf8()) == "unicode"
-    assert cli._style("ascii", Utf8()) == "ascii"
+    assert cli_commands.style_for(None, Utf8()) == "unicode"
+    assert cli_commands.style_for("ascii", Utf8()) == "ascii"
 
 
 def test_json_is_the_documented_contract(capsys):

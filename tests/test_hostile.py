@@ -30,7 +30,7 @@ from pathgrad.grade import (
     rows_to_json,
     rows_to_text,
 )
-from pathgrad.grade.folders import _row
+from pathgrad.grade.file_checks import report_row
 from pathgrad.render.escaping import (
     csv_cell,
     is_hidden,
@@ -193,7 +193,7 @@ def test_json_helpers_carry_the_data_unchanged(data):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(HOSTILE_TEXT, HOSTILE_TEXT, HOSTILE_TEXT), min_size=1, max_size=6))
 def test_reports_keep_every_row_and_escape_it(triples):
-    rows = [_row(file, "w1", answer, "wrong", message) for file, answer, message in triples]
+    rows = [report_row(file, "w1", answer, "wrong", message) for file, answer, message in triples]
     text = rows_to_text(rows)
     assert len(text.split("\n")) == len(rows)
     assert hidden(text.replace("\n", "")) == []

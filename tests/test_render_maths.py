@@ -24,7 +24,7 @@ from pathgrad.cli import main
 from pathgrad.explanation import explain, explain_program
 from pathgrad.functions import relu, sigmoid
 from pathgrad.render import json as json_renderer
-from pathgrad.render import latex, report
+from pathgrad.render import latex, report, report_parts
 from pathgrad.render import text as text_renderer
 from pathgrad.render.labels import label_latex, label_mathml
 from pathgrad.render.maths import (
@@ -634,7 +634,7 @@ def test_every_renderer_reads_back_to_the_same_expression(source):
             same(read_python(text.expr(expr), names), expr, names, "text")
             closed = " ".join(piece for piece, _ in latex.pieces(expr))
             same(read_latex(closed, names), expr, names, "latex")
-            same(read_mathml(report.expr_html(expr), names), expr, names, "mathml")
+            same(read_mathml(report_parts.expr_html(expr), names), expr, names, "mathml")
         for path in g.paths:
             # ... the factors of a path as each renderer multiplies them ...
             product = sympy.Mul(*path.factors)

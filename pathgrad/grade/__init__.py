@@ -1,19 +1,16 @@
 """Grading: a hand-derived gradient read (``answers``), compared with the paths
-(``matching``), for one file, a table of answers or a folder of submissions (``folders``),
-and reported (``reports``): ``pathgrad check``.
+(``matching``, with ``compare`` and ``term_matching``), for one file (``file_checks``),
+a table of answers (``tables``) or a folder of submissions (``folders``), and reported
+(``reports``): ``pathgrad check``.
 """
 
 from pathgrad.errors import AnswerError
 from pathgrad.grade.answers import parse_answer
+from pathgrad.grade.file_checks import MAX_PATHS_CHECKED, check_file, check_rows
 from pathgrad.grade.folders import (
-    MAX_PATHS_CHECKED,
     TIMEOUT_SECONDS,
     TOTAL_MEMORY_MIB,
-    check_answers_table,
-    check_file,
-    check_rows,
     grade_folder,
-    read_answers,
     workers_at_once,
 )
 from pathgrad.grade.matching import AnswerCheck, check_answer
@@ -25,6 +22,7 @@ from pathgrad.grade.reports import (
     rows_to_json,
     rows_to_text,
 )
+from pathgrad.grade.tables import check_answers_table, read_answers
 
 __all__ = [
     "MAX_PATHS_CHECKED",

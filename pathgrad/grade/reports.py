@@ -52,8 +52,8 @@ def rows_to_csv(rows):
     ``-w2*x1`` included; numbers stay numbers. The JSON report carries every
     text unchanged.
 
-    >>> from pathgrad.grade.folders import _row
-    >>> print(rows_to_csv([_row("=cmd.py", "w1", "-w2*x1", "wrong", "-2")]), end="")
+    >>> from pathgrad.grade.file_checks import report_row
+    >>> print(rows_to_csv([report_row("=cmd.py", "w1", "-w2*x1", "wrong", "-2")]), end="")
     file,leaf,answer,verdict,expected,value,expected_value,matched,missing,extra,message
     '=cmd.py,w1,'-w2*x1,wrong,,,,,,,-2
     """

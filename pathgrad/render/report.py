@@ -5,7 +5,8 @@ Everything is inline: the style, the graph's SVG (laid out by
 colours the tables use), and the mathematics as MathML, which browsers
 typeset without a script or a font download. The page loads nothing from
 anywhere, so it reads offline and can be mailed as one file.
-:func:`gradient_html` and :func:`body` are the parts a notebook shows.
+:func:`gradient_html` and :func:`body` are the parts a notebook shows; the smaller
+parts and the tables are :mod:`pathgrad.render.report_parts`.
 
 >>> from pathgrad.explanation import explain
 >>> page = render(explain("seed", wrt=["w1"], check=True))
@@ -19,20 +20,22 @@ from html import escape
 
 import sympy
 
+from pathgrad.pictures.drawing import draw
 from pathgrad.pictures.html import page
-from pathgrad.pictures.picture import PATH_COLOURS, expr_text, partial
+from pathgrad.pictures.picture import expr_text, partial
 from pathgrad.render.escaping import visible
 from pathgrad.render.labels import label_mathml, partial_mathml
-from pathgrad.render.maths import (
-    bracket_mathml,
-    expr_mathml,
-    expr_pieces,
-    factors_mathml,
-    math,
-    needs_brackets,
-    number_mathml,
+from pathgrad.render.maths import expr_mathml, math
+from pathgrad.render.report_parts import (
+    check_mark,
+    expr_html,
+    ledger_table,
+    number_html,
+    path_table,
+    summary,
+    torch_table,
 )
-from pathgrad.render.text import LEDGER_LINES, remarks, value_text
+from pathgrad.render.text import remarks, value_text
 
 #: Path products written out in a gradient's sum before ``+ ⋯``, when each is shorter than
 #: ``EQUATION_PRODUCT`` characters (else the sum goes straight to the closed form).
@@ -64,8 +67,8 @@ STYLE = """
 .pg-report table.pg-table td.pg-route { min-width: 10em; }
 .pg-report table.pg-table td.pg-nowrap { white-space: nowrap; }
 .pg-report table.pg-table td.pg-lines { color: #59636e; font-size: .9em; min-width: 4em; }
-.pg-report .pg-swatch { display: inline-block; width: .8em; height: .8em;
-  border-radius: 2px; margin-right: .35em; vertical-align: -.05em; }
+.pg-report .pg-swatch { display: inline-block; width: 1.75em; height: .5em;
+  margin-right: .35em; vertical-align: .1em; }
 .pg-report .pg-equation { font-size: 1.3em; margin: .5em 0 .7em; line-height: 2.2; }
 .pg-report .pg-at { color: #59636e; }
 .pg-report .pg-note { color: #59636e; font-size: .93em; }
@@ -88,60 +91,6 @@ main.pg-report { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; }
 """
     + STYLE
 )
-
-
-# -- small parts -----------------------------------------------------------------------------
-def expr_html(expr):
-    """An expression as inline MathML, in pieces a line may break between."""
-    out = []
-    for number, (operator, part) in enumerate(expr_pieces(expr)):
-        text = expr_mathml(part)
-        if part.is_Add or (operator == "·" and needs_brackets(part)):
-            text = bracket_mathml(text)
-        mo = {"": "", "+": "<mo>+</mo>", "-": "<mo>&#x2212;</mo>", "·": "<mo>·</mo>"}[operator]
-        # a leading minus stays with its term; an operator between terms stands apart, so
-        # that a long line can wrap after it
-        out.append(math(mo + text) if number == 0 else f"{math(mo)} {math(text)}")
-    return " ".join(out)
-
-
-def number_html(text):
-    return math(number_mathml(text))
-
-
-def _node(name):
-    text = expr_text(name)
-    return f"({text})" if " " in name else text
-
-
-def _check_mark(ok):
-    return '<span class="pg-ok">✓</span>' if ok else '<span class="pg-bad">✗</span>'
-
-
-def _swatch(number):
-    colour = PATH_COLOURS[(number - 1) % len(PATH_COLOURS)]
-    return f'<span class="pg-swatch" style="background:{colour}"></span>'
-
-
-def _cell(tag, text, cls):
-    return f'<{tag} class="{cls}">{text}</{tag}>' if cls else f"<{tag}>{text}</{tag}>"
-
-
-def _table(head, rows, numeric=(), cls="", classes=None):
-    """An HTML table; the columns numbered in ``numeric`` are set right-aligned, and
-    ``classes`` gives other columns a class of their own."""
-    kinds = dict(classes or {}) | {i: "pg-num" for i in numeric}
-    out = [f'<div class="pg-scroll"><table class="{f"pg-table {cls}".strip()}">', "<thead><tr>"]
-    out += [_cell("th", h, kinds.get(i)) for i, h in enumerate(head)]
-    out.append("</tr></thead><tbody>")
-    for row in rows:
-        out.append(
-            "<tr>"
-            + "".join(_cell("td", text, kinds.get(i)) for i, text in enumerate(row))
-            + "</tr>"
-        )
-    out.append("</tbody></table></div>")
-    return "\n".join(out)
 
 
 # -- one gradient ----------------------------------------------------------------------------
@@ -169,97 +118,16 @@ def equation(g):
     return f'<p class="pg-equation"><b>sum</b>&ensp;{" ".join(parts)}</p>'
 
 
-def shortened(items, keep=4):
-    """A long path's items: the first and last ``keep``, and how many are left out."""
-    if len(items) <= 3 * keep:
-        return items
-    return [*items[:keep], f"⋯ {len(items) - 2 * keep:,} more ⋯", *items[-keep:]]
-
-
-def _chain(path):
-    partials = [math(partial_mathml(a, b)) for a, b in zip(path.nodes, path.nodes[1:])]
-    return " · ".join(shortened(partials)) or math("<mn>1</mn>")
-
-
-def _factors(path):
-    factors = [math(factors_mathml([f])) for f in path.factors]
-    return " · ".join(shortened(factors)) or math("<mn>1</mn>")
-
-
-def path_table(g):
-    """The listed paths: route, chain of partials, factors, product, value, source lines."""
-    rows = []
-    for number, path in enumerate(g.paths, 1):
-        route = " → ".join(escape(_node(n)) for n in path.nodes)
-        if path.via:
-            route += "".join(
-                f'<br><span class="pg-note">through {escape(expr_text(v))}</span>' for v in path.via
-            )
-        rows.append(
-            [
-                f"{_swatch(number)}{number}",
-                route,
-                _chain(path),
-                _factors(path),
-                expr_html(path.product),
-                number_html(value_text(path.value, path.undefined)),
-                ", ".join(shortened([str(n) for n in path.lines], keep=3)),
-            ]
-        )
-    head = ["path", "nodes", "∂-chain", "factors", "product", "value", "lines"]
-    return _table(
-        head,
-        rows,
-        numeric=(0, 5),
-        cls="pg-paths",
-        classes={1: "pg-route", 2: "pg-chain", 6: "pg-lines"},
-    )
-
-
-def ledger_table(g):
-    """Reverse or forward mode's steps: each node's partial once, from its neighbours'."""
-    if g.method == "reverse":
-        name = lambda node: math(partial_mathml(g.loss, node))
-        title = f"Reverse mode, from {escape(g.loss)} down: each ∂{escape(g.loss)}/∂node once"
-    else:
-        name = lambda node: math(partial_mathml(node, g.leaf))
-        title = f"Forward mode, from {escape(g.leaf)} up: each ∂node/∂{escape(g.leaf)} once"
-    rows = []
-    for step in g.ledger[:LEDGER_LINES]:
-        terms = (
-            " + ".join(
-                f"{name(other)} {math('<mo>·</mo>' + factors_mathml([f]))}"
-                for other, f in step.terms
-            )
-            or "1 (the loss itself)"
-        )
-        rows.append(
-            [name(step.node), terms, expr_html(step.total), number_html(value_text(step.value))]
-        )
-    more = len(g.ledger) - LEDGER_LINES
-    note = f'<p class="pg-note">… and {more} more steps</p>' if more > 0 else ""
-    return (
-        f"<h4>{title}</h4>\n"
-        + _table(
-            ["node", "= Σ neighbour · local derivative", "closed form", "value"],
-            rows,
-            numeric=(3,),
-            cls="pg-ledger",
-        )
-        + note
-    )
-
-
 def checks(g):
     c = g.check
     if c is None:
         return ""
     symbolic = c.symbolic
-    mark = "" if symbolic.startswith("skip") else _check_mark(symbolic.startswith("equal"))
+    mark = "" if symbolic.startswith("skip") else check_mark(symbolic.startswith("equal"))
     fd = "" if c.finite_difference is None else f" {number_html(f'{c.finite_difference:#.6g}')}"
     verdict = {
-        "agree": _check_mark(True),
-        "differ": _check_mark(False),
+        "agree": check_mark(True),
+        "differ": check_mark(False),
         "kink": "(differs at a kink, where the derivative is a convention)",
     }
     return (
@@ -323,52 +191,8 @@ def header(e):
     return f'<p class="pg-equation">{" ".join(loss)}</p>{at}'
 
 
-def summary(e):
-    """Every gradient in one table: paths, closed form, value, checks."""
-    rows = []
-    for g in e.gradients.values():
-        d = math(partial_mathml(g.loss, g.leaf))
-        link = f'<a href="#pg-{escape(g.leaf)}">{d}</a>'
-        check = ""
-        if g.check:
-            check = (
-                f"sympy.diff {_check_mark(g.check.symbolic.startswith('equal'))} "
-                f"finite difference {_check_mark(g.check.numeric == 'agree')}"
-            )
-        rows.append(
-            [
-                link,
-                f"{g.path_count:,}",
-                expr_html(g.closed_form),
-                number_html(value_text(g.value, g.undefined)),
-                check,
-            ]
-        )
-    head = ["gradient", "paths", "closed form", "value", "checked"]
-    return _table(head, rows, numeric=(1, 3), cls="pg-summary", classes={4: "pg-nowrap"})
-
-
-def torch_table(e):
-    rows = []
-    for number, row in enumerate(e.torch):
-        name = math(label_mathml(row.name) if number == 0 else partial_mathml(e.loss, row.name))
-        rows.append(
-            [
-                name,
-                number_html(value_text(row.pathgrad)),
-                number_html(value_text(row.torch)),
-                _check_mark(row.agree),
-            ]
-        )
-    return "<h2>PyTorch (CPU, float64) replaying the same graph</h2>\n" + _table(
-        ["", "pathgrad", "PyTorch", ""], rows, numeric=(1, 2)
-    )
-
-
 def figure(e):
     """The graph's SVG, the paths of the first gradient lit up; a wide one scrolls."""
-    from pathgrad.pictures.drawing import draw
-
     first = next(iter(e.gradients), None)
     drawing = draw(e, wrt=first)
     wide = drawing.layout.width > WIDE_FIGURE  # shown at full size, not shrunk to a strip
