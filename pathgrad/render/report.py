@@ -67,8 +67,8 @@ STYLE = """
 .pg-report table.pg-table td.pg-route { min-width: 10em; }
 .pg-report table.pg-table td.pg-nowrap { white-space: nowrap; }
 .pg-report table.pg-table td.pg-lines { color: #59636e; font-size: .9em; min-width: 4em; }
-.pg-report .pg-swatch { display: inline-block; width: 1.75em; height: .5em;
-  margin-right: .35em; vertical-align: .1em; }
+.pg-report .pg-swatch { display: inline-block; width: 1.75em; height: 0;
+  margin-right: .35em; vertical-align: .3em; }
 .pg-report .pg-equation { font-size: 1.3em; margin: .5em 0 .7em; line-height: 2.2; }
 .pg-report .pg-at { color: #59636e; }
 .pg-report .pg-note { color: #59636e; font-size: .93em; }

@@ -53,13 +53,12 @@ def check_mark(ok):
 
 
 def swatch(number):
-    """Path ``number``'s stroke as the picture draws it: its colour and dash pattern."""
+    """Path ``number``'s stroke as the picture draws it: its colour, solid, dashed or dotted."""
     style = path_style(number)
-    dash = f' stroke-dasharray="{style.dash}"' if style.dash else ""
+    line = "solid" if not style.dash else "dotted" if style.dash in ("2 3", "1 5") else "dashed"
     return (
-        f'<svg class="pg-swatch" width="28" height="8" role="img" aria-label="{style.name}">'
-        f'<line x1="0" y1="4" x2="28" y2="4" stroke="{style.colour}" stroke-width="3"{dash}/>'
-        "</svg>"
+        f'<span class="pg-swatch" title="{style.name}" '
+        f'style="border-top:3px {line} {style.colour}"></span>'
     )
 
 
