@@ -132,9 +132,9 @@ def edge_attributes(view, highlighted):
     if view.paths:
         colours = [path_style(n).colour for n in view.paths]
         attrs.update(EDGE_STYLES["path"], color=":".join(colours), fontcolor=colours[0])
-        dash = path_style(view.paths[0]).dash if len(view.paths) == 1 else None
-        if dash:  # Graphviz has two patterns: dots for the dotted ones, dashes for the rest
-            attrs["style"] = "dotted" if dash in ("2 3", "1 5") else "dashed"
+        line = path_style(view.paths[0]).line if len(view.paths) == 1 else "solid"
+        if line != "solid":  # Graphviz has two patterns: dots and dashes
+            attrs["style"] = line
         attrs["class"] = "edge " + " ".join(f"path-{n}" for n in view.paths)
     else:
         attrs.update(EDGE_STYLES["faded" if highlighted else "plain"], **{"class": "edge"})

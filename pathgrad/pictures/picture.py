@@ -62,6 +62,13 @@ class PathStyle:
     dash: str | None
     name: str
 
+    @property
+    def line(self):
+        """The pattern where only three exist (CSS borders, Graphviz): solid, dashed, dotted."""
+        if self.dash is None:
+            return "solid"
+        return "dotted" if self.dash in ("2 3", "1 5") else "dashed"
+
 
 def path_style(number):
     """The style of path ``number`` (from 1): distinct from every other path's.

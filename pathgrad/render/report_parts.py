@@ -55,10 +55,9 @@ def check_mark(ok):
 def swatch(number):
     """Path ``number``'s stroke as the picture draws it: its colour, solid, dashed or dotted."""
     style = path_style(number)
-    line = "solid" if not style.dash else "dotted" if style.dash in ("2 3", "1 5") else "dashed"
     return (
         f'<span class="pg-swatch" title="{style.name}" '
-        f'style="border-top:3px {line} {style.colour}"></span>'
+        f'style="border-top:3px {style.line} {style.colour}"></span>'
     )
 
 
