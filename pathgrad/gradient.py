@@ -197,13 +197,19 @@ def path_value(graph, edges):
 
 
 def target_leaves(graph, wrt, file, file_leaves=()):
+    """The nodes to differentiate with respect to: every leaf that requires grad, or the
+    nodes ``wrt`` names — leaves, or any computed value (∂L/∂x3 is backprop's δ at x3).
+
+    Raises :class:`NameNotFound` for a name the loss does not depend on, with the names
+    it does depend on.
+    """
     if wrt is None:
         return [n for n in leaves(graph) if graph.nodes[n]["requires_grad"]]
     targets = []
     names = ", ".join(graph.nodes[n]["name"] for n in leaves(graph))
+    loss = graph.nodes[graph.graph["loss"]]["name"]
     for name in wrt:
         node = node_named(graph, name)
-        loss = graph.nodes[graph.graph["loss"]]["name"]
         if node is None and name in file_leaves:
             raise NameNotFound(
                 f"--wrt {name}: {loss} does not depend on {name} (no path from "
@@ -213,17 +219,17 @@ def target_leaves(graph, wrt, file, file_leaves=()):
             )
         if node is None:
             raise NameNotFound(
-                f"--wrt {name}: the loss has no leaf named {name} (leaves: {names})", file=file
-            )
-        data = graph.nodes[node]
-        if data["kind"] != "leaf":
-            raise NameNotFound(
-                f"--wrt {name}: {name} is computed (line {data['line']}), "
-                f"not a leaf; choose one of: {names}",
+                f"--wrt {name}: the loss has no leaf or value named {name} (leaves: {names})",
                 file=file,
             )
-        if not data["requires_grad"]:
+        if not graph.nodes[node]["requires_grad"]:
             raise NameNotFound(f"--wrt {name}: {name} has requires_grad=False", file=file)
+        if node == graph.graph["loss"]:
+            raise NameNotFound(
+                f"--wrt {name}: {name} is the loss itself (∂{loss}/∂{loss} = 1); name a leaf "
+                f"or a value it depends on",
+                file=file,
+            )
         targets.append(node)
     return targets
 

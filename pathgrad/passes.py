@@ -67,7 +67,8 @@ def forward(operations, values=None, *, leaf=None, run=None):
     operations : iterable of Operation
         In an order where operands come first.
     values : dict, optional
-        Leaf values to use instead of the traced ones (a finite difference's step).
+        Values to use instead of the traced ones (a finite difference's step), for leaves
+        or for computed nodes (then what they are computed from does not matter).
     leaf : callable, optional
         ``leaf(operation, value)`` makes a leaf's value in another world (a PyTorch
         tensor); default: the value itself.
@@ -85,6 +86,9 @@ def forward(operations, values=None, *, leaf=None, run=None):
         if o.op is None:
             value = values.get(o.node, o.value)
             result[o.node] = value if leaf is None else leaf(o, value)
+            continue
+        if o.node in values:  # a value held at a given number (∂L/∂x3's finite difference)
+            result[o.node] = values[o.node]
             continue
         args = [result[x] if t else x for x, t in zip(o.operands, o.traced)]
         result[o.node] = (run or _run_op)(o, args)

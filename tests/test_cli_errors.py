@@ -368,21 +368,20 @@ SMALL = "x = 2\nw = 3\ny = w * x\nL = y + 1\n"
 def test_wrt_missing_name(tmp_path, capsys):
     msg = fail(tmp_path, capsys, SMALL, "--wrt", "q")
     assert "--wrt q" in msg
-    assert "no leaf named q" in msg
+    assert "no leaf or value named q" in msg
     assert "x" in msg and "w" in msg  # lists the leaves there are
 
 
-def test_wrt_intermediate(tmp_path, capsys):
-    msg = fail(tmp_path, capsys, SMALL, "--wrt", "y")
-    assert "--wrt y" in msg
-    assert "not a leaf" in msg
-    assert "line 3" in msg
-    assert "choose one of" in msg
+def test_wrt_intermediate_is_explained_as_backprops_delta(tmp_path, capsys):
+    path = write(tmp_path, SMALL, "f.py")
+    assert explain(path, "--wrt", "y") == 0
+    out = capsys.readouterr().out
+    assert "∂L/∂y — 1 path from L to y" in out and "∂L/∂y = 1 = 1" in out
 
 
 def test_wrt_the_loss_itself(tmp_path, capsys):
     msg = fail(tmp_path, capsys, SMALL, "--wrt", "L")
-    assert "not a leaf" in msg
+    assert "is the loss itself" in msg and "name a leaf or a value it depends on" in msg
 
 
 def test_wrt_second_of_two_missing(tmp_path, capsys):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import sympy
 
 from pathgrad.functions import relu, sigmoid
+from pathgrad.graph import constant
 from pathgrad.ops import OPS
 from pathgrad.passes import forward
 from pathgrad.sums.paths import operand_values, operations, tree_size
@@ -101,29 +102,66 @@ def check_gradient(graph, leaf, closed_form, value, kink_on_path):
     """Compare one gradient with sympy.diff and with finite differences.
 
     ``closed_form`` is in leaf symbols, or ``None`` when it could not be
-    written out in them (then only finite differences are compared).
+    written out in them (then only finite differences are compared). ``leaf`` may be a
+    computed node (∂L/∂x3): sympy.diff then differentiates the loss written down to that
+    node, which is held as a symbol of its own, and the difference nudges its value.
     """
-    loss = graph.nodes[graph.graph["loss"]]
-    loss_expr = loss["expr"] if loss["expr_size"] <= CHECK_BOUND else None
-    symbol = graph.nodes[leaf]["symbol"]
-    if loss["expr"] is None:
-        reference, symbolic = None, "skipped: the loss has no expression in leaf symbols"
-    elif loss_expr is None:
-        reference, symbolic = None, "skipped: the loss expression is too large for sympy.diff"
-    elif closed_form is None:
-        reference, symbolic = None, "skipped: the gradient has no closed form in leaf symbols"
-    else:
-        reference = sympy.diff(_rewrite(loss_expr), symbol)
-        symbols = sorted(loss_expr.free_symbols | {symbol}, key=str)
-        if has_infinity(reference):  # d(0**b)/db = 0**b*log(0): sympy has no finite form
-            symbolic = "skipped: sympy.diff gives an infinity here (PyTorch's convention decides)"
+    reference, symbolic = None, _cannot_diff(graph, leaf, closed_form)
+    if symbolic is None:
+        loss_expr, symbol, at = _differentiable(graph, leaf)
+        if loss_expr is None:
+            symbolic = "skipped: the loss written down to this value is too large for sympy.diff"
         else:
-            try:
-                symbolic = same_expression(_rewrite(closed_form), reference, symbols)
-            except (ValueError, TypeError):  # Heaviside(sqrt(-x)): complex at every point
-                symbolic = "skipped: sympy cannot compare them here (the forms are complex)"
+            reference = sympy.diff(_rewrite(loss_expr), symbol).xreplace(at)
+            symbols = (loss_expr.free_symbols | {symbol} | reference.free_symbols) - set(at)
+            symbolic = _compare(closed_form, reference, sorted(symbols, key=str))
     fd, numeric = numeric_check(graph, leaf, value, kink_on_path)
     return Check(reference, symbolic, fd, numeric)
+
+
+def _cannot_diff(graph, leaf, closed_form):
+    """Why sympy.diff cannot check this gradient, or ``None``."""
+    loss = graph.nodes[graph.graph["loss"]]
+    if loss["expr"] is None:
+        return "skipped: the loss has no expression in leaf symbols"
+    if loss["expr_size"] > CHECK_BOUND:
+        return "skipped: the loss expression is too large for sympy.diff"
+    if closed_form is None:
+        return "skipped: the gradient has no closed form in leaf symbols"
+    if graph.nodes[leaf]["kind"] != "leaf" and graph.nodes[leaf]["expr"] is None:
+        return "skipped: the value has no expression in leaf symbols"
+    return None
+
+
+def _differentiable(graph, node):
+    """``(loss expression, symbol, back to leaves)``: the loss in leaf symbols for a leaf;
+    for a computed node, the loss written down to it, with a symbol of its own standing for
+    it, and the substitution that puts the node's leaf form back after differentiating."""
+    loss = graph.nodes[graph.graph["loss"]]
+    if graph.nodes[node]["kind"] == "leaf":
+        return loss["expr"], graph.nodes[node]["symbol"], {}
+    held = sympy.Dummy(graph.nodes[node]["name"], real=True)
+    forms = {}
+    for n in sorted(graph):
+        data = graph.nodes[n]
+        if n == node or data["kind"] == "leaf":
+            forms[n] = held if n == node else data["symbol"]
+            continue
+        args = [constant(o) if isinstance(o, float) else forms[o] for o in data["operands"]]
+        forms[n] = OPS[data["op"]].symbolic(*args)
+        if tree_size(forms[n]) > CHECK_BOUND:
+            return None, held, {}
+    return forms[graph.graph["loss"]], held, {held: graph.nodes[node]["expr"]}
+
+
+def _compare(closed_form, reference, symbols):
+    """The symbolic check's verdict: the closed form against sympy.diff's reference."""
+    if has_infinity(reference):  # d(0**b)/db = 0**b*log(0): sympy has no finite form
+        return "skipped: sympy.diff gives an infinity here (PyTorch's convention decides)"
+    try:
+        return same_expression(_rewrite(closed_form), reference, symbols)
+    except (ValueError, TypeError):  # Heaviside(sqrt(-x)): complex at every point
+        return "skipped: sympy cannot compare them here (the forms are complex)"
 
 
 def numeric_check(graph, leaf, value, kink_on_path=False):

@@ -1,0 +1,102 @@
+"""∂L/∂(a computed value): backprop's δ, asked for by name (issue 15).
+
+The oracle is PyTorch's ``retain_grad()``: ``x3.grad`` after ``L.backward()`` is
+∂L/∂x3. The closed form is checked by sympy.diff of the loss written down to x3 (x3
+held as a symbol of its own), and by a finite difference that nudges x3's value.
+"""
+
+import pytest
+from hypothesis import given, settings
+from test_edges import _run_program, edge_programs, same
+
+import pathgrad
+from pathgrad.errors import NameNotFound
+from pathgrad.explanation import explain, explain_tensor
+from pathgrad.graph import build_graph
+from pathgrad.trace.autograd import collect
+from pathgrad.trace.loader import load_source
+
+torch = pytest.importorskip("torch", reason="PyTorch is the referee: pip install torch")
+
+SEED = {"x3": (-2.0, "-w2"), "x4": (-3.0, "-w3"), "x5": (-1.0, "-1")}
+
+
+@pytest.mark.parametrize("name", sorted(SEED))
+def test_seed_intermediate_is_backprops_delta(name):
+    value, form = SEED[name]
+    g = explain("seed", wrt=[name], check=True).gradients[name]
+    assert (g.value, str(g.closed_form)) == (value, form)
+    assert g.check.symbolic.startswith("equal") and g.check.numeric == "agree"
+
+
+def test_seed_values_are_pytorchs_retain_grad():
+    x1, x2, w1, w2, w3 = (
+        torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (1, 2, 1, 2, 3)
+    )
+    x3, x4 = w1 * x1, w1 * x2
+    x5 = w2 * x3 + w3 * x4
+    for t in (x3, x4, x5):
+        t.retain_grad()
+    (1 - x5).backward()
+    assert [float(t.grad) for t in (x3, x4, x5)] == [SEED[n][0] for n in ("x3", "x4", "x5")]
+
+
+def test_paths_to_a_shared_intermediate_are_all_listed():
+    program = load_source("x = 0.5\nh = tanh(x)\nL = h * h + 3 * h\n", "f.py")
+    g = pathgrad.explain_program(program, wrt=["h"], check=True).gradients["h"]
+    assert g.path_count == 3 and g.check.numeric == "agree"
+    assert str(g.closed_form) == "2*tanh(x) + 3"
+
+
+def test_a_versioned_name_can_be_asked_for():
+    program = load_source("w = 2.0\nc = w * 3\nc = c + w\nL = c * c\n", "f.py")
+    e = pathgrad.explain_program(program, wrt=["c_1", "c"])
+    assert set(e.gradients) == {"c_1", "c"}
+    assert e.gradients["c"].value == e.gradients["c_1"].value == 2 * (2 * 3 + 2)
+
+
+def test_the_loss_itself_is_refused_with_what_to_do():
+    with pytest.raises(NameNotFound, match="is the loss itself"):
+        explain("seed", wrt=["L"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(edge_programs())
+def test_every_intermediate_gradient_is_pytorchs(program):
+    values, steps = program
+    ours = _run_program(
+        values,
+        steps,
+        lambda v, n: pathgrad.tensor(v, True, n),
+        {"max": pathgrad.max, "min": pathgrad.min, "number": float},
+    )
+    theirs = _run_program(
+        values,
+        steps,
+        lambda v, n: torch.tensor(v, dtype=torch.float64).requires_grad_(),
+        {
+            "max": lambda x, y: torch.maximum(
+                *(torch.as_tensor(a, dtype=torch.float64) for a in (x, y))
+            ),
+            "min": lambda x, y: torch.minimum(
+                *(torch.as_tensor(a, dtype=torch.float64) for a in (x, y))
+            ),
+            "number": float,
+        },
+    )
+    for t in theirs[len(values) : -1]:
+        if t.requires_grad:
+            t.retain_grad()
+    theirs[-1].backward()
+    graph = build_graph(ours[-1])
+    tensors = collect([ours[-1]])  # node n of the graph is tensors[n] (creation order)
+    position = {t.id: i for i, t in enumerate(ours)}
+    names = [data["name"] for _, data in graph.nodes(data=True)]
+    for node, data in graph.nodes(data=True):
+        if data["kind"] == "leaf" or node == graph.graph["loss"] or names.count(data["name"]) > 1:
+            continue
+        wrt = data["name"]
+        gradient = explain_tensor(ours[-1], wrt=[wrt], max_paths=0).gradients[wrt]
+        reference = theirs[position[tensors[node].id]].grad
+        expected = 0.0 if reference is None else float(reference)
+        assert same(gradient.value, expected), (wrt, gradient.value, expected)
