@@ -311,7 +311,7 @@ def run_explain(args, out):
     request["style"] = _style(args.style, out)
     if args.safe:  # the whole run, not only the file, in a process bounded in time and memory
         from pathgrad.safe.sandbox import run_bounded
-        from pathgrad.trace.loader import read_source
+        from pathgrad.trace.reading import read_source
 
         request["text"], request["file"] = read_source(args.file, safe=True)
         result = run_bounded(
@@ -415,7 +415,7 @@ def _run_picture_bounded(args, out):
     from pathgrad.pictures.drawing import is_folder
     from pathgrad.pictures.output import write_atomic
     from pathgrad.safe.sandbox import run_bounded
-    from pathgrad.trace.loader import read_source
+    from pathgrad.trace.reading import read_source
 
     text, file = read_source(args.file, safe=True)
     folder = args.command == "steps" and is_folder(args.output)
@@ -554,7 +554,7 @@ def run_check(args, out):
 
 
 def run_examples(args, out):
-    from pathgrad.trace.loader import EXAMPLES, example_names
+    from pathgrad.trace.reading import EXAMPLES, example_names
 
     for name in example_names():
         lines = (EXAMPLES / f"{name}.py").read_text().split("\n")

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from pathgrad.errors import LoadError, PathgradError
 from pathgrad.explanation import explain_program
 from pathgrad.safe import sandbox as safe
-from pathgrad.trace.loader import BIND, EXPORTS, load, load_source
+from pathgrad.trace.loader import load, load_source
+from pathgrad.trace.running import BIND, EXPORTS
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")  # Python's, on odd files
 

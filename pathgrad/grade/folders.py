@@ -14,7 +14,7 @@ from pathgrad.errors import LoadError, NameNotFound, PathgradError, Stopped
 from pathgrad.grade.matching import check_answer, gradient_for, plural
 from pathgrad.grade.reports import ROW_FIELDS
 from pathgrad.safe.sandbox import LIMITS, Limits, run_bounded
-from pathgrad.trace.loader import entry_problem, read_regular
+from pathgrad.trace.reading import entry_problem, read_regular
 
 #: Paths listed per gradient when checking, so that answers can be compared path by path.
 MAX_PATHS_CHECKED = 64
@@ -116,7 +116,7 @@ def check_file(path, checks, loss=None, safe=True, limits=None):
     if not safe:
         explanation = _explain(path, [leaf for leaf, _ in checks], loss, safe)
         return check_rows(explanation, checks, str(path))
-    from pathgrad.trace.loader import read_source
+    from pathgrad.trace.reading import read_source
 
     text, name = read_source(str(path), safe=True)
     request = {"text": text, "file": name, "checks": checks, "loss": loss}
