@@ -28,7 +28,7 @@ from pathgrad.safe.sandbox import (
     stopped_error,
 )
 from pathgrad.trace import traced
-from pathgrad.trace.loader import BIND, EXPORTS, describe_error, is_number_expression
+from pathgrad.trace.running import BIND, EXPORTS, describe_error, is_number_expression
 from pathgrad.trace.traced import Tensor
 
 

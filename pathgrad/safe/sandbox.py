@@ -57,7 +57,7 @@ import re
 from dataclasses import dataclass, fields
 
 from pathgrad.errors import LoadError, PathgradError, Stopped
-from pathgrad.trace.loader import EXPORTS
+from pathgrad.trace.running import EXPORTS
 
 
 @dataclass(frozen=True)
@@ -712,7 +712,7 @@ _FRAMES_PER_CALL = 30
 #: ``sys.path``) and calls the target on the request. POSIX only; on Windows the parent's
 #: wall-time bound still applies.
 _WORKER = """
-import importlib.util, json, math, os, sys
+import errno, importlib.util, json, math, os, sys
 request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
 limits = request["limits"]
 try:
@@ -732,7 +732,9 @@ try:
     sys.modules["pathgrad"] = pathgrad
     spec.loader.exec_module(pathgrad)
     from pathgrad.safe import sandbox as safe
-except (MemoryError, SystemError):  # too little memory even to start (CPython may say either)
+except (MemoryError, SystemError, OSError) as err:  # too little memory even to start
+    if isinstance(err, OSError) and err.errno != errno.ENOMEM:  # CPython may say any of these
+        raise
     sys.stdout.write(json.dumps({"memory": True}))
     sys.exit(0)
 sys.stdout.write(safe._serve(request))
