@@ -67,7 +67,7 @@ def _bounds(command, seconds=None):
 
 def _limits(args):
     """The safe-mode limits with the command's --timeout and --memory."""
-    from pathgrad.safe.sandbox import Limits, active
+    from pathgrad.safe.limits import Limits, active
 
     given = {"wall_time_seconds": args.timeout, "memory_mib": args.memory}
     return Limits(**{**active().as_dict(), **{k: v for k, v in given.items() if v is not None}})
@@ -358,7 +358,7 @@ def explain_request(request):
     style = (request["style"],) if request["format"] == "text" else ()
     output = renderer.render(explanation, *style) + "\n"
     if "text" in request:
-        from pathgrad.safe.sandbox import OutputBudget
+        from pathgrad.safe.limits import OutputBudget
 
         OutputBudget(file=request["file"]).add(output)
     return {
@@ -464,7 +464,7 @@ def picture_request(request):
     from pathgrad.explanation import explain_program
     from pathgrad.pictures.drawing import draw, steps
     from pathgrad.pictures.output import format_of, graphviz
-    from pathgrad.safe.sandbox import OutputBudget
+    from pathgrad.safe.limits import OutputBudget
     from pathgrad.trace.loader import load_source
 
     budget = OutputBudget(file=request["file"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pathgrad.errors import LoadError, PathgradError
 from pathgrad.render.escaping import visible_lines
+from pathgrad.safe.limits import stopped_error
 from pathgrad.safe.sandbox import (
     BINARY_OPERATORS,
     COMPARE_OPERATORS,
@@ -25,7 +26,6 @@ from pathgrad.safe.sandbox import (
     is_zip,
     literal_int,
     refused_error,
-    stopped_error,
 )
 from pathgrad.trace import traced
 from pathgrad.trace.running import BIND, EXPORTS, describe_error, is_number_expression
