@@ -310,7 +310,7 @@ def run_explain(args, out):
     request = {key: getattr(args, key) for key in ("loss", "format", *EXPLAIN_OPTIONS)}
     request["style"] = _style(args.style, out)
     if args.safe:  # the whole run, not only the file, in a process bounded in time and memory
-        from pathgrad.safe.sandbox import run_bounded
+        from pathgrad.safe.worker import run_bounded
         from pathgrad.trace.reading import read_source
 
         request["text"], request["file"] = read_source(args.file, safe=True)
@@ -414,7 +414,7 @@ def _run_picture_bounded(args, out):
     from pathgrad.errors import PathgradError
     from pathgrad.pictures.drawing import is_folder
     from pathgrad.pictures.output import write_atomic
-    from pathgrad.safe.sandbox import run_bounded
+    from pathgrad.safe.worker import run_bounded
     from pathgrad.trace.reading import read_source
 
     text, file = read_source(args.file, safe=True)

@@ -24,6 +24,7 @@ from pathgrad.errors import LoadError, PathgradError, Stopped
 from pathgrad.explanation import explain_program
 from pathgrad.safe import sandbox as safe
 from pathgrad.safe.limits import LIMITS, Limits, active, using
+from pathgrad.safe.worker import run_bounded
 from pathgrad.trace.loader import load, load_source
 from pathgrad.trace.running import BIND, EXPORTS
 
@@ -582,16 +583,16 @@ def test_format_matches_pytorch(value, spec):
 
 # -- a bounded process: the whole run, interpretation and explanation ----------------------
 def test_run_bounded_returns_the_result():
-    assert safe.run_bounded(
-        "pathgrad.grade.folders:_explained", {"file": "seed", "leaf": "w1"}
-    ) == ("-w2*x1 - w3*x2")
+    assert run_bounded("pathgrad.grade.folders:_explained", {"file": "seed", "leaf": "w1"}) == (
+        "-w2*x1 - w3*x2"
+    )
 
 
 def test_run_bounded_passes_errors_on(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = str(CORPUS / "open_write.py")
     with pytest.raises(LoadError) as info:
-        safe.run_bounded("pathgrad.grade.folders:_explained", {"file": path, "leaf": "x"})
+        run_bounded("pathgrad.grade.folders:_explained", {"file": path, "leaf": "x"})
     assert str(info.value) == f"{path}:2: not allowed in --safe mode: call to open()"
     assert list(tmp_path.iterdir()) == []
 
@@ -602,7 +603,7 @@ def test_run_bounded_stops_a_slow_explanation(tmp_path):
     path.write_text("x = 1.0\nfor i in range(3000):\n    x = sin(x) + cos(x)\n")
     start = time.monotonic()
     with pytest.raises(Stopped) as info:
-        safe.run_bounded(
+        run_bounded(
             "pathgrad.grade.folders:_explained",
             {"file": str(path), "leaf": "x"},
             Limits(wall_time_seconds=3),
@@ -617,7 +618,7 @@ def test_run_bounded_stops_a_slow_explanation(tmp_path):
 
 def test_run_bounded_memory():
     with pytest.raises(Stopped) as info:
-        safe.run_bounded(
+        run_bounded(
             "pathgrad.grade.folders:_explained",
             {"file": "seed", "leaf": "w1"},
             Limits(memory_mib=30),

@@ -14,7 +14,7 @@ from pathgrad.errors import LoadError, NameNotFound, PathgradError, Stopped
 from pathgrad.grade.matching import check_answer, gradient_for, plural
 from pathgrad.grade.reports import ROW_FIELDS
 from pathgrad.safe.limits import LIMITS, Limits
-from pathgrad.safe.sandbox import run_bounded
+from pathgrad.safe.worker import run_bounded
 from pathgrad.trace.reading import entry_problem, read_regular
 
 #: Paths listed per gradient when checking, so that answers can be compared path by path.
