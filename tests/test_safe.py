@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from pathgrad.errors import LoadError, PathgradError, Stopped
 from pathgrad.explanation import explain_program
-from pathgrad.safe import sandbox as safe
 from pathgrad.safe.limits import LIMITS, Limits, active, using
+from pathgrad.safe.sandbox import interpret, validate
 from pathgrad.safe.worker import run_bounded
 from pathgrad.trace.loader import load, load_source
 from pathgrad.trace.running import BIND, EXPORTS
@@ -248,7 +248,7 @@ def test_validation_runs_nothing(tmp_path, monkeypatch):
     namespace = {BIND: lambda *args: calls.append(args), **EXPORTS}
     tree = ast.parse("x = 1.0\nL = x * 2\nimport os\n")
     with pytest.raises(LoadError):
-        safe.validate(tree, "f.py")
+        validate(tree, "f.py")
     assert calls == []
     del namespace
 
@@ -369,10 +369,10 @@ def test_graph_size_stops_with_the_line():
 
 def test_loop_iterations_are_counted_while_running():
     tree = ast.parse("k = 0\nfor i in range(4):\n    k = [j for j in range(3)]\n")
-    safe.validate(tree, "f.py")  # 16 iterations in all: within the defaults
+    validate(tree, "f.py")  # 16 iterations in all: within the defaults
     namespace = {BIND: lambda name, value, line, leaf_ok, top: value, **EXPORTS}
     with pytest.raises(LoadError) as info:
-        safe.interpret(tree, namespace, "f.py", Limits(max_loop_iterations=10))
+        interpret(tree, namespace, "f.py", Limits(max_loop_iterations=10))
     assert str(info.value) == (
         "f.py:3: stopped in --safe mode: more than 10 loop iterations "
         "(limit: max_loop_iterations = 10)"
@@ -1143,7 +1143,7 @@ def _modules(kind, preamble=(), postamble=()):
 def test_fuzz_syntax_trees(tree):
     with using(FUZZ_LIMITS):
         try:
-            safe.validate(tree, "fuzz.py")
+            validate(tree, "fuzz.py")
         except LoadError as err:
             assert "not allowed in --safe mode" in str(err)
     load_or_clean_error(ast.unparse(tree))

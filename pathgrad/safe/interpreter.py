@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathgrad.errors import LoadError, PathgradError
 from pathgrad.render.escaping import visible_lines
 from pathgrad.safe.limits import stopped_error
-from pathgrad.safe.sandbox import (
+from pathgrad.safe.subset import (
     BINARY_OPERATORS,
     COMPARE_OPERATORS,
     FUNCTIONS,

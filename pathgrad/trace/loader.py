@@ -25,6 +25,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from pathgrad.errors import LoadError
+from pathgrad.safe.sandbox import interpret, validate
 from pathgrad.trace.loss import choose_loss
 from pathgrad.trace.reading import read_source
 from pathgrad.trace.running import BIND, EXPORTS, is_number_expression, run
@@ -66,13 +67,11 @@ def load_source(text, file="<string>", loss=None, safe=False):
     """Run expression-file text and return its :class:`Program`."""
     tree = _parse(text, file)
     if safe:
-        from pathgrad.safe import sandbox as sandbox
-
-        sandbox.validate(tree, file)
+        validate(tree, file)
     symbolic = _check_names(tree, file)
     program = Program(file=file, lines=text.split("\n"), namespace={})
     if safe:
-        run(lambda namespace: sandbox.interpret(tree, namespace, file), program, symbolic)
+        run(lambda namespace: interpret(tree, namespace, file), program, symbolic)
     else:
         try:
             code = compile(_Binder().rewrite(tree), file, "exec")
