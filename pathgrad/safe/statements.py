@@ -21,7 +21,7 @@ class Statements:
     """Mixed into the interpreter: one method per kind of statement, named after it.
 
     Uses the interpreter's counters (``_tick``, ``_iterate``, ``_adopt``) and its
-    expressions (``value``, ``_condition``, ``_arithmetic``, ``_lookup``, ``_item``).
+    expressions (``value``, ``_condition``, ``_arithmetic``, ``_lookup``, ``_item``, ``_set_item``).
     """
 
     def run(self, statements):
