@@ -28,8 +28,9 @@ from pathgrad.grade import (
 from pathgrad.pictures.drawing import draw, is_folder, steps
 from pathgrad.pictures.output import may_write, write_atomic
 from pathgrad.render.escaping import visible, visible_lines
-from pathgrad.safe.sandbox import Limits, active, run_bounded
-from pathgrad.trace.loader import EXAMPLES, example_names, read_source
+from pathgrad.safe.limits import Limits, active
+from pathgrad.safe.worker import run_bounded
+from pathgrad.trace.reading import EXAMPLES, example_names, read_source
 
 
 class Console:

@@ -24,7 +24,7 @@ from pathgrad.errors import PathgradError
 from pathgrad.explanation import explain_program
 from pathgrad.pictures.drawing import draw, steps
 from pathgrad.pictures.output import format_of, graphviz
-from pathgrad.safe.sandbox import OutputBudget
+from pathgrad.safe.limits import OutputBudget
 from pathgrad.trace.loader import load, load_source
 
 #: The options of ``pathgrad explain`` an explain request carries to the explanation.

@@ -75,11 +75,11 @@ def test_explain_safe_refuses_before_anything_runs(tmp_path, capsys):
 
 
 def test_explain_safe_bounds_the_whole_run(tmp_path, capsys, monkeypatch):
-    from pathgrad.safe import sandbox as safe
+    from pathgrad.safe import limits
 
-    monkeypatch.setattr(safe, "LIMITS", safe.Limits(wall_time_seconds=1.0))
+    monkeypatch.setattr(limits, "LIMITS", limits.Limits(wall_time_seconds=1.0))
     path = tmp_path / "deep.py"
     path.write_text("x = 0.5\nfor i in range(3000):\n    x = sin(x) + cos(x)\n")
-    with safe.using(safe.Limits(wall_time_seconds=1.0)):
+    with limits.using(limits.Limits(wall_time_seconds=1.0)):
         status, _, err = run(capsys, "explain", str(path), "--safe")
     assert status == 2 and "stopped in --safe mode" in err

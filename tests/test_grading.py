@@ -495,12 +495,12 @@ def test_grade_folder_refuses_a_missing_folder(tmp_path):
 
 
 def test_safe_mode_stops_the_slow_file_in_process(tmp_path):
-    from pathgrad.safe import sandbox as safe
+    from pathgrad.safe.limits import Limits, using
 
     (tmp_path / "slow.py").write_text(SLOW)
     start = time.monotonic()
     with (
-        safe.using(safe.Limits(wall_time_seconds=0.5)),
+        using(Limits(wall_time_seconds=0.5)),
         pytest.raises(LoadError, match="still running after 0.5 s"),
     ):
         check_file(tmp_path / "slow.py", [("x", "2")])

@@ -20,10 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pathgrad.errors import LoadError, PathgradError
+from pathgrad.errors import LoadError, PathgradError, Stopped
 from pathgrad.explanation import explain_program
-from pathgrad.safe import sandbox as safe
-from pathgrad.trace.loader import BIND, EXPORTS, load, load_source
+from pathgrad.safe.limits import LIMITS, Limits, active, using
+from pathgrad.safe.sandbox import interpret, validate
+from pathgrad.safe.worker import run_bounded
+from pathgrad.trace.loader import load, load_source
+from pathgrad.trace.running import BIND, EXPORTS
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")  # Python's, on odd files
 
@@ -59,7 +62,7 @@ PWNED = "pathgrad_pwned.txt"
 def run_safe(path):
     """What ``pathgrad explain --safe FILE`` reports: exit status, stderr lines, explanation."""
     try:  # no corpus file expects the wall-time bound: on a loaded machine, give it room
-        with safe.using(safe.Limits(wall_time_seconds=HANG)):
+        with using(Limits(wall_time_seconds=HANG)):
             explanation = explain_program(load(str(path), safe=True))
     except PathgradError as err:
         return 2, [str(err)], None
@@ -245,7 +248,7 @@ def test_validation_runs_nothing(tmp_path, monkeypatch):
     namespace = {BIND: lambda *args: calls.append(args), **EXPORTS}
     tree = ast.parse("x = 1.0\nL = x * 2\nimport os\n")
     with pytest.raises(LoadError):
-        safe.validate(tree, "f.py")
+        validate(tree, "f.py")
     assert calls == []
     del namespace
 
@@ -337,16 +340,16 @@ def test_unknown_function_keeps_the_normal_message():
 # -- resource bounds -------------------------------------------------------------------
 def test_limits_are_frozen_documented_defaults():
     with pytest.raises(dataclasses.FrozenInstanceError):
-        safe.LIMITS.max_graph_nodes = 1
-    for field in dataclasses.fields(safe.Limits):
-        assert field.name in safe.Limits.__doc__
-    assert safe.active() is safe.LIMITS
+        LIMITS.max_graph_nodes = 1
+    for field in dataclasses.fields(Limits):
+        assert field.name in Limits.__doc__
+    assert active() is LIMITS
 
 
 def test_wall_time_stops_a_slow_file():
     text = "x = 1.0\nfor i in range(100000):\n    k = i * 2\nL = x * 2\n"
     start = time.monotonic()
-    with safe.using(safe.Limits(wall_time_seconds=0.01)):
+    with using(Limits(wall_time_seconds=0.01)):
         message = refusal(text)
     assert time.monotonic() - start < HANG
     assert message.startswith("f.py:")
@@ -357,7 +360,7 @@ def test_wall_time_stops_a_slow_file():
 
 def test_graph_size_stops_with_the_line():
     text = "x = 1.0\nfor i in range(30):\n    x = x * 1.5\n"
-    with safe.using(safe.Limits(max_graph_nodes=10)):
+    with using(Limits(max_graph_nodes=10)):
         assert refusal(text) == (
             "f.py:3: stopped in --safe mode: more than 10 traced values "
             "(limit: max_graph_nodes = 10)"
@@ -366,10 +369,10 @@ def test_graph_size_stops_with_the_line():
 
 def test_loop_iterations_are_counted_while_running():
     tree = ast.parse("k = 0\nfor i in range(4):\n    k = [j for j in range(3)]\n")
-    safe.validate(tree, "f.py")  # 16 iterations in all: within the defaults
+    validate(tree, "f.py")  # 16 iterations in all: within the defaults
     namespace = {BIND: lambda name, value, line, leaf_ok, top: value, **EXPORTS}
     with pytest.raises(LoadError) as info:
-        safe.interpret(tree, namespace, "f.py", safe.Limits(max_loop_iterations=10))
+        interpret(tree, namespace, "f.py", Limits(max_loop_iterations=10))
     assert str(info.value) == (
         "f.py:3: stopped in --safe mode: more than 10 loop iterations "
         "(limit: max_loop_iterations = 10)"
@@ -417,7 +420,7 @@ def test_resource_bounds(text, message):
 
 def test_recursion_stops_at_the_depth_limit():
     text = "x = 1.0\ndef down(v, n):\n    if n == 0:\n        return v\n    return down(v * 2, n - 1)\n"
-    with safe.using(safe.Limits(max_call_depth=5)):
+    with using(Limits(max_call_depth=5)):
         assert load_source(text + "L = down(x, 4)\n", "f.py", safe=True).loss.value == 16.0
         assert refusal(text + "L = down(x, 5)\n") == (
             "f.py:5: stopped in --safe mode: functions calling functions more than 5 deep "
@@ -432,7 +435,7 @@ def test_default_depth_fits_in_python_recursion_limit():
         "x = 1.0\ndef f(n, v):\n    for i in range(1):\n        if n > 0:\n"
         "            return [f(n - 1, v) for j in range(1) if j < 5][0] + 1\n    return v\n"
     )
-    depth = safe.LIMITS.max_call_depth
+    depth = LIMITS.max_call_depth
     assert load_source(text + f"L = f({depth - 1}, x)\n", "f.py", safe=True).loss.value == depth
     assert "max_call_depth" in refusal(text + f"L = f({depth}, x)\n")
     assert sys.getrecursionlimit() == 1000  # given back
@@ -457,7 +460,7 @@ def test_print_output_is_bounded_in_bytes(tmp_path, monkeypatch, capfd):
     path = CORPUS / "print_flood.py"
     assert main(["explain", "--safe", str(path)]) == 0
     out, err = capfd.readouterr()
-    limit = safe.LIMITS.max_print_bytes
+    limit = LIMITS.max_print_bytes
     cut = (
         f"pathgrad: {path}:4: print output cut in --safe mode after {limit} bytes "
         f"(limit: max_print_bytes = {limit})\n"
@@ -473,7 +476,7 @@ def test_print_bound_cuts_inside_a_character():
     """The cut is by bytes of UTF-8; a character cut in two is left out, not garbled."""
     text = "x = 1.0\nL = x * 2\nprint('αβγ')\nprint('δ')\n"
     err = io.StringIO()
-    with safe.using(safe.Limits(max_print_bytes=5)), contextlib.redirect_stderr(err):
+    with using(Limits(max_print_bytes=5)), contextlib.redirect_stderr(err):
         load_source(text, "f.py", safe=True)
     assert err.getvalue() == (
         "αβ\npathgrad: f.py:3: print output cut in --safe mode after 5 bytes "
@@ -580,16 +583,16 @@ def test_format_matches_pytorch(value, spec):
 
 # -- a bounded process: the whole run, interpretation and explanation ----------------------
 def test_run_bounded_returns_the_result():
-    assert safe.run_bounded(
-        "pathgrad.grade.folders:_explained", {"file": "seed", "leaf": "w1"}
-    ) == ("-w2*x1 - w3*x2")
+    assert run_bounded("pathgrad.grade.folders:_explained", {"file": "seed", "leaf": "w1"}) == (
+        "-w2*x1 - w3*x2"
+    )
 
 
 def test_run_bounded_passes_errors_on(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = str(CORPUS / "open_write.py")
     with pytest.raises(LoadError) as info:
-        safe.run_bounded("pathgrad.grade.folders:_explained", {"file": path, "leaf": "x"})
+        run_bounded("pathgrad.grade.folders:_explained", {"file": path, "leaf": "x"})
     assert str(info.value) == f"{path}:2: not allowed in --safe mode: call to open()"
     assert list(tmp_path.iterdir()) == []
 
@@ -599,11 +602,11 @@ def test_run_bounded_stops_a_slow_explanation(tmp_path):
     path = tmp_path / "diamonds.py"
     path.write_text("x = 1.0\nfor i in range(3000):\n    x = sin(x) + cos(x)\n")
     start = time.monotonic()
-    with pytest.raises(safe.Stopped) as info:
-        safe.run_bounded(
+    with pytest.raises(Stopped) as info:
+        run_bounded(
             "pathgrad.grade.folders:_explained",
             {"file": str(path), "leaf": "x"},
-            safe.Limits(wall_time_seconds=3),
+            Limits(wall_time_seconds=3),
             file=str(path),
         )
     assert time.monotonic() - start < HANG
@@ -614,11 +617,11 @@ def test_run_bounded_stops_a_slow_explanation(tmp_path):
 
 
 def test_run_bounded_memory():
-    with pytest.raises(safe.Stopped) as info:
-        safe.run_bounded(
+    with pytest.raises(Stopped) as info:
+        run_bounded(
             "pathgrad.grade.folders:_explained",
             {"file": "seed", "leaf": "w1"},
-            safe.Limits(memory_mib=30),
+            Limits(memory_mib=30),
         )
     assert info.value.kind == "memory"
     assert info.value.message == "stopped in --safe mode: out of memory (limit: memory_mib = 30)"
@@ -913,12 +916,12 @@ FUZZ = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-FUZZ_LIMITS = safe.Limits(wall_time_seconds=2.0, max_graph_nodes=2_000)
+FUZZ_LIMITS = Limits(wall_time_seconds=2.0, max_graph_nodes=2_000)
 
 
 def load_or_clean_error(text):
     start = time.monotonic()
-    with safe.using(FUZZ_LIMITS):
+    with using(FUZZ_LIMITS):
         try:
             program = load_source(text, "fuzz.py", safe=True)
             explain_program(program)
@@ -1138,9 +1141,9 @@ def _modules(kind, preamble=(), postamble=()):
 @FUZZ
 @given(st.one_of(_modules(_ANYTHING), _modules(_SUBSET, _PREAMBLE, _POSTAMBLE)))
 def test_fuzz_syntax_trees(tree):
-    with safe.using(FUZZ_LIMITS):
+    with using(FUZZ_LIMITS):
         try:
-            safe.validate(tree, "fuzz.py")
+            validate(tree, "fuzz.py")
         except LoadError as err:
             assert "not allowed in --safe mode" in str(err)
     load_or_clean_error(ast.unparse(tree))
@@ -1153,7 +1156,7 @@ def test_fuzz_safe_mode_agrees_with_normal_mode(tree):
     fails with an ordinary error (not a refusal or a bound), normal mode fails the same way.
     """
     text = ast.unparse(tree)
-    with safe.using(FUZZ_LIMITS):
+    with using(FUZZ_LIMITS):
         try:
             sandboxed = summary(explain_program(load_source(text, "fuzz.py", safe=True)))
         except PathgradError as err:
@@ -1249,7 +1252,7 @@ def test_fuzz_functions_and_print_agree_with_normal_mode(tree):
     """Files with a helper function, calls of it and print(): safe mode explains (or fails)
     exactly as normal mode, and prints the same text, unless it refuses or stops the file."""
     text = ast.unparse(tree)
-    with safe.using(FUZZ_LIMITS):
+    with using(FUZZ_LIMITS):
         sandboxed = _run_capturing(text, True)
     if isinstance(sandboxed[0], str) and "--safe mode" in sandboxed[0]:
         return

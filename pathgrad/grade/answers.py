@@ -14,7 +14,7 @@ import sympy
 
 from pathgrad.errors import AnswerError
 from pathgrad.functions import SYMPY_NAMES
-from pathgrad.safe.sandbox import LIMITS
+from pathgrad.safe.limits import LIMITS
 
 #: Bounds on an answer's text, nesting, exact numbers and terms.
 MAX_ANSWER_LENGTH = 2_000

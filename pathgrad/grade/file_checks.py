@@ -14,8 +14,9 @@ from pathgrad.errors import NameNotFound, PathgradError
 from pathgrad.explanation import explain_program
 from pathgrad.grade.matching import check_answer, gradient_for, plural
 from pathgrad.grade.reports import ROW_FIELDS
-from pathgrad.safe.sandbox import run_bounded
-from pathgrad.trace.loader import load, load_source, read_source
+from pathgrad.safe.worker import run_bounded
+from pathgrad.trace.loader import load, load_source
+from pathgrad.trace.reading import read_source
 
 #: Paths listed per gradient when checking, so that answers can be compared path by path.
 MAX_PATHS_CHECKED = 64

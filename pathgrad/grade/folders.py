@@ -19,8 +19,9 @@ from pathgrad.grade.file_checks import (
 )
 from pathgrad.grade.matching import gradient_for
 from pathgrad.grade.tables import read_answers, why_outside
-from pathgrad.safe.sandbox import LIMITS, Limits, run_bounded
-from pathgrad.trace.loader import entry_problem
+from pathgrad.safe.limits import LIMITS, Limits
+from pathgrad.safe.worker import run_bounded
+from pathgrad.trace.reading import entry_problem
 
 #: Default per-file bounds of :func:`grade_folder`.
 TIMEOUT_SECONDS = 30.0

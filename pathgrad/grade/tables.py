@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from pathgrad.errors import LoadError, PathgradError, Stopped
 from pathgrad.grade.file_checks import STOPPED_VERDICTS, check_file, failed_rows, report_row
-from pathgrad.trace.loader import entry_problem, read_regular
+from pathgrad.trace.reading import entry_problem, read_regular
 
 #: Rows a table of answers may have.
 MAX_TABLE_ROWS = 100_000

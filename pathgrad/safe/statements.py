@@ -1,0 +1,174 @@
+"""Statements in safe mode: each kind of statement the subset allows, run by the interpreter.
+
+:class:`Statements` is the part of the :class:`~pathgrad.safe.interpreter.Interpreter`
+that runs statements: assignments (bound as normal mode binds them), ``if``, ``for``,
+``def`` and ``return``, and a call of the file's own function in a new frame.
+"""
+
+import ast
+
+from pathgrad.errors import LoadError, PathgradError
+from pathgrad.safe.calls import FileFunction
+from pathgrad.safe.subset import is_zip, literal_int
+from pathgrad.trace.running import describe_error, is_number_expression
+from pathgrad.trace.traced import Tensor
+
+#: How a block ends early: the signal ``run`` passes up.
+_BREAK, _CONTINUE, _RETURN = "break", "continue", "return"
+
+
+class Statements:
+    """Mixed into the interpreter: one method per kind of statement, named after it.
+
+    Uses the interpreter's counters (``_tick``, ``_iterate``, ``_adopt``) and its
+    expressions (``value``, ``_condition``, ``_arithmetic``, ``_lookup``, ``_item``, ``_set_item``).
+    """
+
+    def run(self, statements):
+        for statement in statements:
+            try:
+                self._tick()
+                signal = getattr(self, f"_{type(statement).__name__}")(statement)
+            except PathgradError as err:
+                raise err.located(self.file, statement.lineno) from None
+            except Exception as err:  # noqa: BLE001 - the file's own mistake: say where and why
+                raise LoadError(
+                    describe_error(err), file=self.file, line=statement.lineno
+                ) from None
+            if signal:
+                return signal
+        return None
+
+    def _Expr(self, statement):
+        self.value(statement.value)
+
+    def _Pass(self, statement):
+        return None
+
+    def _Break(self, statement):
+        return _BREAK
+
+    def _Continue(self, statement):
+        return _CONTINUE
+
+    def _If(self, statement):
+        taken = self._condition(statement.test)
+        return self.run(statement.body if taken else statement.orelse)
+
+    def _For(self, statement):
+        for i in self._iterable(statement.iter):
+            self._iterate()
+            self._store(statement.target, i)
+            signal = self.run(statement.body)
+            if signal == _BREAK:
+                break
+            if signal == _RETURN:
+                return signal
+        return None
+
+    def _FunctionDef(self, statement):
+        defaults = [self.value(d) for d in statement.args.defaults]
+        self._set(statement.name, FileFunction(statement, defaults))
+
+    def _Return(self, statement):
+        self.returned = None if statement.value is None else self.value(statement.value)
+        return _RETURN
+
+    def _Assign(self, statement):
+        value = self.value(statement.value)
+        for target in statement.targets:
+            self._store(target, value)
+        names = [
+            n.id
+            for t in statement.targets
+            for n in ast.walk(t)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        ]
+        self._bind(statement, names, is_number_expression(statement.value))
+
+    def _AnnAssign(self, statement):
+        self._store(statement.target, self.value(statement.value))
+        self._bind(statement, [statement.target.id], is_number_expression(statement.value))
+
+    def _AugAssign(self, statement):
+        target = statement.target
+        if isinstance(target, ast.Name):
+            current = self._lookup(target.id)
+            result = self._arithmetic(statement.op, current, self.value(statement.value), True)
+            self._set(target.id, self._adopt(result, statement.lineno))
+            self._bind(statement, [target.id], False)
+            return
+        container, index = self.value(target.value), self.value(target.slice)
+        current = self._item(container, index)
+        result = self._arithmetic(statement.op, current, self.value(statement.value), True)
+        self._set_item(container, index, self._adopt(result, statement.lineno))
+
+    def _bind(self, statement, names, leaf_ok):
+        """What normal mode inserts after an assignment: ``name = bind(name, ...)``.
+
+        In a function, a number stays a number and the name is not a candidate loss.
+        """
+        top = self.locals is None
+        for name in names:
+            bound = self.bind(name, self._lookup(name), statement.lineno, leaf_ok and top, top)
+            if isinstance(bound, Tensor) and bound.id > self.newest:
+                self._adopt(bound, bound.line)
+            self._set(name, bound)
+
+    def _set(self, name, value):
+        """Assign a variable: the running function's own, or the file's."""
+        if self.locals is not None:
+            self.locals[name] = value
+        else:
+            self.namespace[name] = value
+
+    def _store(self, target, value, scope=None):
+        """Assign ``value`` to a target; a comprehension's variables go to its ``scope``."""
+        if isinstance(target, ast.Name) and scope is not None:
+            scope[target.id] = value
+        elif isinstance(target, ast.Name):
+            self._set(target.id, value)
+        elif isinstance(target, ast.Subscript):
+            self._set_item(self.value(target.value), self.value(target.slice), value)
+        else:  # a tuple or list of targets
+            if not isinstance(value, (list, tuple)):
+                raise TypeError(f"cannot unpack non-iterable {type(value).__name__} object")
+            if len(value) != len(target.elts):
+                few = len(value) < len(target.elts)
+                raise ValueError(
+                    f"not enough values to unpack (expected {len(target.elts)}, got {len(value)})"
+                    if few
+                    else f"too many values to unpack (expected {len(target.elts)})"
+                )
+            for element, item in zip(target.elts, value):
+                self._store(element, item, scope)
+
+    def _iterable(self, node):
+        """What a loop runs over: ``range(literals)``, or ``zip`` of lists (as Python's zip)."""
+        if not is_zip(node):
+            return range(*[literal_int(a) for a in node.args])
+        lists = [self.value(a) for a in node.args]
+        for each in lists:
+            if not isinstance(each, (list, tuple, str)):
+                raise TypeError(f"'{type(each).__name__}' object is not iterable")
+        return zip(*lists)
+
+    def _call(self, function, positional, keywords):
+        """Run the file's own function in a new frame; its result."""
+        values = function.bind(positional, keywords)
+        if self.depth >= self.limits.max_call_depth:
+            self._stop(
+                f"functions calling functions more than {self.limits.max_call_depth} "
+                "deep (recursion)",
+                "max_call_depth",
+            )
+        saved = self.locals, self.local_names, self.scopes
+        self.locals, self.local_names, self.scopes = values, function.local_names, []
+        self.depth += 1
+        try:
+            signal = self.run(function.node.body)
+        finally:
+            self.locals, self.local_names, self.scopes = saved
+            self.depth -= 1
+        result, self.returned = (self.returned if signal == _RETURN else None), None
+        return result

@@ -1,0 +1,165 @@
+"""Running a file's code with traced values, in either mode.
+
+What the file sees (:data:`EXPORTS`, a traced ``math``, Python's builtins in normal
+mode) and the binder called after every assignment to a plain name (under
+:data:`BIND`): a name assigned a plain number at the top level becomes a leaf, and a
+traced result takes its variable's name. The loader rewrites normal-mode code to call
+the binder; the safe-mode interpreter calls it itself. Either way the file runs through
+:func:`run`, and a failure becomes a :class:`~pathgrad.errors.LoadError` at the file's
+line, worded by :func:`describe_error`.
+"""
+
+import ast
+import builtins
+import contextlib
+import math
+import sys
+import types
+
+from pathgrad.errors import LoadError, PathgradError, TraceError
+from pathgrad.trace import functions
+from pathgrad.trace.autograd import no_grad
+from pathgrad.trace.concrete import is_number, recorder
+from pathgrad.trace.traced import Tensor, leaf
+
+#: Where a file's namespace holds the binder, called after each assignment to a plain name.
+BIND = "__pathgrad_bind__"
+
+#: What a file can call without importing anything.
+EXPORTS = {
+    "exp": functions.exp,
+    "log": functions.log,
+    "sqrt": functions.sqrt,
+    "sin": functions.sin,
+    "cos": functions.cos,
+    "tanh": functions.tanh,
+    "sigmoid": functions.sigmoid,
+    "relu": functions.relu,
+    "max": functions.max,
+    "min": functions.min,
+    "abs": builtins.abs,
+    "leaf": leaf,
+    "no_grad": no_grad,
+}
+
+
+def is_number_expression(node):
+    """True for a right-hand side made of numbers and operators only (``-4.0``, ``1e-3``)."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Constant):
+            if isinstance(n.value, bool) or not isinstance(n.value, (int, float)):
+                return False
+        elif not isinstance(
+            n, (ast.UnaryOp, ast.BinOp, ast.Tuple, ast.Load, ast.operator, ast.unaryop)
+        ):
+            return False
+    return True
+
+
+def _traced_math():
+    """``import math`` inside a file: traced functions where pathgrad has them."""
+    module = types.ModuleType("math", "math, with exp/log/sqrt/sin/cos/tanh/fabs traced")
+    for name in dir(math):
+        if not name.startswith("_"):
+            value = getattr(math, name)
+            setattr(
+                module, name, _refuse_traced(f"math.{name}", value) if callable(value) else value
+            )
+    for name in ("exp", "log", "sqrt", "sin", "cos", "tanh"):
+        setattr(module, name, EXPORTS[name])
+    module.fabs = builtins.abs
+    return module
+
+
+def _refuse_traced(qualified, function):
+    """A math function pathgrad does not trace: fine on numbers, an error on traced values."""
+
+    def guarded(*args, **kwargs):
+        if any(isinstance(a, Tensor) for a in (*args, *kwargs.values())):
+            raise TraceError(
+                f"{qualified}() of a traced value would drop it from the graph; "
+                "pathgrad traces exp, log, sqrt, sin, cos, tanh and fabs"
+            )
+        return function(*args, **kwargs)
+
+    guarded.__name__ = function.__name__
+    return guarded
+
+
+def _import(name, globals=None, locals=None, fromlist=(), level=0):
+    if name == "math" and level == 0:
+        return _traced_math()
+    return builtins.__import__(name, globals, locals, fromlist, level)
+
+
+def _namespace(program, symbolic):
+    def bind(name, value, line, leaf_ok, module_level):
+        if isinstance(value, Tensor):
+            if value.name is None:
+                value.name = name
+        elif leaf_ok and is_number(value) and not isinstance(value, bool):
+            value = leaf(name, value)
+            value.line = line
+        if module_level:
+            program.assigned.append((name, line))
+        return value
+
+    namespace = {"__name__": "__pathgrad__", "__builtins__": dict(vars(builtins)), BIND: bind}
+    namespace["__builtins__"]["__import__"] = _import
+    namespace.update(EXPORTS)
+    for name, line in symbolic.items():
+        namespace[name] = leaf(name)
+        namespace[name].line = line
+    return namespace
+
+
+def run(runner, program, symbolic):
+    """Run the file (``runner(namespace)``), turning any failure into a located LoadError."""
+    namespace = _namespace(program, symbolic)
+    token = recorder.set(program.notes)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            runner(namespace)
+    except PathgradError as err:
+        raise err.located(program.file, _user_line(err, program.file)) from None
+    except SystemExit as err:
+        raise LoadError(
+            "the file calls exit(); remove it",
+            file=program.file,
+            line=_user_line(err, program.file),
+        ) from None
+    except RecursionError as err:
+        raise LoadError(
+            "recursion too deep; is a function calling itself without end?",
+            file=program.file,
+            line=_user_line(err, program.file),
+        ) from None
+    except Exception as err:  # the user's own code failed: say where and why
+        raise LoadError(
+            describe_error(err), file=program.file, line=_user_line(err, program.file)
+        ) from None
+    finally:
+        recorder.reset(token)
+    program.namespace = {
+        k: v for k, v in namespace.items() if k not in EXPORTS and not k.startswith("__")
+    }
+    program.symbolic = list(symbolic)
+
+
+def _user_line(err, file):
+    line, tb = None, err.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == file:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def describe_error(err):
+    """A failure of the file's own code, worded for its author (in either mode)."""
+    if isinstance(err, NameError) and getattr(err, "name", None):
+        return f"name {err.name!r} is used before it is assigned"
+    if isinstance(err, ZeroDivisionError):
+        return "division by zero in plain Python numbers"
+    text = str(err).replace("'Tensor'", "traced value").replace("Tensor", "traced value")
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
