@@ -18,7 +18,7 @@ import unicodedata
 
 from pathgrad import __version__
 from pathgrad.errors import PathgradError
-from pathgrad.render.escaping import visible
+from pathgrad.escaping import visible
 
 #: --format NAME -> the module in pathgrad.render that renders it
 FORMATS = {

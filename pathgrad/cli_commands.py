@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pathgrad.cli_requests import EXPLAIN_OPTIONS, explain_request
 from pathgrad.errors import Disagreement, PathgradError
+from pathgrad.escaping import visible, visible_lines
 from pathgrad.explanation import explain
 from pathgrad.grade import (
     check_answers_table,
@@ -27,7 +28,6 @@ from pathgrad.grade import (
 )
 from pathgrad.pictures.drawing import draw, is_folder, steps
 from pathgrad.pictures.output import may_write, write_atomic
-from pathgrad.render.escaping import visible, visible_lines
 from pathgrad.safe.limits import Limits, active
 from pathgrad.safe.worker import run_bounded
 from pathgrad.trace.reading import EXAMPLES, example_names, read_source

@@ -12,6 +12,7 @@ import networkx as nx
 import sympy
 
 from pathgrad.errors import NameNotFound, PathgradError
+from pathgrad.expressions import has_infinity, tree_size
 from pathgrad.graph import leaves, node_named
 from pathgrad.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Path
 from pathgrad.ops import OPS
@@ -23,10 +24,9 @@ from pathgrad.sums.paths import (
     multiplication_counts,
     operand_lists,
     operand_values,
-    tree_size,
 )
 from pathgrad.sums.simplify import closed_form as simplify_closed_form
-from pathgrad.sums.simplify import has_infinity, tame_numbers
+from pathgrad.sums.simplify import tame_numbers
 
 
 class GradientWork:

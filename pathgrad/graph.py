@@ -19,10 +19,9 @@ path is lost.
 import networkx as nx
 import sympy
 
+from pathgrad.expressions import has_huge_number, has_infinity, tree_size
 from pathgrad.kernels import is_special, special_name
 from pathgrad.ops import ATOM
-from pathgrad.sums.paths import tree_size
-from pathgrad.sums.simplify import has_huge_number, has_infinity
 from pathgrad.trace.autograd import collect
 from pathgrad.trace.traced import Tensor
 

@@ -29,6 +29,13 @@ validates and interprets it instead.
 import shlex
 import sys
 
+from pathgrad.cli import normalise_arguments, parser
+from pathgrad.errors import PathgradError
+from pathgrad.escaping import visible
+from pathgrad.explanation import explain_program
+from pathgrad.pictures.drawing import draw, steps
+from pathgrad.trace.loader import load_source
+
 VIEWS = ("explain", "graph", "steps")
 
 
@@ -39,8 +46,6 @@ def load_ipython_extension(ipython):
 
 def _options(line):
     """The view and the parsed ``explain`` options of the magic's first line."""
-    from pathgrad.cli import normalise_arguments, parser
-
     words = shlex.split(line)
     view = words.pop(0) if words and words[0] in VIEWS else "explain"
     values = "--values" in words
@@ -68,11 +73,6 @@ def pathgrad_cell(line, cell):
     Explanation, Drawing, Steps or None
         An object that shows itself in the notebook (see :mod:`pathgrad.notebook`).
     """
-    from pathgrad.errors import PathgradError
-    from pathgrad.explanation import explain_program
-    from pathgrad.render.escaping import visible
-    from pathgrad.trace.loader import load_source
-
     parsed = _options(line)
     if parsed is None:
         return None
@@ -94,7 +94,5 @@ def pathgrad_cell(line, cell):
         print(f"pathgrad: {visible(problem)}", file=sys.stderr)
     if view == "explain":
         return explanation
-    from pathgrad.pictures.drawing import draw, steps
-
     wrt = args.wrt[0] if args.wrt else None
     return (draw if view == "graph" else steps)(explanation, wrt=wrt, values=values)

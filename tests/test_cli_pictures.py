@@ -58,7 +58,7 @@ def test_steps_to_a_folder_write_one_svg_per_frame(tmp_path, capsys):
     "argv, phrase",
     [
         (["graph", "seed", "-o", "x.xyz"], "cannot tell the picture format"),
-        (["graph", "seed", "--wrt", "q", "-o", "x.svg"], "no leaf named q"),
+        (["graph", "seed", "--wrt", "q", "-o", "x.svg"], "no leaf or value named q"),
     ],
 )
 def test_picture_errors_are_one_line(tmp_path, capsys, monkeypatch, argv, phrase):

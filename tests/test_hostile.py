@@ -22,6 +22,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pathgrad.escaping import (
+    csv_cell,
+    is_hidden,
+    json_for_html,
+    json_visible,
+    visible,
+)
 from pathgrad.grade import (
     ROW_FIELDS,
     check_answers_table,
@@ -31,13 +38,6 @@ from pathgrad.grade import (
     rows_to_text,
 )
 from pathgrad.grade.file_checks import report_row
-from pathgrad.render.escaping import (
-    csv_cell,
-    is_hidden,
-    json_for_html,
-    json_visible,
-    visible,
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_TEXT = (ROOT / "pathgrad" / "examples" / "seed.py").read_text()

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pathgrad"
 #: The layers, lowest first; a module may import its own layer and those below it.
 LAYERS = [
     # what an operation is, and the passes any computation runs
-    ("errors", "functions", "kernels", "ops", "passes", "text"),
+    ("errors", "escaping", "expressions", "functions", "kernels", "ops", "passes"),
     # reading and running a file: traced values, autograd, the safe interpreter
     ("trace", "safe"),
     ("graph",),
@@ -26,13 +26,14 @@ LAYERS = [
     ("model", "gradient", "notes", "explanation"),
     # everything that shows an explanation, and the bridges to optional worlds
     ("render", "pictures", "notebook", "torch_bridge", "grade"),
-    ("requests", "cli", "magic", "__main__", "__init__"),
+    ("cli_requests", "cli_commands", "cli", "magic", "__main__", "__init__"),
 ]
 
 #: Function-level imports of pathgrad allowed, (module, imported module): display hooks
 #: and lazy optional worlds, each with its reason in a comment beside it.
 LAZY = {
     ("pathgrad", "pathgrad.magic"),  # IPython only when a notebook loads the extension
+    ("pathgrad.cli", "pathgrad.cli_commands"),  # --help and --version without sympy
     ("pathgrad.model", "pathgrad.notebook"),  # Jupyter's display protocol
     ("pathgrad.model", "pathgrad.pictures.drawing"),  # Explanation.draw / .steps
     ("pathgrad.explanation", "pathgrad.torch_bridge"),  # --check torch: the bridge is above

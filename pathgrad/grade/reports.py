@@ -4,7 +4,7 @@ import csv
 import io
 import json
 
-from pathgrad.render.escaping import csv_cell, json_visible, visible
+from pathgrad.escaping import csv_cell, json_visible, visible
 
 #: Verdicts in a report, and what each means.
 VERDICTS = {
@@ -46,7 +46,7 @@ def _cell(value):
 def rows_to_csv(rows):
     """Rows as CSV text with the columns of :data:`ROW_FIELDS`; lists space-separated.
 
-    Every cell is :func:`~pathgrad.render.escaping.csv_cell`: control, bidi and
+    Every cell is :func:`~pathgrad.escaping.csv_cell`: control, bidi and
     line-break characters escaped, and a cell that a spreadsheet would read
     as a formula (``= + - @``) prefixed with ``'``, closed forms such as
     ``-w2*x1`` included; numbers stay numbers. The JSON report carries every
@@ -83,7 +83,7 @@ def rows_to_json(rows):
 def rows_to_text(rows):
     """One line per row: ``FILE: dL/dLEAF: VERDICT: message`` (no file part for ``None``).
 
-    Each line is :func:`~pathgrad.render.escaping.visible`, so a row is always one
+    Each line is :func:`~pathgrad.escaping.visible`, so a row is always one
     line and nothing in it reaches the terminal as a control sequence.
     """
     lines = []

@@ -15,9 +15,9 @@ gets one colour per path, which Graphviz draws as parallel lines. ``id`` and
 ['n1 -> n0', 'n1 -> n0', 'n2 -> n1', 'n2 -> n0']
 """
 
+from pathgrad.escaping import visible
 from pathgrad.pictures.fonts import FAMILY
 from pathgrad.pictures.picture import MAX_ROUTE, THEME, path_style, shorten
-from pathgrad.render.escaping import visible
 
 FONT = FAMILY.split(",")[0]
 

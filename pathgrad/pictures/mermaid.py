@@ -14,8 +14,8 @@ several highlighted paths share it (the legend says so).
 ['n1 -->|"a"| n0', 'n1 -->|"a"| n0', 'n2 -->|"1"| n1', 'n2 -->|"1"| n0']
 """
 
+from pathgrad.escaping import visible
 from pathgrad.pictures.picture import MAX_ROUTE, THEME, path_style, shorten
-from pathgrad.render.escaping import visible
 
 SHARED = "#1a1a1a"
 CLASSES = {

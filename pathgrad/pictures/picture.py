@@ -20,7 +20,7 @@ and how these texts are drawn.
 import colorsys
 from dataclasses import dataclass
 
-from pathgrad.render.escaping import visible
+from pathgrad.escaping import visible
 from pathgrad.render.text import value_text
 
 #: Colours, as data: one row per kind of thing drawn.

@@ -26,13 +26,13 @@ import hashlib
 import json
 from html import escape
 
+from pathgrad.escaping import json_for_html, visible
 from pathgrad.pictures.fonts import FAMILY
 from pathgrad.pictures.frames import replay
 from pathgrad.pictures.html import page
 from pathgrad.pictures.picture import expr_text, fit, partial, shorten
 from pathgrad.pictures.svg import FrameState
 from pathgrad.pictures.svg import render as render_svg
-from pathgrad.render.escaping import json_for_html, visible
 from pathgrad.render.text import value_text
 
 MAX_DETAIL = 400

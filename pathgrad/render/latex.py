@@ -23,9 +23,9 @@ whose preamble has ``\usepackage{amsmath}``. :func:`gradient_math` is the
 &= -8
 """
 
+from pathgrad.escaping import visible
 from pathgrad.kernels import special_name
 from pathgrad.pictures.picture import expr_text
-from pathgrad.render.escaping import visible
 from pathgrad.render.labels import label_latex, partial_latex
 from pathgrad.render.maths import (
     expr_latex,

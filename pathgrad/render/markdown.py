@@ -22,9 +22,9 @@ code spans, so that no Markdown reader mistakes ``*`` or ``_`` for emphasis.
 10, 9, 9, 7 |
 """
 
+from pathgrad.escaping import visible
 from pathgrad.pictures.drawing import draw
 from pathgrad.pictures.picture import expr_text, partial
-from pathgrad.render.escaping import visible
 from pathgrad.render.text import LEDGER_LINES, remarks, value_text
 
 #: Leaves named in the header; the rest are counted.

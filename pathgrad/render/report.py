@@ -20,10 +20,10 @@ from html import escape
 
 import sympy
 
+from pathgrad.escaping import visible
 from pathgrad.pictures.drawing import draw
 from pathgrad.pictures.html import page
 from pathgrad.pictures.picture import expr_text, partial
-from pathgrad.render.escaping import visible
 from pathgrad.render.labels import label_mathml, partial_mathml
 from pathgrad.render.maths import expr_mathml, math
 from pathgrad.render.report_parts import (

@@ -17,8 +17,8 @@ dL/dw1 - 2 paths from L to w1
   cost    6 multiplications summing path by path; reverse mode 11 (all leaves), forward mode 7
 """
 
+from pathgrad.escaping import visible_lines
 from pathgrad.kernels import special_name
-from pathgrad.render.escaping import visible_lines
 
 STYLES = {
     "unicode": dict(d="∂", times=" · ", mul="·", pow="^", arrow=" → ", dash="—", ok="✓", bad="✗"),

@@ -10,7 +10,7 @@ import ast
 import sys
 from dataclasses import dataclass
 
-from pathgrad.render.escaping import visible_lines
+from pathgrad.escaping import visible_lines
 from pathgrad.safe.subset import METHODS, refused_error
 from pathgrad.trace.traced import Tensor
 

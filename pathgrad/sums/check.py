@@ -19,12 +19,13 @@ from dataclasses import dataclass
 
 import sympy
 
+from pathgrad.expressions import has_infinity, tree_size
 from pathgrad.functions import relu, sigmoid
 from pathgrad.graph import constant
 from pathgrad.ops import OPS
 from pathgrad.passes import forward
-from pathgrad.sums.paths import operand_values, operations, tree_size
-from pathgrad.sums.simplify import EXPAND_BOUND, expanded_terms, has_infinity
+from pathgrad.sums.paths import operand_values, operations
+from pathgrad.sums.simplify import EXPAND_BOUND, expanded_terms
 
 #: sympy.diff is compared only for losses and gradients at most this size (in leaf symbols).
 CHECK_BOUND = 5_000

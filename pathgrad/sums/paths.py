@@ -317,28 +317,3 @@ def replaced(expr, rule):
             args = tuple(memo[a] for a in e.args)
             memo[e] = e.func(*args) if args != e.args else e
     return memo[expr]
-
-
-def tree_size(expr, weights=None, _memo=None):
-    """Size of ``expr`` printed as a tree, counted on its shared DAG (fast).
-
-    >>> x = sympy.Symbol("x")
-    >>> e = sympy.sin(x) + sympy.cos(x)
-    >>> tree_size(e), tree_size(sympy.sin(e) * sympy.cos(e))
-    (5, 13)
-    """
-    memo = {} if _memo is None else _memo
-    stack = [expr]
-    while stack:
-        e = stack[-1]
-        if e in memo:
-            stack.pop()
-            continue
-        missing = [a for a in e.args if a not in memo]
-        if missing:
-            stack.extend(missing)
-            continue
-        stack.pop()
-        own = (weights or {}).get(e, 1)
-        memo[e] = own + sum(memo[a] for a in e.args)
-    return memo[expr]

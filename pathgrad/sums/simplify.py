@@ -20,7 +20,8 @@ import threading
 
 import sympy
 
-from pathgrad.sums.paths import atoms_in, replaced, tree_size
+from pathgrad.expressions import has_infinity, is_huge, tree_size
+from pathgrad.sums.paths import atoms_in, replaced
 
 #: Rungs of the ladder, each tried only when the expression is at most this size.
 LADDER_BOUND = 400
@@ -64,44 +65,13 @@ def _size(expr):
     return tree_size(expr)
 
 
-#: Exact numbers with more bits than this are shown as 15-digit floats.
-HUGE_BITS = 200
-
-
-def _huge(number):
-    return number.is_Rational and max(abs(number.p).bit_length(), number.q.bit_length()) > HUGE_BITS
-
-
-def has_huge_number(expr):
-    """Whether ``expr`` or one of its arguments is an exact number too long to read.
-
-    >>> x = sympy.Symbol("x")
-    >>> has_huge_number(x * sympy.Rational(10001, 10000)**100), has_huge_number(x / 2)
-    (True, False)
-    """
-    return any(_huge(a) for a in (expr, *expr.args))
-
-
-def has_infinity(expr):
-    """Whether sympy evaluated something to ``zoo``, ``nan``, ``oo`` or ``-oo`` in ``expr``.
-
-    A closed form never shows these: they come from sympy evaluating a factor
-    at a number (``log(0)``), not from the maths the user wrote.
-
-    >>> x = sympy.Symbol("x")
-    >>> has_infinity(1 / (x - x)), has_infinity(1 / x)
-    (True, False)
-    """
-    return expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
-
-
 def tame_numbers(expr):
     """Exact numbers too long to read (``(10001/10000)**1500``) as 15-digit floats.
 
     >>> tame_numbers(sympy.Rational(10001, 10000)**1500 * sympy.Symbol("y"))
     1.16182552958501*y
     """
-    huge = {a: sympy.Float(a, 15) for a in atoms_in(expr, sympy.Rational) if _huge(a)}
+    huge = {a: sympy.Float(a, 15) for a in atoms_in(expr, sympy.Rational) if is_huge(a)}
     return replaced(expr, huge) if huge else expr
 
 

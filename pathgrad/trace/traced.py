@@ -18,9 +18,9 @@ import unicodedata
 import weakref
 
 from pathgrad.errors import TraceError
+from pathgrad.escaping import is_hidden
 from pathgrad.kernels import is_special, special_cause
 from pathgrad.ops import OPS
-from pathgrad.render.escaping import is_hidden
 from pathgrad.trace.autograd import (
     Grad,
     backward,
