@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 import sympy  # noqa: E402
 
 from pathgrad.explanation import explain_graph  # noqa: E402
+from pathgrad.explanation.model import Options  # noqa: E402
 from pathgrad.graph import build_graph  # noqa: E402
-from pathgrad.model import Options  # noqa: E402
 from pathgrad.sums.paths import adjoint_values, iter_paths  # noqa: E402
 from pathgrad.trace.functions import tanh  # noqa: E402
 from pathgrad.trace.traced import leaf  # noqa: E402

@@ -1,8 +1,8 @@
 """Jupyter display hooks: what a notebook shows for an explanation and a gradient.
 
 IPython asks an object for its representations (``_repr_html_``,
-``_repr_latex_``, ``_repr_pretty_``); :class:`~pathgrad.model.Explanation`
-and :class:`~pathgrad.model.Gradient` answer by calling the functions
+``_repr_latex_``, ``_repr_pretty_``); :class:`~pathgrad.explanation.model.Explanation`
+and :class:`~pathgrad.explanation.model.Gradient` answer by calling the functions
 here, imported only then, so the core never needs IPython or this module.
 A graph shows itself as SVG (:class:`pathgrad.pictures.drawing.Drawing`), the step
 player as HTML (:class:`pathgrad.pictures.drawing.Steps`).

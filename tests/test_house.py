@@ -23,7 +23,7 @@ LAYERS = [
     ("trace", "safe"),
     ("graph",),
     ("sums",),
-    ("model", "gradient", "notes", "explanation"),
+    ("explanation",),
     # everything that shows an explanation, and the bridges to optional worlds
     ("render", "pictures", "notebook", "torch_bridge", "grade"),
     ("cli_requests", "cli_commands", "cli", "magic", "__main__", "__init__"),
@@ -34,13 +34,13 @@ LAYERS = [
 LAZY = {
     ("pathgrad", "pathgrad.magic"),  # IPython only when a notebook loads the extension
     ("pathgrad.cli", "pathgrad.cli_commands"),  # --help and --version without sympy
-    ("pathgrad.model", "pathgrad.notebook"),  # Jupyter's display protocol
-    ("pathgrad.model", "pathgrad.pictures.drawing"),  # Explanation.draw / .steps
+    ("pathgrad.explanation.model", "pathgrad.notebook"),  # Jupyter's display protocol
+    ("pathgrad.explanation.model", "pathgrad.pictures.drawing"),  # Explanation.draw / .steps
     ("pathgrad.explanation", "pathgrad.torch_bridge"),  # --check torch: the bridge is above
     # .grad_expr after backward(): the closed form is the explanation's, above the trace
     ("pathgrad.trace.autograd", "pathgrad.explanation"),
     ("pathgrad.trace.autograd", "pathgrad.graph"),
-    ("pathgrad.trace.autograd", "pathgrad.model"),
+    ("pathgrad.trace.autograd", "pathgrad.explanation.model"),
     ("pathgrad.trace.autograd", "pathgrad.sums.methods"),
 }
 

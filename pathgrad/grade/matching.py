@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 import sympy
 
 from pathgrad.errors import NameNotFound
+from pathgrad.explanation.gradient import InLeaves
 from pathgrad.grade.answers import parse_answer
 from pathgrad.grade.compare import close, compare, value_at
 from pathgrad.grade.term_matching import PathMatcher, unsigned
-from pathgrad.gradient import InLeaves
 from pathgrad.sums.check import CHECK_BOUND
 
 

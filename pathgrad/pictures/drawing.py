@@ -28,8 +28,8 @@ import networkx as nx
 
 from pathgrad.errors import NameNotFound, PathgradError
 from pathgrad.explanation import explain_graph
+from pathgrad.explanation.model import Options
 from pathgrad.graph import build_graph, leaves, node_named
-from pathgrad.model import Options
 from pathgrad.pictures import dot as dot_format
 from pathgrad.pictures import html as html_format
 from pathgrad.pictures import mermaid as mermaid_format

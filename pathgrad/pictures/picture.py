@@ -1,7 +1,7 @@
 """What a picture shows, as data: the one place every picture renderer reads.
 
 :func:`picture` turns the graph (and, to light up the paths of one
-gradient, that :class:`~pathgrad.model.Gradient`) into texts, tooltips
+gradient, that :class:`~pathgrad.explanation.model.Gradient`) into texts, tooltips
 and path numbers for every node and edge. It formats; it never computes a
 derivative. The SVG, DOT, Mermaid, HTML and step renderers only decide where
 and how these texts are drawn.

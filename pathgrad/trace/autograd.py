@@ -319,8 +319,8 @@ def _symbolic_gradients(t, tensors, receivers):
     # ``.grad_expr`` is the explanation's closed form, which sits above the trace in the
     # flow: imported when backward() asks for it, as a display hook is
     from pathgrad.explanation import explain_graph
+    from pathgrad.explanation.model import Options
     from pathgrad.graph import build_graph
-    from pathgrad.model import Options
     from pathgrad.sums.methods import summed_by
 
     graph = build_graph(t)

@@ -1,6 +1,6 @@
 """What an explanation says beside the sums: notes on the program and the graph.
 
-Each function returns :class:`pathgrad.model.Note` lines (or problems) for one kind of
+Each function returns :class:`pathgrad.explanation.model.Note` lines (or problems) for one kind of
 thing a reader should know: a leaf updated in place, a ``.grad`` summed over several
 ``backward()`` calls, a branch taken on a traced value, a likely typo, an intermediate
 whose value is infinite, a value that is inf or nan and why.
@@ -9,8 +9,8 @@ whose value is infinite, a value that is inf or nan and why.
 import difflib
 
 from pathgrad.errors import PathgradError
+from pathgrad.explanation.model import Note
 from pathgrad.kernels import special_name
-from pathgrad.model import Note
 from pathgrad.ops import OPS
 from pathgrad.sums.paths import operand_values
 from pathgrad.trace.traced import Tensor

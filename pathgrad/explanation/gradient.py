@@ -3,7 +3,7 @@ closed form (in leaf symbols while it stays small) and its value.
 
 :class:`GradientWork` holds what the gradients of one graph share (path counts, the
 reverse pass's values, the sums already computed); :meth:`GradientWork.gradient` gives
-one :class:`pathgrad.model.Gradient`.
+one :class:`pathgrad.explanation.model.Gradient`.
 """
 
 from itertools import islice
@@ -12,9 +12,9 @@ import networkx as nx
 import sympy
 
 from pathgrad.errors import NameNotFound, PathgradError
+from pathgrad.explanation.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Path
 from pathgrad.expressions import has_infinity, tree_size
 from pathgrad.graph import leaves, node_named
-from pathgrad.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Path
 from pathgrad.ops import OPS
 from pathgrad.sums.check import CHECK_BOUND, check_gradient
 from pathgrad.sums.methods import check_path_cap, summed_by
@@ -45,7 +45,7 @@ class GradientWork:
         return "paths" if self.counts[leaf] <= self.options.max_paths else "reverse"
 
     def gradient(self, leaf):
-        """∂loss/∂leaf as a :class:`~pathgrad.model.Gradient`."""
+        """∂loss/∂leaf as a :class:`~pathgrad.explanation.model.Gradient`."""
         graph, options, count = self.graph, self.options, self.counts[leaf]
         method = self.method_for(leaf)
         if method == "paths":

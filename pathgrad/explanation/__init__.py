@@ -1,4 +1,9 @@
-"""Explaining a loss: from a file, a traced value or a graph to an :class:`~pathgrad.model.Explanation`.
+"""Explaining a loss: from a file, a traced value or a graph to an explanation.
+
+The package is one stage of the flow: :mod:`~pathgrad.explanation.model` is the data model
+every renderer reads, :mod:`~pathgrad.explanation.gradient` computes one gradient (its paths,
+their sum, the closed form), :mod:`~pathgrad.explanation.notes` says what the reader should
+know beside the sums, and this module puts them together.
 
 For each leaf, :func:`explain_graph` lists the paths from the loss to the
 leaf (at most ``max_paths`` of them, streamed), each with its chain of local
@@ -15,10 +20,9 @@ regrouped in reverse or forward mode, with its ledger.
 """
 
 from pathgrad.errors import Disagreement
-from pathgrad.gradient import GradientWork, target_leaves
-from pathgrad.graph import build_graph, leaves
-from pathgrad.model import Explanation, Note, Options
-from pathgrad.notes import (
+from pathgrad.explanation.gradient import GradientWork, target_leaves
+from pathgrad.explanation.model import Explanation, Note, Options
+from pathgrad.explanation.notes import (
     accumulated_notes,
     graph_notes,
     problems_of,
@@ -27,6 +31,7 @@ from pathgrad.notes import (
     version_notes,
     versions,
 )
+from pathgrad.graph import build_graph, leaves
 from pathgrad.sums.paths import adjoint_values, path_counts
 from pathgrad.trace.loader import load
 from pathgrad.trace.traced import Tensor
