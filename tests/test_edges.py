@@ -526,7 +526,7 @@ def test_the_loss_backward_was_called_on_is_said(tmp_path, capsys):
     status, out, _err, _ = run(tmp_path, capsys, text, "--format", "json")
     data = json.loads(out)
     assert status == 0 and data["loss"] == "loss"
-    assert any("called backward() on, not L" in n["text"] for n in data["notes"])
+    assert any("called backward() on), not L" in n["text"] for n in data["notes"])
 
 
 def test_a_generated_name_says_what_it_stands_for(tmp_path, capsys):

@@ -100,3 +100,27 @@ def test_every_intermediate_gradient_is_pytorchs(program):
         reference = theirs[position[tensors[node].id]].grad
         expected = 0.0 if reference is None else float(reference)
         assert same(gradient.value, expected), (wrt, gradient.value, expected)
+
+
+# -- the loss the file means (issue 15) ---------------------------------------------------
+@pytest.mark.parametrize(
+    "text, loss",
+    [
+        ("w = 1.0\nx = 2.0\nloss = (w * x - 1) ** 2\nscore = w * 3\n", "loss"),
+        ("w = 1.0\nL = w * w\nacc = w + 1\n", "L"),
+        ("w = 1.0\nL = w * w\nL = L + w\nother = w * 2\n", "L"),  # its last version
+        ("w = 1.0\nL = 2.0\ny = w * w\n", "y"),  # L is a number, not a computation
+        ("w = 1.0\nloss = w * 3\nz = w * w\nz.backward()\n", "z"),  # backward() wins
+    ],
+)
+def test_the_default_loss_is_the_one_a_reader_means(text, loss):
+    program = load_source(text, "f.py")
+    e = pathgrad.explain_program(program)
+    assert program.loss_name == loss and e.loss.startswith(loss)  # L_1: L's second version
+    last = [line.split("=")[0].strip() for line in text.splitlines() if "=" in line][-1]
+    said = [n.text for n in e.notes if n.text.startswith("the loss is")]
+    if loss != last and "backward" not in text:
+        assert said == [
+            f"the loss is {loss} (taken by its name), not {last}, the last name assigned "
+            "(choose another with --loss NAME)"
+        ]

@@ -136,11 +136,13 @@ def program_notes(program):
     notes = []
     for kind, line, text, result in program.notes:
         if kind == "loss":
+            last, why = result
+            what = "the value the file " + why if why.startswith("called") else "taken by its name"
             notes.append(
                 Note(
                     line,
-                    f"the loss is {text}, the value the file called backward() on, not "
-                    f"{result}, the last name assigned (choose another with --loss NAME)",
+                    f"the loss is {text} ({what}), not {last}, the last name assigned "
+                    "(choose another with --loss NAME)",
                 )
             )
         elif kind == "comparison":

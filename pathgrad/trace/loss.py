@@ -1,8 +1,10 @@
 """Choosing the loss of a file that has run: the name given, or the one the file means.
 
-Without ``--loss``, the loss is the value the file called ``backward()`` on, or else the
-last assigned name that is not bookkeeping (a weight updated in place, a value computed
-under ``no_grad()``, a plain number). Whichever it is must be a traced computation.
+Without ``--loss``, the loss is the value the file called ``backward()`` on, or else a
+computed value named ``loss`` or ``L``, or else the last assigned name that is not
+bookkeeping (a weight updated in place, a value computed under ``no_grad()``, a plain
+number). Whichever it is must be a traced computation; a note says so when it is not the
+last name assigned.
 """
 
 from pathgrad.errors import LoadError, NameNotFound
@@ -61,12 +63,17 @@ def _given_loss(program, loss):
     return loss, next((n_line for n, n_line in reversed(program.assigned) if n == loss), None)
 
 
+#: Names a reader takes for the loss when the file calls no backward().
+LOSS_NAMES = ("loss", "L")
+
+
 def _default_loss(program):
     """The name the file means as its loss, and its line; a note when that is not the last.
 
-    The value the file called backward() on is its loss. Otherwise a training loop ends
-    with bookkeeping: weights updated in place, a learning rate or a momentum buffer
-    computed under no_grad(), plain numbers. None of them is a loss.
+    In order: the value the file called backward() on; else a computed value named
+    ``loss`` or ``L`` (its last version); else the last computed name. A training loop
+    ends with bookkeeping — weights updated in place, a learning rate or a momentum buffer
+    computed under no_grad(), plain numbers — and none of them is a loss.
     """
     called = [
         (n, n_line)
@@ -76,11 +83,18 @@ def _default_loss(program):
     computed = [
         (n, n_line) for n, n_line in program.assigned if not _bookkeeping(program.namespace.get(n))
     ]
-    name, line = (called or computed or program.assigned)[-1]
+    named = [(n, n_line) for n, n_line in computed if n in LOSS_NAMES and _computed(program, n)]
+    name, line = (called or named or computed or program.assigned)[-1]
     last = (computed or program.assigned)[-1][0]
-    if called and name != last:
-        program.notes.append(("loss", line, name, last))
+    if name != last:
+        why = "called backward() on" if called else "named " + name
+        program.notes.append(("loss", line, name, (last, why)))
     return name, line
+
+
+def _computed(program, name):
+    value = program.namespace.get(name)
+    return isinstance(value, Tensor) and not value.is_leaf
 
 
 def _bookkeeping(value):
