@@ -124,3 +124,10 @@ def test_the_default_loss_is_the_one_a_reader_means(text, loss):
             f"the loss is {loss} (taken by its name), not {last}, the last name assigned "
             "(choose another with --loss NAME)"
         ]
+
+
+def test_locals_asked_for_says_so_and_not_that_it_is_too_large():
+    g = explain("seed", wrt=["w1"], in_terms_of="locals").gradients["w1"]
+    assert g.locals_reason == (
+        "in terms of the graph's intermediate names, as --in-terms-of locals asks"
+    )

@@ -105,19 +105,25 @@ class GradientWork:
         return form, closed, simplified
 
     def written_in(self, total, paths):
-        """The closed form (and path products) in leaf symbols, when asked for and possible."""
+        """The closed form (and path products) in leaf symbols, when asked for and possible;
+        else in the graph's names, with the reason in ``locals_reason``."""
         wanted = self.options.in_terms_of
         if wanted == "locals":
+            self.locals_reason = (
+                "in terms of the graph's intermediate names, as --in-terms-of locals asks"
+            )
             return "locals", total
         bound = CHECK_BOUND if wanted == "leaves" else MAX_LEAF_FORM
         leaf_form = self.in_leaves(total, bound)
         if leaf_form is None:
-            if self.in_leaves.infinite:
-                self.locals_reason = (
-                    "in terms of the graph's intermediate names: written out "
-                    "in leaf symbols, sympy would evaluate a factor at a number "
-                    "to an infinity"
-                )
+            why = (
+                ", sympy would evaluate a factor at a number to an infinity"
+                if self.in_leaves.infinite
+                else " it would be too large to print"
+            )
+            self.locals_reason = (
+                f"in terms of the graph's intermediate names: written out in leaf symbols{why}"
+            )
             return "locals", total
         for p in paths:
             p.product = self.in_leaves(p.product, bound) or p.product

@@ -262,10 +262,7 @@ def gradient_section(g):
     if g.simplified:
         out.append(rf"\noindent The closed form is {text_latex(g.simplified)} (an equal form).\par")
     if g.in_terms_of == "locals":
-        reason = g.locals_reason or (
-            "in terms of the graph's intermediate names: written out "
-            "in leaf symbols it would be too large to print"
-        )
+        reason = g.locals_reason
         out.append(rf"\noindent {text_latex(reason[0].upper() + reason[1:])}.\par")
     if g.undefined:
         value = special_name(g.value) or "undefined"
