@@ -120,6 +120,15 @@ def _explain_options(commands):
         "else the last one assigned)",
     )
     explain.add_argument(
+        "--const",
+        type=_names,
+        action="extend",
+        dest="constants",
+        metavar="A,B",
+        help="numbers of the file that are constants, not trained: no gradient, drawn as "
+        "constants, as a tensor without requires_grad in PyTorch (in a file: p = const(2))",
+    )
+    explain.add_argument(
         "--max-paths",
         type=_count,
         default=20,
@@ -159,6 +168,11 @@ def _sum_options(explain):
         help="write closed forms in leaf symbols or in the graph's own "
         "intermediate names; auto uses leaves while they stay small "
         "(default: auto)",
+    )
+    explain.add_argument(
+        "--substitute-constants",
+        action="store_true",
+        help="write closed forms with the constants' values in place of their names",
     )
 
 

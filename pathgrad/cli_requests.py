@@ -28,7 +28,14 @@ from pathgrad.safe.limits import OutputBudget
 from pathgrad.trace.loader import load, load_source
 
 #: The options of ``pathgrad explain`` an explain request carries to the explanation.
-EXPLAIN_OPTIONS = ("wrt", "max_paths", "check", "method", "in_terms_of")
+EXPLAIN_OPTIONS = (
+    "wrt",
+    "max_paths",
+    "check",
+    "method",
+    "in_terms_of",
+    "substitute_constants",
+)
 
 
 def explain_request(request):
@@ -36,13 +43,15 @@ def explain_request(request):
 
     Runs in this process, or (``--safe``) in a bounded worker process.
     """
-    options = {key: request[key] for key in EXPLAIN_OPTIONS}
+    options = {key: request[key] for key in EXPLAIN_OPTIONS if key in request}
     printed = io.StringIO()
     if "text" in request:  # what the file prints is handed back (safe mode bounds it)
         with contextlib.redirect_stderr(printed):
-            program = load_source(request["text"], request["file"], request["loss"], safe=True)
+            program = load_source(
+                request["text"], request["file"], request["loss"], True, _constants(request)
+            )
     else:
-        program = load(request["file"], request["loss"])
+        program = load(request["file"], request["loss"], constants=_constants(request))
     explanation = explain_program(program, **options)
     renderer = import_module(f".render.{FORMATS[request['format']]}", __package__)
     style = (request["style"],) if request["format"] == "text" else ()
@@ -105,3 +114,8 @@ def _as_json(name, data):
     if isinstance(data, bytes):
         return [name, {"base64": base64.b64encode(data).decode("ascii")}]
     return [name, data]
+
+
+def _constants(request):
+    """The names ``--const`` made constants (none in a request that predates the option)."""
+    return request.get("constants") or ()

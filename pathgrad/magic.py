@@ -78,7 +78,7 @@ def pathgrad_cell(line, cell):
         return None
     view, values, args = parsed
     try:
-        program = load_source(cell, "<cell>", args.loss, safe=args.safe)
+        program = load_source(cell, "<cell>", args.loss, args.safe, args.constants or ())
         explanation = explain_program(
             program,
             wrt=args.wrt,
@@ -86,6 +86,7 @@ def pathgrad_cell(line, cell):
             check=args.check,
             method=args.method,
             in_terms_of=args.in_terms_of,
+            substitute_constants=args.substitute_constants,
         )
     except PathgradError as err:
         print(f"pathgrad: {visible(err)}", file=sys.stderr)

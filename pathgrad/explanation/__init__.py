@@ -24,6 +24,7 @@ from pathgrad.explanation.gradient import GradientWork, target_leaves
 from pathgrad.explanation.model import Explanation, Note, Options
 from pathgrad.explanation.notes import (
     accumulated_notes,
+    exponent_notes,
     graph_notes,
     problems_of,
     program_notes,
@@ -37,7 +38,7 @@ from pathgrad.trace.loader import load
 from pathgrad.trace.traced import Tensor
 
 
-def explain(path, loss=None, safe=False, **options):
+def explain(path, loss=None, safe=False, constants=(), **options):
     """Load an expression file and explain its gradients.
 
     Parameters
@@ -48,10 +49,13 @@ def explain(path, loss=None, safe=False, **options):
         The variable to differentiate; default the last one assigned.
     safe : bool
         Validate and interpret the file instead of running it (:mod:`pathgrad.safe.sandbox`).
+    constants : iterable of str
+        Numbers of the file that are constants (``--const``): no gradient, drawn as such.
     **options
         Fields of :class:`Options`: ``wrt`` (leaf names; default every leaf
         that requires grad), ``max_paths``, ``check`` (compare with sympy.diff
-        and finite differences), ``method``, ``in_terms_of``.
+        and finite differences), ``method``, ``in_terms_of``, ``substitute_constants``
+        (closed forms with the constants' values in place of their names).
 
     Examples
     --------
@@ -61,7 +65,7 @@ def explain(path, loss=None, safe=False, **options):
     >>> explain("seed", wrt=["w1"], method="reverse").gradients["w1"].closed_form
     -w2*x1 - w3*x2
     """
-    return explain_program(load(path, loss, safe), **options)
+    return explain_program(load(path, loss, safe, constants), **options)
 
 
 def explain_program(program, **options):
@@ -115,6 +119,7 @@ def explain_graph(graph, options=None, notes=(), file_leaves=()):
         notes=[
             *notes,
             *graph_notes(graph),
+            *exponent_notes(graph),
             *special_notes(graph),
             *version_notes(graph, gradients),
         ],

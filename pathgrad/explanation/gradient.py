@@ -14,7 +14,7 @@ import sympy
 from pathgrad.errors import NameNotFound, PathgradError
 from pathgrad.explanation.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Path
 from pathgrad.expressions import has_infinity, tree_size
-from pathgrad.graph import leaves, node_named
+from pathgrad.graph import constant, leaves, node_named
 from pathgrad.ops import OPS
 from pathgrad.sums.check import CHECK_BOUND, check_gradient
 from pathgrad.sums.methods import check_path_cap, summed_by
@@ -38,6 +38,13 @@ class GradientWork:
         self.cache = {}
         self.in_leaves = InLeaves(graph)
         self.operands = operand_lists(graph)
+        #: Each constant's symbol and its value (leaves without requires_grad, not cut).
+        self.constants = {
+            d["symbol"]: constant(d["value"])
+            for _, d in graph.nodes(data=True)
+            if d["kind"] == "leaf" and not d["requires_grad"] and not d["cut"]
+            if d["value"] is not None
+        }
 
     def method_for(self, leaf):
         if self.options.method != "auto":
@@ -91,6 +98,8 @@ class GradientWork:
             closed, simplified = simplify_closed_form(total)
         else:  # as the method grouped it: already factored along shared paths
             closed, simplified = tame_numbers(total), ""
+        if self.options.substitute_constants and self.constants:
+            closed = closed.xreplace(self.constants)
         written = tree_size(closed)
         if written > MAX_WRITTEN_FORM:
             graph = self.graph

@@ -48,6 +48,7 @@ class Options:
     check: bool | str = False
     method: str = "auto"
     in_terms_of: str = "auto"
+    substitute_constants: bool = False
 
     @property
     def check_sympy(self):

@@ -10,6 +10,7 @@ import difflib
 
 from pathgrad.errors import PathgradError
 from pathgrad.explanation.model import Note
+from pathgrad.graph import leaves
 from pathgrad.kernels import special_name
 from pathgrad.ops import OPS
 from pathgrad.sums.paths import operand_values
@@ -162,7 +163,45 @@ def program_notes(program):
                     "(a count or an index), which is not differentiated",
                 )
             )
-    return notes + _typo_notes(program) + _rebound_leaf_notes(program)
+    return notes + _typo_notes(program) + _rebound_leaf_notes(program) + _branch_notes(program)
+
+
+def _branch_notes(program):
+    """A number assigned inside an if/else branch is a leaf that requires grad, as at the top
+    level; a reader often means a constant there (``else: r2 = 1.0``)."""
+    used = {(t.name, t.line): t.value for t in program.leaves if t.requires_grad}
+    return [
+        Note(
+            line,
+            f"{name} is a number assigned inside an if/else branch, so it is a leaf that "
+            f"gets a gradient; if it is a constant, write {name} = const({used[name, line]:g}) "
+            f"or pass --const {name}",
+        )
+        for name, line in program.number_leaves
+        if line in program.branch_lines and (name, line) in used
+    ]
+
+
+def exponent_notes(graph):
+    """A leaf with a whole-number value used only as an exponent (``x ** p``) is probably a
+    constant: as a leaf it gets a gradient (``x**p·log(x)``, nan for a negative x)."""
+    notes = []
+    for node in leaves(graph):
+        data = graph.nodes[node]
+        uses = list(graph.in_edges(node, keys=True))
+        if not (data["requires_grad"] and data["value"] is not None and uses):
+            continue
+        exponent = all(graph.nodes[c]["op"] == "pow" and key == 1 for c, _, key in uses)
+        if exponent and float(data["value"]).is_integer():
+            name, value = data["name"], int(data["value"])
+            notes.append(
+                Note(
+                    data["line"],
+                    f"{name} is used only as an exponent, so it gets a gradient too; if it "
+                    f"is a constant, write {name} = const({value}) or pass --const {name}",
+                )
+            )
+    return notes
 
 
 def _typo_notes(program):

@@ -1,5 +1,5 @@
 """The functions a file calls on traced values: exp, log, sqrt, sin, cos, tanh, sigmoid,
-relu, and the two-argument max and min.
+relu, the two-argument max and min, and const() for a number that is not trained.
 
 Each records one row of the op table when given a traced value and computes a plain
 number otherwise, as Python's math module does (a pole is then an error, not inf).
@@ -15,7 +15,8 @@ import math
 from pathgrad.errors import TraceError
 from pathgrad.kernels import is_special, special_cause
 from pathgrad.ops import OPS
-from pathgrad.trace.concrete import is_number, show
+from pathgrad.trace.concrete import check_number, is_number, show
+from pathgrad.trace.provenance import caller_line
 from pathgrad.trace.traced import Tensor, apply
 
 
@@ -55,3 +56,18 @@ def _two_sided(name, builtin):
 
 max = _two_sided("max", max)  # noqa: A001 - the file's max() is the traced one
 min = _two_sided("min", min)  # noqa: A001
+
+
+def const(value):
+    """A constant: a number that takes part in the computation but gets no gradient.
+
+    As a tensor without ``requires_grad`` in PyTorch (an input, a target, a learning
+    rate, an exponent). In a file, ``p = const(2)`` makes ``p`` a named constant: it is
+    drawn as one, its symbol stays in closed forms, and no gradient is computed for it.
+
+    >>> c = const(2)
+    >>> c.value, c.requires_grad, c.is_leaf
+    (2.0, False, True)
+    """
+    value = check_number(value, "the value of a constant")
+    return Tensor(value, requires_grad=False, line=caller_line())

@@ -24,7 +24,7 @@ import builtins
 import difflib
 from dataclasses import dataclass, field
 
-from pathgrad.errors import LoadError
+from pathgrad.errors import LoadError, NameNotFound
 from pathgrad.safe.sandbox import interpret, validate
 from pathgrad.trace.autograd import collect
 from pathgrad.trace.loss import choose_loss
@@ -43,6 +43,12 @@ class Program:
     notes: list = field(default_factory=list)
     symbolic: list = field(default_factory=list)
     loss_name: str | None = None
+    #: Names the command line made constants (``--const``): leaves without requires_grad.
+    constants: frozenset = frozenset()
+    #: ``(name, line)`` of each number the file assigned at the top level (a leaf).
+    number_leaves: list = field(default_factory=list)
+    #: Lines of top-level assignments inside an ``if``/``else`` branch.
+    branch_lines: frozenset = frozenset()
 
     @property
     def loss(self):
@@ -53,23 +59,26 @@ class Program:
         return [t for t in collect([self.loss]) if t.is_leaf]
 
 
-def load(path, loss=None, safe=False):
+def load(path, loss=None, safe=False, constants=()):
     """Run the expression file at ``path`` (``-`` for standard input) and return its Program.
 
     With ``safe=True`` the file is validated and interpreted by
-    :mod:`pathgrad.safe.sandbox`, never executed as Python.
+    :mod:`pathgrad.safe.sandbox`, never executed as Python. ``constants`` names numbers
+    of the file that get no gradient (``--const p,target``).
     """
     text, name = read_source(path, safe)
-    return load_source(text, name, loss, safe)
+    return load_source(text, name, loss, safe, constants)
 
 
-def load_source(text, file="<string>", loss=None, safe=False):
+def load_source(text, file="<string>", loss=None, safe=False, constants=()):
     """Run expression-file text and return its :class:`Program`."""
     tree = _parse(text, file)
     if safe:
         validate(tree, file)
     symbolic = _check_names(tree, file)
     program = Program(file=file, lines=text.split("\n"), namespace={})
+    program.constants = frozenset(constants)
+    program.branch_lines = _branch_lines(tree)
     if safe:
         run(lambda namespace: interpret(tree, namespace, file), program, symbolic)
     else:
@@ -78,8 +87,35 @@ def load_source(text, file="<string>", loss=None, safe=False):
         except SyntaxError as err:  # what the parser lets through: `return` outside a function
             raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
         run(lambda namespace: exec(code, namespace), program, symbolic)
+    _check_constants(program, symbolic)
     program.loss_name = choose_loss(program, loss)
     return program
+
+
+def _branch_lines(tree):
+    """Lines of assignments at the top level of the file that sit inside an if/else."""
+    lines, stack = set(), [(statement, False) for statement in tree.body]
+    while stack:
+        node, inside = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        if inside and isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            lines.add(node.lineno)
+        for block in ("body", "orelse", "finalbody", "handlers"):
+            for child in getattr(node, block, ()):
+                stack.append((child, inside or isinstance(node, ast.If)))
+    return frozenset(lines)
+
+
+def _check_constants(program, symbolic):
+    """Every ``--const`` name is a number the file assigns (or a symbolic leaf)."""
+    numbers = {name for name, _ in program.number_leaves} | set(symbolic)
+    for name in sorted(program.constants - numbers):
+        raise NameNotFound(
+            f"--const {name}: {name} is not a number the file assigns at the top level "
+            f"(write {name} = const(...) in the file for anything else)",
+            file=program.file,
+        )
 
 
 def _parse(text, file):

@@ -40,6 +40,7 @@ EXPORTS = {
     "abs": builtins.abs,
     "leaf": leaf,
     "no_grad": no_grad,
+    "const": functions.const,
 }
 
 
@@ -98,8 +99,9 @@ def _namespace(program, symbolic):
             if value.name is None:
                 value.name = name
         elif leaf_ok and is_number(value) and not isinstance(value, bool):
-            value = leaf(name, value)
+            value = leaf(name, value, requires_grad=name not in program.constants)
             value.line = line
+            program.number_leaves.append((name, line))
         if module_level:
             program.assigned.append((name, line))
         return value
@@ -108,7 +110,7 @@ def _namespace(program, symbolic):
     namespace["__builtins__"]["__import__"] = _import
     namespace.update(EXPORTS)
     for name, line in symbolic.items():
-        namespace[name] = leaf(name)
+        namespace[name] = leaf(name, requires_grad=name not in program.constants)
         namespace[name].line = line
     return namespace
 
