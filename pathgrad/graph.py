@@ -59,22 +59,32 @@ def _number_text(x):
 
 
 def _unique_names(tensors):
-    """Display names: a variable's name, versioned on rebinding (x, x_1, x_2, ...).
+    """Display names: one version of a variable keeps its name, the others are numbered in
+    the order they were made (``x_1``, ``x_2``, ...).
 
-    A name the user chose (``x_1``) is never taken by another node's version.
+    The version that keeps it is the one a reader means: the leaf, if the variable was
+    first a leaf (``x = 0.5`` then ``x = sin(x) + cos(x)``: x, x_1, ...); else its last
+    value (micrograd's ``g = f / 2`` then ``g += 10 / f``: g_1, then g). A name the user
+    chose (``x_1``) is never taken by another node's version.
     """
-    wanted = {t.name for t in tensors if t.name}
-    taken, names, versions = set(), {}, {}
-    for t in tensors:
-        if not t.name:
+    named = [t for t in tensors if t.name]
+    wanted = {t.name for t in named}
+    plain = {}
+    for t in named:  # the first leaf version, else the last version, keeps the name
+        held = plain.get(t.name)
+        if held is None or not (held.op is None or not held.requires_grad):
+            plain[t.name] = t
+    keeps = {t.id for t in plain.values()}
+    taken, names, suffix = set(wanted) & {t.name for t in plain.values()}, {}, {}
+    for t in named:
+        if t.id in keeps:
+            names[t.id] = t.name
             continue
-        name, k = t.name, versions.get(t.name, 0)
-        while name in taken or (k and name in wanted):
+        k = suffix.get(t.name, 0) + 1
+        while f"{t.name}_{k}" in taken or f"{t.name}_{k}" in wanted:
             k += 1
-            name = f"{t.name}_{k}"
-        versions[t.name] = k
-        taken.add(name)
-        names[t.id] = name
+        suffix[t.name], names[t.id] = k, f"{t.name}_{k}"
+        taken.add(names[t.id])
     return names, taken
 
 

@@ -131,3 +131,25 @@ def test_locals_asked_for_says_so_and_not_that_it_is_too_large():
     assert g.locals_reason == (
         "in terms of the graph's intermediate names, as --in-terms-of locals asks"
     )
+
+
+# -- names a reader recognises (issue 15) ---------------------------------------------------
+def test_micrograds_loss_is_g_as_in_its_readme():
+    e = explain("micrograd")
+    assert e.loss == "g" and e.loss_expr.startswith("g_1 + ")
+
+
+def test_a_returned_value_takes_the_callers_name():
+    text = (
+        "def neuron(w, x, b):\n    total = b\n    total = total + w * x\n    return total\n"
+        "w = 2.0\nx = 3.0\nb = 1.0\nout = neuron(w, x, b)\nL = (out - 1) ** 2\n"
+    )
+    for safe in (False, True):
+        e = pathgrad.explain_program(load_source(text, "f.py", safe=safe))
+        assert e.loss_expr == "(out - 1)**2", safe
+        assert e.gradients["w"].paths[0].nodes[:3] == ["L", "out - 1", "out"]
+
+
+def test_a_leaf_keeps_its_name_when_the_variable_is_rebound():
+    e = pathgrad.explain_program(load_source("x = 0.5\nx = sin(x)\nx = x * x\n", "f.py"))
+    assert (e.loss, set(e.gradients)) == ("x_2", {"x"})

@@ -647,7 +647,7 @@ def test_mlp_example_explained_the_same_by_the_command_line(capsys):
         assert main(["explain", *options, "mlp"]) == 0
         outputs.append(capsys.readouterr())
     assert outputs[1] == outputs[0]
-    assert "L = (total_5 - target)^2 = 0.123961" in outputs[0].out
+    assert "L = (out - target)^2 = 0.123961" in outputs[0].out  # the caller names it
 
 
 PROGRAMS = {

@@ -47,6 +47,8 @@ class Program:
     constants: frozenset = frozenset()
     #: ``(name, line)`` of each number the file assigned at the top level (a leaf).
     number_leaves: list = field(default_factory=list)
+    #: Ids of traced values named inside a function (a caller's assignment renames them).
+    function_named: set = field(default_factory=set)
     #: Lines of top-level assignments inside an ``if``/``else`` branch.
     branch_lines: frozenset = frozenset()
 

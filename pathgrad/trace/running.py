@@ -96,8 +96,13 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
 def _namespace(program, symbolic):
     def bind(name, value, line, leaf_ok, module_level):
         if isinstance(value, Tensor):
-            if value.name is None:
+            # a value named inside a function takes the caller's name when the file's top
+            # level assigns it (out = neuron(...) is out, not the function's total)
+            if value.name is None or (module_level and value.id in program.function_named):
                 value.name = name
+                (program.function_named.discard if module_level else program.function_named.add)(
+                    value.id
+                )
         elif leaf_ok and is_number(value) and not isinstance(value, bool):
             value = leaf(name, value, requires_grad=name not in program.constants)
             value.line = line
