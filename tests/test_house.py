@@ -8,6 +8,7 @@ hook, or the optional PyTorch bridge), and the allowed ones are listed here.
 """
 
 import ast
+import functools
 from pathlib import Path
 
 import networkx as nx
@@ -66,6 +67,7 @@ def _resolve(name):
     return name
 
 
+@functools.cache
 def _imports(module):
     """``(imported module, names, function level?, line)`` for each pathgrad import."""
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
@@ -85,7 +87,7 @@ def _imports(module):
             visit(child, inner)
 
     visit(tree, False)
-    return found
+    return tuple(found)
 
 
 def _layer(module):
