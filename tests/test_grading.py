@@ -78,11 +78,11 @@ def test_right(answer):
 
 
 def test_right_written_differently_is_said():
-    assert check(SEED, "w1", "-w2*x1 - w3*x2").message.startswith("right: ")
-    assert check(SEED, "w1", "-x2*w3 - x1*w2").message.startswith("right: ")
-    assert check(SEED, "w1", "-(x1*w2 + x2*w3)").message.startswith("right: ")
+    """The verdict is the row's, never repeated in its message ("right: right")."""
+    for answer in ("-w2*x1 - w3*x2", "-x2*w3 - x1*w2", "-(x1*w2 + x2*w3)"):
+        assert check(SEED, "w1", answer).message.startswith("your answer is dL/dw1 = ")
     assert check(SEED, "w1", "-x1*(w2 + w3*x2/x1)").message.startswith(
-        "right (written differently): "
+        "your answer, written differently, is dL/dw1 = "
     )
 
 
@@ -174,6 +174,47 @@ def test_partially_right_with_equal_paths():
     )
 
 
+@pytest.mark.parametrize(
+    "answer, verdict, message",
+    [
+        (
+            "-(w2+1)*(x1-2) + (w3+1)*(x2-2)",
+            "partial",
+            "your answer is path 1; it misses path 2: -w3*x2; your term -(w2+1)*(x1-2) has "
+            "path 1 in it; the rest of it (2*w2 - x1 + 2) is on no path; its term "
+            "(w3+1)*(x2-2) is on no path",
+        ),
+        (
+            "-(w2 + 1)*(x1 - 2)*(w3 + 1)",
+            "partial",
+            "your answer is path 1; it misses path 2: -w3*x2; your term "
+            "-(w2 + 1)*(x1 - 2)*(w3 + 1) has path 1 in it; the rest of it (7 terms) is on no path",
+        ),
+        (
+            "-(w2*x1 - w3*x2)",
+            "partial",
+            "your answer is path 1; your term -(w2*x1 - w3*x2) has path 1 in it; the rest of "
+            "it (w3*x2) is path 2 (-w3*x2) with the wrong sign",
+        ),
+        (
+            "(w2 + 1)*(x1 - 2)*(w3+1)",
+            "wrong",
+            "your answer matches no path; it misses path 1: -w2*x1 and path 2: -w3*x2; "
+            "its term (w2 + 1)*(x1 - 2)*(w3+1) is on no path",
+        ),
+        (
+            "−w2·x1 + w3^1·x2",
+            "partial",
+            "your answer is path 1; your term w3^1·x2 is path 2 (-w3*x2) with the wrong sign",
+        ),
+    ],
+)
+def test_messages_name_the_terms_as_written(answer, verdict, message):
+    """A term is named as the student wrote it, never as its expansion (issue 15)."""
+    result = check(SEED, "w1", answer)
+    assert (result.verdict, result.message) == (verdict, message)
+
+
 def test_right_value_but_wrong_expression_is_said():
     result = check(SEED, "w1", "-w2 - w3*x2")  # x1 = 1 hides the missing factor
     assert result.verdict == "partial"
@@ -185,7 +226,7 @@ def test_missing_local_derivative_of_sigmoid():
     result = check(NEURON, "w", "2*x*(sigmoid(w*x + b) - y)")
     assert result.verdict == "wrong"
     assert result.message == (
-        "your answer matches no path; your term 2*x*(-y + sigmoid(b + w*x)) is path 1 "
+        "your answer matches no path; your term 2*x*(sigmoid(w*x + b) - y) is path 1 "
         "(x*(1 - sigmoid(b + w*x))*(-2*y + 2*sigmoid(b + w*x))*sigmoid(b + w*x)) without the "
         "factor (1 - sigmoid(b + w*x))*sigmoid(b + w*x)"
     )
