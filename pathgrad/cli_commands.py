@@ -18,8 +18,8 @@ from pathgrad.errors import Disagreement, PathgradError
 from pathgrad.explanation import explain
 from pathgrad.grade import (
     check_answers_table,
-    check_file,
     exit_status,
+    grade_file,
     grade_folder,
     rows_to_csv,
     rows_to_json,
@@ -228,8 +228,12 @@ def _checked_rows(args):
             raise PathgradError(
                 "--answer needs --wrt LEAF: the leaf the answer is about", file=args.target
             )
-        return check_file(
-            args.target, [(args.wrt, args.answer)], loss=args.loss, limits=limits_of(args)
+        return grade_file(
+            args.target,
+            [(args.wrt, args.answer)],
+            loss=args.loss,
+            limits=limits_of(args),
+            wrt=args.wrt,
         )
     return check_answers_table(
         args.answers, file=args.target, wrt=args.wrt, loss=args.loss, limits=limits_of(args)

@@ -350,13 +350,13 @@ def test_slow_to_evaluate_answers_stay_fast():
 # -- tables of answers ---------------------------------------------------------------------
 def test_read_answers_columns():
     assert read_answers(io.StringIO("leaf,answer\nw1,-w2*x1\n")) == [
-        {"file": None, "leaf": "w1", "answer": "-w2*x1"}
+        {"file": None, "leaf": "w1", "answer": "-w2*x1", "columns": {}}
     ]
     assert read_answers(io.StringIO('File, Leaf, Answer\na.py,w1,"-w2*x1 - w3*x2"\n')) == [
-        {"file": "a.py", "leaf": "w1", "answer": "-w2*x1 - w3*x2"}
+        {"file": "a.py", "leaf": "w1", "answer": "-w2*x1 - w3*x2", "columns": {}}
     ]
     assert read_answers(io.StringIO("answer\n-w2*x1\n"), wrt="w1") == [
-        {"file": None, "leaf": "w1", "answer": "-w2*x1"}
+        {"file": None, "leaf": "w1", "answer": "-w2*x1", "columns": {}}
     ]
 
 
@@ -518,7 +518,7 @@ def test_grade_folder_stops_a_slow_file_alone(tmp_path):
             "timeout",
             "stopped in --safe mode: still running after 8 s (limit: wall_time_seconds = 8)",
         ),
-        ("b_fine.py", "right", "right: dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths"),
+        ("b_fine.py", "right", "your answer is dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths"),
     ]
 
 
@@ -559,21 +559,48 @@ def test_reports():
         "w1",
         "'-w2*x1",
         "partial",
+        "0.5",
         "'-w2*x1 - w3*x2",
         "-2.0",
         "-8.0",
         "1",
         "2",
         "",
+        "'-w2*x1 ; -w3*x2",
         "your answer is path 1 only; it misses path 2: -w3*x2",
     ]
+    assert table[3][:5] == ["seed", "", "", "total", "1.5"]
+    assert table[3][-1] == "seed: total 1.5 of 2 (1 right, 1 partial)"
+    assert table[4][3:5] == ["summary", "1.5"]
+    assert table[4][-1] == "1 right, 1 partial, 0 wrong, 0 errors; score 1.5 of 2"
     data = json.loads(rows_to_json(rows))
-    assert data["schema"] == 1
+    assert data["schema"] == 2 and data["columns"] == list(ROW_FIELDS)
     assert data["rows"][0]["answer"] == "-w2*x1"  # JSON carries the text unchanged
     assert data["rows"][0]["matched"] == [1] and data["rows"][0]["missing"] == [2]
+    assert data["rows"][0]["paths"][1] == {
+        "nodes": "L → x5 → w3*x4 → x4 → w1",
+        "product": "-w3*x2",
+        "value": -6.0,
+    }
+    assert data["totals"] == [
+        {
+            "file": "seed",
+            "right": 1,
+            "partial": 1,
+            "wrong": 0,
+            "invalid": 0,
+            "errors": 0,
+            "explained": 0,
+            "score": 1.5,
+            "answers": 2,
+        }
+    ]
+    assert data["summary"]["text"] == "1 right, 1 partial, 0 wrong, 0 errors; score 1.5 of 2"
     assert rows_to_text(rows).splitlines() == [
-        "seed: w1: partial: your answer is path 1 only; it misses path 2: -w3*x2",
-        "seed: w2: right: dL/dw2 = -w1*x1, the sum of 1 path",
+        "seed: w1: partial (0.5): your answer is path 1 only; it misses path 2: -w3*x2",
+        "seed: w2: right (1): your answer is dL/dw2 = -w1*x1, the sum of 1 path",
+        "seed: total 1.5 of 2 (1 right, 1 partial)",
+        "1 right, 1 partial, 0 wrong, 0 errors; score 1.5 of 2",
     ]
 
 
@@ -596,12 +623,12 @@ needs_check = pytest.mark.skipif(not cli_has_check(), reason="`pathgrad check` i
 @pytest.mark.parametrize(
     "answer, status, line",
     [
-        ("-w2*x1 - w3*x2", 0, "right: dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths"),
-        ("-w2*x1", 3, "partial: your answer is path 1 only; it misses path 2: -w3*x2"),
+        ("-w2*x1 - w3*x2", 0, "right (1): your answer is dL/dw1 = -w2*x1 - w3*x2, the sum of"),
+        ("-w2*x1", 3, "partial (0.5): your answer is path 1 only; it misses path 2: -w3*x2"),
         (
             "w1 +",
             3,
-            "invalid: cannot read the answer: invalid syntax; write products with *, e.g. 2*w1",
+            "invalid (0): cannot read the answer: invalid syntax; write products with *, e.g. 2*w1",
         ),
     ],
 )

@@ -95,6 +95,7 @@ class AnswerCheck:
             "matched": list(self.matched),
             "missing": list(self.missing),
             "extra": [self.terms[n] for n in sorted(pieces)],
+            "paths": [],  # the gradient's path ledger, filled in with the explanation's
             "message": self.message,
         }
 
