@@ -7,6 +7,7 @@ student): ``pathgrad check``.
 
 from pathgrad.errors import AnswerError
 from pathgrad.grade.answers import parse_answer
+from pathgrad.grade.feedback import feedback_pages
 from pathgrad.grade.file_checks import MAX_PATHS_CHECKED, check_file, check_rows, grade_file
 from pathgrad.grade.folders import (
     TIMEOUT_SECONDS,
@@ -34,6 +35,7 @@ __all__ = [
     "check_file",
     "check_rows",
     "exit_status",
+    "feedback_pages",
     "grade_file",
     "grade_folder",
     "parse_answer",

@@ -64,8 +64,11 @@ def _row(explanation, leaf, answer, file):
             row = check_answer(explanation, leaf, answer).as_row(file)
     except PathgradError as err:
         row = report_row(file, leaf, answer, "invalid", err.message)
-    if leaf in explanation.gradients:
-        row["paths"] = path_ledger(explanation.gradients[leaf])
+    gradient = explanation.gradients.get(leaf)
+    if gradient is not None:  # an unreadable answer too: what the right one is
+        row["paths"] = path_ledger(gradient)
+        row["expected"] = row["expected"] or str(gradient.closed_form)
+        row["expected_value"] = gradient.value
     return row
 
 

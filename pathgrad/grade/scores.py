@@ -28,8 +28,9 @@ def group_of(row):
     return ("student", student) if student else ("file", row["file"])
 
 
-def _tally(rows):
-    """Counts of each kind of verdict, the sum of the scores and the answers scored."""
+def tally(rows):
+    """Counts of each kind of verdict (:data:`COUNTS`), the sum of the scores (``score``)
+    and the answers scored (``answers``)."""
     tally = dict.fromkeys(COUNTS, 0)
     for row in rows:
         tally[_count_of(row["verdict"])] = tally.get(_count_of(row["verdict"]), 0) + 1
@@ -48,43 +49,44 @@ def totals(rows):
         groups.setdefault(group_of(row), []).append(row)
     found = []
     for (kind, name), mine in groups.items():
-        tally = _tally(mine)
-        if tally["answers"]:
-            found.append({kind: name, **tally})
+        counted = tally(mine)
+        if counted["answers"]:
+            found.append({kind: name, **counted})
     return found
 
 
 def summary(rows):
     """The whole report: the count of each verdict (``errors`` for files that could not be
     checked), the sum of the scores and the answers scored, and :func:`summary_text`."""
-    tally = _tally(rows)
-    return {**tally, "text": summary_text(tally)}
+    counted = tally(rows)
+    return {**counted, "text": summary_text(counted)}
 
 
 def _number(score):
     return f"{score:g}"
 
 
-def _counted(tally, always=()):
+def counts_text(counted, always=()):
+    """``1 right, 1 partial``: the counts that are not 0, and those ``always`` shown."""
     parts = []
     for key in COUNTS:
-        count = tally[key]
+        count = counted[key]
         if count or key in always:
             noun = "error" if key == "errors" and count == 1 else key
             parts.append(f"{count} {noun}")
     return ", ".join(parts)
 
 
-def summary_text(tally):
+def summary_text(counted):
     """``28 right, 3 partial, 1 wrong, 2 errors; score 29.5 of 34`` (invalid and explained
     rows counted too when there are any)."""
-    text = _counted(tally, always=("right", "partial", "wrong", "errors"))
-    if tally["answers"]:
-        text += f"; score {_number(tally['score'])} of {tally['answers']}"
+    text = counts_text(counted, always=("right", "partial", "wrong", "errors"))
+    if counted["answers"]:
+        text += f"; score {_number(counted['score'])} of {counted['answers']}"
     return text
 
 
 def total_text(total):
     """``alice.py: total 1.5 of 2 (1 right, 1 partial)``, or ``student Ada: total ...``."""
     who = f"student {total['student']}" if "student" in total else str(total["file"])
-    return f"{who}: total {_number(total['score'])} of {total['answers']} ({_counted(total)})"
+    return f"{who}: total {_number(total['score'])} of {total['answers']} ({counts_text(total)})"
