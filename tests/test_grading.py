@@ -33,7 +33,11 @@ from pathgrad.grade import (
     rows_to_csv,
     rows_to_json,
     rows_to_text,
+    summary,
+    totals,
 )
+from pathgrad.grade.file_checks import check_rows
+from pathgrad.grade.rows import report_row, with_columns
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 #: Seconds that catch a hang, not slowness: these machines are shared, and a loaded one is
@@ -601,6 +605,58 @@ def test_reports():
         "seed: w2: right (1): your answer is dL/dw2 = -w1*x1, the sum of 1 path",
         "seed: total 1.5 of 2 (1 right, 1 partial)",
         "1 right, 1 partial, 0 wrong, 0 errors; score 1.5 of 2",
+    ]
+
+
+# -- scores, totals, the summary, the table's own columns (issue 15) ------------------------
+@pytest.mark.parametrize(
+    "explanation, leaf, answer, score",
+    [
+        (SEED, "w1", "-w2*x1 - w3*x2", 1.0),
+        (SEED, "w1", "-w2*x1", 0.5),  # 1 of 2 paths
+        (SEED, "w1", "-w2*x1 + w3*x2", 0.5),  # a wrong sign is a path missing
+        (SEED, "w1", "-w2*x1 - w3*x2 + x1", 0.67),  # 2 paths of 2, and a term too many
+        (SEED, "w1", "-(w2 + 1)*(x1 - 2)", 0.33),  # path 1 inside a term, and the rest of it
+        (SEED, "w1", "w2*x1 + w3*x2", 0.0),
+        (SEED, "w1", "w1 +", 0.0),  # unreadable
+        (REUSE, "a", "a + 1", 0.67),  # 2 of 3 paths
+    ],
+)
+def test_score_is_the_share_of_paths(explanation, leaf, answer, score):
+    (row,) = check_rows(explanation, [(leaf, answer)])
+    assert row["score"] == score
+
+
+def test_totals_per_student_else_per_file_and_the_summary():
+    rows = check_rows(SEED, [("w1", "-w2*x1"), ("w2", "-w1*x1"), ("w1", "x1")], file="a.py")
+    assert [t["file"] for t in totals(rows)] == ["a.py"]
+    assert (totals(rows)[0]["score"], totals(rows)[0]["answers"]) == (1.5, 3)
+    owned = [with_columns(r, {"Student": s}) for r, s in zip(rows, ("Ada", "Ada", "Bob"))]
+    assert [(t["student"], t["score"], t["partial"]) for t in totals(owned)] == [
+        ("Ada", 1.5, 1),
+        ("Bob", 0.0, 0),
+    ]
+    done = summary(owned + [report_row("b.py", "w1", "1", "timeout", "stopped")])
+    assert done["text"] == "1 right, 1 partial, 1 wrong, 1 error; score 1.5 of 4"
+    assert rows_to_text(owned).splitlines()[-3:] == [
+        "student Ada: total 1.5 of 2 (1 right, 1 partial)",
+        "student Bob: total 0 of 1 (1 wrong)",
+        "1 right, 1 partial, 1 wrong, 0 errors; score 1.5 of 3",
+    ]
+    explained = check_rows(SEED, [("w1", None)])
+    assert explained[0]["score"] is None and totals(explained) == []
+    assert summary(explained)["text"] == "0 right, 0 partial, 0 wrong, 0 errors, 1 explained"
+
+
+def test_read_answers_keeps_the_tables_own_columns_in_order():
+    text = "Student,,Leaf,Answer,email\nAda,x,w1,-w2*x1,ada@example.org\n\n"
+    assert read_answers(io.StringIO(text)) == [
+        {
+            "file": None,
+            "leaf": "w1",
+            "answer": "-w2*x1",
+            "columns": {"Student": "Ada", "column 2": "x", "email": "ada@example.org"},
+        }
     ]
 
 

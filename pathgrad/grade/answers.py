@@ -14,6 +14,7 @@ import sympy
 
 from pathgrad.errors import AnswerError
 from pathgrad.functions import SYMPY_NAMES
+from pathgrad.graph import constant
 from pathgrad.safe.sandbox import LIMITS
 
 #: Bounds on an answer's text, nesting, exact numbers and terms.
@@ -249,8 +250,6 @@ class _Reader:
             return sympy.Integer(value)
         if not math.isfinite(value):
             raise AnswerError(f"the answer contains {value}")
-        from pathgrad.graph import constant
-
         return constant(value)
 
     @staticmethod
