@@ -3,6 +3,8 @@
 import csv
 import io
 import json
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -145,11 +147,17 @@ def test_a_class_folder_is_graded_row_by_row_with_scores_and_a_summary(klass, ca
 
 def test_the_seed_checked_alone_has_a_row_a_score_and_a_summary(capsys):
     status, out, _ = run(capsys, "check", SEED, "--wrt", "w1", "--answer", "-w2*x1")
-    assert status == 3
-    assert out.splitlines() == [
-        f"{SEED}: w1: partial (0.5): your answer is path 1 only; it misses path 2: -w3*x2",
-        "0 right, 1 partial, 0 wrong, 0 errors; score 0.5 of 1",
-    ]
+    assert status == 3  # one row: its own summary
+    assert out == (
+        f"{SEED}: w1: partial (0.5): your answer is path 1 only; it misses path 2: -w3*x2\n"
+    )
+    status, out, _ = run(
+        capsys, "check", SEED, "--wrt", "w1", "--answer", "-w2*x1", "--format", "json"
+    )
+    assert (
+        json.loads(out)["summary"]["text"]
+        == "0 right, 1 partial, 0 wrong, 0 errors; score 0.5 of 1"
+    )
 
 
 def test_a_broken_file_alone_gets_the_row_it_gets_in_a_folder(klass, capsys):
@@ -324,3 +332,58 @@ def test_feedback_needs_a_folder_and_is_refused_before_any_work(tmp_path, capsys
     args = ["check", SEED, "--wrt", "w1", "--answer", "1", "--feedback", str(target)]
     status, out, err = run(capsys, *args)
     assert (status, out) == (2, "") and "is not a folder" in err and target.read_text() == "mine"
+
+
+# -- the README's grading examples are real output --------------------------------------------
+README = ROOT / "README.md"
+
+
+def _readme_sessions():
+    """The shell sessions of the README's `pathgrad check` sections: ``[(command, lines)]``."""
+    text = README.read_text()
+    section = text[
+        text.index("`pathgrad check` checks a hand-derived") : text.index("### The threat")
+    ]
+    for block in re.findall(r"```\n(\$ .*?)```", section, re.S):
+        session = []
+        for line in block.rstrip("\n").split("\n"):
+            if line.startswith("$ "):
+                session.append((line[2:], []))
+            else:
+                session[-1][1].append(line)
+        yield session
+
+
+def _matches(lines, expected):
+    """Whether ``lines`` are ``expected``, where a line ``...`` stands for any lines."""
+    if not expected:
+        return not lines
+    if expected[0] == "...":
+        return any(_matches(lines[i:], expected[1:]) for i in range(len(lines) + 1))
+    return bool(lines) and lines[0] == expected[0] and _matches(lines[1:], expected[1:])
+
+
+@pytest.mark.parametrize("session", list(_readme_sessions()))
+def test_readme_grading_examples_are_real(session, tmp_path, monkeypatch, capsys):
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "seed.py").write_text(SEED_TEXT)
+    (tmp_path / "class").mkdir()
+    lines = ["file,student,leaf,answer"]
+    for name, (text, student, answer, _, _) in CLASS.items():
+        (tmp_path / "class" / name).write_text(text)
+        lines.append(f'{name},{student},w1,"{answer}"')
+    (tmp_path / "class" / "answers.csv").write_text("\n".join(lines) + "\n")
+    monkeypatch.chdir(tmp_path)
+    for other in _readme_sessions():  # the tables the README shows, as it shows them
+        for command, expected in other:
+            if command.startswith("cat ") and not command.startswith("cat feedback/"):
+                Path(command[4:]).write_text("\n".join(expected) + "\n")
+    for command, expected in session:
+        words = shlex.split(command)
+        if words[0] == "cat":
+            shown = Path(words[1]).read_text().splitlines()
+        else:
+            assert words[0] == "pathgrad"
+            _, out, err = run(capsys, *words[1:])
+            shown = (out + err).splitlines()
+        assert _matches(shown, expected), "\n".join([command, *shown])

@@ -101,7 +101,8 @@ def _score(row):
 
 def rows_to_text(rows):
     """One line per row, ``FILE: [COLUMN VALUE: ...] LEAF: VERDICT (SCORE): message``; a total
-    per student (or file) when one has several answers; then the summary line.
+    per student (or file) when one has several answers; then, for more than one row, the
+    summary line.
 
     Each line is :func:`~pathgrad.render.escaping.visible`, so a row is always one
     line and nothing in it reaches the terminal as a control sequence.
@@ -116,7 +117,8 @@ def rows_to_text(rows):
     groups = [group_of(row) for row in rows if row["score"] is not None]
     if len(groups) > len(set(groups)):  # someone has several answers: their totals
         lines += [visible(total_text(total)) for total in totals(rows)]
-    lines.append(visible(summary(rows)["text"]))
+    if len(rows) > 1:
+        lines.append(visible(summary(rows)["text"]))
     return "\n".join(lines)
 
 
