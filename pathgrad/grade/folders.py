@@ -107,7 +107,14 @@ def grade_folder(
     list of dict
         Rows (see :data:`ROW_FIELDS`) sorted by file, then in answer order;
         a file that fails, hangs or runs out of memory gives rows with
-        verdict "error", "timeout" or "memory" and never stops the rest.
+        verdict "error", "timeout" or "memory" and never stops the rest. A row
+        from a table carries the table's own columns (``student`` ...).
+
+    Raises
+    ------
+    NameNotFound
+        ``wrt`` (one name) is in no file of the folder that could be explained:
+        a problem with the command, not with a student's file.
     """
     folder = Path(folder)
     if not folder.is_dir():
