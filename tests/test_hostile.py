@@ -417,6 +417,22 @@ def test_csv_report_neutralises_formulas(graded):
     assert right[2:7] == ["'-w2*x1 - w3*x2", "right", "1.0", "'-w2*x1 - w3*x2", "-8.0"]
 
 
+def test_feedback_pages_of_a_hostile_folder_are_safe_names_and_inert_text(graded):
+    from pathgrad.grade import feedback_pages
+
+    pages = feedback_pages(graded)
+    assert len(pages) == len(graded)  # one per file, none lost to a clash
+    assert len({name.lower() for name in pages}) == len(pages)
+    for name, page in pages.items():
+        assert re.fullmatch(r"[A-Za-z0-9_-]+\.md", name), name
+        assert hidden(page.replace("\n", "")) == [], name
+        for line in page.split("\n"):  # every name is in a code span or escaped
+            assert "<" not in line.replace("&lt;", ""), line
+            assert not line.startswith("=HYPERLINK"), line
+    # the name on one line, its \n shown (an escaped backslash: \\n in the Markdown)
+    assert "# Feedback: zed.py: w1: wrong\\\\nbob.py: w1: right.py" in "\n".join(pages.values())
+
+
 def test_json_report_carries_names_unchanged(graded):
     data = json.loads(rows_to_json(graded))["rows"]
     assert [r["file"] for r in data] == [r["file"] for r in graded]
