@@ -229,7 +229,8 @@ def _write_feedback(args, pages, inputs, said):
         ) from err
     for name, page in pages.items():
         write_atomic(folder / name, page)
-    said.write(f"wrote {len(pages)} feedback pages to {visible(args.feedback)}\n")
+    noun = "page" if len(pages) == 1 else "pages"
+    said.write(f"wrote {len(pages)} feedback {noun} to {visible(args.feedback)}\n")
 
 
 def _checked_rows(args):
