@@ -285,7 +285,8 @@ def _check_options(commands):
     answers.add_argument(
         "--answers",
         metavar="CSV",
-        help="a table of answers: columns leaf,answer or file,leaf,answer",
+        help="a table of answers: columns leaf,answer or file,leaf,answer, and any of "
+        "your own (student, ...), carried to the report",
     )
     check.add_argument("--loss", type=_name, metavar="NAME", help="the variable to differentiate")
     check.add_argument(
@@ -302,7 +303,15 @@ def _check_options(commands):
         help="report format (default: text)",
     )
     check.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT")
-    check.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    check.add_argument(
+        "--feedback",
+        metavar="DIR",
+        help="write a Markdown page per student (or file) to DIR: their answers, verdicts, "
+        "scores and the path ledger of each right answer",
+    )
+    check.add_argument(
+        "--force", action="store_true", help="replace OUT (or a feedback page) if it exists"
+    )
 
 
 def normalise_arguments(argv):

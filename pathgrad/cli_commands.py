@@ -19,8 +19,9 @@ from pathgrad.escaping import visible, visible_lines
 from pathgrad.explanation import explain
 from pathgrad.grade import (
     check_answers_table,
-    check_file,
     exit_status,
+    feedback_pages,
+    grade_file,
     grade_folder,
     rows_to_csv,
     rows_to_json,
@@ -198,8 +199,11 @@ def _write_frames(args, files, out):
 
 
 def run_check(args, out):
+    inputs = [args.target, *([args.answers] if args.answers else [])]
     if args.output:  # before any work: a report never replaces a submission
-        may_write(args.output, [args.target, *([args.answers] if args.answers else [])], args.force)
+        may_write(args.output, inputs, args.force)
+    if args.feedback and os.path.lexists(args.feedback) and not os.path.isdir(args.feedback):
+        raise PathgradError("is not a folder; --feedback needs one", file=args.feedback)
     rows = _checked_rows(args)
     report = {"text": rows_to_text, "csv": rows_to_csv, "json": rows_to_json}[args.format](rows)
     if args.output:
@@ -207,7 +211,27 @@ def run_check(args, out):
         out.write(f"wrote {visible(args.output)}\n")
     else:
         out.write(report if report.endswith("\n") else report + "\n")
+    if args.feedback:
+        _write_feedback(args, feedback_pages(rows), inputs, out if args.output else sys.stderr)
     return exit_status(rows)
+
+
+def _write_feedback(args, pages, inputs, said):
+    """The feedback pages, written once none would replace a file (without ``--force``) or
+    an input; ``said`` is told where (standard error when the report is on standard output)."""
+    folder = Path(args.feedback)
+    for name in pages:
+        may_write(folder / name, inputs, args.force)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise PathgradError(
+            f"cannot make the folder: {err.strerror or err}", file=str(args.feedback)
+        ) from err
+    for name, page in pages.items():
+        write_atomic(folder / name, page)
+    noun = "page" if len(pages) == 1 else "pages"
+    said.write(f"wrote {len(pages)} feedback {noun} to {visible(args.feedback)}\n")
 
 
 def _checked_rows(args):
@@ -229,8 +253,12 @@ def _checked_rows(args):
             raise PathgradError(
                 "--answer needs --wrt LEAF: the leaf the answer is about", file=args.target
             )
-        return check_file(
-            args.target, [(args.wrt, args.answer)], loss=args.loss, limits=limits_of(args)
+        return grade_file(
+            args.target,
+            [(args.wrt, args.answer)],
+            loss=args.loss,
+            limits=limits_of(args),
+            wrt=args.wrt,
         )
     return check_answers_table(
         args.answers, file=args.target, wrt=args.wrt, loss=args.loss, limits=limits_of(args)

@@ -33,7 +33,11 @@ from pathgrad.grade import (
     rows_to_csv,
     rows_to_json,
     rows_to_text,
+    summary,
+    totals,
 )
+from pathgrad.grade.file_checks import check_rows
+from pathgrad.grade.rows import report_row, with_columns
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 #: Seconds that catch a hang, not slowness: these machines are shared, and a loaded one is
@@ -78,11 +82,11 @@ def test_right(answer):
 
 
 def test_right_written_differently_is_said():
-    assert check(SEED, "w1", "-w2*x1 - w3*x2").message.startswith("right: ")
-    assert check(SEED, "w1", "-x2*w3 - x1*w2").message.startswith("right: ")
-    assert check(SEED, "w1", "-(x1*w2 + x2*w3)").message.startswith("right: ")
+    """The verdict is the row's, never repeated in its message ("right: right")."""
+    for answer in ("-w2*x1 - w3*x2", "-x2*w3 - x1*w2", "-(x1*w2 + x2*w3)"):
+        assert check(SEED, "w1", answer).message.startswith("your answer is dL/dw1 = ")
     assert check(SEED, "w1", "-x1*(w2 + w3*x2/x1)").message.startswith(
-        "right (written differently): "
+        "your answer, written differently, is dL/dw1 = "
     )
 
 
@@ -174,6 +178,47 @@ def test_partially_right_with_equal_paths():
     )
 
 
+@pytest.mark.parametrize(
+    "answer, verdict, message",
+    [
+        (
+            "-(w2+1)*(x1-2) + (w3+1)*(x2-2)",
+            "partial",
+            "your answer is path 1; it misses path 2: -w3*x2; your term -(w2+1)*(x1-2) has "
+            "path 1 in it; the rest of it (2*w2 - x1 + 2) is on no path; its term "
+            "(w3+1)*(x2-2) is on no path",
+        ),
+        (
+            "-(w2 + 1)*(x1 - 2)*(w3 + 1)",
+            "partial",
+            "your answer is path 1; it misses path 2: -w3*x2; your term "
+            "-(w2 + 1)*(x1 - 2)*(w3 + 1) has path 1 in it; the rest of it (7 terms) is on no path",
+        ),
+        (
+            "-(w2*x1 - w3*x2)",
+            "partial",
+            "your answer is path 1; your term -(w2*x1 - w3*x2) has path 1 in it; the rest of "
+            "it (w3*x2) is path 2 (-w3*x2) with the wrong sign",
+        ),
+        (
+            "(w2 + 1)*(x1 - 2)*(w3+1)",
+            "wrong",
+            "your answer matches no path; it misses path 1: -w2*x1 and path 2: -w3*x2; "
+            "its term (w2 + 1)*(x1 - 2)*(w3+1) is on no path",
+        ),
+        (
+            "−w2·x1 + w3^1·x2",
+            "partial",
+            "your answer is path 1; your term w3^1·x2 is path 2 (-w3*x2) with the wrong sign",
+        ),
+    ],
+)
+def test_messages_name_the_terms_as_written(answer, verdict, message):
+    """A term is named as the student wrote it, never as its expansion (issue 15)."""
+    result = check(SEED, "w1", answer)
+    assert (result.verdict, result.message) == (verdict, message)
+
+
 def test_right_value_but_wrong_expression_is_said():
     result = check(SEED, "w1", "-w2 - w3*x2")  # x1 = 1 hides the missing factor
     assert result.verdict == "partial"
@@ -185,7 +230,7 @@ def test_missing_local_derivative_of_sigmoid():
     result = check(NEURON, "w", "2*x*(sigmoid(w*x + b) - y)")
     assert result.verdict == "wrong"
     assert result.message == (
-        "your answer matches no path; your term 2*x*(-y + sigmoid(b + w*x)) is path 1 "
+        "your answer matches no path; your term 2*x*(sigmoid(w*x + b) - y) is path 1 "
         "(x*(1 - sigmoid(b + w*x))*(-2*y + 2*sigmoid(b + w*x))*sigmoid(b + w*x)) without the "
         "factor (1 - sigmoid(b + w*x))*sigmoid(b + w*x)"
     )
@@ -309,13 +354,13 @@ def test_slow_to_evaluate_answers_stay_fast():
 # -- tables of answers ---------------------------------------------------------------------
 def test_read_answers_columns():
     assert read_answers(io.StringIO("leaf,answer\nw1,-w2*x1\n")) == [
-        {"file": None, "leaf": "w1", "answer": "-w2*x1"}
+        {"file": None, "leaf": "w1", "answer": "-w2*x1", "columns": {}}
     ]
     assert read_answers(io.StringIO('File, Leaf, Answer\na.py,w1,"-w2*x1 - w3*x2"\n')) == [
-        {"file": "a.py", "leaf": "w1", "answer": "-w2*x1 - w3*x2"}
+        {"file": "a.py", "leaf": "w1", "answer": "-w2*x1 - w3*x2", "columns": {}}
     ]
     assert read_answers(io.StringIO("answer\n-w2*x1\n"), wrt="w1") == [
-        {"file": None, "leaf": "w1", "answer": "-w2*x1"}
+        {"file": None, "leaf": "w1", "answer": "-w2*x1", "columns": {}}
     ]
 
 
@@ -477,7 +522,7 @@ def test_grade_folder_stops_a_slow_file_alone(tmp_path):
             "timeout",
             "stopped in --safe mode: still running after 8 s (limit: wall_time_seconds = 8)",
         ),
-        ("b_fine.py", "right", "right: dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths"),
+        ("b_fine.py", "right", "your answer is dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths"),
     ]
 
 
@@ -518,21 +563,100 @@ def test_reports():
         "w1",
         "'-w2*x1",
         "partial",
+        "0.5",
         "'-w2*x1 - w3*x2",
         "-2.0",
         "-8.0",
         "1",
         "2",
         "",
+        "'-w2*x1 ; -w3*x2",
         "your answer is path 1 only; it misses path 2: -w3*x2",
     ]
+    assert table[3][:5] == ["seed", "", "", "total", "1.5"]
+    assert table[3][-1] == "seed: total 1.5 of 2 (1 right, 1 partial)"
+    assert table[4][3:5] == ["summary", "1.5"]
+    assert table[4][-1] == "1 right, 1 partial, 0 wrong, 0 errors; score 1.5 of 2"
     data = json.loads(rows_to_json(rows))
-    assert data["schema"] == 1
+    assert data["schema"] == 2 and data["columns"] == list(ROW_FIELDS)
     assert data["rows"][0]["answer"] == "-w2*x1"  # JSON carries the text unchanged
     assert data["rows"][0]["matched"] == [1] and data["rows"][0]["missing"] == [2]
+    assert data["rows"][0]["paths"][1] == {
+        "nodes": "L → x5 → w3*x4 → x4 → w1",
+        "product": "-w3*x2",
+        "value": -6.0,
+    }
+    assert data["totals"] == [
+        {
+            "file": "seed",
+            "right": 1,
+            "partial": 1,
+            "wrong": 0,
+            "invalid": 0,
+            "errors": 0,
+            "explained": 0,
+            "score": 1.5,
+            "answers": 2,
+        }
+    ]
+    assert data["summary"]["text"] == "1 right, 1 partial, 0 wrong, 0 errors; score 1.5 of 2"
     assert rows_to_text(rows).splitlines() == [
-        "seed: w1: partial: your answer is path 1 only; it misses path 2: -w3*x2",
-        "seed: w2: right: dL/dw2 = -w1*x1, the sum of 1 path",
+        "seed: w1: partial (0.5): your answer is path 1 only; it misses path 2: -w3*x2",
+        "seed: w2: right (1): your answer is dL/dw2 = -w1*x1, the sum of 1 path",
+        "seed: total 1.5 of 2 (1 right, 1 partial)",
+        "1 right, 1 partial, 0 wrong, 0 errors; score 1.5 of 2",
+    ]
+
+
+# -- scores, totals, the summary, the table's own columns (issue 15) ------------------------
+@pytest.mark.parametrize(
+    "explanation, leaf, answer, score",
+    [
+        (SEED, "w1", "-w2*x1 - w3*x2", 1.0),
+        (SEED, "w1", "-w2*x1", 0.5),  # 1 of 2 paths
+        (SEED, "w1", "-w2*x1 + w3*x2", 0.5),  # a wrong sign is a path missing
+        (SEED, "w1", "-w2*x1 - w3*x2 + x1", 0.67),  # 2 paths of 2, and a term too many
+        (SEED, "w1", "-(w2 + 1)*(x1 - 2)", 0.33),  # path 1 inside a term, and the rest of it
+        (SEED, "w1", "w2*x1 + w3*x2", 0.0),
+        (SEED, "w1", "w1 +", 0.0),  # unreadable
+        (REUSE, "a", "a + 1", 0.67),  # 2 of 3 paths
+    ],
+)
+def test_score_is_the_share_of_paths(explanation, leaf, answer, score):
+    (row,) = check_rows(explanation, [(leaf, answer)])
+    assert row["score"] == score
+
+
+def test_totals_per_student_else_per_file_and_the_summary():
+    rows = check_rows(SEED, [("w1", "-w2*x1"), ("w2", "-w1*x1"), ("w1", "x1")], file="a.py")
+    assert [t["file"] for t in totals(rows)] == ["a.py"]
+    assert (totals(rows)[0]["score"], totals(rows)[0]["answers"]) == (1.5, 3)
+    owned = [with_columns(r, {"Student": s}) for r, s in zip(rows, ("Ada", "Ada", "Bob"))]
+    assert [(t["student"], t["score"], t["partial"]) for t in totals(owned)] == [
+        ("Ada", 1.5, 1),
+        ("Bob", 0.0, 0),
+    ]
+    done = summary(owned + [report_row("b.py", "w1", "1", "timeout", "stopped")])
+    assert done["text"] == "1 right, 1 partial, 1 wrong, 1 error; score 1.5 of 4"
+    assert rows_to_text(owned).splitlines()[-3:] == [
+        "student Ada: total 1.5 of 2 (1 right, 1 partial)",
+        "student Bob: total 0 of 1 (1 wrong)",
+        "1 right, 1 partial, 1 wrong, 0 errors; score 1.5 of 3",
+    ]
+    explained = check_rows(SEED, [("w1", None)])
+    assert explained[0]["score"] is None and totals(explained) == []
+    assert summary(explained)["text"] == "0 right, 0 partial, 0 wrong, 0 errors, 1 explained"
+
+
+def test_read_answers_keeps_the_tables_own_columns_in_order():
+    text = "Student,,Leaf,Answer,email\nAda,x,w1,-w2*x1,ada@example.org\n\n"
+    assert read_answers(io.StringIO(text)) == [
+        {
+            "file": None,
+            "leaf": "w1",
+            "answer": "-w2*x1",
+            "columns": {"Student": "Ada", "column 2": "x", "email": "ada@example.org"},
+        }
     ]
 
 
@@ -555,12 +679,12 @@ needs_check = pytest.mark.skipif(not cli_has_check(), reason="`pathgrad check` i
 @pytest.mark.parametrize(
     "answer, status, line",
     [
-        ("-w2*x1 - w3*x2", 0, "right: dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths"),
-        ("-w2*x1", 3, "partial: your answer is path 1 only; it misses path 2: -w3*x2"),
+        ("-w2*x1 - w3*x2", 0, "right (1): your answer is dL/dw1 = -w2*x1 - w3*x2, the sum of"),
+        ("-w2*x1", 3, "partial (0.5): your answer is path 1 only; it misses path 2: -w3*x2"),
         (
             "w1 +",
             3,
-            "invalid: cannot read the answer: invalid syntax; write products with *, e.g. 2*w1",
+            "invalid (0): cannot read the answer: invalid syntax; write products with *, e.g. 2*w1",
         ),
     ],
 )

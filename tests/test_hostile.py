@@ -37,7 +37,7 @@ from pathgrad.grade import (
     rows_to_json,
     rows_to_text,
 )
-from pathgrad.grade.file_checks import report_row
+from pathgrad.grade.rows import report_row, with_columns
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_TEXT = (ROOT / "pathgrad" / "examples" / "seed.py").read_text()
@@ -193,21 +193,30 @@ def test_json_helpers_carry_the_data_unchanged(data):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(HOSTILE_TEXT, HOSTILE_TEXT, HOSTILE_TEXT), min_size=1, max_size=6))
 def test_reports_keep_every_row_and_escape_it(triples):
-    rows = [report_row(file, "w1", answer, "wrong", message) for file, answer, message in triples]
-    text = rows_to_text(rows)
-    assert len(text.split("\n")) == len(rows)
-    assert hidden(text.replace("\n", "")) == []
-    for line, (file, _, _) in zip(text.split("\n"), triples, strict=True):
+    """Untrusted file names, answers, messages and the table's own columns (a student
+    named ``=cmd|' /C calc'!A0``): one line each, every CSV cell inert, JSON unchanged."""
+    rows = [
+        with_columns(report_row(file, "w1", answer, "wrong", message), {"student": message})
+        for file, answer, message in triples
+    ]
+    lines = rows_to_text(rows).split("\n")
+    if len(rows) > 1:  # and the summary (no score: no totals)
+        assert len(lines) == len(rows) + 1
+        assert lines[-1] == f"0 right, 0 partial, {len(rows)} wrong, 0 errors"
+    assert hidden("".join(lines)) == []
+    for line, (file, _, _) in zip(lines, triples):
         assert line.startswith(visible(f"{file}: " if file else ""))
     table = list(csv.reader(io.StringIO(rows_to_csv(rows))))
-    assert table[0] == list(ROW_FIELDS) and len(table) == len(rows) + 1
-    for record, (file, answer, _) in zip(table[1:], triples, strict=True):
-        assert record[0] == csv_cell(file) and record[2] == csv_cell(answer)
+    assert table[0] == ["file", "student", *ROW_FIELDS[1:]]
+    assert table[-1][4] == "summary" and len(table) >= len(rows) + 2
+    for record, (file, answer, message) in zip(table[1:], triples):
+        assert record[:4] == [csv_cell(file), csv_cell(message), "w1", csv_cell(answer)]
+    for record in table[1:]:
         assert not any(formula_start(cell) and not NUMBER.fullmatch(cell) for cell in record)
         assert hidden("".join(record)) == []
     data = json.loads(rows_to_json(rows))["rows"]
-    assert [(r["file"], r["answer"], r["message"]) for r in data] == [
-        (file, answer, message) for file, answer, message in triples
+    assert [(r["file"], r["student"], r["answer"], r["message"]) for r in data] == [
+        (file, message, answer, message) for file, answer, message in triples
     ]
 
 
@@ -383,16 +392,19 @@ def test_nothing_outside_the_folder_is_read(graded):
 
 
 def test_text_report_escapes_every_name(graded):
-    lines = rows_to_text(graded).split("\n")
+    lines = rows_to_text(graded).split("\n")[:-1]  # the last: the summary
     assert len(lines) == len(graded)
     shown = {visible(r["file"]) for r in graded}
     for line in lines:
         assert hidden(line) == [] and any(line.startswith(name + ": w1: ") for name in shown)
     assert any(
-        line.startswith("zed.py: w1: wrong\\nbob.py: w1: right.py: w1: right: dL/dw1")
+        line.startswith("zed.py: w1: wrong\\nbob.py: w1: right.py: w1: right (1): your answer")
         for line in lines
     )
-    assert "caf\\xe9.py: w1: right: dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths" in lines
+    assert (
+        "caf\\xe9.py: w1: right (1): your answer is dL/dw1 = -w2*x1 - w3*x2, the sum of 2 paths"
+        in lines
+    )
 
 
 def test_csv_report_neutralises_formulas(graded):
@@ -402,7 +414,23 @@ def test_csv_report_neutralises_formulas(graded):
     for record in table[1:]:
         assert not any(formula_start(c) and not NUMBER.fullmatch(c) for c in record), record
     right = next(r for r in table[1:] if r[0] == "alice.py")
-    assert right[2:6] == ["'-w2*x1 - w3*x2", "right", "'-w2*x1 - w3*x2", "-8.0"]
+    assert right[2:7] == ["'-w2*x1 - w3*x2", "right", "1.0", "'-w2*x1 - w3*x2", "-8.0"]
+
+
+def test_feedback_pages_of_a_hostile_folder_are_safe_names_and_inert_text(graded):
+    from pathgrad.grade import feedback_pages
+
+    pages = feedback_pages(graded)
+    assert len(pages) == len(graded)  # one per file, none lost to a clash
+    assert len({name.lower() for name in pages}) == len(pages)
+    for name, page in pages.items():
+        assert re.fullmatch(r"[A-Za-z0-9_-]+\.md", name), name
+        assert hidden(page.replace("\n", "")) == [], name
+        for line in page.split("\n"):  # every name is in a code span or escaped
+            assert "<" not in line.replace("&lt;", ""), line
+            assert not line.startswith("=HYPERLINK"), line
+    # the name on one line, its \n shown (an escaped backslash: \\n in the Markdown)
+    assert "# Feedback: zed.py: w1: wrong\\\\nbob.py: w1: right.py" in "\n".join(pages.values())
 
 
 def test_json_report_carries_names_unchanged(graded):
@@ -508,10 +536,10 @@ def test_cli_keeps_every_row_under_any_locale(tmp_path, locale):
         )
         assert done.returncode == 0, done.stderr
         out = done.stdout.decode("ascii" if "PYTHONUTF8" in locale else "utf-8")
-        if fmt == "text":
-            assert len(out.splitlines()) == 4 and "caf\\xe9.py: w1: right" in out
-        elif fmt == "csv":
-            assert len(list(csv.reader(io.StringIO(out)))) == 5
+        if fmt == "text":  # a line per file, and the summary
+            assert len(out.splitlines()) == 5 and "caf\\xe9.py: w1: right" in out
+        elif fmt == "csv":  # the header, a row and a total per file, the summary
+            assert len(list(csv.reader(io.StringIO(out)))) == 10
         else:
             assert len(json.loads(out)["rows"]) == 4
 
@@ -566,7 +594,9 @@ def test_a_named_file_is_read_only_if_it_is_a_regular_file(odd_entries, entry, c
     """Never a hang on a FIFO, an endless read of /dev/zero, or a link followed out."""
     out_dir = odd_entries.parent
     args = [a.format(out=out_dir) for a in command]
-    status, _out, err = run_without_blocking(_cli, [*args, str(odd_entries / entry)], capsys)
+    status, out, err = run_without_blocking(_cli, [*args, str(odd_entries / entry)], capsys)
+    if command[0] == "check":  # a row of its own and status 3, as in a folder (issue 15)
+        status, err = status - 1, out
     assert status == 2, err
     assert "refused: " in err and ("symbolic link" in err or "named pipe" in err), err
     assert not (out_dir / "g.svg").exists() and not (out_dir / "frames").exists()

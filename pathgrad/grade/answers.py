@@ -107,27 +107,77 @@ products with *, e.g. 2*w1
     >>> parse_answer("-(w2*x1 + w3*x2)", graph)
     -w2*x1 - w3*x2
     """
+    return sympy.Add(*(term for _, term in answer_terms(text, graph)))
+
+
+def answer_terms(text, graph):
+    """The terms of an answer's outermost sum, each as written and as an expression.
+
+    A term keeps the sign it is added with; its text is the student's own,
+    ``^`` and ``·`` included, so that a message can name it as they wrote it.
+    Raises :class:`AnswerError` as :func:`parse_answer` does.
+
+    >>> from pathgrad import explain
+    >>> graph = explain("seed", wrt=["w1"]).graph
+    >>> answer_terms("-(w2 + 1)·(x1 - 2) - w3^2", graph)
+    [('-(w2 + 1)·(x1 - 2)', (-w2 - 1)*(x1 - 2)), ('-w3^2', -w3**2)]
+    """
+    written, normalised, tree = _syntax(text)
+    reader, node, terms = _Reader(_names(graph)), tree.body, []
+    while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        terms.append((node.right, isinstance(node.op, ast.Sub)))
+        node = node.left  # a long sum is long, not deep: its left spine is walked
+    terms.append((node, False))
+    source = _Source(written, normalised)
+    return [
+        (source.term(part, negated), -expr if negated else expr)
+        for part, negated in reversed(terms)
+        for expr in [reader.read(part, 1)]
+    ]
+
+
+def _syntax(text):
+    """``(the answer as written, as normalised, its syntax tree)``, or :class:`AnswerError`."""
     if not isinstance(text, str) or not text.strip():
         raise AnswerError("the answer is empty")
     if len(text) > MAX_ANSWER_LENGTH:
         raise AnswerError(f"the answer is longer than {MAX_ANSWER_LENGTH} characters")
-    text = text.strip().translate(_NORMALISE)
+    written = " ".join(text.split())  # one line: whitespace is only a separator
+    normalised = written.translate(_NORMALISE)
     for bad in ("__", "lambda", ";", "=", ":", "'", '"', "[", "{", "\\", "@", "!"):
-        if bad in text:
+        if bad in normalised:
             raise AnswerError(
                 f"the answer may not contain {bad!r}; write a formula such as -w2*x1 - w3*x2"
             )
-    if _ATTRIBUTE.search(text):
+    if _ATTRIBUTE.search(normalised):
         raise AnswerError("the answer may not contain '.' except in numbers")
     try:
-        tree = ast.parse(text, mode="eval")
+        return written, normalised, ast.parse(normalised, mode="eval")
     except SyntaxError as err:
         raise AnswerError(
             f"cannot read the answer: {err.msg}; write products with *, e.g. 2*w1"
         ) from None
     except (ValueError, MemoryError, RecursionError):
         raise AnswerError("cannot read the answer: it is too long or too deeply nested") from None
-    return _Reader(_names(graph)).read(tree.body, 0)
+
+
+class _Source:
+    """Where a part of the normalised answer was in the answer as written: ``^`` is two
+    characters once read as ``**``, and syntax trees count UTF-8 bytes."""
+
+    def __init__(self, written, normalised):
+        self.written, self.encoded = written, normalised.encode()
+        self.origin = [i for i, char in enumerate(written) for _ in char.translate(_NORMALISE)]
+        self.origin.append(len(written))
+
+    def _index(self, column):
+        return self.origin[len(self.encoded[:column].decode())]
+
+    def term(self, node, negated):
+        text = self.written[self._index(node.col_offset) : self._index(node.end_col_offset)]
+        if not negated:
+            return text
+        return f"-({text})" if text.startswith(("-", "+", "−")) else f"-{text}"
 
 
 class _Reader:

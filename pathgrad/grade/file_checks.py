@@ -1,22 +1,25 @@
 """One file's answers checked: a report row for each ``(leaf, answer)``, here or in a worker.
 
-A row is a dict with the columns of :data:`~pathgrad.grade.reports.ROW_FIELDS`.
+A row is a dict with the columns of :data:`~pathgrad.grade.rows.ROW_FIELDS`.
 An answer that cannot be read or a leaf without a gradient gives an "invalid"
 row, a file that fails rows of their own (:func:`failed_rows`): one bad answer
 or file never hides the rest.
 
->>> row = report_row("a.py", "w1", "-w2*x1", "wrong", "-2")
->>> row["verdict"], row["expected"], row["matched"]
-('wrong', None, [])
+>>> from pathgrad import explain
+>>> rows = check_rows(explain("seed", wrt=["w1"], max_paths=MAX_PATHS_CHECKED), [("w1", None)])
+>>> rows[0]["verdict"], rows[0]["paths"][0]
+('explained', {'nodes': 'L → x5 → w2*x3 → x3 → w1', 'product': '-w2*x1', 'value': -2.0})
 """
 
-from pathgrad.errors import NameNotFound, PathgradError
+import os
+
+from pathgrad.errors import NameNotFound, PathgradError, Stopped
 from pathgrad.explanation import explain_program
 from pathgrad.grade.matching import check_answer, gradient_for, plural
-from pathgrad.grade.reports import ROW_FIELDS
+from pathgrad.grade.rows import failed_rows, report_row
 from pathgrad.safe.worker import run_bounded
 from pathgrad.trace.loader import load, load_source
-from pathgrad.trace.reading import read_source
+from pathgrad.trace.reading import example_names, read_source
 
 #: Paths listed per gradient when checking, so that answers can be compared path by path.
 MAX_PATHS_CHECKED = 64
@@ -26,27 +29,16 @@ MAX_PATHS_CHECKED = 64
 STOPPED_VERDICTS = {"time": "timeout", "memory": "memory", "limit": "error"}
 
 
-def report_row(file, leaf, answer, verdict, message, **more):
-    """One row of a report: the columns of :data:`~pathgrad.grade.reports.ROW_FIELDS`,
-    ``None`` (or an empty list) where ``more`` does not give them."""
-    row = dict.fromkeys(ROW_FIELDS)
-    row.update(
-        file=file,
-        leaf=leaf,
-        answer=answer,
-        verdict=verdict,
-        message=message,
-        matched=[],
-        missing=[],
-        extra=[],
-        **more,
-    )
-    return row
-
-
-def failed_rows(name, checks, verdict, message):
-    """One row per ``(leaf, answer)`` of a file that could not be checked."""
-    return [report_row(name, leaf, answer, verdict, message) for leaf, answer in checks]
+def path_ledger(gradient):
+    """Each listed path of a gradient: its ``nodes`` (from the loss), ``product`` and ``value``."""
+    return [
+        {
+            "nodes": " → ".join(f"({n})" if " " in n else n for n in path.nodes),
+            "product": str(path.product),
+            "value": path.value,
+        }
+        for path in gradient.paths
+    ]
 
 
 def _explained_row(file, explanation, leaf):
@@ -64,42 +56,58 @@ def _explained_row(file, explanation, leaf):
     )
 
 
+def _row(explanation, leaf, answer, file):
+    """One answer's row, with the path ledger of the gradient it is about."""
+    try:
+        if answer is None:
+            row = _explained_row(file, explanation, leaf)
+        else:
+            row = check_answer(explanation, leaf, answer).as_row(file)
+    except PathgradError as err:
+        row = report_row(file, leaf, answer, "invalid", err.message)
+    gradient = explanation.gradients.get(leaf)
+    if gradient is not None:  # an unreadable answer too: what the right one is
+        row["paths"] = path_ledger(gradient)
+        row["expected"] = row["expected"] or str(gradient.closed_form)
+        row["expected_value"] = gradient.value
+    return row
+
+
 def check_rows(explanation, checks, file=None):
     """Report rows for ``checks``, a list of ``(leaf, answer)``; answer ``None`` explains.
 
     An answer that cannot be read, or a leaf without a gradient, gives an
     "invalid" row; nothing is raised.
     """
-    rows = []
-    for leaf, answer in checks:
-        leaves = list(explanation.gradients) if leaf is None else [leaf]
-        for name in leaves:
-            try:
-                if answer is None:
-                    rows.append(_explained_row(file, explanation, name))
-                else:
-                    rows.append(check_answer(explanation, name, answer).as_row(file))
-            except PathgradError as err:
-                rows.append(report_row(file, name, answer, "invalid", err.message))
-    return rows
+    return [
+        _row(explanation, name, answer, file)
+        for leaf, answer in checks
+        for name in (list(explanation.gradients) if leaf is None else [leaf])
+    ]
 
 
-def _explained_for(program, leaves):
+def _explained_for(program, leaves, wrt=None):
     """The explanation of ``program`` for the leaves answers are about (every leaf when
-    one is ``None``), with enough paths listed to compare answers path by path."""
-    wrt = sorted(set(leaves)) if leaves and None not in leaves else None
+    one is ``None``), with enough paths listed to compare answers path by path.
+
+    A leaf that is not there gives its answers "invalid" rows, unless it is ``wrt``,
+    the command's ``--wrt``: then its :class:`NameNotFound` is raised.
+    """
+    wanted = sorted(set(leaves)) if leaves and None not in leaves else None
     try:
-        return explain_program(program, wrt=wrt, max_paths=MAX_PATHS_CHECKED)
-    except NameNotFound:  # a leaf that is not there: every other answer is still checked
+        return explain_program(program, wrt=wanted, max_paths=MAX_PATHS_CHECKED)
+    except NameNotFound:
+        if wrt is not None:
+            explain_program(program, wrt=[wrt], max_paths=1)  # raises if it is --wrt's
         return explain_program(program, max_paths=MAX_PATHS_CHECKED)
 
 
-def explain_for_checks(path, leaves, loss, safe):
+def explain_for_checks(path, leaves, loss, safe, wrt=None):
     """Load the file at ``path`` and explain it for answers about ``leaves``."""
-    return _explained_for(load(str(path), loss, safe=safe), leaves)
+    return _explained_for(load(str(path), loss, safe=safe), leaves, wrt)
 
 
-def check_file(path, checks, loss=None, safe=True, limits=None):
+def check_file(path, checks, loss=None, safe=True, limits=None, wrt=None):
     """Explain one file and check ``(leaf, answer)`` pairs against it: report rows.
 
     In safe mode (the default) the file is read here and loaded, explained
@@ -108,23 +116,48 @@ def check_file(path, checks, loss=None, safe=True, limits=None):
 
     Raises :class:`~pathgrad.errors.PathgradError` when the file itself
     cannot be explained, or :class:`~pathgrad.safe.sandbox.Stopped` at a bound
-    (exit status 2); answers that cannot be read give "invalid" rows.
+    (see :func:`grade_file` for rows instead); :class:`NameNotFound` when
+    ``wrt`` (the command's ``--wrt``) names nothing in it. An answer that
+    cannot be read, or about another leaf the file does not have, gives an
+    "invalid" row.
 
     >>> rows = check_file("seed", [("w1", "-w2*x1"), ("w2", "-w1*x1")])
-    >>> [(r["leaf"], r["verdict"]) for r in rows]
-    [('w1', 'partial'), ('w2', 'right')]
+    >>> [(r["leaf"], r["verdict"], r["score"]) for r in rows]
+    [('w1', 'partial', 0.5), ('w2', 'right', 1.0)]
     """
     if not safe:
-        explanation = explain_for_checks(path, [leaf for leaf, _ in checks], loss, safe)
+        explanation = explain_for_checks(path, [leaf for leaf, _ in checks], loss, safe, wrt)
         return check_rows(explanation, checks, str(path))
     text, name = read_source(str(path), safe=True)
-    request = {"text": text, "file": name, "checks": checks, "loss": loss}
+    request = {"text": text, "file": name, "checks": checks, "loss": loss, "wrt": wrt}
     return run_bounded("pathgrad.grade.file_checks:_check_source", request, limits, file=name)
+
+
+def grade_file(path, checks, loss=None, limits=None, wrt=None, safe=True):
+    """:func:`check_file`, with rows of their own for a file that cannot be
+    checked, as in a folder: "error", or "timeout" or "memory" at a bound.
+
+    Raises only for a problem with the command: no such file, or a ``wrt``
+    or ``loss`` that names nothing in the file (:class:`NameNotFound`).
+
+    >>> [r["verdict"] for r in grade_file("seed", [("w1", "-w2*x1 - w3*x2")])]
+    ['right']
+    """
+    try:
+        return check_file(path, checks, loss, safe, limits, wrt)
+    except NameNotFound:
+        raise
+    except Stopped as stop:
+        return failed_rows(str(path), checks, STOPPED_VERDICTS[stop.kind], str(stop))
+    except PathgradError as err:
+        if str(path) != "-" and not os.path.lexists(path) and str(path) not in example_names():
+            raise
+        return failed_rows(str(path), checks, "error", str(err))
 
 
 def _check_source(request):
     """In the worker: explain the text of one file and check its answers (rows)."""
     checks = [tuple(c) for c in request["checks"]]
     program = load_source(request["text"], request["file"], request["loss"], safe=True)
-    explanation = _explained_for(program, [leaf for leaf, _ in checks])
+    explanation = _explained_for(program, [leaf for leaf, _ in checks], request.get("wrt"))
     return check_rows(explanation, checks, request["file"])

@@ -10,14 +10,10 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pathgrad.errors import LoadError, PathgradError, Stopped
-from pathgrad.grade.file_checks import (
-    STOPPED_VERDICTS,
-    check_rows,
-    explain_for_checks,
-    failed_rows,
-)
+from pathgrad.errors import LoadError, NameNotFound, PathgradError, Stopped
+from pathgrad.grade.file_checks import STOPPED_VERDICTS, check_rows, explain_for_checks
 from pathgrad.grade.matching import gradient_for
+from pathgrad.grade.rows import failed_rows, with_columns
 from pathgrad.grade.tables import read_answers, why_outside
 from pathgrad.safe.limits import LIMITS, Limits
 from pathgrad.safe.worker import run_bounded
@@ -52,22 +48,26 @@ def _entries(folder):
 
 
 def _checks_for(name, stem, wrt, answers):
-    """The ``(leaf, answer)`` pairs for one file of a folder."""
+    """The ``(leaf, answer, the table's own columns)`` to check in one file of a folder."""
     leaves = [wrt] if isinstance(wrt, str) else list(wrt or [None])
     if answers is None:
-        return [(leaf, None) for leaf in leaves]
+        return [(leaf, None, {}) for leaf in leaves]
     if isinstance(answers, str):
-        return [(leaf, answers) for leaf in leaves]
+        return [(leaf, answers, {}) for leaf in leaves]
     if isinstance(answers, list):  # rows of read_answers; a file without any is explained
         # rows without a file column (leaf,answer) are the answers for every file
-        mine = [(r["leaf"], r["answer"]) for r in answers if r["file"] in (name, stem, None)]
-        return mine or [(leaf, None) for leaf in leaves]
+        mine = [
+            (r["leaf"], r["answer"], r["columns"])
+            for r in answers
+            if r["file"] in (name, stem, None)
+        ]
+        return mine or [(leaf, None, {}) for leaf in leaves]
     mine = answers.get(name, answers.get(stem))
     if mine is None:
-        return [(leaf, None) for leaf in leaves]
+        return [(leaf, None, {}) for leaf in leaves]
     if isinstance(mine, str):
-        return [(leaf, mine) for leaf in leaves]
-    return list(mine.items())
+        return [(leaf, mine, {}) for leaf in leaves]
+    return [(leaf, answer, {}) for leaf, answer in mine.items()]
 
 
 def grade_folder(
@@ -108,7 +108,14 @@ def grade_folder(
     list of dict
         Rows (see :data:`ROW_FIELDS`) sorted by file, then in answer order;
         a file that fails, hangs or runs out of memory gives rows with
-        verdict "error", "timeout" or "memory" and never stops the rest.
+        verdict "error", "timeout" or "memory" and never stops the rest. A row
+        from a table carries the table's own columns (``student`` ...).
+
+    Raises
+    ------
+    NameNotFound
+        ``wrt`` (one name) is in no file of the folder that could be explained:
+        a problem with the command, not with a student's file.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -117,12 +124,34 @@ def grade_folder(
         answers = read_answers(answers, wrt if isinstance(wrt, str) else None)
     work, rows = _work(folder, wrt, answers)
     limits = Limits(**{**LIMITS.as_dict(), "wall_time_seconds": timeout, "memory_mib": memory_mib})
+    required = wrt if isinstance(wrt, str) else None
     with ThreadPoolExecutor(
         max_workers=workers_at_once(jobs, memory_mib, total_memory_mib)
     ) as pool:
-        results = pool.map(lambda item: _run_worker(item[0], item[1], loss, limits), work)
-        rows += [row for result in results for row in result]
+        results = list(
+            pool.map(lambda item: _run_worker(item[0], item[1], (loss, required), limits), work)
+        )
+    _refuse_a_wrt_no_file_has(results, required)
+    for (_, checks), (found, _) in zip(work, results):
+        rows += _with_own_columns(found, checks)
     return sorted(rows, key=lambda r: r["file"])  # stable: answer order within a file
+
+
+def _with_own_columns(rows, checks):
+    """A file's rows with the answers table's own columns of each answer: checks with
+    columns come from a table, so each has a leaf and gives exactly one row."""
+    if not any(columns for _, _, columns in checks):
+        return rows
+    return [with_columns(row, columns) for row, (_, _, columns) in zip(rows, checks)]
+
+
+def _refuse_a_wrt_no_file_has(results, wrt):
+    """Raise :class:`NameNotFound` (a problem with the command) when no file of the folder
+    that could be explained has ``wrt``, the command's ``--wrt``."""
+    found = [explained for _, explained in results]
+    if wrt is not None and False in found and True not in found:
+        first = next(rows for rows, explained in results if explained is False)[0]
+        raise NameNotFound(f"{first['message']}; nor has any other file of the folder")
 
 
 def _work(folder, wrt, answers):
@@ -133,7 +162,8 @@ def _work(folder, wrt, answers):
     for name, problem in entries:
         checks = _checks_for(name, name[: -len(".py")], wrt, answers)
         if problem:  # a row, and nothing opened
-            rows += failed_rows(name, checks, "error", f"{name}: {problem}")
+            failed = failed_rows(name, [c[:2] for c in checks], "error", f"{name}: {problem}")
+            rows += _with_own_columns(failed, checks)
         else:
             work.append((folder / name, checks))
     if isinstance(answers, list):
@@ -153,12 +183,9 @@ def _not_in_folder(answers, entries):
             if why
             else f"{name}: no such file in the folder"
         )
-        rows += failed_rows(
-            str(name),
-            [(r["leaf"], r["answer"]) for r in answers if r["file"] == name],
-            "error",
-            message,
-        )
+        mine = [r for r in answers if r["file"] == name]
+        failed = failed_rows(str(name), [(r["leaf"], r["answer"]) for r in mine], "error", message)
+        rows += [with_columns(row, r["columns"]) for row, r in zip(failed, mine)]
     return rows
 
 
@@ -175,23 +202,33 @@ def workers_at_once(jobs, memory_mib, total_memory_mib=TOTAL_MEMORY_MIB):
     return max(1, min(wanted, total_memory_mib // max(1, memory_mib)))
 
 
-def _run_worker(path, checks, loss, limits):
-    """Check one file in a fresh Python process with its own time and memory bound."""
-    name = path.name
+def _run_worker(path, checks, options, limits):
+    """Check one file in a fresh Python process with its own time and memory bound:
+    ``(rows, explained)``, ``explained`` False when the file has no ``--wrt`` (or
+    ``--loss``) of ``options`` = ``(loss, wrt)``, None when it could not be checked."""
+    name, checks = path.name, [c[:2] for c in checks]
     try:  # looked at again just before: an entry swapped since the listing is not followed
         problem = entry_problem(os.lstat(path).st_mode)
     except OSError:
         problem = "no such file in the folder"
     if problem:
-        return failed_rows(name, checks, "error", f"{name}: {problem}")
+        return failed_rows(name, checks, "error", f"{name}: {problem}"), None
     # by absolute path: the worker runs in a temporary folder of its own
-    request = {"file": os.path.abspath(path), "name": name, "checks": checks, "loss": loss}
+    loss, wrt = options
+    request = {
+        "file": os.path.abspath(path),
+        "name": name,
+        "checks": checks,
+        "loss": loss,
+        "wrt": wrt,
+    }
     try:
-        return run_bounded("pathgrad.grade.folders:_worker", request, limits, file=name)
+        found = run_bounded("pathgrad.grade.folders:_worker", request, limits, file=name)
+        return found["rows"], found["explained"]
     except Stopped as stop:
-        return failed_rows(name, checks, STOPPED_VERDICTS[stop.kind], stop.message)
+        return failed_rows(name, checks, STOPPED_VERDICTS[stop.kind], stop.message), None
     except RuntimeError as err:  # the worker died for another reason: still one row
-        return failed_rows(name, checks, "error", str(err))
+        return failed_rows(name, checks, "error", str(err)), None
 
 
 def _worker(request):
@@ -199,10 +236,18 @@ def _worker(request):
     name, checks = request["name"], [tuple(c) for c in request["checks"]]
     leaves = [leaf for leaf, _ in checks]
     try:
-        explanation = explain_for_checks(request["file"], leaves, request["loss"], True)
+        explanation = explain_for_checks(
+            request["file"], leaves, request["loss"], True, request["wrt"]
+        )
     except PathgradError as err:
-        return failed_rows(name, checks, "error", str(err).replace(request["file"], name, 1))
-    return check_rows(explanation, checks, name)
+        message = str(err).replace(request["file"], name, 1)
+        missing = isinstance(err, NameNotFound)  # the command's --wrt or --loss
+        verdict = "invalid" if missing and err.message.startswith("--wrt") else "error"
+        return {
+            "rows": failed_rows(name, checks, verdict, message),
+            "explained": False if missing else None,
+        }
+    return {"rows": check_rows(explanation, checks, name), "explained": True}
 
 
 def _explained(request):

@@ -27,10 +27,13 @@ import sympy
 
 from pathgrad.errors import NameNotFound
 from pathgrad.explanation.gradient import InLeaves
-from pathgrad.grade.answers import parse_answer
+from pathgrad.grade.answers import answer_terms
 from pathgrad.grade.compare import close, compare, value_at
 from pathgrad.grade.term_matching import PathMatcher, unsigned
 from pathgrad.sums.check import CHECK_BOUND
+
+#: A piece of an answer's term left once its paths are taken out is shown up to this length.
+SHOWN_REST = 40
 
 
 @dataclass
@@ -38,11 +41,13 @@ class AnswerCheck:
     """How a hand-derived gradient compares with the explanation.
 
     ``verdict`` is "right", "partial" or "wrong"; ``symbolic`` is "equal",
-    "equal at N random points", "differ" or "undetermined". Paths are
-    numbered from 1 as in the explanation; ``missing`` lists the paths the
-    answer does not have, ``extra`` its terms that are on no path, and
-    ``near`` the terms that are a path with the wrong sign, a wrong number or
-    a missing or extra factor: ``(path, term, ratio)`` with term = ratio × path.
+    "equal at N random points", "differ" or "undetermined". ``terms`` are the
+    answer's terms as written. Paths are numbered from 1 as in the
+    explanation; ``missing`` lists the paths the answer does not have,
+    ``extra`` the :class:`~pathgrad.grade.term_matching.Piece` of its terms on no
+    path, and ``near`` the pieces that are a path with the wrong sign, a wrong
+    number or a missing or extra factor: ``(path, pieces, ratio)`` with the
+    pieces' sum = ratio × path.
     """
 
     leaf: str
@@ -54,31 +59,77 @@ class AnswerCheck:
     value: float | None
     expected_value: float | None
     path_count: int
+    terms: list = field(default_factory=list)
     matched: list = field(default_factory=list)
     missing: list = field(default_factory=list)
     extra: list = field(default_factory=list)
     near: list = field(default_factory=list)
     message: str = ""
 
+    @property
+    def score(self):
+        """1 when right; else the share of paths the answer has, counting each of its terms
+        on no path as one path too many (a near miss counts as its path missing); 0 wrong.
+
+        >>> from pathgrad import explain
+        >>> e = explain("seed", wrt=["w1"])
+        >>> [check_answer(e, "w1", a).score for a in ("-w2*x1", "-w2*x1 - w3*x2 + x1", "x1")]
+        [0.5, 0.67, 0.0]
+        """
+        if self.verdict == "right":
+            return 1.0
+        return round(len(self.matched) / max(1, self.path_count + len(self.extra)), 2)
+
     def as_row(self, file=None):
         """The check as a report row (see :data:`ROW_FIELDS`)."""
+        pieces = {p.term for p in self.extra} | {p.term for _, ps, _ in self.near for p in ps}
         return {
             "file": file,
             "leaf": self.leaf,
             "answer": self.answer,
             "verdict": self.verdict,
+            "score": self.score,
             "expected": str(self.expected),
             "value": self.value,
             "expected_value": self.expected_value,
             "matched": list(self.matched),
             "missing": list(self.missing),
-            "extra": [str(t) for t in self.extra] + [str(t) for _, t, _ in self.near],
+            "extra": [self.terms[n] for n in sorted(pieces)],
+            "paths": [],  # the gradient's path ledger, filled in with the explanation's
             "message": self.message,
         }
 
 
-def _describe_near(number, term, product, ratio):
-    what = f"your term {term} is path {number} ({product})"
+def plural(count, noun):
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _paths_text(numbers):
+    numbers = [str(n) for n in numbers]
+    if len(numbers) == 1:
+        return f"path {numbers[0]}"
+    return "paths " + ", ".join(numbers[:-1]) + " and " + numbers[-1]
+
+
+def _rest(piece):
+    """What is left of a term once paths are taken out, shown if short."""
+    text = str(piece.expr)
+    return text if len(text) <= SHOWN_REST else plural(len(sympy.Add.make_args(piece.expr)), "term")
+
+
+def _subject(check, pieces):
+    """Who a sentence is about: the student's term(s) as written, or what is left of one."""
+    if len(pieces) > 1:
+        return "your terms " + ", ".join(check.terms[p.term] for p in pieces) + " together"
+    (piece,) = pieces
+    if piece.inside:
+        inside = _paths_text(n + 1 for n in piece.inside)
+        return f"your term {check.terms[piece.term]} has {inside} in it; the rest of it ({_rest(piece)})"
+    return f"your term {check.terms[piece.term]}"
+
+
+def _describe_near(check, number, pieces, product, ratio):
+    what = f"{_subject(check, pieces)} is path {number} ({product})"
     if ratio == -1:
         return f"{what} with the wrong sign"
     if ratio.is_number:
@@ -91,17 +142,6 @@ def _describe_near(number, term, product, ratio):
     if bottom == 1:
         return f"{what} with an extra factor {top}{sign}"
     return f"{what} times {ratio}"
-
-
-def plural(count, noun):
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _paths_text(numbers):
-    numbers = [str(n) for n in numbers]
-    if len(numbers) == 1:
-        return f"path {numbers[0]}"
-    return "paths " + ", ".join(numbers[:-1]) + " and " + numbers[-1]
 
 
 def _message(check, products):
@@ -118,17 +158,21 @@ def _message(check, products):
         parts.append(f"your answer is {_paths_text(check.matched)}{only}")
     else:
         parts.append("your answer matches no path")
-    parts += [_describe_near(n, term, products[n - 1], ratio) for n, term, ratio in check.near]
+    parts += [
+        _describe_near(check, n, pieces, products[n - 1], ratio) for n, pieces, ratio in check.near
+    ]
     near = {n for n, _, _ in check.near}
     unexplained = [n for n in check.missing if n not in near]
     if unexplained:
         parts.append(
             "it misses " + " and ".join(f"path {n}: {products[n - 1]}" for n in unexplained)
         )
-    if len(check.extra) == 1:
-        parts.append(f"its term {check.extra[0]} is on no path")
-    elif check.extra:
-        parts.append("its terms " + ", ".join(map(str, check.extra)) + " are on no path")
+    parts += [f"{_subject(check, [p])} is on no path" for p in check.extra if p.inside]
+    whole = [check.terms[p.term] for p in check.extra if not p.inside]
+    if len(whole) == 1:
+        parts.append(f"its term {whole[0]} is on no path")
+    elif whole:
+        parts.append("its terms " + ", ".join(whole) + " are on no path")
     return "; ".join(parts)
 
 
@@ -176,7 +220,8 @@ def check_answer(explanation, leaf, answer):
     your answer is paths 1 and 3 only; it misses path 2: a
     """
     gradient = gradient_for(explanation, leaf)
-    parsed = parse_answer(answer, explanation.graph)
+    terms = answer_terms(answer, explanation.graph)
+    parsed = sympy.Add(*(expr for _, expr in terms))
     values = _leaf_values(explanation.graph)
     in_leaves = InLeaves(explanation.graph)  # intermediate names replaced; None if too large
     expected = in_leaves(gradient.closed_form, CHECK_BOUND)
@@ -191,11 +236,13 @@ def check_answer(explanation, leaf, answer):
         value=value_at(parsed, values) if parsed.free_symbols <= set(values) else None,
         expected_value=gradient.value,
         path_count=gradient.path_count,
+        terms=[written for written, _ in terms],
     )
     if check.symbolic.startswith("equal"):
         return _right(check, gradient, explanation.loss)
     products = [in_leaves(p.product, CHECK_BOUND) for p in gradient.paths]
-    return _path_by_path(check, explanation, gradient, products, values, seed)
+    exprs = [expr for _, expr in terms]
+    return _path_by_path(check, explanation, gradient, products, (exprs, values, seed))
 
 
 def _leaf_values(graph):
@@ -212,16 +259,18 @@ def _right(check, gradient, loss):
     count = gradient.path_count
     check.verdict = "right"
     check.matched = list(range(1, count + 1)) if count == gradient.paths_listed else []
-    written = "" if str(check.parsed) == str(gradient.closed_form) else " (written differently)"
+    written = "" if str(check.parsed) == str(gradient.closed_form) else ", written differently,"
     check.message = (
-        f"right{written}: d{loss}/d{check.leaf} = {gradient.closed_form}, the sum of "
+        f"your answer{written} is d{loss}/d{check.leaf} = {gradient.closed_form}, the sum of "
         f"{plural(count, 'path')}"
     )
     return check
 
 
-def _path_by_path(check, explanation, gradient, products, values, seed):
-    """An answer that is not right, compared with the paths (``products``) one by one."""
+def _path_by_path(check, explanation, gradient, products, answer):
+    """An answer that is not right, compared with the paths (``products``) one by one;
+    ``answer`` is ``(its terms, the leaves' values, a seed for random points)``."""
+    terms, values, seed = answer
     loss, count = explanation.loss, gradient.path_count
     differs = f"your answer differs from d{loss}/d{check.leaf} = {gradient.closed_form}"
     if count != len(products) or None in products:
@@ -230,13 +279,13 @@ def _path_by_path(check, explanation, gradient, products, values, seed):
             "to compare one by one"
         )
         return check
-    result = PathMatcher(products, check.parsed, values, seed).run(check.parsed)
+    result = PathMatcher(products, check.parsed, values, seed).run(terms)
     if result is None:
         check.message = f"{differs}; it has no value at enough points to compare it path by path"
         return check
     matched, check.extra, near = result
     check.matched = [i + 1 for i in matched]
-    check.near = [(i + 1, term, ratio) for i, term, ratio in near]
+    check.near = [(i + 1, pieces, ratio) for i, pieces, ratio in near]
     check.missing = [i + 1 for i in range(count) if i not in matched]
     check.verdict = "partial" if check.matched else "wrong"
     check.message = _message(check, products) + _afterthoughts(check, explanation, gradient)

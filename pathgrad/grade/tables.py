@@ -1,4 +1,5 @@
-"""Tables of answers: a CSV (``leaf,answer`` or ``file,leaf,answer``) read and checked.
+"""Tables of answers: a CSV (``leaf,answer`` or ``file,leaf,answer``, and any columns of
+the teacher's own, such as ``student``) read and checked.
 
 Someone else's table is read only if it is a regular file, bounded in size and
 rows. The files it names are relative to its folder: an absolute path, ``..``,
@@ -13,14 +14,19 @@ import re
 import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from pathgrad.errors import LoadError, PathgradError, Stopped
-from pathgrad.grade.file_checks import STOPPED_VERDICTS, check_file, failed_rows, report_row
+from pathgrad.errors import LoadError, PathgradError
+from pathgrad.grade.file_checks import grade_file
+from pathgrad.grade.rows import ROW_FIELDS, failed_rows, report_row, with_columns
 from pathgrad.trace.reading import entry_problem, read_regular
 
 #: Rows a table of answers may have.
 MAX_TABLE_ROWS = 100_000
 #: ... and bytes: 16 MiB.
 MAX_TABLE_BYTES = 16 << 20
+#: The columns of an answers table that say what to check; any other is carried to the report.
+ANSWER_COLUMNS = ("file", "leaf", "answer")
+#: Columns the report writes itself: an answers table may not have them.
+REPORT_COLUMNS = frozenset(ROW_FIELDS)
 
 
 def _table_name(table):
@@ -28,14 +34,17 @@ def _table_name(table):
 
 
 def read_answers(table, wrt=None):
-    """Read a CSV of answers: columns ``leaf,answer`` or ``file,leaf,answer``.
+    """Read a CSV of answers: columns ``leaf,answer`` or ``file,leaf,answer``, and any
+    others (``student``, ``email`` ...), which are carried to the report.
 
     ``leaf`` may be left out when ``wrt`` names the one leaf every answer is
-    for. Returns dicts with keys ``file`` (or ``None``), ``leaf``, ``answer``.
+    for. Returns dicts with keys ``file`` (or ``None``), ``leaf``, ``answer``
+    and ``columns``: the table's other columns, in its order, by their names as
+    written (a column without a name is ``column N``).
 
     >>> import io
-    >>> read_answers(io.StringIO("leaf,answer\\nw1,-w2*x1\\n"))
-    [{'file': None, 'leaf': 'w1', 'answer': '-w2*x1'}]
+    >>> read_answers(io.StringIO("student,leaf,answer\\nAda,w1,-w2*x1\\n"))
+    [{'file': None, 'leaf': 'w1', 'answer': '-w2*x1', 'columns': {'student': 'Ada'}}]
     """
     name = _table_name(table)
     if hasattr(table, "read"):
@@ -51,34 +60,58 @@ def read_answers(table, wrt=None):
     return _answer_rows(io.StringIO(text, newline=""), name, wrt)
 
 
-def _answer_rows(handle, name, wrt):
-    try:
-        reader = csv.DictReader(handle)
-        if "answer" not in [c.strip().lower() for c in reader.fieldnames or []]:
+def _header(names, name):
+    """The table's column names, stripped; its own columns keep their spelling. Refused:
+    no answer column, a name twice, or a name the report writes itself."""
+    names = [n.strip() for n in names]
+    known = [n.lower() if n.lower() in ANSWER_COLUMNS else n for n in names]
+    if "answer" not in known:
+        raise LoadError(
+            "the answers table needs a header with an answer column "
+            "(leaf,answer or file,leaf,answer)",
+            file=name,
+            line=1,
+        )
+    known = [n or f"column {i}" for i, n in enumerate(known, start=1)]
+    for column in known:
+        if column.lower() in REPORT_COLUMNS and column not in ANSWER_COLUMNS:
             raise LoadError(
-                "the answers table needs a header with an answer column "
-                "(leaf,answer or file,leaf,answer)",
+                f"the answers table has a column {column!r}, which the report writes "
+                "itself; rename that column",
                 file=name,
                 line=1,
             )
+        if [c.lower() for c in known].count(column.lower()) > 1:
+            raise LoadError(f"the answers table has two columns {column!r}", file=name, line=1)
+    return known
+
+
+def _answer_rows(handle, name, wrt):
+    try:
+        reader = csv.reader(handle)
+        columns = _header(next(reader, []), name)
         rows = []
-        for number, record in enumerate(reader, start=2):
+        for number, cells in enumerate(reader, start=2):
             if number > MAX_TABLE_ROWS + 1:
                 raise LoadError(f"more than {MAX_TABLE_ROWS} answers", file=name)
-            record = {
-                k.strip().lower(): (v or "").strip()
-                for k, v in record.items()
-                if isinstance(k, str)
-            }
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line
+            record = dict(zip(columns, (c.strip() for c in cells + [""] * len(columns))))
             leaf = record.get("leaf") or wrt
-            if not leaf or "answer" not in record:
+            if not leaf:
                 raise LoadError(
                     "each row needs a leaf and an answer (columns leaf,answer or file,leaf,answer)",
                     file=name,
                     line=number,
                 )
+            own = {k: v for k, v in record.items() if k not in ANSWER_COLUMNS}
             rows.append(
-                {"file": record.get("file") or None, "leaf": leaf, "answer": record["answer"]}
+                {
+                    "file": record.get("file") or None,
+                    "leaf": leaf,
+                    "answer": record["answer"],
+                    "columns": own,
+                }
             )
     except (csv.Error, UnicodeDecodeError) as err:
         raise LoadError(f"cannot read the answers table: {err}", file=name) from None
@@ -86,27 +119,30 @@ def _answer_rows(handle, name, wrt):
 
 
 def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits=None):
-    """Check a CSV of answers (see :func:`read_answers`): report rows in the table's order.
+    """Check a CSV of answers (see :func:`read_answers`): report rows in the table's order,
+    each with the table's own columns of its row.
 
     With ``file``, every answer is about that file; otherwise each row names
     its file (relative to the table's folder). Each file is explained once
     (in safe mode, in its own bounded worker process, with ``limits``); a
     file that cannot be explained gives "error" rows, one stopped at a bound
-    "timeout" or "memory" rows.
+    "timeout" or "memory" rows. With ``file``, a ``wrt`` or ``loss`` that
+    names nothing in it raises :class:`~pathgrad.errors.NameNotFound` (a problem
+    with the command), as does a ``file`` that does not exist.
     """
     entries = read_answers(table, wrt)
     by_file, rows = _files_to_check(table, entries, file)
     for path, mine in by_file.items():
         checks = [(entry["leaf"], entry["answer"]) for _, entry in mine]
         try:
-            found = check_file(path, checks, loss, safe, limits)
-        except Stopped as stop:
-            found = failed_rows(path, checks, STOPPED_VERDICTS[stop.kind], str(stop))
+            found = grade_file(path, checks, loss, limits, wrt if file is not None else None, safe)
         except PathgradError as err:
+            if file is not None:
+                raise
             found = failed_rows(path, checks, "error", str(err))
         for (number, _), row in zip(mine, found):  # one row per answer with its leaf
             rows[number] = row
-    return rows
+    return [with_columns(row, entry["columns"]) for row, entry in zip(rows, entries)]
 
 
 def _files_to_check(table, entries, file):

@@ -1,17 +1,22 @@
 """Which paths an answer's terms are: sums of terms matched with paths, and near misses.
 
-The terms of an answer are compared with the path products at a few random
-points (:mod:`pathgrad.grade.compare`): a group of terms summing to a path is
-that path; a term that is a path times a number or a simple factor is a near
-miss (a wrong sign, a missing factor); anything else is on no path.
+The terms of an answer (its outermost sum, as the student wrote it) are
+compared with the path products at a few random points
+(:mod:`pathgrad.grade.compare`): a group of terms summing to a path is that
+path; a term that is a path times a number or a simple factor is a near miss
+(a wrong sign, a missing factor); anything else is on no path. A term that
+holds paths only once expanded (``-(w2 + 1)*(x1 - 2)`` holds ``-w2*x1``) is
+kept as one :class:`Piece`: the paths inside it and the rest of it.
 
 >>> import sympy
 >>> w1, w2, x1 = sympy.symbols("w1 w2 x1")
->>> PathMatcher([-w2 * x1, -w1 * x1], -w2 * x1 + w1 * x1, {}, seed=0).run(-w2 * x1 + w1 * x1)
-([0], [], [(1, w1*x1, -1)])
+>>> matcher = PathMatcher([-w2 * x1, -w1 * x1], -w2 * x1 + w1 * x1, {}, seed=0)
+>>> matcher.run([-w2 * x1, w1 * x1])
+([0], [], [(1, (Piece(term=1, expr=w1*x1, inside=()),), -1)])
 """
 
 import itertools
+from dataclasses import dataclass
 
 import sympy
 
@@ -26,13 +31,24 @@ MATCH_BUDGET = 50_000
 NEAR_MISS_BUDGET = 200
 
 
-def _expanded(terms):
-    """Each term expanded into monomials, where that stays small."""
-    result = []
-    for term in terms:
-        small = expanded_terms(term) <= MAX_TERMS
-        result += sympy.Add.make_args(sympy.expand(term)) if small else [term]
-    return [t for t in result if t != 0]
+@dataclass(frozen=True)
+class Piece:
+    """What is left of the answer's term number ``term`` (from 0) once paths are taken out.
+
+    ``inside`` are the paths (from 0) found in its expansion, ``expr`` the rest of
+    it: the term itself, unexpanded, when no path was found in it.
+    """
+
+    term: int
+    expr: sympy.Expr
+    inside: tuple = ()
+
+
+def _monomials(term):
+    """A term expanded into monomials, where that stays small; else the term itself."""
+    if expanded_terms(term) > MAX_TERMS:
+        return [term]
+    return [t for t in sympy.Add.make_args(sympy.expand(term)) if t != 0]
 
 
 def _subset_summing(columns, target, budget):
@@ -57,9 +73,10 @@ class PathMatcher:
     Paths with equal products form one group; a group of k paths is matched
     c times (c = k, k-1, ..., 1) by the fewest terms summing to c × product,
     first with the answer's terms as written, then with what is left
-    expanded into monomials. What is still left is compared with each
-    unmatched path: a term that is a path times a number or a simple factor
-    is a near miss (a wrong sign, a missing factor), anything else is extra.
+    expanded into monomials. What is still left, term by term, is compared
+    with each unmatched path: a term that is a path times a number or a
+    simple factor is a near miss (a wrong sign, a missing factor), anything
+    else is extra.
     """
 
     def __init__(self, products, answer, values, seed):
@@ -71,9 +88,10 @@ class PathMatcher:
         values = [value_at(expr, point) for point in self.points]
         return None if None in values else values
 
-    def run(self, answer):
-        """``(matched path indices, extra terms, near misses)``, or ``None`` when the
-        answer has a value at too few points to compare."""
+    def run(self, terms):
+        """``(matched path indices, extra pieces, near misses)`` for the answer's ``terms``
+        (a near miss is ``(path, pieces, ratio)``, the pieces summing to ratio × path), or
+        ``None`` when the answer has a value at too few points to compare."""
         if len(self.points) < 2:
             return None
         groups = self._groups()
@@ -81,17 +99,20 @@ class PathMatcher:
             i for column, members in groups if all(close(v, 0) for v in column) for i in members
         ]  # a path whose product is 0 is in every answer
         groups = [g for g in groups if not all(close(v, 0) for v in g[0])]
-        terms, found = self._assign(
-            groups, [t for t in sympy.Add.make_args(answer) if t != 0], matched
-        )
-        matched += found
+        left, found = self._assign(groups, [(t, i) for i, t in enumerate(terms) if t != 0], matched)
+        matched += [path for path, _ in found]
         groups = [g for g in groups if not set(g[1]) <= set(matched)]
-        if groups and terms:  # what is left, expanded: kept only if that matches more
-            expanded, found = self._assign(groups, _expanded(terms), matched)
+        inside = {}
+        if groups and left:  # what is left, expanded: kept only if that matches more
+            monomials = [(m, origin) for term, origin in left for m in _monomials(term)]
+            rest, found = self._assign(groups, monomials, matched)
             if found:
-                terms, matched = expanded, matched + found
+                left, matched = rest, matched + [path for path, _ in found]
+                for path, origins in found:
+                    for origin in origins:
+                        inside.setdefault(origin, []).append(path)
         missing = [i for i in range(len(self.products)) if i not in matched]
-        return (sorted(matched), *self._near(terms, missing))
+        return (sorted(matched), *self._near(_pieces(terms, left, inside), missing))
 
     def _groups(self):
         """``[product column, path indices]`` for each set of paths with equal products."""
@@ -106,8 +127,10 @@ class PathMatcher:
                 groups.append([column, [i]])
         return groups
 
-    def _assign(self, groups, terms, matched):
-        columns = [self.column(t) for t in terms]
+    def _assign(self, groups, items, matched):
+        """Paths matched by sums of ``items`` (``(expr, term number)``): the items left,
+        and ``[(path, term numbers of the items that sum to it), ...]``."""
+        columns = [self.column(expr) for expr, _ in items]
         usable = [i for i, c in enumerate(columns) if c is not None]
         found = []
         for column, members in groups:
@@ -117,25 +140,44 @@ class PathMatcher:
                     [columns[i] for i in usable], [count * v for v in column], self.budget
                 )
                 if chosen is not None:
-                    found += members[:count]
+                    origins = sorted({items[usable[j]][1] for j in chosen})
+                    found += [(member, origins) for member in members[:count]]
                     usable = [u for j, u in enumerate(usable) if j not in chosen]
                     break
         left = set(usable) | {i for i, c in enumerate(columns) if c is None}
-        return [t for i, t in enumerate(terms) if i in left], found
+        return [item for i, item in enumerate(items) if i in left], found
 
-    def _near(self, terms, missing):
-        """Near misses and extra terms: first all that is left at once, then term by term."""
-        if not terms or not missing or len(terms) * len(missing) > NEAR_MISS_BUDGET:
-            return terms, []
-        whole = _near_miss(sympy.Add(*terms), [(i, self.products[i]) for i in missing])
-        if whole is not None and len(terms) > 1:
-            return [], [whole]
+    def _near(self, pieces, missing):
+        """Near misses and extra pieces: first all that is left at once, then piece by piece."""
+        if not pieces or not missing or len(pieces) * len(missing) > NEAR_MISS_BUDGET:
+            return pieces, []
+        candidates = [(i, self.products[i]) for i in missing]
+        whole = _near_miss(sympy.Add(*(p.expr for p in pieces)), candidates)
+        if whole is not None and len(pieces) > 1:
+            return [], [(whole[0], tuple(pieces), whole[2])]
         near, extra = [], []
-        for term in terms:
+        for piece in pieces:
             taken = {n[0] for n in near}
-            miss = _near_miss(term, [(i, self.products[i]) for i in missing if i not in taken])
-            (near if miss else extra).append(miss or term)
+            miss = _near_miss(piece.expr, [(i, p) for i, p in candidates if i not in taken])
+            if miss:
+                near.append((miss[0], (piece,), miss[2]))
+            else:
+                extra.append(piece)
         return extra, near
+
+
+def _pieces(terms, left, inside):
+    """What is left of each term: the term itself if no path was found in it, else the sum
+    of its monomials left (nothing when they are all paths)."""
+    pieces = []
+    for number, term in enumerate(terms):
+        if number in inside:
+            rest = sympy.Add(*(expr for expr, origin in left if origin == number))
+            if rest != 0:
+                pieces.append(Piece(number, rest, tuple(sorted(inside[number]))))
+        elif any(origin == number for _, origin in left):
+            pieces.append(Piece(number, term))
+    return pieces
 
 
 def _ratio(term, product):
