@@ -290,6 +290,15 @@ def _check_options(commands):
     )
     check.add_argument("--loss", type=_name, metavar="NAME", help="the variable to differentiate")
     check.add_argument(
+        "--const",
+        type=_names,
+        action="extend",
+        dest="constants",
+        metavar="A,B",
+        help="numbers of the files that are constants, not trained; an answer equal once "
+        "they take their values is right (in a file: p = const(2))",
+    )
+    check.add_argument(
         "--jobs",
         type=_count,
         metavar="N",

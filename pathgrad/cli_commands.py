@@ -247,6 +247,7 @@ def _checked_rows(args):
             timeout=limits_of(args).wall_time_seconds,
             memory_mib=limits_of(args).memory_mib,
             loss=args.loss,
+            constants=args.constants or (),
         )
     if args.answer is not None:
         if not args.wrt:
@@ -259,9 +260,15 @@ def _checked_rows(args):
             loss=args.loss,
             limits=limits_of(args),
             wrt=args.wrt,
+            constants=args.constants or (),
         )
     return check_answers_table(
-        args.answers, file=args.target, wrt=args.wrt, loss=args.loss, limits=limits_of(args)
+        args.answers,
+        file=args.target,
+        wrt=args.wrt,
+        loss=args.loss,
+        limits=limits_of(args),
+        constants=args.constants or (),
     )
 
 

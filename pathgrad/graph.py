@@ -337,3 +337,20 @@ def node_named(graph, name):
         if d["name"] == name:
             return n
     return None
+
+
+def constant_values(graph):
+    """Each constant's symbol and its exact value: the leaves that do not require grad and
+    are not cut values (``const(2)``, ``--const p``, ``leaf("p", 2, requires_grad=False)``).
+
+    >>> from pathgrad.trace.loader import load_source
+    >>> g = build_graph(load_source("x = 1.5\np = const(2)\nL = x ** p\n").loss)
+    >>> constant_values(g)
+    {p: 2}
+    """
+    return {
+        d["symbol"]: constant(d["value"])
+        for _, d in graph.nodes(data=True)
+        if d["kind"] == "leaf" and not d["requires_grad"] and not d["cut"]
+        if d["value"] is not None
+    }

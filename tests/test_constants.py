@@ -84,3 +84,25 @@ def test_a_number_assigned_in_a_branch_is_noted():
 
 def test_the_seed_is_unchanged():
     assert str(explain("seed").gradients["w1"].closed_form) == "-w2*x1 - w3*x2"
+
+
+def test_check_accepts_an_answer_equal_once_constants_take_their_values(tmp_path, capsys):
+    path = tmp_path / "f.py"
+    path.write_text(POWER, encoding="utf-8")
+    args = ["check", str(path), "--wrt", "x", "--answer", "2*x + 3"]
+    assert main(args) == 3  # p is a leaf that trains: 2*x is not p*x**(p - 1)
+    assert "partial" in capsys.readouterr().out
+    assert main([*args, "--const", "p"]) == 0
+    out = capsys.readouterr().out
+    assert "right (1)" in out and "(equal once the constants take their values: p = 2)" in out
+    assert main([*args[:-1], "p*x**(p - 1) + 3", "--const", "p"]) == 0
+    assert "equal once" not in capsys.readouterr().out  # right as written: nothing to say
+
+
+def test_a_class_folder_with_constants(tmp_path, capsys):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "ada.py").write_text(POWER, encoding="utf-8")
+    (folder / "bob.py").write_text(POWER.replace("p = 2", "p = const(2)"), encoding="utf-8")
+    assert main(["check", str(folder), "--wrt", "x", "--answer", "2*x+3", "--const", "p"]) == 0
+    assert capsys.readouterr().out.count("right (1)") == 2

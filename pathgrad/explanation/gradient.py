@@ -14,7 +14,7 @@ import sympy
 from pathgrad.errors import NameNotFound, PathgradError
 from pathgrad.explanation.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Path
 from pathgrad.expressions import has_infinity, tree_size
-from pathgrad.graph import constant, leaves, node_named
+from pathgrad.graph import constant_values, leaves, node_named
 from pathgrad.ops import OPS
 from pathgrad.sums.check import CHECK_BOUND, check_gradient
 from pathgrad.sums.methods import check_path_cap, summed_by
@@ -38,13 +38,7 @@ class GradientWork:
         self.cache = {}
         self.in_leaves = InLeaves(graph)
         self.operands = operand_lists(graph)
-        #: Each constant's symbol and its value (leaves without requires_grad, not cut).
-        self.constants = {
-            d["symbol"]: constant(d["value"])
-            for _, d in graph.nodes(data=True)
-            if d["kind"] == "leaf" and not d["requires_grad"] and not d["cut"]
-            if d["value"] is not None
-        }
+        self.constants = constant_values(graph)
 
     def method_for(self, leaf):
         if self.options.method != "auto":

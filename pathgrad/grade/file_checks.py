@@ -102,12 +102,13 @@ def _explained_for(program, leaves, wrt=None):
         return explain_program(program, max_paths=MAX_PATHS_CHECKED)
 
 
-def explain_for_checks(path, leaves, loss, safe, wrt=None):
-    """Load the file at ``path`` and explain it for answers about ``leaves``."""
-    return _explained_for(load(str(path), loss, safe=safe), leaves, wrt)
+def explain_for_checks(path, leaves, loss, safe, wrt=None, constants=()):
+    """Load the file at ``path`` and explain it for answers about ``leaves``; ``constants``
+    names numbers of the file that get no gradient (``--const``)."""
+    return _explained_for(load(str(path), loss, safe, constants), leaves, wrt)
 
 
-def check_file(path, checks, loss=None, safe=True, limits=None, wrt=None):
+def check_file(path, checks, loss=None, safe=True, limits=None, wrt=None, constants=()):
     """Explain one file and check ``(leaf, answer)`` pairs against it: report rows.
 
     In safe mode (the default) the file is read here and loaded, explained
@@ -126,14 +127,16 @@ def check_file(path, checks, loss=None, safe=True, limits=None, wrt=None):
     [('w1', 'partial', 0.5), ('w2', 'right', 1.0)]
     """
     if not safe:
-        explanation = explain_for_checks(path, [leaf for leaf, _ in checks], loss, safe, wrt)
+        leaves = [leaf for leaf, _ in checks]
+        explanation = explain_for_checks(path, leaves, loss, safe, wrt, constants)
         return check_rows(explanation, checks, str(path))
     text, name = read_source(str(path), safe=True)
     request = {"text": text, "file": name, "checks": checks, "loss": loss, "wrt": wrt}
+    request["constants"] = list(constants)
     return run_bounded("pathgrad.grade.file_checks:_check_source", request, limits, file=name)
 
 
-def grade_file(path, checks, loss=None, limits=None, wrt=None, safe=True):
+def grade_file(path, checks, loss=None, limits=None, wrt=None, safe=True, constants=()):
     """:func:`check_file`, with rows of their own for a file that cannot be
     checked, as in a folder: "error", or "timeout" or "memory" at a bound.
 
@@ -144,7 +147,7 @@ def grade_file(path, checks, loss=None, limits=None, wrt=None, safe=True):
     ['right']
     """
     try:
-        return check_file(path, checks, loss, safe, limits, wrt)
+        return check_file(path, checks, loss, safe, limits, wrt, constants)
     except NameNotFound:
         raise
     except Stopped as stop:
@@ -158,6 +161,7 @@ def grade_file(path, checks, loss=None, limits=None, wrt=None, safe=True):
 def _check_source(request):
     """In the worker: explain the text of one file and check its answers (rows)."""
     checks = [tuple(c) for c in request["checks"]]
-    program = load_source(request["text"], request["file"], request["loss"], safe=True)
+    constants = request.get("constants") or ()
+    program = load_source(request["text"], request["file"], request["loss"], True, constants)
     explanation = _explained_for(program, [leaf for leaf, _ in checks], request.get("wrt"))
     return check_rows(explanation, checks, request["file"])

@@ -79,6 +79,7 @@ def grade_folder(
     memory_mib=LIMITS.memory_mib,
     loss=None,
     total_memory_mib=TOTAL_MEMORY_MIB,
+    constants=(),
 ):
     """Check every ``*.py`` file of a folder, each in its own process, in safe mode.
 
@@ -102,6 +103,8 @@ def grade_folder(
         Address-space bound per file (``RLIMIT_AS``; not on Windows).
     total_memory_mib : int
         What all the workers running at once may use together (default 4096 MiB).
+    constants : iterable of str
+        Numbers of every file that are constants, not trained (``--const``).
 
     Returns
     -------
@@ -129,7 +132,10 @@ def grade_folder(
         max_workers=workers_at_once(jobs, memory_mib, total_memory_mib)
     ) as pool:
         results = list(
-            pool.map(lambda item: _run_worker(item[0], item[1], (loss, required), limits), work)
+            pool.map(
+                lambda item: _run_worker(item[0], item[1], (loss, required, constants), limits),
+                work,
+            )
         )
     _refuse_a_wrt_no_file_has(results, required)
     for (_, checks), (found, _) in zip(work, results):
@@ -205,7 +211,7 @@ def workers_at_once(jobs, memory_mib, total_memory_mib=TOTAL_MEMORY_MIB):
 def _run_worker(path, checks, options, limits):
     """Check one file in a fresh Python process with its own time and memory bound:
     ``(rows, explained)``, ``explained`` False when the file has no ``--wrt`` (or
-    ``--loss``) of ``options`` = ``(loss, wrt)``, None when it could not be checked."""
+    ``--loss``) of ``options`` = ``(loss, wrt, constants)``, None when it could not be checked."""
     name, checks = path.name, [c[:2] for c in checks]
     try:  # looked at again just before: an entry swapped since the listing is not followed
         problem = entry_problem(os.lstat(path).st_mode)
@@ -214,8 +220,9 @@ def _run_worker(path, checks, options, limits):
     if problem:
         return failed_rows(name, checks, "error", f"{name}: {problem}"), None
     # by absolute path: the worker runs in a temporary folder of its own
-    loss, wrt = options
+    loss, wrt, constants = options
     request = {
+        "constants": list(constants),
         "file": os.path.abspath(path),
         "name": name,
         "checks": checks,
@@ -237,7 +244,12 @@ def _worker(request):
     leaves = [leaf for leaf, _ in checks]
     try:
         explanation = explain_for_checks(
-            request["file"], leaves, request["loss"], True, request["wrt"]
+            request["file"],
+            leaves,
+            request["loss"],
+            True,
+            request["wrt"],
+            request.get("constants") or (),
         )
     except PathgradError as err:
         message = str(err).replace(request["file"], name, 1)

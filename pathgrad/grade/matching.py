@@ -30,6 +30,7 @@ from pathgrad.explanation.gradient import InLeaves
 from pathgrad.grade.answers import answer_terms
 from pathgrad.grade.compare import close, compare, value_at
 from pathgrad.grade.term_matching import PathMatcher, unsigned
+from pathgrad.graph import constant_values
 from pathgrad.sums.check import CHECK_BOUND
 
 #: A piece of an answer's term left once its paths are taken out is shown up to this length.
@@ -240,6 +241,17 @@ def check_answer(explanation, leaf, answer):
     )
     if check.symbolic.startswith("equal"):
         return _right(check, gradient, explanation.loss)
+    constants = constant_values(explanation.graph)
+    if expected is not None and constants:  # 2*x for p*x**(p - 1), with p a constant 2
+        substituted = compare(
+            parsed.xreplace(constants), expected.xreplace(constants), values, seed
+        )
+        if substituted.startswith("equal"):
+            check.symbolic = substituted
+            _right(check, gradient, explanation.loss)
+            given = ", ".join(f"{symbol} = {value}" for symbol, value in constants.items())
+            check.message += f" (equal once the constants take their values: {given})"
+            return check
     products = [in_leaves(p.product, CHECK_BOUND) for p in gradient.paths]
     exprs = [expr for _, expr in terms]
     return _path_by_path(check, explanation, gradient, products, (exprs, values, seed))

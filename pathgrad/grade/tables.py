@@ -118,7 +118,9 @@ def _answer_rows(handle, name, wrt):
     return rows
 
 
-def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits=None):
+def check_answers_table(
+    table, file=None, wrt=None, loss=None, safe=True, limits=None, constants=()
+):
     """Check a CSV of answers (see :func:`read_answers`): report rows in the table's order,
     each with the table's own columns of its row.
 
@@ -135,7 +137,8 @@ def check_answers_table(table, file=None, wrt=None, loss=None, safe=True, limits
     for path, mine in by_file.items():
         checks = [(entry["leaf"], entry["answer"]) for _, entry in mine]
         try:
-            found = grade_file(path, checks, loss, limits, wrt if file is not None else None, safe)
+            given = wrt if file is not None else None
+            found = grade_file(path, checks, loss, limits, given, safe, constants)
         except PathgradError as err:
             if file is not None:
                 raise

@@ -112,6 +112,11 @@ def _branch_lines(tree):
 def _check_constants(program, symbolic):
     """Every ``--const`` name is a number the file assigns (or a symbolic leaf)."""
     numbers = {name for name, _ in program.number_leaves} | set(symbolic)
+    numbers |= {  # already a constant in the file (p = const(2)): nothing to change
+        name
+        for name, value in program.namespace.items()
+        if getattr(value, "is_leaf", False) and not value.requires_grad
+    }
     for name in sorted(program.constants - numbers):
         raise NameNotFound(
             f"--const {name}: {name} is not a number the file assigns at the top level "
