@@ -4,6 +4,7 @@ Each cache here is keyed by a sympy expression or a graph; the tests are the cas
 such a key could confuse two things that print or simplify differently.
 """
 
+import contextlib
 import json
 
 import pytest
@@ -14,6 +15,8 @@ from pathgrad.explanation import explain
 from pathgrad.render import json as json_renderer
 from pathgrad.render import text as text_renderer
 from pathgrad.render.text import SharedPrinter
+from pathgrad.sums import simplify
+from pathgrad.sums.simplify import closed_form
 
 x = sympy.Symbol("x")
 x_real = sympy.Symbol("x", real=True)
@@ -79,3 +82,64 @@ def test_renderers_print_expressions_as_str_does(name, monkeypatch):
     assert text_renderer.render(e) == text
     assert json_renderer.render(e) == doc
     assert json.loads(doc)["gradients"]
+
+
+# -- the simplification ladder, remembered per expression ------------------------------
+def climbed_afresh(expr):
+    """The ladder's choice with nothing remembered."""
+    expr = simplify.tame_numbers(expr)
+    if simplify.tree_size(expr) > simplify.LADDER_BOUND:
+        return expr
+    return simplify._climbed.__wrapped__(expr)
+
+
+a, b = sympy.symbols("a b", real=True)
+a_plain, a_positive = sympy.Symbol("a"), sympy.Symbol("a", positive=True)
+LADDER_LOOKALIKES = [
+    # log(a**2) expands only for a positive a; sqrt(a**2) is a only then too
+    [sympy.log(a_plain**2) + a_plain, sympy.log(a_positive**2) + a_positive],
+    [sympy.sqrt(a**2) * (a + 1), sympy.sqrt(a_positive**2) * (a_positive + 1)],
+    # two Dummy symbols named alike are two symbols
+    [(sympy.Dummy("d") + 1) ** 2 - 1, (sympy.Dummy("d") + 1) ** 2 - 1],
+    # equal values, different numbers
+    [sympy.expand((a + 2) ** 2) - 4, sympy.expand((a + sympy.Float(2.0)) ** 2) - 4],
+    [(2 * a + 2) / (a + 1), (sympy.Float(2.0) * a + 2) / (a + 1)],
+]
+
+
+@pytest.mark.parametrize("exprs", LADDER_LOOKALIKES)
+def test_closed_form_remembered_is_the_form_climbed_afresh(exprs):
+    for _ in range(2):  # the second time round, every form is remembered
+        for e in exprs:
+            form, status = closed_form(e)
+            assert status == ""
+            assert form == climbed_afresh(e) and type(form) is type(climbed_afresh(e))
+            assert str(form) == str(climbed_afresh(e))
+    forms = [closed_form(e)[0] for e in exprs]
+    assert len({(type(f), f) for f in forms}) == len(exprs)
+
+
+def test_closed_form_of_an_atom_is_the_atom():
+    for atom in (a, sympy.Integer(3), sympy.Float(2.0), sympy.Rational(1, 3)):
+        assert closed_form(atom) == (atom, "")
+        assert closed_form(atom)[0] == climbed_afresh(atom)
+    # a number too long to read is tamed first, then kept
+    huge = sympy.Rational(10001, 10000) ** 100
+    assert closed_form(huge) == (simplify.tame_numbers(huge), "")
+
+
+def test_closed_form_that_ran_out_of_time_is_not_remembered(monkeypatch):
+    e = sympy.expand((sympy.Symbol("only_here", real=True) + b) ** 3) - b**3
+
+    @contextlib.contextmanager
+    def no_time(seconds):
+        raise simplify._OutOfTime
+        yield
+
+    monkeypatch.setattr(simplify, "time_limit", no_time)
+    assert closed_form(e) == (
+        e,
+        "partly simplified: factor_terms, cancel, factor_denominator, expand ran out of time",
+    )
+    monkeypatch.undo()
+    assert closed_form(e) == (climbed_afresh(e), "")
