@@ -9,14 +9,20 @@ import json
 
 import pytest
 import sympy
+from hypothesis import given, settings
 from sympy.printing.str import StrPrinter
+from test_properties import DETERMINISTIC, programs, trace
 
-from pathgrad.explanation import explain
+from pathgrad.explanation import explain, explain_program
+from pathgrad.graph import build_graph, leaves
 from pathgrad.render import json as json_renderer
 from pathgrad.render import text as text_renderer
 from pathgrad.render.text import SharedPrinter
 from pathgrad.sums import simplify
+from pathgrad.sums.methods import summed_by
+from pathgrad.sums.paths import iter_paths, path_counts
 from pathgrad.sums.simplify import closed_form
+from pathgrad.trace.loader import load_source
 
 x = sympy.Symbol("x")
 x_real = sympy.Symbol("x", real=True)
@@ -143,3 +149,30 @@ def test_closed_form_that_ran_out_of_time_is_not_remembered(monkeypatch):
     )
     monkeypatch.undo()
     assert closed_form(e) == (climbed_afresh(e), "")
+
+
+# -- sums built in one step rather than one term at a time -----------------------------
+def sum_one_path_at_a_time(graph, leaf):
+    total = sympy.S.Zero
+    for edges in iter_paths(graph, leaf):
+        total += sympy.Mul(*[graph.edges[e]["local_derivative"] for e in edges])
+    return total
+
+
+@settings(max_examples=150, **DETERMINISTIC)
+@given(program=programs(max_ops=12))
+def test_sum_of_the_paths_is_the_sum_added_one_path_at_a_time(program):
+    graph = build_graph(trace(program))
+    for leaf in leaves(graph):
+        total, _ = summed_by(graph, leaf, "paths")
+        expected = sum_one_path_at_a_time(graph, leaf)
+        assert total == expected and str(total) == str(expected)
+
+
+def test_sum_of_many_paths_is_the_sum_added_one_path_at_a_time():
+    source = "x = 0.5\n" + "x = sin(x) + cos(x)\n" * 8 + "L = x * x\n"
+    graph = explain_program(load_source(source, "diamonds.py"), max_paths=0).graph
+    (x,) = leaves(graph)
+    total, _ = summed_by(graph, x, "paths")
+    assert path_counts(graph)[x] == 2**9
+    assert str(total) == str(sum_one_path_at_a_time(graph, x))
