@@ -28,7 +28,7 @@ from pathgrad.sums.paths import (
     adjoint_values,
     atoms_in,
     iter_paths,
-    multiplication_counts,
+    multiplication_counts_by_leaf,
     operand_lists,
     operand_values,
     path_counts,
@@ -356,6 +356,7 @@ class _Work:
         self.cache = {}
         self.in_leaves = InLeaves(graph)
         self.operands = operand_lists(graph)
+        self.costs = multiplication_counts_by_leaf(graph, counts)  # every leaf's, one pass
 
     def method_for(self, leaf):
         if self.options.method != "auto":
@@ -402,7 +403,7 @@ class _Work:
             value=self.values[leaf],
             undefined=self.reasons.get(leaf),
             kinks=_kinks_above(graph, leaf),
-            costs=multiplication_counts(graph, leaf, self.counts, self.operands),
+            costs=self.costs[leaf],
             ledger=ledger,
             simplified=simplified,
             locals_reason=self.locals_reason,

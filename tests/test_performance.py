@@ -20,7 +20,12 @@ from pathgrad.render import text as text_renderer
 from pathgrad.render.text import SharedPrinter
 from pathgrad.sums import simplify
 from pathgrad.sums.methods import summed_by
-from pathgrad.sums.paths import iter_paths, path_counts
+from pathgrad.sums.paths import (
+    iter_paths,
+    multiplication_counts,
+    multiplication_counts_by_leaf,
+    path_counts,
+)
 from pathgrad.sums.simplify import closed_form
 from pathgrad.trace.loader import load_source
 
@@ -176,3 +181,36 @@ def test_sum_of_many_paths_is_the_sum_added_one_path_at_a_time():
     total, _ = summed_by(graph, x, "paths")
     assert path_counts(graph)[x] == 2**9
     assert str(total) == str(sum_one_path_at_a_time(graph, x))
+
+
+# -- every leaf's costs in one pass -----------------------------------------------------
+def assert_costs_for_every_leaf(graph):
+    every = multiplication_counts_by_leaf(graph)
+    assert list(every) == leaves(graph)
+    for leaf in leaves(graph):
+        assert every[leaf] == multiplication_counts(graph, leaf)
+
+
+@settings(max_examples=150, **DETERMINISTIC)
+@given(program=programs(max_ops=12))
+def test_costs_of_every_leaf_at_once_are_each_leaf_s_costs(program):
+    assert_costs_for_every_leaf(build_graph(trace(program)))
+
+
+@pytest.mark.parametrize("name", ["seed", "micrograd", "mlp", "diamonds", "reuse", "branch"])
+def test_costs_of_every_leaf_at_once_on_the_examples(name):
+    assert_costs_for_every_leaf(explain(name, max_paths=0).graph)
+
+
+def test_costs_of_every_leaf_at_once_with_many_edges_in_and_unused_leaves():
+    # a node used 5 times (edges in 101 in binary: a carry across bit-slices), a leaf the
+    # loss does not use, and 70 leaves (more bits than a machine word)
+    source = "\n".join(
+        [f"w{i} = {i / 10}" for i in range(70)]
+        + ["u = 1.0", "h = w0 * w1", "total = h * h * h * h * h"]
+        + [f"total = total + w{i} * h" for i in range(2, 70)]
+        + ["L = total"]
+    )
+    e = explain_program(load_source(source, "wide.py"), max_paths=0)
+    assert "u" in e.leaves and e.gradients["u"].path_count == 0
+    assert_costs_for_every_leaf(e.graph)
