@@ -214,3 +214,41 @@ def test_costs_of_every_leaf_at_once_with_many_edges_in_and_unused_leaves():
     e = explain_program(load_source(source, "wide.py"), max_paths=0)
     assert "u" in e.leaves and e.gradients["u"].path_count == 0
     assert_costs_for_every_leaf(e.graph)
+
+
+# -- infinities looked for once per shared subexpression --------------------------------
+INFINITE_OR_NOT = [
+    1 / (x - x),
+    1 / x,
+    sympy.log(sympy.Integer(0)) * x,
+    sympy.sin(x) + sympy.nan,
+    -sympy.oo + x,
+    sympy.Max(x, sympy.oo),
+    sympy.Float("inf") * x,
+    sympy.exp(x) * sympy.sin(sympy.exp(x)),
+    sympy.Integer(2),
+]
+
+
+def test_has_infinity_is_sympy_s_has():
+    clean = set()
+    for e in INFINITE_OR_NOT + [sympy.sin(e) * e for e in INFINITE_OR_NOT]:
+        expected = e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+        assert simplify.has_infinity(e) == expected
+        assert simplify.has_infinity(e, clean) == expected  # with what earlier calls found
+    assert x in clean and all(not simplify.has_infinity(e) for e in clean)
+
+
+@settings(max_examples=100, **DETERMINISTIC)
+@given(program=programs(max_ops=12))
+def test_leaf_forms_are_those_built_checking_each_node_alone(program):
+    graph = build_graph(trace(program))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "pathgrad.graph.has_infinity",
+            lambda e, clean=None: e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo),
+        )
+        alone = build_graph(trace(program))
+    for node, data in graph.nodes(data=True):
+        assert data["expr"] == alone.nodes[node]["expr"]
+        assert data["expr_size"] == alone.nodes[node]["expr_size"]
