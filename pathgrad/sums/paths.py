@@ -66,8 +66,7 @@ def iter_paths(graph, target, source=None):
     if source == target:  # the empty path: ∂x/∂x = 1
         yield []
         return
-    # 2. Each useful node's edges down to useful operands, in out_edges order, listed once
-    #    (a node on many paths is left again and again).
+    # 2. Each useful node's edges to useful operands, in out_edges order, listed once.
     succ, down = graph.succ, {}
 
     def edges_from(node):
@@ -145,12 +144,10 @@ def multiplication_counts(graph, leaf, counts=None, operands=None):
 def multiplication_counts_by_leaf(graph, counts=None):
     """:func:`multiplication_counts` for every leaf at once, in a few passes over the edges.
 
-    The paths' cost is their total length less their number; the lengths of the paths
-    from the loss to each node are summed from the loss down, each edge adding one to
-    every path through it. Forward mode's cost for a leaf is the number of edges into it
-    and into the nodes above it: each node's edges in are added to every leaf below it,
-    all leaves at once, with the set of leaves below a node kept as the bits of an integer
-    and the totals as bit-sliced counters (``totals[j]`` holds bit ``j`` of every leaf's).
+    The paths' cost is their total length less their number. Forward mode's is the edges
+    into the leaf and the nodes above it: each node's edges in are added to every leaf
+    below it (a set of leaves kept as the bits of an integer), all leaves at once, in
+    bit-sliced counters (``totals[j]`` holds bit ``j`` of every leaf's count).
 
     >>> from pathgrad.trace.traced import leaf
     >>> from pathgrad.graph import build_graph
@@ -160,7 +157,8 @@ def multiplication_counts_by_leaf(graph, counts=None):
     """
     counts = path_counts(graph) if counts is None else counts
     leaves = [n for n, kind in graph.nodes(data="kind") if kind == "leaf"]
-    # 1. From the loss down: the summed lengths of the paths to each node.
+    # 1. From the loss down: the summed lengths of the paths to each node (an edge adds
+    #    one to every path through it).
     lengths = dict.fromkeys(graph, 0)
     for node in topological_from(graph):
         for _, operand in graph.out_edges(node):
