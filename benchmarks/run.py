@@ -62,16 +62,20 @@ def report(name, figure, baseline, target):
     return ratio
 
 
+def process(args):
+    """A function that runs ``python ARGS`` in the repository and returns its output's bytes."""
+    return lambda: len(
+        subprocess.run([sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.PIPE).stdout
+    )
+
+
+IMPORT_BASELINE = ["-c", "import sympy, networkx"]
+
+
 # -- 1. start-up ---------------------------------------------------------------------
 def startup(repeat):
     print('1. seed example, whole CLI process vs `python -c "import sympy, networkx"`')
-
-    def process(args):
-        return lambda: subprocess.run(
-            [sys.executable, *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
-        )
-
-    base, _ = timed(process(["-c", "import sympy, networkx"]), repeat)
+    base, _ = timed(process(IMPORT_BASELINE), repeat)
     ours, _ = timed(process(["-m", "pathgrad", "explain", "examples/seed.py"]), repeat)
     report("pathgrad explain examples/seed.py", ours, base, 1.2)
 
@@ -207,6 +211,41 @@ def cheap_gradient(sizes, repeat):
     )
 
 
+# -- 6. lecture size -------------------------------------------------------------------------
+LECTURE = [
+    ("3-4-4-1 network of a slide", "benchmarks/programs/mlp_3_4_4_1.py"),
+    ("bundled mlp example", "mlp"),
+    ("bundled micrograd example", "micrograd"),
+]
+
+
+def lecture(repeat):
+    print(
+        "6. lecture size: `pathgrad explain FILE` with default options, whole process, vs "
+        '`python -c "import sympy, networkx"`, and vs that plus looping sympy.diff over the '
+        "leaves (what a teacher could do by hand)"
+    )
+    from pathgrad.trace.loader import load
+
+    base, _ = timed(process(IMPORT_BASELINE), repeat)
+    print(f"  import baseline {base:.2f} s")
+    for title, path in LECTURE:
+        graph = build_graph(load(path).loss)
+        expr = graph.nodes[graph.graph["loss"]]["expr"]
+        symbols = [d["symbol"] for _, d in graph.nodes(data=True) if d["kind"] == "leaf"]
+        by_diff, _ = timed(lambda e=expr, ss=symbols: [sympy.diff(e, s) for s in ss], repeat)
+        print(f"  {title} ({len(symbols)} leaves), sympy.diff loop {by_diff:.3f} s")
+        for fmt in ("json", "text"):
+            command = ["-m", "pathgrad", "explain", path, "--format", fmt]
+            seconds, size = timed(process(command), repeat)
+            print(
+                f"    --format {fmt:<4} {seconds:.2f} s = {seconds / base:.1f}x the import "
+                f"(target <= 2x), {seconds / (base + by_diff):.1f}x the import and the "
+                f"sympy.diff loop; {size / 1e3:.0f} kB"
+                + (" (target < 60 kB)" if fmt == "text" else "")
+            )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes; only checks it runs")
@@ -220,6 +259,7 @@ def main(argv=None):
     diamond_chains([10, 20] if args.quick else [10, 20, 40, 200])
     streaming([1_000, 3_000] if args.quick else [5_000, 20_000])
     cheap_gradient([3, 4, 4, 1] if args.quick else [3, 16, 16, 1], 1 if args.quick else 5)
+    lecture(1 if args.quick else 3)
     return 0
 
 

@@ -52,14 +52,31 @@ def has_huge_number(expr):
     return any(is_huge(a) for a in (expr, *expr.args))
 
 
-def has_infinity(expr):
+_INFINITIES = frozenset({sympy.zoo, sympy.nan, sympy.oo, -sympy.oo})
+
+
+def has_infinity(expr, clean=None):
     """Whether sympy evaluated something to ``zoo``, ``nan``, ``oo`` or ``-oo`` in ``expr``.
 
     A closed form never shows these: they come from sympy evaluating a factor
-    at a number (``log(0)``), not from the maths the user wrote.
+    at a number (``log(0)``), not from the maths the user wrote. ``expr.has``
+    asks the same but walks every copy of a shared subexpression; this visits
+    each once. ``clean``, a set shared between calls, holds subexpressions
+    known to have none: they are not entered, and those found clean are added.
 
     >>> x = sympy.Symbol("x")
     >>> has_infinity(1 / (x - x)), has_infinity(1 / x)
     (True, False)
     """
-    return expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+    clean = set() if clean is None else clean
+    seen, stack = set(), [expr]
+    while stack:
+        e = stack.pop()
+        if e in seen or e in clean:
+            continue
+        if e in _INFINITIES:
+            return True
+        seen.add(e)
+        stack.extend(e.args)
+    clean |= seen  # everything below a clean subexpression is clean
+    return False

@@ -133,9 +133,11 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
     index = {t.id: i for i, t in enumerate(tensors)}
     graph = nx.MultiDiGraph(loss=index[loss.id], file=file)
     fresh = (f"t{k}" for k in range(1, 10**9) if f"t{k}" not in taken)
-    sizes = {}  # tree sizes of subexpressions, shared so that each is measured once
+    # tree sizes of subexpressions, and those without an infinity: shared, so that each
+    # subexpression is looked at once
+    sizes, clean = {}, set()
     for t in tensors:
-        _add_node(graph, index[t.id], t, names, fresh, index, source_lines, sizes)
+        _add_node(graph, index[t.id], t, names, fresh, index, source_lines, (sizes, clean))
         live = t.live() if t.live is not None else None
         if live is not None and live.id in index:  # w as it was, and w now: one leaf
             graph.nodes[index[t.id]]["same_leaf_as"] = index[live.id]
@@ -166,7 +168,7 @@ def _symbolic(op, args, fallback=True):
         return sympy.Function(op.name)(*args) if fallback else None
 
 
-def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
+def _add_node(graph, node, t, names, fresh, index, source_lines, seen):
     is_leaf = t.op is None or not t.requires_grad
     data = dict(
         kind="leaf" if is_leaf else "operation",
@@ -211,7 +213,8 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, sizes):
     )
     buildable = size <= MAX_EXPR_SIZE and depth <= MAX_EXPR_DEPTH and None not in exprs
     expr = _symbolic(t.op, exprs, fallback=False) if buildable else None
-    if expr is not None and (has_huge_number(expr) or has_infinity(expr)):
+    sizes, clean = seen
+    if expr is not None and (has_huge_number(expr) or has_infinity(expr, clean)):
         expr = None
     if expr is not None:  # sympy merges terms (c + c -> 2*c): measure what it built
         size = tree_size(expr, _memo=sizes)

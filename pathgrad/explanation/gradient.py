@@ -21,7 +21,7 @@ from pathgrad.sums.methods import check_path_cap, summed_by
 from pathgrad.sums.paths import (
     atoms_in,
     iter_paths,
-    multiplication_counts,
+    multiplication_counts_by_leaf,
     operand_lists,
     operand_values,
 )
@@ -38,6 +38,7 @@ class GradientWork:
         self.cache = {}
         self.in_leaves = InLeaves(graph)
         self.operands = operand_lists(graph)
+        self.costs = multiplication_counts_by_leaf(graph, counts)  # every leaf's, one pass
         self.constants = constant_values(graph)
 
     def method_for(self, leaf):
@@ -66,7 +67,7 @@ class GradientWork:
             value=self.values[leaf],
             undefined=self.reasons.get(leaf),
             kinks=_kinks_above(graph, leaf),
-            costs=multiplication_counts(graph, leaf, self.counts, self.operands),
+            costs=self.costs[leaf],
             ledger=ledger,
             simplified=simplified,
             locals_reason=self.locals_reason,

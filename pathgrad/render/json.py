@@ -30,10 +30,10 @@ import math
 import tokenize
 
 import sympy
-from sympy.printing.str import StrPrinter
 
 from pathgrad.functions import SYMPY_NAMES
 from pathgrad.kernels import special_name
+from pathgrad.render.text import SharedPrinter
 
 #: 2: a value that is inf, -inf or nan is ``null`` with ``"special"`` naming it (schema 1
 #: had ``null`` for "undefined"); ``undefined`` says why a value is special.
@@ -45,8 +45,11 @@ def _number(x):
     return None if special_name(x) else x
 
 
-class _Printer(StrPrinter):
-    """sympy's ``str``, with every atom written so that ``sympify`` reads it back as it was."""
+class _Printer(SharedPrinter):
+    """sympy's ``str``, with every atom written so that ``sympify`` reads it back as it was.
+
+    One printer writes a whole document, each distinct expression once.
+    """
 
     def _print_Float(self, expr):
         value = float(expr)
@@ -105,7 +108,7 @@ def expr_json(expr):
     >>> expr_json(sympy.Float(1 / 3) * e + lam * sympy.E)
     "0.3333333333333333*E + exp(1)*Symbol('lambda', real=True)"
     """
-    return _Printer({"order": None}).doprint(expr)
+    return _Printer().doprint(expr)
 
 
 def _names_in(text):
@@ -205,13 +208,13 @@ def _sympy_constant(name):
     return isinstance(thing, sympy.Expr) and thing.is_number
 
 
-def _path(p):
+def _path(p, write):
     return {
         "nodes": p.nodes,
-        "factors": [expr_json(f) for f in p.factors],
+        "factors": [write(f) for f in p.factors],
         "factor_values": [_number(v) for v in p.factor_values],
         "factor_specials": [special_name(v) for v in p.factor_values],
-        "product": expr_json(p.product),
+        "product": write(p.product),
         "value": _number(p.value),
         "special": special_name(p.value),
         "undefined": p.undefined,
@@ -220,48 +223,49 @@ def _path(p):
     }
 
 
-def _step(step):
+def _step(step, write):
     return {
         "node": step.node,
-        "terms": [{"node": other, "local_derivative": expr_json(f)} for other, f in step.terms],
-        "total": expr_json(step.total),
+        "terms": [{"node": other, "local_derivative": write(f)} for other, f in step.terms],
+        "total": write(step.total),
         "value": _number(step.value),
         "special": special_name(step.value),
     }
 
 
-def _check(c):
+def _check(c, write):
     if c is None:
         return None
     return {
-        "sympy_diff": None if c.sympy_diff is None else expr_json(c.sympy_diff),
+        "sympy_diff": None if c.sympy_diff is None else write(c.sympy_diff),
         "symbolic": c.symbolic,
         "finite_difference": c.finite_difference,
         "numeric": c.numeric,
     }
 
 
-def _gradient(g):
+def _gradient(g, write):
     return {
-        "closed_form": expr_json(g.closed_form),
+        "closed_form": write(g.closed_form),
         "value": _number(g.value),
         "special": special_name(g.value),
         "undefined": g.undefined,
         "path_count": g.path_count,
-        "paths": [_path(p) for p in g.paths],
+        "paths": [_path(p, write) for p in g.paths],
         "paths_listed": g.paths_listed,
         "method": g.method,
         "costs": g.costs,
-        "ledger": [_step(step) for step in g.ledger],
+        "ledger": [_step(step, write) for step in g.ledger],
         "simplified": g.simplified,
         "in_terms_of": g.in_terms_of,
         "kinks": g.kinks,
-        "check": _check(g.check),
+        "check": _check(g.check, write),
     }
 
 
 def as_dict(e):
     """The explanation as plain data (the JSON contract)."""
+    write = _Printer().doprint  # one printer: each distinct expression is printed once
     return {
         "schema": SCHEMA_VERSION,
         "file": e.file,
@@ -271,7 +275,7 @@ def as_dict(e):
         "special": special_name(e.loss_value),
         "undefined": e.loss_undefined,
         "leaves": e.leaves,
-        "gradients": {name: _gradient(g) for name, g in e.gradients.items()},
+        "gradients": {name: _gradient(g, write) for name, g in e.gradients.items()},
         "notes": [{"line": n.line, "text": n.text} for n in e.notes],
         "torch": None
         if e.torch is None

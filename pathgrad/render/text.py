@@ -17,6 +17,9 @@ dL/dw1 - 2 paths from L to w1
   cost    6 multiplications summing path by path; reverse mode 11 (all leaves), forward mode 7
 """
 
+import sympy
+from sympy.printing.str import StrPrinter
+
 from pathgrad.escaping import visible_lines
 from pathgrad.kernels import special_name
 
@@ -79,14 +82,44 @@ def remarks(g):
     return out
 
 
+class SharedPrinter(StrPrinter):
+    """sympy's ``str``, each distinct subexpression printed once per printer.
+
+    An explanation prints the same expressions again and again (a local derivative on
+    every path through its edge, ``tanh(b + w*x)`` inside every closed form above it), and
+    ``str`` prints every occurrence anew. This printer keeps what it printed, keyed by
+    the expression and its type (sympy 1.12 has ``Float(2.0) == Integer(2)``), and for an
+    atom whether it is printed alone: a ``Float`` keeps its trailing zeros only then.
+
+    >>> x = sympy.Symbol("x")
+    >>> printer = SharedPrinter()
+    >>> printer.doprint(sympy.sin(x) * x + sympy.sin(x)), printer.doprint(sympy.Float(2.0) * x)
+    ('x*sin(x) + sin(x)', '2.0*x')
+    """
+
+    def __init__(self, settings=None):
+        super().__init__({"order": None, **(settings or {})})  # as ``str`` prints
+        self._printed = {}
+
+    def _print(self, expr, **kwargs):
+        if kwargs or not isinstance(expr, sympy.Basic):
+            return super()._print(expr, **kwargs)
+        key = (type(expr), expr, expr.is_Atom and self._print_level == 0)
+        text = self._printed.get(key)
+        if text is None:
+            text = self._printed[key] = super()._print(expr)
+        return text
+
+
 class TextRenderer:
     """One renderer instance per call: the style is data, each part is one method."""
 
     def __init__(self, style):
         self.s = STYLES[style]
+        self.printer = SharedPrinter()
 
     def expr(self, e):
-        text = str(e)
+        text = self.printer.doprint(e) if isinstance(e, sympy.Basic) else str(e)
         if self.s["mul"] == "*":
             return text
         return text.replace("**", "^").replace("*", self.s["mul"])

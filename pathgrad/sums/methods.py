@@ -92,10 +92,14 @@ def check_path_cap(graph, leaf, count):
 
 
 def _by_paths(graph, leaf):
-    total = sympy.S.Zero
-    for edges in islice(iter_paths(graph, leaf), PATHS_CAP):
-        total += sympy.Mul(*[graph.edges[e]["local_derivative"] for e in edges])
-    return total
+    # one Add of every product: adding them one at a time rebuilds the growing sum each
+    # time (quadratic in the paths), for the same sum
+    return sympy.Add(
+        *[
+            sympy.Mul(*[graph.edges[e]["local_derivative"] for e in edges])
+            for edges in islice(iter_paths(graph, leaf), PATHS_CAP)
+        ]
+    )
 
 
 def _on_paths(graph, leaf, operands):

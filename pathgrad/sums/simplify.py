@@ -4,7 +4,9 @@ sympy's ``simplify`` can take minutes even on a small expression with
 ``tanh`` in it, and different strategies win on different expressions. pathgrad tries a short ladder of
 cheap rewritings, each only below a size bound, and keeps the shortest
 result (ties keep the earlier rung), so the closed form is the same, byte
-for byte, on every run and never hangs.
+for byte, on every run and never hangs. A ladder climbed to the top is
+remembered for the expression (several leaves, or several explanations, may
+ask for the same form); an atom is as short as it gets and climbs nothing.
 
 >>> import sympy
 >>> a, b, c = sympy.symbols("a b c", real=True)
@@ -15,6 +17,7 @@ for byte, on every run and never hangs.
 """
 
 import contextlib
+import functools
 import signal
 import threading
 
@@ -32,10 +35,20 @@ EXPAND_BOUND = 64
 #: A safety net: a rung still running after this many seconds of CPU time is abandoned. CPU
 #: time, not wall time, so that a loaded machine gives the same closed forms as an idle one.
 RUNG_SECONDS = 5.0
+#: Closed forms remembered (each at most ``LADDER_BOUND`` operations).
+LADDER_CACHE = 2048
 
 
 class _OutOfTime(Exception):
     pass
+
+
+class _PartlySimplified(Exception):
+    """A ladder with a rung that ran out of time: its result is not remembered."""
+
+    def __init__(self, best, skipped):
+        super().__init__(best, skipped)
+        self.best, self.skipped = best, skipped
 
 
 @contextlib.contextmanager
@@ -140,8 +153,21 @@ def closed_form(expr):
     says honestly why the result may be less simplified (but equal).
     """
     expr = tame_numbers(expr)
+    if expr.is_Atom:  # no rewriting is shorter than one symbol or number
+        return expr, ""
     if tree_size(expr) > LADDER_BOUND:
         return expr, f"not simplified: larger than {LADDER_BOUND} operations"
+    try:
+        return _climbed(expr), ""
+    except _PartlySimplified as partly:
+        return partly.best, f"partly simplified: {', '.join(partly.skipped)} ran out of time"
+
+
+# typed: sympy 1.12 has Float(2.0) == Integer(2), with one hash (an expression that
+# contains them tells them apart); equal expressions otherwise have the same closed form
+@functools.lru_cache(maxsize=LADDER_CACHE, typed=True)
+def _climbed(expr):
+    """The shortest rung's result; raises :class:`_PartlySimplified`, which is not cached."""
     best, best_size, skipped, done = expr, _size(expr), [], {}
     for name, rewrite in _rungs(expr):
         try:
@@ -154,5 +180,5 @@ def closed_form(expr):
         if size < best_size and not has_infinity(candidate):
             best, best_size = candidate, size
     if skipped:
-        return best, f"partly simplified: {', '.join(skipped)} ran out of time"
-    return best, ""
+        raise _PartlySimplified(best, skipped)
+    return best
