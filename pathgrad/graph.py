@@ -343,7 +343,7 @@ def node_named(graph, name):
 
 
 def constant_values(graph):
-    """Each constant's symbol and its exact value: the leaves that do not require grad and
+    r"""Each constant's symbol and its exact value: the leaves that do not require grad and
     are not cut values (``const(2)``, ``--const p``, ``leaf("p", 2, requires_grad=False)``).
 
     >>> from pathgrad.trace.loader import load_source

@@ -21,6 +21,7 @@ from pathgrad.sums.methods import check_path_cap, summed_by
 from pathgrad.sums.paths import (
     atoms_in,
     iter_paths,
+    multiplication_counts,
     multiplication_counts_by_leaf,
     operand_lists,
     operand_values,
@@ -40,6 +41,13 @@ class GradientWork:
         self.operands = operand_lists(graph)
         self.costs = multiplication_counts_by_leaf(graph, counts)  # every leaf's, one pass
         self.constants = constant_values(graph)
+
+    def costs_of(self, node):
+        """The multiplications each method needs for ∂loss/∂node (a leaf's from the one pass
+        over every leaf; a computed value's on its own)."""
+        if node in self.costs:
+            return self.costs[node]
+        return multiplication_counts(self.graph, node, self.counts, self.operands)
 
     def method_for(self, leaf):
         if self.options.method != "auto":
@@ -67,7 +75,7 @@ class GradientWork:
             value=self.values[leaf],
             undefined=self.reasons.get(leaf),
             kinks=_kinks_above(graph, leaf),
-            costs=self.costs[leaf],
+            costs=self.costs_of(leaf),
             ledger=ledger,
             simplified=simplified,
             locals_reason=self.locals_reason,
