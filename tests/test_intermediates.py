@@ -13,6 +13,7 @@ import pathgrad
 from pathgrad.errors import NameNotFound
 from pathgrad.explanation import explain, explain_tensor
 from pathgrad.graph import build_graph
+from pathgrad.render.text import render as render_text
 from pathgrad.trace.autograd import collect
 from pathgrad.trace.loader import load_source
 
@@ -153,3 +154,15 @@ def test_a_returned_value_takes_the_callers_name():
 def test_a_leaf_keeps_its_name_when_the_variable_is_rebound():
     e = pathgrad.explain_program(load_source("x = 0.5\nx = sin(x)\nx = x * x\n", "f.py"))
     assert (e.loss, set(e.gradients)) == ("x_2", {"x"})
+
+
+# -- readable listings (issue 17) -----------------------------------------------------------
+def test_a_run_of_unit_factors_is_written_once_and_the_partials_telescope():
+    text = "w = 2.0\nx = 3.0\ntotal = 0.0\nfor k in range(4):\n    total = total + w * x\n"
+    text += "L = total * total\n"
+    program = load_source(text, "f.py", constants=["total", "x"])
+    out = render_text(pathgrad.explain_program(program, wrt=["w"], max_paths=1))
+    chain, factors, lines = out.split("path 1")[1].splitlines()[1:4]
+    assert chain.split() == ["∂L/∂total_4", "·", "∂total_4/∂(w·x)", "·", "∂(w·x)/∂w"]
+    assert factors.strip().split("  =")[0].split() == ["=", "total_4", "·", "1", "(×4)", "·", "x"]
+    assert lines.split() == ["factors", "from", "lines", "6,", "5", "(×4),", "5"]

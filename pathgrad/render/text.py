@@ -82,6 +82,42 @@ def remarks(g):
     return out
 
 
+#: A run of at least this many local derivatives equal to 1 is written once: the partials
+#: telescope (∂total_31/∂total_28) and the factors read ``1 (×3)``.
+UNIT_RUN = 3
+
+
+def unit_runs(factors):
+    """A path's steps as ``(start, end, unit)`` node positions: each factor on its own, except
+    a run of ``UNIT_RUN`` or more factors equal to 1 (an accumulator ``total = total + w*x``
+    adds 1 per step), which is one step from its first node to its last.
+
+    >>> unit_runs([sympy.Integer(2), *[sympy.S.One] * 4, sympy.Symbol("w")])
+    [(0, 1, False), (1, 5, True), (5, 6, False)]
+    """
+    steps, i = [], 0
+    while i < len(factors):
+        j = i
+        while j < len(factors) and factors[j] == 1:
+            j += 1
+        if j - i >= UNIT_RUN:
+            steps.append((i, j, True))
+            i = j
+        else:
+            steps.append((i, i + 1, False))
+            i += 1
+    return steps
+
+
+def _lines_of(lines, times):
+    """The source lines of one step: a line, or a run's (``17 (×4)``, ``17…24``)."""
+    if len(lines) == 1:
+        return str(lines[0])
+    if len(set(lines)) == 1:
+        return f"{lines[0]} ({times}{len(lines)})"
+    return f"{lines[0]}…{lines[-1]}"
+
+
 class SharedPrinter(StrPrinter):
     """sympy's ``str``, each distinct subexpression printed once per printer.
 
@@ -149,9 +185,15 @@ class TextRenderer:
         return f"{line:<22}  at {leaves}" if leaves else line
 
     def path(self, number, path):
-        chain = self.s["times"].join(self.partial(a, b) for a, b in zip(path.nodes, path.nodes[1:]))
-        factors = self.s["times"].join(self.factor(f) for f in path.factors)
-        lines = ", ".join(str(n) for n in path.lines)
+        steps = unit_runs(path.factors)
+        chain = self.s["times"].join(
+            self.partial(path.nodes[i], path.nodes[j]) for i, j, _ in steps
+        )
+        times = "x" if self.s["mul"] == "*" else "×"
+        factors = self.s["times"].join(
+            f"1 ({times}{j - i})" if unit else self.factor(path.factors[i]) for i, j, unit in steps
+        )
+        lines = ", ".join(_lines_of(path.lines[i:j], times) for i, j, _ in steps)
         via = "".join(f"   (through {self.expr(v)})" for v in path.via)
         return [
             f"  path {number:<2} " + self.s["arrow"].join(self.node(n) for n in path.nodes) + via,
