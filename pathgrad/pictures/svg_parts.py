@@ -3,9 +3,9 @@
 Each returns its markup as a list of lines, its width and its height, so
 that :mod:`pathgrad.pictures.svg` can stack them under (or over) the graph.
 
->>> lines, width, height = key(0)
->>> lines[0], height
-('<g class="key">', 30)
+>>> lines, width, height = key(0, 1000)
+>>> lines[0], height, key(0, 400)[2]  # a narrow picture: the key takes two lines
+('<g class="key">', 30, 50)
 """
 
 from html import escape
@@ -102,8 +102,9 @@ KEY = (
 )
 
 
-def key(top):
-    """A one-line key: what the boxes and arrows mean."""
+def key(top, width=0):
+    """A key: what the boxes and arrows mean, on one line, or two where the picture is
+    narrower than ``width`` allows."""
     out, x, y = ['<g class="key">'], 16, top + 8
     for kind, text, _ in KEY:
         style = THEME["operation"] if kind == "loss" else THEME[kind]
@@ -124,12 +125,15 @@ def key(top):
         )
         x += 30 + text_width(text, KEY_SIZE) + 22
     note = "arrows point from a result to each operand, as a path reads: loss → … → leaf"
+    swatches, height = x, 30
+    if x + text_width(note, KEY_SIZE) + 16 > width:  # narrower: the note on a line of its own
+        x, y, height = 16, y + 20, 50
     out.append(
         f'<text x="{num(x)}" y="{num(y + 11)}" font-size="{KEY_SIZE}" '
         f'fill="#555555">{esc(note)}</text>'
     )
     out.append("</g>")
-    return out, x + text_width(note, KEY_SIZE) + 16, 30
+    return out, max(swatches, x + text_width(note, KEY_SIZE) + 16), height
 
 
 CAPTION_SIZE = 14
