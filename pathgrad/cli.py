@@ -33,6 +33,9 @@ FORMATS = {
 #: The kinds of ``--check``.
 CHECKS = ("sympy", "torch", "all")
 
+#: ``--direction`` of a picture: Graphviz's names, or auto.
+DIRECTIONS = ("LR", "TB", "auto")
+
 
 def _name(text):
     """A name as Python reads it (NFKC: a fullwidth ｗ1 is w1), as leaf and variable names are."""
@@ -44,6 +47,11 @@ def _names(text):
     if not names:
         raise argparse.ArgumentTypeError("give one or more leaf names, e.g. --wrt w1,w2")
     return names
+
+
+def _direction(text):
+    """A direction in any case: ``tb`` is TB, ``AUTO`` is auto."""
+    return {d.lower(): d for d in DIRECTIONS}.get(text.strip().lower(), text)
 
 
 def _count(text):
@@ -207,7 +215,15 @@ def _picture_options(commands):
             "or one SVG per frame (OUT/).",
         ),
     ):
-        _picture_command(commands.add_parser(name, help=helptext, description=description))
+        command = commands.add_parser(name, help=helptext, description=description)
+        _picture_command(command)
+        if name == "steps":
+            command.add_argument(
+                "--present",
+                action="store_true",
+                help="start the player in presenter mode: large type, each step's operation "
+                "centred (the key p switches it in the player)",
+            )
 
 
 def _picture_command(picture):
@@ -243,6 +259,14 @@ def _picture_command(picture):
         type=_name,
         metavar="NAME",
         help="the variable to differentiate (default: the last assigned)",
+    )
+    picture.add_argument(
+        "--direction",
+        type=_direction,
+        choices=DIRECTIONS,
+        default="auto",
+        help="LR: leaves on the left, the loss on the right; TB: leaves at the top, the loss "
+        "at the bottom; auto: the one drawn largest on a 16:9 screen (default: auto)",
     )
     picture.add_argument(
         "--safe",
