@@ -62,9 +62,10 @@ SCRIPT = """
   }
   function fitted() { var r = room(); return Math.min(r.w / natural.w, r.h / natural.h); }
   function fit() { resize(fitted()); figure.scrollLeft = 0; figure.scrollTop = 0; }
-  function start() {  // presenting: large, or the whole graph if that is larger; else as drawn
-    if (presenting()) { return Math.min(3, Math.max(fitted(), 1.4)); }
-    return Math.min(1, room().w / natural.w);
+  function start() {  // presenting: large, or the whole graph if larger; else as drawn, or a
+    if (presenting()) { return Math.min(3, Math.max(fitted(), 1.4)); }  // little smaller to fit
+    var across = room().w / natural.w;
+    return across >= 1 || across < 0.75 ? 1 : across;
   }
 
   // -- following the action: the step's nodes in view, centred when presenting
@@ -77,26 +78,28 @@ SCRIPT = """
     });
     return r;
   }
+  function along(low, high, from, to, centre) {  // how far to scroll on one axis
+    var margin = 24;
+    if (high - low > to - from - 2 * margin) { return low - from - margin; }  // too long: its start
+    if (centre || low < from + margin || high > to - margin) { return (low + high - from - to) / 2; }
+    return 0;
+  }
   function follow() {
     var active = [];
     frames[current].f.forEach(function (n) { if (nodes[n]) { active.push(nodes[n]); } });
     if (!active.length) { return; }
-    var view = figure.getBoundingClientRect(), margin = 24;
+    var view = figure.getBoundingClientRect(), r = bounds(active);
     var left = view.left + figure.clientLeft, top = view.top + figure.clientTop;
-    var right = left + figure.clientWidth, bottom = top + figure.clientHeight;
-    var r = bounds(active);
-    if (r.right - r.left > right - left - 2 * margin || r.bottom - r.top > bottom - top - 2 * margin) {
-      r = bounds([active[0]]);  // too many to see at once: the first of them
-    }
-    var inside = r.left >= left + margin && r.right <= right - margin &&
-      r.top >= top + margin && r.bottom <= bottom - margin;
-    if (presenting() || !inside) {
-      figure.scrollLeft += (r.left + r.right - left - right) / 2;
-      figure.scrollTop += (r.top + r.bottom - top - bottom) / 2;
-    }
-    var b = active[0].getBoundingClientRect();
+    figure.scrollLeft += along(r.left, r.right, left, left + figure.clientWidth, presenting());
+    figure.scrollTop += along(r.top, r.bottom, top, top + figure.clientHeight, presenting());
+    var shown = active.filter(function (node) {  // the page too: the first one seen in the figure
+      var b = node.getBoundingClientRect();
+      return b.left >= left && b.top >= top && b.right <= left + figure.clientWidth &&
+        b.bottom <= top + figure.clientHeight;
+    })[0] || active[0];
+    var b = shown.getBoundingClientRect();
     if (b.top < 0 || b.left < 0 || b.bottom > window.innerHeight || b.right > window.innerWidth) {
-      active[0].scrollIntoView({ block: "nearest", inline: "nearest" });
+      shown.scrollIntoView({ block: "nearest", inline: "nearest" });
     }
   }
 
