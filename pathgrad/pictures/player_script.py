@@ -78,24 +78,31 @@ SCRIPT = """
     });
     return r;
   }
-  function along(low, high, from, to, centre) {  // how far to scroll on one axis
-    var margin = 24;
-    if (high - low > to - from - 2 * margin) { return low - from - margin; }  // too long: its start
-    if (centre || low < from + margin || high > to - margin) { return (low + high - from - to) / 2; }
+  function along(spans, from, to, centre) {  // how far to scroll on one axis
+    var margin = 24, room = to - from - 2 * margin;  // the first span that fits, else the last
+    var span = spans.filter(function (s) { return s[1] - s[0] <= room; })[0];
+    if (!span) { return spans[spans.length - 1][0] - from - margin; }  // too long: its start
+    if (centre || span[0] < from + margin || span[1] > to - margin) {
+      return (span[0] + span[1] - from - to) / 2;
+    }
     return 0;
   }
-  function follow() {
-    var active = [];
+  function follow() {  // the step's nodes, with its edges and their operands where they fit
+    var active = [], around = [];
     frames[current].f.forEach(function (n) { if (nodes[n]) { active.push(nodes[n]); } });
     if (!active.length) { return; }
-    var view = figure.getBoundingClientRect(), r = bounds(active);
+    edges.forEach(function (g) {
+      var operand = nodes[g.getAttribute("data-operand")];
+      if (g.classList.contains("pg-active")) { around.push(g); if (operand) { around.push(operand); } }
+    });
+    var view = figure.getBoundingClientRect(), a = bounds(active.concat(around)), r = bounds(active);
     var left = view.left + figure.clientLeft, top = view.top + figure.clientTop;
-    figure.scrollLeft += along(r.left, r.right, left, left + figure.clientWidth, presenting());
-    figure.scrollTop += along(r.top, r.bottom, top, top + figure.clientHeight, presenting());
+    var right = left + figure.clientWidth, bottom = top + figure.clientHeight;
+    figure.scrollLeft += along([[a.left, a.right], [r.left, r.right]], left, right, presenting());
+    figure.scrollTop += along([[a.top, a.bottom], [r.top, r.bottom]], top, bottom, presenting());
     var shown = active.filter(function (node) {  // the page too: the first one seen in the figure
       var b = node.getBoundingClientRect();
-      return b.left >= left && b.top >= top && b.right <= left + figure.clientWidth &&
-        b.bottom <= top + figure.clientHeight;
+      return b.left >= left && b.top >= top && b.right <= right && b.bottom <= bottom;
     })[0] || active[0];
     var b = shown.getBoundingClientRect();
     if (b.top < 0 || b.left < 0 || b.bottom > window.innerHeight || b.right > window.innerWidth) {
