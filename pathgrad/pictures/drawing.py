@@ -17,6 +17,8 @@ True
 ('digraph pathgrad {', 'flowchart RL')
 >>> d.direction, draw(explain("mlp")).direction  # "auto": the one drawn largest on 16:9
 ('LR', 'TB')
+>>> draw(explain("mlp")).size, draw(explain("mlp"), direction="LR").size
+((711.0, 1299.7), (2510.2, 420.0))
 >>> draw(explain("seed"), direction="TB").mermaid.splitlines()[0]
 'flowchart BT'
 >>> s = steps(explain("seed"), wrt="w1")
@@ -142,6 +144,11 @@ class Drawing:
     @property
     def direction(self):
         return self.layout.direction if self.asked == "auto" else self.asked
+
+    @property
+    def size(self):
+        """``(width, height)`` of the whole picture in pixels, legend and key included."""
+        return tuple(round(v, 1) for v in svg_format.picture_size(self.picture, self.layout))
 
     @cached_property
     def svg(self):
