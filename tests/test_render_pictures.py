@@ -627,3 +627,17 @@ def test_unknown_direction_is_a_clear_error(seed, direction):
 def test_explanation_draw_takes_a_direction(seed):
     assert seed.draw(wrt="w1", direction="tb").direction == "TB"
     assert seed.steps(direction="TB").layout.direction == "TB"
+
+
+def test_a_narrow_picture_keeps_a_narrow_legend():
+    """Top to bottom, micrograd's 24 paths put each product under its route and wrap the sum,
+    instead of a legend three times as wide as the graph."""
+    e = explain("micrograd")
+    down, across = draw(e, wrt="a", direction="TB"), draw(e, wrt="a", direction="LR")
+    assert down.size[0] < 1.1 * max(down.layout.width, 640) < across.size[0] / 3
+    root = ET.fromstring(down.svg)
+    total = root.find(".//s:text[@class='legend-sum']", NS)
+    lines = [t.text for t in total.findall("s:tspan", NS)]
+    assert len(lines) > 1 and " ".join(lines) == down.picture.legend.total_short
+    summaries = [g.findall("s:text", NS) for g in root.iterfind(".//s:g[@class='legend-path']", NS)]
+    assert all(float(texts[2].get("y")) > float(texts[1].get("y")) for texts in summaries)

@@ -103,7 +103,7 @@ def picture_size(picture, layout, key=True):
     """The picture's width and height as :func:`render` draws it, legend and key included."""
     width, height = layout.width, layout.height
     if picture.legend is not None:
-        _, w, h = legend_part(picture.legend, height)
+        _, w, h = legend_part(picture.legend, height, width)
         width, height = max(width, w), height + h
     if key:
         _, w, h = key_part(height, width)
@@ -336,7 +336,7 @@ def render(picture, layout=None, state=None, player=False, key=True, caption=Non
     body.append("</g>")
     width, height = layout.width, layout.height
     if picture.legend is not None:
-        markup, w, h = legend_part(picture.legend, height)
+        markup, w, h = legend_part(picture.legend, height, width)
         body += markup
         width, height = max(width, w), height + h
     if key:
