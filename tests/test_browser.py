@@ -292,3 +292,17 @@ def test_picture_page_fits_the_window(browser, mlp, tmp_path, direction):
         "return document.querySelector('svg').getBoundingClientRect().width"
     )
     assert full > fitted[0]
+
+
+def test_the_same_player_twice_on_a_page(browser, tmp_path):
+    """A notebook may show one player twice: each answers for itself."""
+    from selenium.webdriver.common.keys import Keys
+
+    story = steps(explain("seed"))
+    fragment = story._repr_html_()
+    open_page(browser, tmp_path, "twice.html", page("twice", fragment + fragment))
+    players = browser.find_elements("css selector", ".pathgrad-steps")
+    players[1].find_element("css selector", "button.next").click()
+    keys(browser, Keys.ARROW_RIGHT)  # the second has the focus now, from the click
+    counters = [p.find_element("css selector", ".counter").text for p in players]
+    assert counters == [f"step 1 / {len(story)}", f"step 3 / {len(story)}"]

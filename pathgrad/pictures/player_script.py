@@ -15,7 +15,8 @@ True
 
 SCRIPT = """
 (function (id, options) {
-  var root = document.getElementById(id);
+  var near = document.currentScript && document.currentScript.previousElementSibling;
+  var root = near && near.id === id ? near : document.getElementById(id);  // twice on a page
   var frames = JSON.parse(root.querySelector("script.frames").textContent);
   var figure = root.querySelector(".figure"), svg = figure.querySelector("svg");
   var natural = { w: svg.viewBox.baseVal.width, h: svg.viewBox.baseVal.height };
