@@ -14,9 +14,10 @@ is :mod:`pathgrad.cli_commands`, imported only once a command runs, so that
 import argparse
 import os
 import sys
-import unicodedata
 
 from pathgrad import __version__
+from pathgrad import cli_arguments as arguments
+from pathgrad.cli_arguments import DIRECTIONS
 from pathgrad.errors import PathgradError
 from pathgrad.escaping import visible
 
@@ -34,28 +35,6 @@ FORMATS = {
 CHECKS = ("sympy", "torch", "all")
 
 
-def _name(text):
-    """A name as Python reads it (NFKC: a fullwidth ｗ1 is w1), as leaf and variable names are."""
-    return unicodedata.normalize("NFKC", text.strip())
-
-
-def _names(text):
-    names = [_name(n) for n in text.split(",") if n.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError("give one or more leaf names, e.g. --wrt w1,w2")
-    return names
-
-
-def _count(text):
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return n
-
-
 def _bounds(command, seconds=None):
     """--timeout and --memory: the bounded worker of --safe (and of check, always)."""
     default = "30" if seconds else "10"
@@ -68,7 +47,7 @@ def _bounds(command, seconds=None):
     )
     command.add_argument(
         "--memory",
-        type=_count,
+        type=arguments.count,
         default=None,
         metavar="MiB",
         help="memory the file may use in --safe mode (default: 1024)",
@@ -107,21 +86,21 @@ def _explain_options(commands):
     )
     explain.add_argument(
         "--wrt",
-        type=_names,
+        type=arguments.names,
         action="extend",
         metavar="A,B",
         help="leaves to explain (default: every leaf that requires grad)",
     )
     explain.add_argument(
         "--loss",
-        type=_name,
+        type=arguments.name,
         metavar="NAME",
         help="the variable to differentiate (default: what backward() was called on, "
         "else the last one assigned)",
     )
     explain.add_argument(
         "--const",
-        type=_names,
+        type=arguments.names,
         action="extend",
         dest="constants",
         metavar="A,B",
@@ -130,7 +109,7 @@ def _explain_options(commands):
     )
     explain.add_argument(
         "--max-paths",
-        type=_count,
+        type=arguments.count,
         default=20,
         metavar="N",
         help="list at most N paths per gradient; the rest are counted and "
@@ -221,7 +200,15 @@ def _picture_options(commands):
             "or one SVG per frame (OUT/).",
         ),
     ):
-        _picture_command(commands.add_parser(name, help=helptext, description=description))
+        command = commands.add_parser(name, help=helptext, description=description)
+        _picture_command(command)
+        if name == "steps":
+            command.add_argument(
+                "--present",
+                action="store_true",
+                help="start the player in presenter mode: large type, each step's operation "
+                "centred (the key p switches it in the player)",
+            )
 
 
 def _picture_command(picture):
@@ -243,7 +230,7 @@ def _picture_command(picture):
     )
     picture.add_argument(
         "--wrt",
-        type=_name,
+        type=arguments.name,
         metavar="LEAF",
         help="light up every path from the loss to LEAF, one colour each",
     )
@@ -254,9 +241,17 @@ def _picture_command(picture):
     )
     picture.add_argument(
         "--loss",
-        type=_name,
+        type=arguments.name,
         metavar="NAME",
         help="the variable to differentiate (default: the last assigned)",
+    )
+    picture.add_argument(
+        "--direction",
+        type=arguments.direction,
+        choices=DIRECTIONS,
+        default="auto",
+        help="LR: leaves on the left, the loss on the right; TB: leaves at the top, the loss "
+        "at the bottom; auto: the one drawn largest on a 16:9 screen (default: auto)",
     )
     picture.add_argument(
         "--safe",
@@ -277,7 +272,9 @@ def _check_options(commands):
         "right, wrong or unreadable, or a student file failed.",
     )
     check.add_argument("target", metavar="FILE|FOLDER", help="a student's file, or a folder")
-    check.add_argument("--wrt", type=_name, metavar="LEAF", help="the leaf the answers are about")
+    check.add_argument(
+        "--wrt", type=arguments.name, metavar="LEAF", help="the leaf the answers are about"
+    )
     answers = check.add_mutually_exclusive_group(required=True)
     answers.add_argument(
         "--answer", metavar="FORMULA", help='the hand-derived gradient, e.g. "-w2*x1 - w3*x2"'
@@ -288,10 +285,12 @@ def _check_options(commands):
         help="a table of answers: columns leaf,answer or file,leaf,answer, and any of "
         "your own (student, ...), carried to the report",
     )
-    check.add_argument("--loss", type=_name, metavar="NAME", help="the variable to differentiate")
+    check.add_argument(
+        "--loss", type=arguments.name, metavar="NAME", help="the variable to differentiate"
+    )
     check.add_argument(
         "--const",
-        type=_names,
+        type=arguments.names,
         action="extend",
         dest="constants",
         metavar="A,B",
@@ -300,7 +299,7 @@ def _check_options(commands):
     )
     check.add_argument(
         "--jobs",
-        type=_count,
+        type=arguments.count,
         metavar="N",
         help="files checked at once (default: the number of cores)",
     )

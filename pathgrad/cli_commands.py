@@ -141,8 +141,12 @@ def run_picture(args, out):
     explanation = explain(
         args.file, loss=args.loss, safe=args.safe, wrt=[args.wrt] if args.wrt else []
     )
-    make = draw if args.command == "graph" else steps
-    picture = make(explanation, wrt=args.wrt, values=args.values)
+    if args.command == "graph":
+        picture = draw(explanation, wrt=args.wrt, values=args.values, direction=args.direction)
+    else:
+        picture = steps(
+            explanation, args.wrt, args.values, direction=args.direction, present=args.present
+        )
     if folder:
         _may_write(args, picture.names())
     written = picture.save(args.output)
@@ -163,6 +167,8 @@ def _run_picture_bounded(args, out):
         "loss": args.loss,
         "wrt": args.wrt,
         "values": args.values,
+        "direction": args.direction,
+        "present": getattr(args, "present", False),
         "command": args.command,
         "output": str(args.output),
         "folder": folder,

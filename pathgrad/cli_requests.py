@@ -86,7 +86,12 @@ def picture_request(request):
 def _graph_files(explanation, request, budget):
     """``pathgrad graph``: the one picture, in the format of the output's suffix."""
     kind = format_of(request["output"])
-    drawing = draw(explanation, wrt=request["wrt"], values=request["values"])
+    drawing = draw(
+        explanation,
+        wrt=request["wrt"],
+        values=request["values"],
+        direction=request.get("direction", "auto"),
+    )
     data = (
         graphviz(drawing.dot, kind, request["output"])
         if kind in ("png", "pdf")
@@ -97,7 +102,13 @@ def _graph_files(explanation, request, budget):
 
 def _steps_files(explanation, request, budget):
     """``pathgrad steps``: one SVG per frame for a folder, else the one HTML player."""
-    story = steps(explanation, wrt=request["wrt"], values=request["values"])
+    story = steps(
+        explanation,
+        wrt=request["wrt"],
+        values=request["values"],
+        direction=request.get("direction", "auto"),
+        present=request.get("present", False),
+    )
     if request["folder"]:
         budget.frames(len(story))
         return [[name, budget.add(story.svg(i))] for i, name in enumerate(story.names())]

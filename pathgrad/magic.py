@@ -13,9 +13,10 @@ The cell's body is an expression file (see README, "The expression file"); the
 first line takes the options of ``pathgrad explain`` (``--wrt``, ``--loss``,
 ``--max-paths``, ``--check``, ``--method``, ``--in-terms-of``, ``--safe``). The
 cell shows the explanation with its picture. ``%%pathgrad graph [--wrt LEAF]
-[--values]`` shows only the picture, ``%%pathgrad steps [--wrt LEAF] [--values]``
-the step player inline. A problem with the cell is one line on standard error,
-as on the command line, never a traceback.
+[--values] [--direction LR|TB|auto]`` shows only the picture, ``%%pathgrad steps
+[--wrt LEAF] [--values] [--direction ...] [--present]`` the step player inline. A
+problem with the cell is one line on standard error, as on the command line, never
+a traceback.
 
 The body runs as Python in the notebook's process, as a cell does; ``--safe``
 validates and interprets it instead.
@@ -26,10 +27,12 @@ validates and interprets it instead.
 (x, 3.0)
 """
 
+import argparse
 import shlex
 import sys
 
 from pathgrad.cli import normalise_arguments, parser
+from pathgrad.cli_arguments import DIRECTIONS
 from pathgrad.errors import PathgradError
 from pathgrad.escaping import visible
 from pathgrad.explanation import explain_program
@@ -44,17 +47,30 @@ def load_ipython_extension(ipython):
     ipython.register_magic_function(pathgrad_cell, magic_kind="cell", magic_name="pathgrad")
 
 
+def _picture_parser(directions):
+    """The options a picture takes beside ``explain``'s: --values, --direction, --present."""
+    picture = argparse.ArgumentParser(prog="%%pathgrad", add_help=False)
+    picture.add_argument("--values", action="store_true")
+    picture.add_argument(
+        "--direction",
+        type=lambda text: {d.lower(): d for d in directions}.get(text.lower(), text),
+        choices=directions,
+        default="auto",
+    )
+    picture.add_argument("--present", action="store_true")
+    return picture
+
+
 def _options(line):
-    """The view and the parsed ``explain`` options of the magic's first line."""
+    """The view, the picture's options and the parsed ``explain`` options of the first line."""
     words = shlex.split(line)
     view = words.pop(0) if words and words[0] in VIEWS else "explain"
-    values = "--values" in words
-    words = [w for w in words if w != "--values"]
     try:
+        shown, words = _picture_parser(DIRECTIONS).parse_known_args(words)
         args = parser().parse_args(normalise_arguments(["explain", "<cell>", *words]))
     except SystemExit:  # argparse has printed the usage line and the problem
         return None
-    return view, values, args
+    return view, shown, args
 
 
 def pathgrad_cell(line, cell):
@@ -76,7 +92,7 @@ def pathgrad_cell(line, cell):
     parsed = _options(line)
     if parsed is None:
         return None
-    view, values, args = parsed
+    view, shown, args = parsed
     try:
         program = load_source(cell, "<cell>", args.loss, args.safe, args.constants or ())
         explanation = explain_program(
@@ -96,4 +112,6 @@ def pathgrad_cell(line, cell):
     if view == "explain":
         return explanation
     wrt = args.wrt[0] if args.wrt else None
-    return (draw if view == "graph" else steps)(explanation, wrt=wrt, values=values)
+    if view == "graph":
+        return draw(explanation, wrt=wrt, values=shown.values, direction=shown.direction)
+    return steps(explanation, wrt, shown.values, direction=shown.direction, present=shown.present)

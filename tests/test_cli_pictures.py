@@ -66,3 +66,32 @@ def test_picture_errors_are_one_line(tmp_path, capsys, monkeypatch, argv, phrase
     code, out, err = run(capsys, *argv)
     assert code == 2 and phrase in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("asked, drawn", [("TB", "TB"), ("lr", "LR"), ("auto", "LR")])
+def test_graph_direction(tmp_path, capsys, asked, drawn):
+    out_file = tmp_path / "seed.svg"
+    code, _, err = run(capsys, "graph", "seed", "--direction", asked, "-o", str(out_file))
+    assert (code, err) == (0, "")
+    assert ET.parse(out_file).getroot().get("data-direction") == drawn
+
+
+def test_graph_direction_reaches_dot(tmp_path, capsys):
+    out_file = tmp_path / "seed.dot"
+    assert run(capsys, "graph", "seed", "--direction", "TB", "-o", str(out_file))[0] == 0
+    assert 'rankdir="BT"' in out_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("safe", [[], ["--safe"]])
+def test_steps_present_and_direction(tmp_path, capsys, safe):
+    out_file = tmp_path / "steps.html"
+    argv = ["steps", "seed", "--present", "--direction", "TB", "-o", str(out_file), *safe]
+    assert run(capsys, *argv)[0] == 0
+    page = out_file.read_text(encoding="utf-8")
+    assert 'data-present="true"' in page and 'data-direction="TB"' in page
+
+
+def test_unknown_direction_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit):
+        main(["graph", "seed", "--direction", "RL", "-o", "x.svg"])
+    assert "invalid choice: 'RL'" in capsys.readouterr().err

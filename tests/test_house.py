@@ -27,7 +27,7 @@ LAYERS = [
     ("explanation",),
     # everything that shows an explanation, and the bridges to optional worlds
     ("render", "pictures", "notebook", "torch_bridge", "grade"),
-    ("cli_requests", "cli_commands", "cli", "magic", "__main__", "__init__"),
+    ("cli_arguments", "cli_requests", "cli_commands", "cli", "magic", "__main__", "__init__"),
 ]
 
 #: Function-level imports of pathgrad allowed, (module, imported module): display hooks

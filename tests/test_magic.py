@@ -62,3 +62,16 @@ def test_magic_safe_refuses_imports(shell, capsys):
     result = shell.run_cell("%%pathgrad --safe\nimport os\nL = 1\n").result
     assert result is None
     assert "not allowed in --safe mode" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("direction", ["TB", "lr"])
+def test_magic_pictures_take_a_direction(shell, direction):
+    result = shell.run_cell(f"%%pathgrad graph --wrt w1 --direction {direction}\n" + SEED).result
+    assert result.direction == direction.upper()
+    assert f'data-direction="{direction.upper()}"' in result._repr_svg_()
+
+
+def test_magic_player_in_presenter_mode(shell):
+    result = shell.run_cell("%%pathgrad steps --present --direction TB\n" + SEED).result
+    html = result._repr_html_()
+    assert result.present and 'data-present="true"' in html and 'data-direction="TB"' in html

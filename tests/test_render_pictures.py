@@ -561,3 +561,83 @@ def test_dot_dashes_a_path_drawn_in_a_colour_that_came_round_again():
     first = [line for line in text.splitlines() if "path-1" in line and "->" in line]
     assert ninth and all('style="dashed"' in line for line in ninth)
     assert first and not any("style=" in line for line in first)
+
+
+# -- direction: left to right, top to bottom, or the one that fits a 16:9 screen --------
+
+
+def test_seed_draws_left_to_right_by_itself(seed):
+    """auto keeps the seed as it always was: left to right fits 16:9 best."""
+    auto, across = draw(seed, wrt="w1"), draw(seed, wrt="w1", direction="LR")
+    assert auto.direction == "LR" and auto.svg == across.svg and auto.dot == across.dot
+    assert (round(auto.layout.width), round(auto.layout.height)) == (913, 281)
+
+
+def test_top_to_bottom_puts_the_leaves_above_the_loss(seed):
+    d = draw(seed, wrt="w1", direction="TB")
+    boxes, graph = d.layout.boxes, seed.graph
+    loss = graph.graph["loss"]
+    assert all(boxes[v].bottom < boxes[u].top for u, v in graph.edges())
+    assert boxes[loss].y == max(b.y for b in boxes.values())
+    root = ET.fromstring(d.svg)
+    assert root.get("data-direction") == "TB"
+    assert {g.get("data-name") for g in svg_nodes(d.svg).values()} == set(SEED_NODES)
+    assert {k: label_of(g) for k, g in svg_edges(d.svg).items()} == SEED_EDGES
+    arrows = root.findall(".//s:g[@class='edge']/s:path[@class='arrow']", NS)
+    for arrow in arrows:  # pointing up: the base below the tip
+        x, y, x1, y1, x2, y2 = map(float, re.findall(r"-?[\d.]+", arrow.get("d")))
+        assert y1 == y2 > y and x1 < x < x2
+    anchors = {t.get("text-anchor") for t in root.iterfind(".//s:text[@class='derivative']", NS)}
+    assert anchors == {"start", "end"}  # beside the edges: first operand left, second right
+
+
+def test_direction_reaches_dot_and_mermaid(seed):
+    across, down = draw(seed, direction="LR"), draw(seed, direction="TB")
+    assert 'rankdir="RL"' in across.dot and 'rankdir="BT"' in down.dot
+    assert across.mermaid.startswith("flowchart RL") and down.mermaid.startswith("flowchart BT")
+    assert DOT_EDGE.findall(across.dot) == DOT_EDGE.findall(down.dot)
+
+
+@pytest.mark.parametrize("name, expected", [("seed", "LR"), ("neuron", "LR"), ("mlp", "TB")])
+def test_auto_picks_the_picture_drawn_largest_on_a_16_9_screen(name, expected):
+    from pathgrad.pictures.svg import picture_size, screen_scale
+
+    e = explain(name)
+    chosen = draw(e)
+    sizes = {
+        d: picture_size(draw(e, direction=d).picture, draw(e, direction=d).layout)
+        for d in ("LR", "TB")
+    }
+    scales = {d: screen_scale(*size) for d, size in sizes.items()}
+    assert chosen.direction == expected == max(scales, key=scales.get)
+
+
+def test_every_picture_scales_to_its_container(seed):
+    root = ET.fromstring(draw(seed).svg)
+    assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
+    assert "max-width: 100%" in root.get("style") and "height: auto" in root.get("style")
+
+
+@pytest.mark.parametrize("direction", ["RL", "up", ""])
+def test_unknown_direction_is_a_clear_error(seed, direction):
+    with pytest.raises(PathgradError, match="unknown direction.*LR, TB, auto"):
+        draw(seed, direction=direction)
+
+
+def test_explanation_draw_takes_a_direction(seed):
+    assert seed.draw(wrt="w1", direction="tb").direction == "TB"
+    assert seed.steps(direction="TB").layout.direction == "TB"
+
+
+def test_a_narrow_picture_keeps_a_narrow_legend():
+    """Top to bottom, micrograd's 24 paths put each product under its route and wrap the sum,
+    instead of a legend three times as wide as the graph."""
+    e = explain("micrograd")
+    down, across = draw(e, wrt="a", direction="TB"), draw(e, wrt="a", direction="LR")
+    assert down.size[0] < 1.1 * max(down.layout.width, 640) < across.size[0] / 3
+    root = ET.fromstring(down.svg)
+    total = root.find(".//s:text[@class='legend-sum']", NS)
+    lines = [t.text for t in total.findall("s:tspan", NS)]
+    assert len(lines) > 1 and " ".join(lines) == down.picture.legend.total_short
+    summaries = [g.findall("s:text", NS) for g in root.iterfind(".//s:g[@class='legend-path']", NS)]
+    assert all(float(texts[2].get("y")) > float(texts[1].get("y")) for texts in summaries)

@@ -110,3 +110,17 @@ def test_steps_refuse_what_they_cannot_write(seed, tmp_path):
         steps(seed).save(tmp_path / "seed.svg")
     with pytest.raises(NameNotFound, match="no leaf named x5"):
         steps(seed, wrt="x5")
+
+
+def test_player_marks_what_is_active_and_knows_presenter_mode(seed):
+    plain, present = steps(seed, wrt="w1"), steps(seed, wrt="w1", present=True)
+    assert 'data-present="false"' in plain.html and 'data-present="true"' in present.html
+    assert "pg-active" in plain.html and "requestFullscreen" in plain.html
+    fragment = present._repr_html_()
+    assert '"present": true' in fragment and '"page": false' in fragment  # a notebook's keys
+    assert '"page": true' in present.html  # the page takes the keyboard on load
+
+
+def test_player_direction(seed):
+    assert 'data-direction="TB"' in steps(seed, direction="TB").html
+    assert steps(seed).layout.direction == "LR"

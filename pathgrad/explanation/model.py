@@ -165,17 +165,17 @@ class Explanation:
     torch: list | None = None
 
     # Pictures read the model, so they are imported when asked for (a display hook)
-    def draw(self, wrt=None, values=False, format="svg"):
+    def draw(self, wrt=None, values=False, format="svg", direction="auto"):
         """A picture of the graph (see :func:`pathgrad.pictures.drawing.draw`)."""
         from pathgrad.pictures.drawing import draw
 
-        return draw(self, wrt=wrt, values=values, format=format)
+        return draw(self, wrt=wrt, values=values, format=format, direction=direction)
 
-    def steps(self, wrt=None, values=False):
+    def steps(self, wrt=None, values=False, direction="auto", present=False):
         """The graph built step by step, then the backward sweep (:func:`pathgrad.pictures.drawing.steps`)."""
         from pathgrad.pictures.drawing import steps
 
-        return steps(self, wrt=wrt, values=values)
+        return steps(self, wrt=wrt, values=values, direction=direction, present=present)
 
     # Jupyter's display protocol; pathgrad.notebook is imported only when a notebook asks.
     def _repr_html_(self):

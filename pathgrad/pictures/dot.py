@@ -2,7 +2,9 @@
 
 Edges point from a consumer to its operands, as in the graph, and
 ``rankdir=RL`` puts the leaves on the left and the loss on the right, so
-paths read right to left as ``explain`` writes them. Parallel edges stay
+paths read right to left as ``explain`` writes them; top to bottom
+(``direction="TB"``), ``rankdir=BT`` puts the leaves at the top and the loss at
+the bottom, as pathgrad's own SVG does. Parallel edges stay
 separate (the graph is not ``strict``); an edge on several highlighted paths
 gets one colour per path, which Graphviz draws as parallel lines. ``id`` and
 ``class`` attributes carry into Graphviz's SVG output.
@@ -21,6 +23,9 @@ from pathgrad.pictures.picture import MAX_ROUTE, THEME, path_style, shorten
 
 FONT = FAMILY.split(",")[0]
 
+#: Graphviz's ``rankdir`` for each direction of the forward pass: edges point backwards,
+#: from a consumer to its operands, so leaves-left-to-loss-right is RL.
+RANKDIR = {"LR": "RL", "TB": "BT"}
 #: Attributes of the whole graph, of every node and of every edge.
 GRAPH = dict(
     rankdir="RL",
@@ -168,9 +173,12 @@ def legend_label(legend):
     )
 
 
-def render(picture):
-    """The picture as a DOT ``digraph`` (a string ending in a newline)."""
-    graph = dict(GRAPH, tooltip=picture.title)
+def render(picture, direction="LR"):
+    """The picture as a DOT ``digraph`` (a string ending in a newline).
+
+    ``direction``: "LR" (leaves on the left) or "TB" (leaves at the top).
+    """
+    graph = dict(GRAPH, rankdir=RANKDIR[direction], tooltip=picture.title)
     if picture.legend is not None:
         graph["label"] = legend_label(picture.legend)
     lines = [

@@ -15,6 +15,12 @@ function ``pathgrad.draw`` would replace it on the package when imported.)
 True
 >>> d.dot.splitlines()[1], d.mermaid.splitlines()[0]
 ('digraph pathgrad {', 'flowchart RL')
+>>> d.direction, draw(explain("mlp")).direction  # "auto": the one drawn largest on 16:9
+('LR', 'TB')
+>>> draw(explain("mlp")).size, draw(explain("mlp"), direction="LR").size
+((711.0, 1299.7), (2510.2, 420.0))
+>>> draw(explain("seed"), direction="TB").mermaid.splitlines()[0]
+'flowchart BT'
 >>> s = steps(explain("seed"), wrt="w1")
 >>> len(s), s[0].kind, s[-1].kind
 (15, 'leaves', 'done')
@@ -35,13 +41,27 @@ from pathgrad.pictures import html as html_format
 from pathgrad.pictures import mermaid as mermaid_format
 from pathgrad.pictures import svg as svg_format
 from pathgrad.pictures.frames import frames, replay
+from pathgrad.pictures.layout import DIRECTIONS
 from pathgrad.pictures.output import format_of, graphviz, write_atomic
 from pathgrad.pictures.picture import picture
-from pathgrad.pictures.steps import caption, frame_svg, player, player_page, reserve
+from pathgrad.pictures.player import player, player_page
+from pathgrad.pictures.steps import caption, frame_svg, reserve
 from pathgrad.pictures.svg import layout_picture
 from pathgrad.trace.traced import Tensor
 
 TEXT_FORMATS = ("svg", "html", "dot", "mermaid")
+#: What ``direction=`` takes: the layout's own, or "auto" (the one drawn largest on 16:9).
+DIRECTION_CHOICES = (*DIRECTIONS, "auto")
+
+
+def _direction(direction):
+    """``direction``, checked at the door; Graphviz's names in any case (``tb`` is TB)."""
+    chosen = {c.lower(): c for c in DIRECTION_CHOICES}.get(str(direction).lower())
+    if chosen is None:
+        raise PathgradError(
+            f"unknown direction {direction!r}: use one of " + ", ".join(DIRECTION_CHOICES)
+        )
+    return chosen
 
 
 def _graph_of(source):
@@ -105,19 +125,30 @@ class Drawing:
 
     ``svg``, ``html``, ``dot`` and ``mermaid`` are the picture as text;
     ``text`` is the one in ``format``; :meth:`save` writes a file.
+    ``direction`` is "LR" or "TB", the one asked for or the one "auto" chose.
     """
 
-    def __init__(self, picture, format="svg"):
+    def __init__(self, picture, format="svg", direction="auto"):
         if format not in TEXT_FORMATS:
             raise PathgradError(
                 f"unknown picture format {format!r}: use one of " + ", ".join(TEXT_FORMATS)
             )
         self.picture = picture
         self.format = format
+        self.asked = _direction(direction)
 
     @cached_property
     def layout(self):
-        return layout_picture(self.picture)
+        return layout_picture(self.picture, self.asked)
+
+    @property
+    def direction(self):
+        return self.layout.direction if self.asked == "auto" else self.asked
+
+    @property
+    def size(self):
+        """``(width, height)`` of the whole picture in pixels, legend and key included."""
+        return tuple(round(v, 1) for v in svg_format.picture_size(self.picture, self.layout))
 
     @cached_property
     def svg(self):
@@ -129,11 +160,11 @@ class Drawing:
 
     @cached_property
     def dot(self):
-        return dot_format.render(self.picture)
+        return dot_format.render(self.picture, self.direction)
 
     @cached_property
     def mermaid(self):
-        return mermaid_format.render(self.picture)
+        return mermaid_format.render(self.picture, self.direction)
 
     @property
     def text(self):
@@ -169,7 +200,7 @@ class Drawing:
         return write_atomic(path, data)
 
 
-def draw(source, wrt=None, values=False, format="svg"):
+def draw(source, wrt=None, values=False, format="svg", direction="auto"):
     """A picture of the graph, with the paths of ∂loss/∂``wrt`` lit up.
 
     Parameters
@@ -184,14 +215,21 @@ def draw(source, wrt=None, values=False, format="svg"):
         Show the numeric value of every operation and edge derivative too.
     format : str
         What :attr:`Drawing.text` returns: "svg", "html", "dot" or "mermaid".
+    direction : str
+        "LR": leaves on the left, the loss on the right; "TB": leaves at the top,
+        the loss at the bottom; "auto": the one whose picture is drawn largest
+        on a 16:9 screen (a projector, a laptop).
 
     Raises
     ------
     NameNotFound
         ``wrt`` is not a leaf of the graph.
+    PathgradError
+        An unknown ``format`` or ``direction``.
     """
     graph, explanation = _graph_of(source)
-    return Drawing(picture(graph, _gradient(graph, explanation, wrt), values), format)
+    direction = _direction(direction)
+    return Drawing(picture(graph, _gradient(graph, explanation, wrt), values), format, direction)
 
 
 class Steps(list):
@@ -199,12 +237,14 @@ class Steps(list):
 
     A list of :class:`pathgrad.pictures.frames.Frame`; :meth:`svg` draws one step,
     :attr:`html` is the offline player page, a notebook shows the player.
+    ``present``: the player starts in presenter mode.
     """
 
-    def __init__(self, frames, picture, layout):
+    def __init__(self, frames, picture, layout, present=False):
         super().__init__(frames)
         self.picture = picture
         self.layout = layout
+        self.present = present
 
     def svg(self, index):
         """Step ``index`` (from 0) as a standalone SVG with its caption."""
@@ -217,10 +257,10 @@ class Steps(list):
 
     @cached_property
     def html(self):
-        return player_page(self.picture, self.layout, self)
+        return player_page(self.picture, self.layout, self, self.present)
 
     def _repr_html_(self):
-        return player(self.picture, self.layout, self)
+        return player(self.picture, self.layout, self, self.present)
 
     def __repr__(self):
         return f"<Steps of {self.picture.title!r}: {len(self)} frames>"
@@ -261,7 +301,7 @@ def is_folder(path):
     return text.endswith(("/", os.sep)) or Path(path).is_dir() or not Path(path).suffix
 
 
-def steps(source, wrt=None, values=False):
+def steps(source, wrt=None, values=False, direction="auto", present=False):
     """The graph growing one traced operation at a time, then the backward sweep.
 
     Parameters
@@ -271,13 +311,18 @@ def steps(source, wrt=None, values=False):
         A leaf: the backward sweep visits only the nodes on paths to it.
     values : bool
         Show the value of every operation and edge derivative too.
+    direction : str
+        "LR", "TB" or "auto", as for :func:`draw`.
+    present : bool
+        The player starts in presenter mode (large type, the step's operation centred).
     """
     graph, _ = _graph_of(source)
+    direction = _direction(direction)
     story = frames(graph, _leaf(graph, wrt))
     view = picture(graph, values=values, reserve=reserve(graph, story))
-    return Steps(story, view, layout_picture(view))
+    return Steps(story, view, layout_picture(view, direction), present)
 
 
-def save_steps(source, path, wrt=None, values=False):
+def save_steps(source, path, wrt=None, values=False, direction="auto", present=False):
     """:func:`steps`, saved to ``OUT.html`` or ``DIR/``; returns what was written."""
-    return steps(source, wrt, values).save(path)
+    return steps(source, wrt, values, direction, present).save(path)

@@ -1,7 +1,8 @@
 """The picture as one self-contained HTML page: the SVG inline, no network needed.
 
 The page carries its own style and a two-line script (fit the picture to the
-window, or show it at full size); it loads nothing from anywhere.
+window, both its width and its height, or show it at full size); it loads
+nothing from anywhere.
 
 >>> from pathgrad.explanation import explain
 >>> from pathgrad.pictures.picture import picture
@@ -21,8 +22,8 @@ header {{ padding: 12px 16px 4px; display: flex; gap: 16px; align-items: baselin
 h1 {{ font-size: 17px; margin: 0; font-weight: bold; }}
 button {{ font: inherit; font-size: 13px; padding: 2px 10px; }}
 .figure {{ overflow: auto; padding: 4px 8px 16px; }}
-.figure svg {{ display: block; }}
-.figure.fit svg {{ max-width: 100%; height: auto; }}
+.figure svg {{ display: block; max-width: none !important; height: auto; }}
+.figure.fit svg {{ max-width: 100% !important; max-height: calc(100vh - 72px); margin: 0 auto; }}
 """
 
 SCRIPT = """

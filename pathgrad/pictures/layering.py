@@ -83,12 +83,15 @@ class Layered:
 
     ``left[item]`` and ``right[item]`` list ``(neighbour, port offset, rank, count, first)``
     for the segments to the column on that side; ``first`` marks a segment that
-    leaves a real consumer (it starts at a port).
+    leaves a real consumer (it starts at a port). ``size[item]`` is ``(across the
+    columns, along a column)``; ``extent[item]`` how far an item reaches up and down a
+    column from its centre (half its size, unless labels beside it reach further).
     """
 
     def __init__(self, graph, layer, sizes):
         self.layer = dict(layer)
         self.size = {n: sizes[n] for n in graph}
+        self.extent = {n: (h / 2, h / 2) for n, (_, h) in self.size.items()}
         self.chains = {}  # edge -> [consumer, dummies..., operand]
         self.left = {n: [] for n in graph}
         self.right = {n: [] for n in graph}
@@ -112,7 +115,7 @@ class Layered:
         chain = [consumer]
         for column in range(self.layer[consumer] - 1, self.layer[operand], -1):
             dummy = ("dummy", *edge, column)
-            self.layer[dummy], self.size[dummy] = column, (0, 0)
+            self.layer[dummy], self.size[dummy], self.extent[dummy] = column, (0, 0), (0, 0)
             self.left[dummy], self.right[dummy] = [], []
             chain.append(dummy)
         chain.append(operand)

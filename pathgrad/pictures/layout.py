@@ -20,6 +20,12 @@ Sugiyama's:
    points straight, and ends on its own point of the operand's right side,
    so the two edges of ``a * a`` are two separate curves.
 
+Top to bottom (``direction="TB"``) is the same layout turned a quarter: the
+columns become rows, leaves at the top and the loss at the bottom, edges
+leave a consumer's top and end on an operand's bottom side, and each label
+is written beside its edge (left of the first operand's edge, right of the
+second's), so a row needs room for one line of labels, not for their width.
+
 Everything depends on the graph and the sizes only, so the same graph gives
 the same layout, to the last digit.
 
@@ -33,6 +39,9 @@ True
 >>> a, b = lay.routes[1, 0, 0], lay.routes[1, 0, 1]  # the two edges of a*a
 >>> a.points[0][1] < b.points[0][1] and a.tip[1] != b.tip[1]
 True
+>>> down = layered_layout(g, {n: (40, 30) for n in g}, direction="TB")
+>>> down.boxes[0].y < down.boxes[1].y < down.boxes[2].y, down.boxes[0].width
+(True, 40)
 """
 
 from dataclasses import dataclass
@@ -47,6 +56,11 @@ ARROW = 9  # length of an arrowhead
 LABEL_PAD = 10  # between a label and its consumer, and before the bend
 CURVE_MIN, CURVE_MAX = 36, 140  # width of the gap where edges bend between columns
 PLACE_SWEEPS = 8
+#: Directions of the forward pass, in Graphviz's names: leaves left, loss right (LR), or
+#: leaves at the top, loss at the bottom (TB).
+DIRECTIONS = ("LR", "TB")
+LABEL_GAP = 5  # between an edge and a label written beside it (top to bottom)
+LABEL_HEIGHT = 15  # one line of edge labels (top to bottom)
 
 
 @dataclass(frozen=True)
@@ -81,10 +95,12 @@ class Route:
 
     ``points`` run from the consumer's port to the base of the arrowhead;
     between two points the edge is a curve with horizontal tangents (a
-    straight line when both have the same ``y``). ``tip`` is where the
-    arrowhead touches the operand. ``label`` is the right end of the label's
-    baseline region, on the edge's line, and ``side`` says whether the label
-    sits "above" or "below" that line.
+    straight line when both have the same ``y``; top to bottom, vertical
+    tangents and the same ``x``). ``tip`` is where the arrowhead touches the
+    operand. ``label`` is the point on the edge's line just before the
+    consumer, and ``side`` says where the label sits: "above" or "below" the
+    line, ending at that point (left to right), or "left" or "right" of it
+    (top to bottom).
     """
 
     points: tuple
@@ -100,6 +116,7 @@ class Layout:
     layers: tuple
     width: float
     height: float
+    direction: str = "LR"
 
 
 def _isotonic(targets, weights):
@@ -116,7 +133,26 @@ def _isotonic(targets, weights):
 
 def _separation(proper, a, b):
     gap = DUMMY_GAP if proper.is_dummy(a) or proper.is_dummy(b) else NODE_GAP
-    return (proper.size[a][1] + proper.size[b][1]) / 2 + gap
+    return proper.extent[a][1] + proper.extent[b][0] + gap
+
+
+def _widen(proper, beside):
+    """Make room along a column for labels written beside their edges (top to bottom).
+
+    A label goes on the side of its port away from the other port (the first
+    operand's before, the second's after), as :func:`_routes` puts it.
+    """
+    for edge, width in beside.items():
+        if not width:
+            continue
+        rank, count = proper.port[edge]
+        offset = proper.offset(edge)
+        before, after = proper.extent[edge[0]]
+        if count == 1 or rank < count / 2:
+            before = max(before, LABEL_GAP + width - offset)
+        else:
+            after = max(after, LABEL_GAP + width + offset)
+        proper.extent[edge[0]] = (before, after)
 
 
 def _place_column(column, proper, y, sides):
@@ -224,7 +260,7 @@ def _routes(graph, proper, boxes, y, band_left, band_right):
     return {e: finished[e] for e in proper.chains}
 
 
-def layered_layout(graph, sizes, label_widths=None):
+def layered_layout(graph, sizes, label_widths=None, direction="LR", label_height=LABEL_HEIGHT):
     """Lay out a DAG whose edges point from consumers to operands.
 
     Parameters
@@ -235,24 +271,63 @@ def layered_layout(graph, sizes, label_widths=None):
         ``node -> (width, height)`` of each node's box, in pixels.
     label_widths : dict, optional
         ``(consumer, operand, key) -> width`` of each edge's label; room is
-        made for it just left of the consumer.
+        made for it just before the consumer.
+    direction : str
+        "LR": leaves on the left, the loss on the right; "TB": leaves at the
+        top, the loss at the bottom.
+    label_height : float
+        The height of a line of labels (top to bottom only).
 
     Returns
     -------
     Layout
         ``boxes[node]`` (:class:`Box`), ``routes[edge]`` (:class:`Route`),
-        ``layers`` (the nodes of each column, top to bottom), ``width``, ``height``.
+        ``layers`` (the nodes of each column, or row, in order), ``width``, ``height``
+        and ``direction``.
     """
+    return layered_layouts(graph, sizes, label_widths, (direction,), label_height)[direction]
+
+
+def layered_layouts(
+    graph, sizes, label_widths=None, directions=DIRECTIONS, label_height=LABEL_HEIGHT
+):
+    """:func:`layered_layout` in each of ``directions``, as a dict: the columns and their
+    order, the costly part, are found once for all.
+
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph([(1, 0, 0), (2, 1, 0), (2, 0, 1)])
+    >>> both = layered_layouts(g, {n: (60, 30) for n in g})
+    >>> [(d, lay.width > lay.height) for d, lay in both.items()]
+    [('LR', True), ('TB', False)]
+    """
+    for direction in directions:
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction {direction!r}: use one of {', '.join(DIRECTIONS)}")
     label_widths = label_widths or {}
     if graph.number_of_nodes() == 0:
-        return Layout({}, {}, (), 2 * MARGIN, 2 * MARGIN)
-    proper = Layered(graph, assign_layers(graph), sizes)
-    columns = 1 + max(proper.layer.values())
-    order = order_columns(graph, proper, columns)
-    y = _vertical(order, proper)
-    top = min(y[item] - proper.size[item][1] / 2 for column in order for item in column)
+        return {d: Layout({}, {}, (), 2 * MARGIN, 2 * MARGIN, d) for d in directions}
+    layer, order, out = assign_layers(graph), None, {}
+    for direction in directions:
+        if direction == "LR":
+            proper, label_room = Layered(graph, layer, sizes), label_widths
+        else:  # lay out sideways: sizes across and along swap; the result is turned
+            proper = Layered(graph, layer, {n: (h, w) for n, (w, h) in sizes.items()})
+            label_room = {e: label_height for e, w in label_widths.items() if w}
+            _widen(proper, label_widths)
+        if order is None:  # the order does not depend on the sizes: found once
+            order = order_columns(graph, proper, 1 + max(proper.layer.values()))
+        layout = _place(graph, proper, order, label_room)
+        out[direction] = layout if direction == "LR" else _turned(layout)
+    return out
+
+
+def _place(graph, proper, order, label_room):
+    """Coordinates and routes of the ordered columns, left to right."""
+    y = _vertical([list(column) for column in order], proper)
+    items = [item for column in order for item in column]
+    top = min(y[item] - proper.extent[item][0] for item in items)
     y = {item: v - top + MARGIN for item, v in y.items()}
-    band_left, band_right, node_left, widths = _horizontal(graph, proper, order, y, label_widths)
+    band_left, band_right, node_left, widths = _horizontal(graph, proper, order, y, label_room)
     boxes = {}
     for i, column in enumerate(order):
         for item in column:
@@ -260,9 +335,26 @@ def layered_layout(graph, sizes, label_widths=None):
                 w, h = proper.size[item]
                 boxes[item] = Box(node_left[i] + widths[i] / 2, y[item], w, h)
     routes = _routes(graph, proper, boxes, y, band_left, band_right)
-    height = (
-        max(max(b.bottom for b in boxes.values()), max((y[i] for c in order for i in c), default=0))
-        + MARGIN
-    )
+    height = max(y[item] + proper.extent[item][1] for item in items) + MARGIN
     layers = tuple(tuple(i for i in column if not proper.is_dummy(i)) for column in order)
     return Layout(dict(sorted(boxes.items())), routes, layers, band_right[-1] + MARGIN, height)
+
+
+def _turned(layout):
+    """A left-to-right layout turned into a top-to-bottom one: ``x`` and ``y`` swap."""
+
+    def flip(point):
+        return point[1], point[0]
+
+    sides = {"above": "left", "below": "right"}
+    return Layout(
+        {n: Box(b.y, b.x, b.height, b.width) for n, b in layout.boxes.items()},
+        {
+            e: Route(tuple(map(flip, r.points)), flip(r.tip), flip(r.label), sides[r.side])
+            for e, r in layout.routes.items()
+        },
+        layout.layers,
+        layout.height,
+        layout.width,
+        "TB",
+    )

@@ -1,7 +1,8 @@
 """The picture as a Mermaid flowchart, for Markdown that renders Mermaid (GitHub, many docs).
 
 ``flowchart RL`` with links from each consumer to its operands: the loss on
-the right, the leaves on the left, paths reading right to left. Every edge
+the right, the leaves on the left, paths reading right to left (top to
+bottom, ``flowchart BT``: the leaves at the top, the loss at the bottom). Every edge
 is its own link, so both edges of ``a * a`` are drawn. A comment before each
 link names the edge (``%% edge 7-3-1``) and the highlighted paths through
 it, for tools and tests. A link has one colour: a path's own, or black where
@@ -18,6 +19,8 @@ from pathgrad.escaping import visible
 from pathgrad.pictures.picture import MAX_ROUTE, THEME, path_style, shorten
 
 SHARED = "#1a1a1a"
+#: Mermaid's flowchart direction for each direction of the forward pass (links point back).
+FLOW = {"LR": "RL", "TB": "BT"}
 CLASSES = {
     "leaf": dict(
         fill=THEME["leaf"]["fill"], stroke=THEME["leaf"]["stroke"], color=THEME["leaf"]["text"]
@@ -83,9 +86,12 @@ def _class(view):
     return "leaf" if view.requires_grad else "noGrad"
 
 
-def render(picture):
-    """The picture as Mermaid flowchart text (a string ending in a newline)."""
-    lines = ["flowchart RL", f"  %% pathgrad: {visible(picture.title)}"]
+def render(picture, direction="LR"):
+    """The picture as Mermaid flowchart text (a string ending in a newline).
+
+    ``direction``: "LR" (leaves on the left) or "TB" (leaves at the top).
+    """
+    lines = [f"flowchart {FLOW[direction]}", f"  %% pathgrad: {visible(picture.title)}"]
     for name, style in CLASSES.items():
         lines.append(f"  classDef {name} " + ",".join(f"{k}:{v}" for k, v in style.items()))
     for node, view in picture.nodes.items():

@@ -1,14 +1,12 @@
-r"""The step-by-step picture: one SVG per step, or an offline HTML player.
+r"""The step-by-step picture: one SVG per step, or the data of the HTML player.
 
 Reads the frames of :mod:`pathgrad.pictures.frames` (which computes) and the
 picture of the graph (which says what each node and edge shows); writes
 captions, the ∂loss/∂node written in each node, and the highlights. Every
 step uses the layout of the whole graph, so nothing moves between steps.
 
-The player is one HTML page (or, in a notebook, one fragment): the SVG of
-the whole graph, the steps as JSON, buttons to go back and forth, a slider,
-and a play button that stops wherever paths meet. Plain inline JavaScript;
-it loads nothing.
+The player (:mod:`pathgrad.pictures.player`) draws the whole graph once and
+replays :func:`frame_data`, the steps as JSON, in the browser.
 
 >>> from pathgrad.explanation import explain
 >>> from pathgrad.pictures.frames import frames
@@ -22,14 +20,8 @@ x3 passes ∂L/∂x3 = -2 to its operand: ∂L/∂w1 += (-2) · x1 = (-2) · 1 =
 Paths meet at w1: ∂L/∂w1 = (-6) + (-2) = -8
 """
 
-import hashlib
-import json
-from html import escape
-
-from pathgrad.escaping import json_for_html, visible
-from pathgrad.pictures.fonts import FAMILY
+from pathgrad.escaping import visible
 from pathgrad.pictures.frames import replay
-from pathgrad.pictures.html import page
 from pathgrad.pictures.picture import expr_text, fit, partial, shorten
 from pathgrad.pictures.svg import FrameState
 from pathgrad.pictures.svg import render as render_svg
@@ -187,7 +179,9 @@ def frame_svg(picture, layout, story, index):
     )
 
 
-def _frame_data(graph, story):
+def frame_data(graph, story):
+    """The steps as data for the player: per step its caption, what appears, what is
+    outlined and lit, the ∂loss/∂node written, and whether paths meet."""
     data, adjoints = [], {}
     for frame in story:
         adjoints.update(frame.adjoints)
@@ -206,141 +200,3 @@ def _frame_data(graph, story):
             }
         )
     return data
-
-
-STYLE = f"""
-.pathgrad-steps {{ font-family: {FAMILY}; color: #1a1a1a; }}
-.pathgrad-steps:focus {{ outline: none; }}
-.pathgrad-steps .controls {{ display: flex; gap: 8px; align-items: center; flex-wrap: wrap;
-  padding: 8px 0; }}
-.pathgrad-steps button {{ font: inherit; font-size: 13px; padding: 3px 10px; }}
-.pathgrad-steps input.step {{ flex: 1; min-width: 180px; }}
-.pathgrad-steps .counter {{ font-size: 13px; min-width: 6em; }}
-.pathgrad-steps .caption {{ min-height: 3.4em; padding: 2px 0 8px; }}
-.pathgrad-steps .heading {{ font-weight: bold; font-size: 15px; }}
-.pathgrad-steps .detail {{ font-size: 14px; color: #333333; margin-top: 3px; }}
-.pathgrad-steps .figure {{ overflow: auto; }}
-.pathgrad-steps .figure svg {{ display: block; }}
-.pathgrad-steps .step-hidden {{ display: none; }}
-.pathgrad-steps .step-focus rect.box {{ stroke: #d62728; stroke-width: 3.2px; }}
-.pathgrad-steps .step-lit path.line {{ stroke: #d62728; stroke-width: 2.6px; }}
-.pathgrad-steps .step-lit path.arrow {{ fill: #d62728; }}
-.pathgrad-steps .step-lit text.derivative {{ fill: #d62728; font-weight: bold; }}
-.pathgrad-steps text.adjoint.step-complete {{ font-weight: bold; }}
-"""
-
-SCRIPT = """
-(function (id) {
-  var root = document.getElementById(id);
-  var frames = JSON.parse(root.querySelector("script.frames").textContent);
-  var nodes = {}, edges = [], notes = {};
-  function each(selector, f) { Array.prototype.forEach.call(root.querySelectorAll(selector), f); }
-  each("g.node", function (g) { nodes[g.getAttribute("data-node")] = g; });
-  each("g.edge", function (g) { edges.push(g); });
-  each("text.adjoint", function (t) { notes[t.getAttribute("data-node")] = t; });
-  var slider = root.querySelector("input.step"), counter = root.querySelector(".counter");
-  var heading = root.querySelector(".heading"), detail = root.querySelector(".detail");
-  var play = root.querySelector("button.play"), current = 0, timer = null;
-  function mark(element, name, on) {
-    if (on) { element.classList.add(name); } else { element.classList.remove(name); }
-  }
-  function set(list) { var s = {}; list.forEach(function (x) { s[x] = true; }); return s; }
-  function show(k) {
-    current = Math.max(0, Math.min(frames.length - 1, k));
-    var seen = {}, text = {}, done = {}, i, n, f;
-    for (i = 0; i <= current; i++) {
-      f = frames[i];
-      f.n.forEach(function (x) { seen[x] = true; });
-      for (n in f.a) { text[n] = f.a[n]; }
-      f.c.forEach(function (x) { done[x] = true; });
-    }
-    f = frames[current];
-    var all = f.p === "backward", focus = set(f.f), lit = set(f.e);
-    for (n in nodes) {
-      mark(nodes[n], "step-hidden", !all && !seen[n]);
-      mark(nodes[n], "step-focus", !!focus[n]);
-    }
-    edges.forEach(function (g) {
-      var a = g.getAttribute("data-consumer"), b = g.getAttribute("data-operand");
-      mark(g, "step-hidden", !all && !(seen[a] && seen[b]));
-      mark(g, "step-lit", !!lit[g.getAttribute("data-edge")]);
-    });
-    for (n in notes) {
-      notes[n].textContent = text[n] || "";
-      mark(notes[n], "step-complete", !!done[n]);
-    }
-    heading.textContent = f.h;
-    detail.textContent = f.t;
-    slider.value = current;
-    counter.textContent = "step " + (current + 1) + " / " + frames.length;
-  }
-  function stop() {
-    if (timer) { clearInterval(timer); timer = null; }
-    play.textContent = "\\u25B6 play";
-  }
-  function tick() {
-    if (current >= frames.length - 1) { stop(); return; }
-    show(current + 1);
-    if (frames[current].m) { stop(); }
-  }
-  root.querySelector("button.first").onclick = function () { stop(); show(0); };
-  root.querySelector("button.prev").onclick = function () { stop(); show(current - 1); };
-  root.querySelector("button.next").onclick = function () { stop(); show(current + 1); };
-  play.onclick = function () {
-    if (timer) { stop(); return; }
-    if (current >= frames.length - 1) { show(0); }
-    timer = setInterval(tick, 1100);
-    play.textContent = "\\u275A\\u275A pause";
-  };
-  slider.oninput = function () { stop(); show(+slider.value); };
-  root.onkeydown = function (event) {
-    if (event.key === "ArrowRight") { stop(); show(current + 1); event.preventDefault(); }
-    if (event.key === "ArrowLeft") { stop(); show(current - 1); event.preventDefault(); }
-  };
-  var asked = /step=(\\d+)/.exec(window.location.hash);  // a link to one step: page.html#step=9
-  show(asked ? +asked[1] - 1 : 0);
-})
-"""
-
-
-def player(picture, layout, story):
-    """The player as an HTML fragment (for a notebook, or inside :func:`player_page`)."""
-    graph = picture.graph
-    frames_json = json_for_html(
-        json.dumps(_frame_data(graph, story), ensure_ascii=False, separators=(",", ":"))
-    )
-    ident = "pathgrad-steps-" + hashlib.sha1(frames_json.encode()).hexdigest()[:12]
-    svg = render_svg(picture, layout, player=True)
-    last = len(story) - 1
-    return (
-        "\n".join(
-            [
-                f"<style>{STYLE}</style>",
-                f'<div class="pathgrad-steps" id="{ident}" tabindex="0">',
-                '<div class="controls">',
-                '<button type="button" class="first" title="first step">\u25c0\u25c0 first</button>',
-                '<button type="button" class="prev">\u25c0 previous</button>',
-                '<button type="button" class="play">\u25b6 play</button>',
-                '<button type="button" class="next">next \u25b6</button>',
-                f'<input type="range" class="step" min="0" max="{last}" value="0" aria-label="step">',
-                f'<span class="counter">step 1 / {last + 1}</span>',
-                "</div>",
-                '<div class="caption"><div class="heading"></div><div class="detail"></div></div>',
-                f'<div class="figure">\n{svg}</div>',
-                f'<script type="application/json" class="frames">{frames_json}</script>',
-                "</div>",
-                f'<script>{SCRIPT}("{ident}");</script>',
-            ]
-        )
-        + "\n"
-    )
-
-
-def player_page(picture, layout, story):
-    """The player as a complete, self-contained HTML page."""
-    body = f"<main>\n<h1>{escape(picture.title)}</h1>\n{player(picture, layout, story)}</main>"
-    style = (
-        f"body {{ margin: 0; font-family: {FAMILY}; background: #ffffff; }} "
-        "main { padding: 8px 16px; } h1 { font-size: 17px; margin: 4px 0; }"
-    )
-    return page(f"pathgrad steps: {picture.title}", body, style)

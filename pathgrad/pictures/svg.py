@@ -29,7 +29,7 @@ highlighted ones add ``data-path="1 2"``. Every node and edge has a
 from dataclasses import dataclass, field
 
 from pathgrad.pictures.fonts import FAMILY, text_width
-from pathgrad.pictures.layout import ARROW, layered_layout
+from pathgrad.pictures.layout import ARROW, DIRECTIONS, LABEL_GAP, layered_layouts
 from pathgrad.pictures.picture import THEME, path_style
 from pathgrad.pictures.svg_parts import caption as caption_part
 from pathgrad.pictures.svg_parts import esc, num
@@ -46,6 +46,10 @@ ROLES = {
 PAD_X, PAD_Y, MIN_WIDTH, RADIUS = 10, 6, 44, 7
 LABEL_SIZE = 12.5
 PATH_WIDTH, PATH_SPACING, BUNDLE = 2.4, 3.2, 16  # a bundle of paths is at most BUNDLE wide
+#: The screen a picture is meant for: ``direction="auto"`` picks the layout drawn largest on it.
+SCREEN = (16, 9)
+#: What the root ``<svg>`` says about its size on a page: never wider than its container.
+SCALES = "max-width: 100%; height: auto"
 
 
 @dataclass
@@ -65,34 +69,77 @@ def node_size(view):
     return max(MIN_WIDTH, round(width + 2 * PAD_X)), height
 
 
-def layout_picture(picture):
-    """The layered layout of a picture, with room for its labels."""
+def layout_picture(picture, direction="LR"):
+    """The layered layout of a picture, with room for its labels.
+
+    ``direction`` is "LR" (leaves left, loss right), "TB" (leaves at the top,
+    loss at the bottom) or "auto": the one whose whole picture, legend and key
+    included, is drawn largest on a 16:9 screen (:func:`screen_scale`); a tie
+    goes to "LR".
+    """
     sizes = {n: node_size(v) for n, v in picture.nodes.items()}
     labels = {
         e: text_width(v.label, LABEL_SIZE, bold=bool(v.paths)) for e, v in picture.edges.items()
     }
-    return layered_layout(picture.graph, sizes, labels)
+    directions = DIRECTIONS if direction == "auto" else (direction,)
+    layouts = layered_layouts(picture.graph, sizes, labels, directions).values()
+    return max(layouts, key=lambda layout: screen_scale(*picture_size(picture, layout)))
 
 
-def _curve(points, dy=0.0):
-    (x, y), *rest = points
-    d = [f"M{num(x)} {num(y + dy)}"]
-    for nx, ny in rest:
-        if abs(ny - y) < 0.05:
-            d.append(f"L{num(nx)} {num(ny + dy)}")
+def screen_scale(width, height, screen=SCREEN):
+    """How much a picture ``width`` × ``height`` is enlarged to fit a screen of that shape.
+
+    Only the ratio matters: a 1600 × 900 picture fits a 16:9 screen exactly.
+
+    >>> screen_scale(1600, 900) == screen_scale(800, 450) / 2
+    True
+    >>> screen_scale(3200, 450) < screen_scale(1600, 900)
+    True
+    """
+    return min(screen[0] / width, screen[1] / height)
+
+
+def picture_size(picture, layout, key=True):
+    """The picture's width and height as :func:`render` draws it, legend and key included."""
+    width, height = layout.width, layout.height
+    if picture.legend is not None:
+        _, w, h = legend_part(picture.legend, height, width)
+        width, height = max(width, w), height + h
+    if key:
+        _, w, h = key_part(height, width)
+        width, height = max(width, w), height + h
+    return width, height
+
+
+def _curve(points, shift=0.0, down=False):
+    """An edge's line through ``points``, moved ``shift`` across the flow; its tangents run
+    along the flow (horizontal left to right, vertical top to bottom)."""
+
+    def point(along, across):
+        return f"{num(across)} {num(along)}" if down else f"{num(along)} {num(across)}"
+
+    (a, c), *rest = [(y, x) if down else (x, y) for x, y in points]
+    d = [f"M{point(a, c + shift)}"]
+    for na, nc in rest:
+        if abs(nc - c) < 0.05:
+            d.append(f"L{point(na, nc + shift)}")
         else:
-            mx = (x + nx) / 2
-            d.append(f"C{num(mx)} {num(y + dy)} {num(mx)} {num(ny + dy)} {num(nx)} {num(ny + dy)}")
-        x, y = nx, ny
+            m = (a + na) / 2
+            d.append(f"C{point(m, c + shift)} {point(m, nc + shift)} {point(na, nc + shift)}")
+        a, c = na, nc
     return " ".join(d)
 
 
-def _arrow(tip, dy=0.0):
-    x, y = tip[0], tip[1] + dy
+def _arrow(tip, shift=0.0, down=False):
+    """An arrowhead touching ``tip``: pointing left, or (top to bottom) up."""
+    if down:
+        x, y = tip[0] + shift, tip[1]
+        return f"M{num(x)} {num(y)} L{num(x - 4)} {num(y + ARROW)} L{num(x + 4)} {num(y + ARROW)} Z"
+    x, y = tip[0], tip[1] + shift
     return f"M{num(x)} {num(y)} L{num(x + ARROW)} {num(y - 4)} L{num(x + ARROW)} {num(y + 4)} Z"
 
 
-def _path_strokes(view, route):
+def _path_strokes(view, route, down):
     """An edge on highlighted paths: one stroke per path, side by side (a bundle)."""
     m = len(view.paths)
     spacing = min(PATH_SPACING, BUNDLE / max(1, m - 1))
@@ -102,27 +149,40 @@ def _path_strokes(view, route):
         colour, dash = path_style(number).colour, path_style(number).dash
         dash = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
-            f'<path class="line path-{number}" d="{_curve(route.points, dy)}" '
+            f'<path class="line path-{number}" d="{_curve(route.points, dy, down)}" '
             f'fill="none" stroke="{colour}" stroke-width="{PATH_WIDTH}"{dash}/>'
         )
         out.append(
-            f'<path class="arrow path-{number}" d="{_arrow(route.tip, dy)}" fill="{colour}"/>'
+            f'<path class="arrow path-{number}" d="{_arrow(route.tip, dy, down)}" fill="{colour}"/>'
         )
     colour = path_style(view.paths[0]).colour if m == 1 else "#1a1a1a"
     return out, colour, ' font-weight="bold"', (m - 1) / 2 * spacing
 
 
-def _plain_stroke(route, style, lit):
+def _plain_stroke(route, style, lit, down):
     stroke, width = (THEME["focus"]["stroke"], 2.6) if lit else (style["stroke"], 1.4)
     out = [
-        f'<path class="line" d="{_curve(route.points)}" fill="none" stroke="{stroke}" '
-        f'stroke-width="{width}"/>',
-        f'<path class="arrow" d="{_arrow(route.tip)}" fill="{stroke}"/>',
+        f'<path class="line" d="{_curve(route.points, 0.0, down)}" fill="none" '
+        f'stroke="{stroke}" stroke-width="{width}"/>',
+        f'<path class="arrow" d="{_arrow(route.tip, 0.0, down)}" fill="{stroke}"/>',
     ]
     return out, THEME["focus"]["stroke"] if lit else style["label"], "", 0.0
 
 
-def _edge(view, route, picture, state):
+def _label_place(route, shift, loss):
+    """Where an edge's label is written: ``x``, ``y`` and its ``text-anchor``."""
+    x, y = route.label
+    if route.side in ("left", "right"):  # top to bottom: beside the edge, above the consumer
+        y -= 9 if loss else 3  # clear of the loss's double border
+        if route.side == "left":
+            return x - LABEL_GAP - shift, y, "end"
+        return x + LABEL_GAP + shift, y, "start"
+    x -= 6 if loss else 0  # clear of the loss's double border
+    y = y - 4 - shift if route.side == "above" else y + 4 + shift + LABEL_SIZE * 0.78
+    return x, y, "end"
+
+
+def _edge(view, route, picture, state, down=False):
     attrs = (
         f'class="edge" id="edge-{view.id}" data-edge="{view.id}" '
         f'data-consumer="{view.consumer}" data-operand="{view.operand}" '
@@ -132,17 +192,15 @@ def _edge(view, route, picture, state):
         attrs += f' data-path="{" ".join(map(str, view.paths))}"'
     out = [f"<g {attrs}>", f"<title>{esc(view.tooltip)}</title>"]
     if view.paths:
-        strokes, colour, weight, shift = _path_strokes(view, route)
+        strokes, colour, weight, shift = _path_strokes(view, route, down)
     else:
         lit = state is not None and (view.consumer, view.operand, view.key) in state.edges
         style = THEME["edge_faded" if picture.legend else "edge"]
-        strokes, colour, weight, shift = _plain_stroke(route, style, lit)
+        strokes, colour, weight, shift = _plain_stroke(route, style, lit, down)
     out += strokes
-    x, y = route.label
-    x -= 6 if view.consumer == picture.loss else 0  # clear of the loss's double border
-    y = y - 4 - shift if route.side == "above" else y + 4 + shift + LABEL_SIZE * 0.78
+    x, y, anchor = _label_place(route, shift, view.consumer == picture.loss)
     out.append(
-        f'<text class="derivative" x="{num(x)}" y="{num(y)}" text-anchor="end" '
+        f'<text class="derivative" x="{num(x)}" y="{num(y)}" text-anchor="{anchor}" '
         f'font-size="{LABEL_SIZE}" fill="{colour}"{weight} stroke="#ffffff" '
         f'stroke-width="3" stroke-linejoin="round" paint-order="stroke">'
         f"{esc(view.label)}</text>"
@@ -217,7 +275,7 @@ def _node_text(view, box, state, player):
     return out
 
 
-def _node(view, box, state, player):
+def _node(view, box, state, player, down=False):
     style = _node_style(view)
     stroke, width = _outline(view, state)
     dash = f' stroke-dasharray="{style["dash"]}"' if "dash" in style else ""
@@ -228,8 +286,9 @@ def _node(view, box, state, player):
             f'width="{num(box.width + 8)}" height="{num(box.height + 8)}" '
             f'rx="{RADIUS + 3}" fill="none" stroke="{stroke}" stroke-width="1.2"/>'
         )
+        tag = box.bottom + 17 if down else box.top - 8  # top to bottom, edges leave the top
         out.append(
-            f'<text class="tag" x="{num(box.x)}" y="{num(box.top - 8)}" '
+            f'<text class="tag" x="{num(box.x)}" y="{num(tag)}" '
             f'text-anchor="middle" font-size="10.5" font-weight="bold" '
             f'fill="{THEME["loss"]["tag"]}">loss</text>'
         )
@@ -264,23 +323,24 @@ def render(picture, layout=None, state=None, player=False, key=True, caption=Non
         A heading and a detail line to write above the picture.
     """
     layout = layout or layout_picture(picture)
+    down = layout.direction == "TB"
     visible = None if state is None else state.visible
     body = ['<g class="edges">']
     for edge, view in picture.edges.items():
         if visible is None or (view.consumer in visible and view.operand in visible):
-            body.append(_edge(view, layout.routes[edge], picture, state))
+            body.append(_edge(view, layout.routes[edge], picture, state, down))
     body += ["</g>", '<g class="nodes">']
     for node, view in picture.nodes.items():
         if visible is None or node in visible:
-            body.append(_node(view, layout.boxes[node], state, player))
+            body.append(_node(view, layout.boxes[node], state, player, down))
     body.append("</g>")
     width, height = layout.width, layout.height
     if picture.legend is not None:
-        markup, w, h = legend_part(picture.legend, height)
+        markup, w, h = legend_part(picture.legend, height, width)
         body += markup
         width, height = max(width, w), height + h
     if key:
-        markup, w, h = key_part(height)
+        markup, w, h = key_part(height, width)
         body += markup
         width, height = max(width, w), height + h
     if caption is not None:
@@ -291,8 +351,9 @@ def render(picture, layout=None, state=None, player=False, key=True, caption=Non
     width, height = num(width), num(height)
     head = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="pathgrad" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" font-family="{FAMILY}" '
-        f'role="img" aria-label="{esc(picture.title)}">',
+        f'height="{height}" viewBox="0 0 {width} {height}" style="{SCALES}" '
+        f'font-family="{FAMILY}" data-direction="{layout.direction}" role="img" '
+        f'aria-label="{esc(picture.title)}">',
         f"<title>{esc(picture.title)}</title>",
         f'<rect class="background" width="{width}" height="{height}" fill="#ffffff"/>',
     ]

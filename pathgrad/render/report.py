@@ -78,7 +78,7 @@ STYLE = """
 .pg-report figure { margin: .5em 0 1em; overflow-x: auto; }
 .pg-report figure svg { max-width: 100%; height: auto; }
 .pg-report figure.pg-wide { max-height: 80vh; overflow: auto; border: 1px solid #d0d7de; }
-.pg-report figure.pg-wide svg { max-width: none; }
+.pg-report figure.pg-wide svg { max-width: none !important; }
 .pg-report figcaption { color: #59636e; font-size: .9em; margin-top: .3em; }
 .pg-report math { font-size: 1.08em; math-style: normal;
   font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; }

@@ -23,20 +23,60 @@ from pathgrad.render.maths import (
 )
 from pathgrad.render.text import LEDGER_LINES, value_text
 
+OPERATORS = {"": "", "+": "<mo>+</mo>", "-": "<mo>&#x2212;</mo>", "·": "<mo>·</mo>"}
+#: A bracketed sum longer than this (characters, as text) may break between its own terms.
+LONG_FACTOR = 40
+
 
 # -- small parts -----------------------------------------------------------------------------
+
+
 def expr_html(expr):
-    """An expression as inline MathML, in pieces a line may break between."""
+    """An expression as inline MathML, in pieces a line may break between.
+
+    A line breaks after an operator between terms or factors, and inside a long bracketed
+    sum too, so that a table column of products wraps instead of running off the page.
+
+    >>> import sympy
+    >>> w, b, x, y, t = sympy.symbols("weight bias input_one input_two target")
+    >>> expr_html(w * b).count("<math")
+    1
+    >>> html = expr_html(x * y * w * (b + w * x + w * y - t))  # … · (bias + … - target)
+    >>> html.count("<math"), html.count("(</mo>"), html.count(")</mo>")
+    (13, 1, 1)
+    """
     out = []
     for number, (operator, part) in enumerate(expr_pieces(expr)):
+        mo = OPERATORS[operator]
+        if part.is_Add and len(str(part)) > LONG_FACTOR:
+            inner = _pieces(part)
+            inner[0] = ("<mo>(</mo>" + inner[0][0], inner[0][1])
+            inner[-1] = (inner[-1][0], inner[-1][1] + "<mo>)</mo>")
+        else:
+            text = expr_mathml(part)
+            if part.is_Add or (operator == "·" and needs_brackets(part)):
+                text = bracket_mathml(text)
+            inner = [("", text)]
+        # a leading minus stays with its term; an operator between terms stands apart, so
+        # that a long line can wrap after it
+        if number:
+            out.append(math(mo))
+            mo = ""
+        (first_mo, first), *rest = inner
+        out.append(math(mo + first_mo + first))
+        out += [f"{math(m)} {math(t)}" if m else math(t) for m, t in rest]
+    return " ".join(out)
+
+
+def _pieces(expr):
+    """``[(operator MathML, part MathML)]`` of a sum, each part bracketed where it must be."""
+    pieces = []
+    for operator, part in expr_pieces(expr):
         text = expr_mathml(part)
         if part.is_Add or (operator == "·" and needs_brackets(part)):
             text = bracket_mathml(text)
-        mo = {"": "", "+": "<mo>+</mo>", "-": "<mo>&#x2212;</mo>", "·": "<mo>·</mo>"}[operator]
-        # a leading minus stays with its term; an operator between terms stands apart, so
-        # that a long line can wrap after it
-        out.append(math(mo + text) if number == 0 else f"{math(mo)} {math(text)}")
-    return " ".join(out)
+        pieces.append((OPERATORS[operator], text))
+    return pieces
 
 
 def number_html(text):
