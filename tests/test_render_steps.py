@@ -108,8 +108,15 @@ def test_steps_in_a_notebook_and_as_a_list(seed):
 def test_steps_refuse_what_they_cannot_write(seed, tmp_path):
     with pytest.raises(PathgradError, match="DIR/"):
         steps(seed).save(tmp_path / "seed.svg")
-    with pytest.raises(NameNotFound, match="no leaf named x5"):
-        steps(seed, wrt="x5")
+    with pytest.raises(NameNotFound, match="no leaf or value named q"):
+        steps(seed, wrt="q")
+
+
+def test_steps_towards_a_computed_value_sweep_only_its_paths(seed):
+    story = steps(seed, wrt="x3")  # ∂L/∂x3: the sweep stops at x3, backprop's δ there
+    swept = {n for f in story if f.phase == "backward" for n in f.adjoints}
+    names = {seed.graph.nodes[n]["name"] for n in swept}
+    assert "x3" in names and not names & {"x1", "w1", "x4"}
 
 
 def test_player_marks_what_is_active_and_knows_presenter_mode(seed):

@@ -110,11 +110,11 @@ def _leaf(graph, wrt):
     wrt = _one(wrt)
     if wrt is None:
         return None
-    node = node_named(graph, wrt)
-    if node is None or graph.nodes[node]["kind"] != "leaf":
+    node = node_named(graph, wrt)  # a leaf, or any computed value (∂L/∂x3: backprop's δ)
+    if node is None:
         names = ", ".join(graph.nodes[n]["name"] for n in leaves(graph))
         raise NameNotFound(
-            f"--wrt {wrt}: no leaf named {wrt}; the leaves are {names}",
+            f"--wrt {wrt}: no leaf or value named {wrt}; the leaves are {names}",
             file=graph.graph.get("file"),
         )
     return node
