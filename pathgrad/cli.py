@@ -297,6 +297,11 @@ def _check_options(commands):
         help="numbers of the files that are constants, not trained; an answer equal once "
         "they take their values is right (in a file: p = const(2))",
     )
+    _check_output_options(check)
+
+
+def _check_output_options(check):
+    """``pathgrad check``: how many files at once, their bounds, and the report."""
     check.add_argument(
         "--jobs",
         type=arguments.count,

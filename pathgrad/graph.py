@@ -183,41 +183,38 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, seen):
         source=_source(source_lines, t.line),
     )
     if is_leaf:  # a cut value's source may be outside the graph: it has no operands here
-        name = names.get(t.id) or _detached_name(t, names) or next(fresh)
-        symbol = sympy.Symbol(name, real=True)
-        data.update(
-            name=name,
-            label=name,
-            formula=_cut_formula(t, name),
-            precedence=ATOM,
-            symbol=symbol,
-            local_expr=symbol,
-            expr=symbol,
-            expr_size=1,
-            expr_depth=0,
-            operands=[],
-        )
-        graph.add_node(node, **data)
-        return
-    data["operands"] = [index[x.id] if isinstance(x, Tensor) else float(x) for x in t.operands]
-    parts = _operand_parts(graph, t, index)
-    symbols, exprs, labels, precs = zip(*parts)
+        data.update(_leaf_data(t, names, fresh))
+    else:
+        data.update(_operation_data(graph, t, names, fresh, index, seen))
+    graph.add_node(node, **data)
+
+
+def _leaf_data(t, names, fresh):
+    """A leaf's names and forms: its symbol stands for itself."""
+    name = names.get(t.id) or _detached_name(t, names) or next(fresh)
+    symbol = sympy.Symbol(name, real=True)
+    return dict(
+        name=name,
+        label=name,
+        formula=_cut_formula(t, name),
+        precedence=ATOM,
+        symbol=symbol,
+        local_expr=symbol,
+        expr=symbol,
+        expr_size=1,
+        expr_depth=0,
+        operands=[],
+    )
+
+
+def _operation_data(graph, t, names, fresh, index, seen):
+    """An operation's operands, its formula, its form in its operands' symbols, its form in
+    leaf symbols (``None`` past the size bound), and the name it is shown by."""
+    symbols, exprs, labels, precs = zip(*_operand_parts(graph, t, index))
     label = t.op.label(labels, precs)
     local_expr = _symbolic(t.op, symbols)
-    size = 1 + sum(
-        graph.nodes[index[x.id]]["expr_size"] if isinstance(x, Tensor) else 1 for x in t.operands
-    )
-    depth = 1 + max(
-        (graph.nodes[index[x.id]]["expr_depth"] for x in t.operands if isinstance(x, Tensor)),
-        default=0,
-    )
-    buildable = size <= MAX_EXPR_SIZE and depth <= MAX_EXPR_DEPTH and None not in exprs
-    expr = _symbolic(t.op, exprs, fallback=False) if buildable else None
-    sizes, clean = seen
-    if expr is not None and (has_huge_number(expr) or has_infinity(expr, clean)):
-        expr = None
-    if expr is not None:  # sympy merges terms (c + c -> 2*c): measure what it built
-        size = tree_size(expr, _memo=sizes)
+    expr, size, depth = _leaf_form(graph, t, index, exprs, seen)
+    data = dict(operands=[index[x.id] if isinstance(x, Tensor) else float(x) for x in t.operands])
     if t.id in names:
         name, symbol, precedence = names[t.id], sympy.Symbol(names[t.id], real=True), ATOM
     elif (
@@ -232,18 +229,28 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, seen):
         data["named_for"] = label  # the explanation says what the name stands for
     else:
         name, symbol, precedence = label, local_expr, t.op.precedence
-    data.update(
-        name=name,
-        label=name,
-        formula=label,
-        precedence=precedence,
-        symbol=symbol,
-        local_expr=local_expr,
-        expr=expr,
-        expr_size=size,
-        expr_depth=depth,
+    data.update(name=name, label=name, formula=label, precedence=precedence, symbol=symbol)
+    data.update(local_expr=local_expr, expr=expr, expr_size=size, expr_depth=depth)
+    return data
+
+
+def _leaf_form(graph, t, index, exprs, seen):
+    """``(form in leaf symbols or None, its tree size, its depth)`` within the bounds."""
+    operands = [graph.nodes[index[x.id]] for x in t.operands if isinstance(x, Tensor)]
+    size = (
+        1
+        + sum(d["expr_size"] for d in operands)
+        + sum(1 for x in t.operands if not isinstance(x, Tensor))
     )
-    graph.add_node(node, **data)
+    depth = 1 + max((d["expr_depth"] for d in operands), default=0)
+    buildable = size <= MAX_EXPR_SIZE and depth <= MAX_EXPR_DEPTH and None not in exprs
+    expr = _symbolic(t.op, exprs, fallback=False) if buildable else None
+    sizes, clean = seen
+    if expr is not None and (has_huge_number(expr) or has_infinity(expr, clean)):
+        expr = None
+    if expr is not None:  # sympy merges terms (c + c -> 2*c): measure what it built
+        size = tree_size(expr, _memo=sizes)
+    return expr, size, depth
 
 
 def operands_traced(t):
