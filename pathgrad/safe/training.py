@@ -12,13 +12,20 @@ leaf and gives it a new version; the values it touched take the file's line, as 
 caller's line in normal mode, and count as traced values.
 """
 
+from pathgrad.safe.calls import PRINT, FileFunction
 from pathgrad.safe.subset import ATTRIBUTES, RECEIVERS, refused_error
 from pathgrad.trace.autograd import collect, no_grad
 from pathgrad.trace.traced import Tensor
 
 
+def _is_function(value):
+    """A function of pathgrad's, the file's own ``def``, or ``print``."""
+    return isinstance(value, FileFunction) or value is PRINT or callable(value)
+
+
 def _no_attribute(receiver, name):
-    return AttributeError(f"'{type(receiver).__name__}' object has no attribute '{name}'")
+    kind = "function" if _is_function(receiver) else type(receiver).__name__
+    return AttributeError(f"'{kind}' object has no attribute '{name}'")
 
 
 def _versions(t):
@@ -52,8 +59,10 @@ class Training:
     def _set_attribute(self, receiver, name, value, line):
         """``w.grad = None``, ``w.grad = 0.0``, ``w.data = ...``: a traced value's, only."""
         if type(receiver) is not Tensor or name not in ATTRIBUTES:
+            if name in RECEIVERS.get(type(receiver), ((), ()))[1]:  # w.grad.data = ...
+                raise AttributeError(f"cannot assign to .{name} of a gradient")
             raise _no_attribute(receiver, name)
-        if callable(value) and type(value) is not Tensor:  # a function of pathgrad's or the file's
+        if _is_function(value):  # anything else is refused by the property, as in normal mode
             raise refused_error(f"assigning a function to .{name}", None, self.file)
         self._in_place(receiver, line, lambda: setattr(receiver, name, value))
 
@@ -93,4 +102,3 @@ class Training:
             self.newest = max(self.newest, *(x.id for x in changed))
             self._count(len(changed))
         return result
-

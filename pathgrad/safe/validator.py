@@ -165,6 +165,7 @@ class Validator:
             return []
         for decorator in node.decorator_list:
             no_grad = isinstance(decorator, ast.Name) and decorator.id == NO_GRAD
+            no_grad = no_grad or _is_no_grad(decorator)
             hint = " (write with no_grad(): inside the function)" if no_grad else ""
             self.refuse(decorator, f"decorator{hint}")
         arguments = node.args
