@@ -38,7 +38,7 @@ pathgrad.errors.LoadError: f.py:2: not allowed in --safe mode: import
 Traceback (most recent call last):
 ...
 pathgrad.errors.LoadError: f.py:1: not allowed in --safe mode: attribute .__class__
->>> validate(ast.parse("with no_grad() as f:\n    pass\n"), "f.py")
+>>> validate(ast.parse("with no_grad() as f:\\n    pass\\n"), "f.py")
 Traceback (most recent call last):
 ...
 pathgrad.errors.LoadError: f.py:1: not allowed in --safe mode: with no_grad() as NAME (write with no_grad():)
