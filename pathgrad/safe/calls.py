@@ -124,8 +124,9 @@ PRINT = _Print()
 class Calls:
     """Mixed into the interpreter: attribute lookups and calls.
 
-    Uses the interpreter's counters (``_allocate``, ``_visit``) and its ``_call``,
-    which runs a :class:`FileFunction`'s body.
+    Uses the interpreter's counters (``_allocate``, ``_visit``), its ``_call``, which
+    runs a :class:`FileFunction`'s body, and what :mod:`~pathgrad.safe.training` says a
+    value has (``_attribute``, ``_method``, ``_method_call``).
     """
 
     def _Attribute_value(self, node, receiver):

@@ -21,8 +21,9 @@ _BREAK, _CONTINUE, _RETURN = "break", "continue", "return"
 class Statements:
     """Mixed into the interpreter: one method per kind of statement, named after it.
 
-    Uses the interpreter's counters (``_tick``, ``_iterate``, ``_adopt``) and its
-    expressions (``value``, ``_condition``, ``_arithmetic``, ``_lookup``, ``_item``, ``_set_item``).
+    Uses the interpreter's counters (``_tick``, ``_iterate``, ``_adopt``), its
+    expressions (``value``, ``_condition``, ``_arithmetic``, ``_lookup``, ``_item``, ``_set_item``)
+    and its training part (``_attribute``, ``_set_attribute``, ``_in_place``).
     """
 
     def run(self, statements):
