@@ -263,7 +263,7 @@ def test_validation_runs_nothing(tmp_path, monkeypatch):
         ("x = 1.0\nL = x * (x in [x])\n", "operator in"),
         ("x = 1.0\nL = {x}\n", "set"),
         ("x = 1.0\nL = x * ...\n", "..."),
-        ("x = 1.0\nL = x.item()\n", "method .item()"),
+        ("x = 1.0\nL = x.numpy()\n", "method .numpy()"),  # .item(): as in normal mode
         ("x = 1.0\nL = x.tanh(1)\n", "method .tanh() with these arguments"),
         ("x = 1.0\nL = max(x, x, key=abs)\n", "keyword arguments to max()"),
         (

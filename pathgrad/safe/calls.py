@@ -11,8 +11,7 @@ import sys
 from dataclasses import dataclass
 
 from pathgrad.escaping import visible_lines
-from pathgrad.safe.subset import METHODS, refused_error
-from pathgrad.trace.traced import Tensor
+from pathgrad.safe.subset import ATTRIBUTES, refused_error
 
 
 @dataclass
@@ -125,27 +124,25 @@ PRINT = _Print()
 class Calls:
     """Mixed into the interpreter: attribute lookups and calls.
 
-    Uses the interpreter's counters (``_allocate``, ``_visit``) and its ``_call``,
-    which runs a :class:`FileFunction`'s body.
+    Uses the interpreter's counters (``_allocate``, ``_visit``), its ``_call``, which
+    runs a :class:`FileFunction`'s body, and what :mod:`~pathgrad.safe.training` says a
+    value has (``_attribute``, ``_method``, ``_method_call``).
     """
 
     def _Attribute_value(self, node, receiver):
-        """A method of a traced value or ``append`` of a list, looked up before its arguments."""
-        if (node.attr == "append" and type(receiver) is list) or (
-            node.attr in METHODS and type(receiver) is Tensor
-        ):
-            return _Method(receiver, node.attr)
-        raise AttributeError(f"'{type(receiver).__name__}' object has no attribute '{node.attr}'")
+        """``w.grad`` or ``w.data`` read, or a method looked up before its arguments
+        (validated: an attribute is never called, a method never read)."""
+        if node.attr in ATTRIBUTES:
+            return self._attribute(receiver, node.attr)
+        return _Method(receiver, self._method(receiver, node.attr))
 
     def _Call_value(self, node, function, *arguments):
-        if isinstance(function, _Method):
-            if function.name == "append":
-                self._allocate(1)
-                function.receiver.append(arguments[0])
-                return None
-            return getattr(Tensor, function.name)(function.receiver)
         positional = arguments[: len(node.args)]
         keywords = dict(zip((k.arg for k in node.keywords), arguments[len(node.args) :]))
+        if isinstance(function, _Method):
+            if function.name == "append" and type(function.receiver) is list:
+                self._allocate(1)
+            return self._method_call(function.receiver, function.name, positional, keywords)
         if isinstance(function, FileFunction):
             return self._call(function, positional, keywords)
         if function is PRINT:

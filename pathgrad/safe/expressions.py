@@ -55,6 +55,18 @@ _UNBOUND = (
 )
 
 
+#: Operators as Python's TypeError names them.
+_SYMBOLS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "** or pow()",
+}
+
+
 def _spec(part):
     """An f-string part's format specification (validated: literal and small)."""
     return "" if part.format_spec is None else checked_format_spec(part.format_spec)
@@ -234,6 +246,13 @@ class Expressions:
     def _arithmetic(self, op, left, right, inplace=False):
         if isinstance(left, list) or isinstance(right, list):
             return self._list_arithmetic(op, left, right, inplace)
+        numbers = [x is None or isinstance(x, Tensor) or _plain_number(x) for x in (left, right)]
+        if all(numbers) and (left is None or right is None):  # w.grad before any backward()
+            symbol = _SYMBOLS[type(op)] + ("=" if inplace else "")
+            raise TypeError(
+                f"unsupported operand type(s) for {symbol}: "
+                f"'{type(left).__name__}' and '{type(right).__name__}'"
+            )
         for x in (left, right):
             if not (isinstance(x, Tensor) or _plain_number(x)):
                 raise refused_error(f"arithmetic on {_kind(x)}", None, self.file)

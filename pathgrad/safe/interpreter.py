@@ -6,9 +6,11 @@ does and counting every traced value, loop iteration, list item and second
 against :class:`pathgrad.safe.limits.Limits`. Use it through
 :func:`pathgrad.safe.sandbox.interpret`.
 
-The interpreter is one object in three parts: :mod:`~pathgrad.safe.statements`
-runs statements, :mod:`~pathgrad.safe.expressions` computes values and
-:mod:`~pathgrad.safe.calls` calls functions; the counters they share live here.
+The interpreter is one object in four parts: :mod:`~pathgrad.safe.statements`
+runs statements, :mod:`~pathgrad.safe.expressions` computes values,
+:mod:`~pathgrad.safe.calls` calls functions and :mod:`~pathgrad.safe.training`
+gives a training loop's ``with no_grad():``, ``.grad`` and ``backward()`` their
+meaning; the counters they share live here.
 """
 
 import time
@@ -18,11 +20,12 @@ from pathgrad.safe.expressions import Expressions
 from pathgrad.safe.limits import stopped_error
 from pathgrad.safe.statements import Statements
 from pathgrad.safe.subset import FUNCTIONS
+from pathgrad.safe.training import Training
 from pathgrad.trace.running import BIND, EXPORTS
 from pathgrad.trace.traced import Tensor
 
 
-class Interpreter(Statements, Expressions, Calls):
+class Interpreter(Statements, Expressions, Calls, Training):
     """Runs a validated tree; variables live in ``namespace``; nothing is executed as Python."""
 
     def __init__(self, namespace, file, limits):
@@ -94,7 +97,11 @@ class Interpreter(Statements, Expressions, Calls):
         for t in new.values():
             t.line = line
         self.newest = value.id
-        self.operations += len(new)
+        self._count(len(new))
+        return value
+
+    def _count(self, values):
+        """Count traced values made (operations, or versions of a leaf updated in place)."""
+        self.operations += values
         if self.operations > self.limits.max_graph_nodes:
             self._stop(f"more than {self.limits.max_graph_nodes} traced values", "max_graph_nodes")
-        return value

@@ -20,7 +20,11 @@ builtin is reachable. What a file may contain:
   error as in normal mode; keywords ``sep`` and ``end``);
 * ``def`` at the top level with positional parameters (defaults allowed) and
   ``return``, called by name, recursion bounded in depth; no decorators, no
-  ``*args``/``**kwargs``, no ``global`` or ``nonlocal``, no function in a function.
+  ``*args``/``**kwargs``, no ``global`` or ``nonlocal``, no function in a function;
+* a training loop as PyTorch writes it (:mod:`~pathgrad.safe.training`): ``with
+  no_grad():`` (the only ``with``, without ``as``), ``.backward()`` (and
+  ``retain_graph=``), ``.grad`` and ``.data`` read and assigned, in-place updates,
+  ``.detach()``, ``.retain_grad()``, ``.zero_()`` and ``.item()`` of a ``.grad``.
 
 Everything else is refused before anything runs, naming the construct and the
 line; the first refusal in source order is reported:
@@ -34,6 +38,10 @@ pathgrad.errors.LoadError: f.py:2: not allowed in --safe mode: import
 Traceback (most recent call last):
 ...
 pathgrad.errors.LoadError: f.py:1: not allowed in --safe mode: attribute .__class__
+>>> validate(ast.parse("with no_grad() as f:\\n    pass\\n"), "f.py")
+Traceback (most recent call last):
+...
+pathgrad.errors.LoadError: f.py:1: not allowed in --safe mode: with no_grad() as NAME (write with no_grad():)
 
 The interpreter binds names exactly as normal mode does (a number assigned at
 the top level becomes a leaf, a traced result takes its variable's name, the

@@ -2,7 +2,8 @@
 
 :class:`Statements` is the part of the :class:`~pathgrad.safe.interpreter.Interpreter`
 that runs statements: assignments (bound as normal mode binds them), ``if``, ``for``,
-``def`` and ``return``, and a call of the file's own function in a new frame.
+``def`` and ``return``, and a call of the file's own function in a new frame
+(``with no_grad():`` is :mod:`~pathgrad.safe.training`'s).
 """
 
 import ast
@@ -20,8 +21,9 @@ _BREAK, _CONTINUE, _RETURN = "break", "continue", "return"
 class Statements:
     """Mixed into the interpreter: one method per kind of statement, named after it.
 
-    Uses the interpreter's counters (``_tick``, ``_iterate``, ``_adopt``) and its
-    expressions (``value``, ``_condition``, ``_arithmetic``, ``_lookup``, ``_item``, ``_set_item``).
+    Uses the interpreter's counters (``_tick``, ``_iterate``, ``_adopt``), its
+    expressions (``value``, ``_condition``, ``_arithmetic``, ``_lookup``, ``_item``, ``_set_item``)
+    and its training part (``_attribute``, ``_set_attribute``, ``_in_place``).
     """
 
     def run(self, statements):
@@ -91,17 +93,29 @@ class Statements:
         self._bind(statement, [statement.target.id], is_number_expression(statement.value))
 
     def _AugAssign(self, statement):
-        target = statement.target
+        """``w -= lr * w.grad``: in place on a leaf under ``no_grad()`` (as Python calls
+        ``__isub__``), else a new value; on a name, a list item or ``w.data``/``w.grad``."""
+        target, line = statement.target, statement.lineno
+        if isinstance(target, ast.Attribute):  # w.data -= ...: read, compute, assign
+            receiver = self.value(target.value)
+            current = self._attribute(receiver, target.attr)
+            result = self._arithmetic(statement.op, current, self.value(statement.value), True)
+            self._set_attribute(receiver, target.attr, result, line)
+            return
         if isinstance(target, ast.Name):
             current = self._lookup(target.id)
-            result = self._arithmetic(statement.op, current, self.value(statement.value), True)
-            self._set(target.id, self._adopt(result, statement.lineno))
+        else:
+            container, index = self.value(target.value), self.value(target.slice)
+            current = self._item(container, index)
+        operand = self.value(statement.value)
+        result = self._in_place(
+            current, line, lambda: self._arithmetic(statement.op, current, operand, True)
+        )
+        if isinstance(target, ast.Name):
+            self._set(target.id, self._adopt(result, line))
             self._bind(statement, [target.id], False)
-            return
-        container, index = self.value(target.value), self.value(target.slice)
-        current = self._item(container, index)
-        result = self._arithmetic(statement.op, current, self.value(statement.value), True)
-        self._set_item(container, index, self._adopt(result, statement.lineno))
+        else:
+            self._set_item(container, index, self._adopt(result, line))
 
     def _bind(self, statement, names, leaf_ok):
         """What normal mode inserts after an assignment: ``name = bind(name, ...)``.
@@ -130,6 +144,8 @@ class Statements:
             self._set(target.id, value)
         elif isinstance(target, ast.Subscript):
             self._set_item(self.value(target.value), self.value(target.slice), value)
+        elif isinstance(target, ast.Attribute):  # w.grad = None (validated: .grad or .data)
+            self._set_attribute(self.value(target.value), target.attr, value, target.lineno)
         else:  # a tuple or list of targets
             if not isinstance(value, (list, tuple)):
                 raise TypeError(f"cannot unpack non-iterable {type(value).__name__} object")

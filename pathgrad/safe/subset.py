@@ -13,14 +13,41 @@ import operator
 import re
 
 from pathgrad.errors import LoadError
+from pathgrad.trace.autograd import Grad
 from pathgrad.trace.running import EXPORTS
+from pathgrad.trace.traced import Tensor
 
 #: What every refusal says.
 REFUSED = "not allowed in --safe mode"
+#: The one context manager, and the only place its name may appear: ``with no_grad():``.
+NO_GRAD = "no_grad"
 #: What a file may call by name, and the objects those names must still hold when called.
-FUNCTIONS = frozenset(EXPORTS) - {"no_grad"}  # it needs `with`, which is refused
-#: Methods of a traced value (all without arguments).
+FUNCTIONS = frozenset(EXPORTS) - {NO_GRAD}
+#: Methods of a traced value that compute (all without arguments).
 METHODS = frozenset({"exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs"})
+#: Every method a file may call, with the positional arguments and keywords it takes:
+#: the computing ones, a list's ``append``, and PyTorch's autograd as a training loop
+#: uses it (``loss.backward()``, ``w.grad.zero_()``, ``x.detach()``; ``.item()`` of a
+#: traced value is refused at run time, as in normal mode).
+METHOD_ARGUMENTS = {
+    **{name: (0, frozenset()) for name in METHODS},
+    "append": (1, frozenset()),
+    "backward": (0, frozenset({"retain_graph"})),
+    "retain_grad": (0, frozenset()),
+    "detach": (0, frozenset()),
+    "item": (0, frozenset()),
+    "zero_": (0, frozenset()),
+}
+#: Attributes a file may read and assign (``w.grad``, ``w.data -= lr * w.grad``).
+ATTRIBUTES = frozenset({"grad", "data"})
+assert not ATTRIBUTES & set(METHOD_ARGUMENTS), "an attribute is never also a method"
+#: What each kind of value has, by its exact type: (methods, attributes it may read).
+#: Only a traced value's attributes may be assigned (``w.grad = None``, ``w.data = ...``).
+RECEIVERS = {
+    Tensor: (METHODS | {"backward", "retain_grad", "detach", "item"}, ATTRIBUTES),
+    Grad: (frozenset({"zero_", "item"}), frozenset({"data"})),  # w.grad: a float, and zero_()
+    list: (frozenset({"append"}), frozenset()),
+}
 #: Keywords leaf() and print() take.
 LEAF_KEYWORDS = {"name", "value", "requires_grad"}
 PRINT_KEYWORDS = {"sep", "end"}

@@ -11,6 +11,7 @@ import ast
 
 from pathgrad.safe.subset import (
     ANNOTATIONS,
+    ATTRIBUTES,
     BINARY_OPERATORS,
     BUILTIN_NAMES,
     COMPARE_OPERATORS,
@@ -18,7 +19,8 @@ from pathgrad.safe.subset import (
     FIXED,
     FUNCTIONS,
     LEAF_KEYWORDS,
-    METHODS,
+    METHOD_ARGUMENTS,
+    NO_GRAD,
     OPERATOR_TEXT,
     PLAIN,
     PRINT_KEYWORDS,
@@ -45,6 +47,17 @@ def _range_length(node):
     if step == 0:
         return "range() with step 0"
     return max(0, (stop - start + step - (1 if step > 0 else -1)) // step)
+
+
+def _is_no_grad(node):
+    """Whether ``node`` is ``no_grad()``, the one context manager (no arguments)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == NO_GRAD
+        and not node.args
+        and not node.keywords
+    )
 
 
 def _zipped(node):
@@ -107,7 +120,7 @@ class Validator:
 
     def _AugAssign(self, node, iterations):
         self._operator(node.op, node)
-        if not isinstance(node.target, (ast.Name, ast.Subscript)):
+        if not isinstance(node.target, (ast.Name, ast.Subscript, ast.Attribute)):
             self.refuse(node.target, "augmented assignment to something other than a name")
         return self._all([node.target, node.value], iterations)
 
@@ -135,12 +148,26 @@ class Validator:
         ):
             self.refuse(target, construct)
 
+    def _With(self, node, iterations):
+        """Only ``with no_grad():`` (PyTorch's optimizer step), without ``as``."""
+        if len(node.items) != 1:
+            self.refuse(node, "with of several context managers")
+        for item in node.items:
+            if not _is_no_grad(item.context_expr):
+                self.refuse(node, "with")
+            elif item.optional_vars is not None:
+                self.refuse(item.optional_vars, "with no_grad() as NAME (write with no_grad():)")
+        return self._all(node.body, iterations)
+
     def _FunctionDef(self, node, iterations):
         if id(node) in self.in_function:
             self.refuse(node, "a function definition inside a function")
             return []
         for decorator in node.decorator_list:
-            self.refuse(decorator, "decorator")
+            no_grad = isinstance(decorator, ast.Name) and decorator.id == NO_GRAD
+            no_grad = no_grad or _is_no_grad(decorator)
+            hint = " (write with no_grad(): inside the function)" if no_grad else ""
+            self.refuse(decorator, f"decorator{hint}")
         arguments = node.args
         for extra in (arguments.vararg, arguments.kwarg, *arguments.kwonlyargs):
             if extra is not None:
@@ -169,7 +196,7 @@ class Validator:
         """A name a ``def`` binds (the function's, a parameter's)."""
         if "__" in name:
             self.refuse(node, f"dunder name {name}")
-        elif name in FIXED:
+        elif name in FIXED or name == NO_GRAD:
             self.refuse(node, f"assignment to {name}")
 
     def _Return(self, node, iterations):
@@ -228,8 +255,10 @@ class Validator:
         name = node.id
         if "__" in name:
             self.refuse(node, f"dunder name {name}")
-        elif isinstance(node.ctx, ast.Store) and name in FIXED:
+        elif isinstance(node.ctx, ast.Store) and (name in FIXED or name == NO_GRAD):
             self.refuse(node, f"assignment to {name}")
+        elif name == NO_GRAD:  # `with no_grad():` never reaches here: its call is not walked
+            self.refuse(node, "no_grad other than in with no_grad():")
         elif (
             isinstance(node.ctx, ast.Load)
             and name in BUILTIN_NAMES
@@ -265,8 +294,9 @@ class Validator:
     def _Subscript(self, node, iterations):
         return self._all([node.value, node.slice], iterations)
 
-    def _Attribute(self, node, iterations):  # reached only when not an allowed method call
-        self.refuse(node, f"attribute .{node.attr}")
+    def _Attribute(self, node, iterations):  # not a method being called: .grad, .data only
+        if node.attr not in ATTRIBUTES:
+            self.refuse(node, f"attribute .{node.attr}")
         return self._all([node.value], iterations)
 
     def _Call(self, node, iterations):
@@ -282,6 +312,9 @@ class Validator:
                 self.refuse(func, "a call of something other than a function name")
             return self._all([func, *arguments], iterations)
         name = func.id
+        if name == NO_GRAD:
+            self.refuse(func, "no_grad other than in with no_grad():")
+            return self._all(arguments, iterations)
         if name in self.callable and name not in FIXED:  # the file's own function
             return self._all(arguments, iterations)
         if (
@@ -306,11 +339,11 @@ class Validator:
 
     def _method(self, node, func, arguments, iterations):
         attr = func.attr
-        if attr not in METHODS and attr != "append":
+        if attr not in METHOD_ARGUMENTS:
             self.refuse(func, f"attribute .{attr}" if "__" in attr else f"method .{attr}()")
             return self._all([func.value, *arguments], iterations)
-        wanted = 0 if attr in METHODS else 1  # .tanh() takes nothing, .append(x) one value
-        if len(node.args) != wanted or node.keywords:
+        wanted, keywords = METHOD_ARGUMENTS[attr]  # .tanh() takes nothing, .append(x) one value
+        if len(node.args) != wanted or any(k.arg not in keywords for k in node.keywords):
             self.refuse(func, f"method .{attr}() with these arguments")
         return self._all([func.value, *arguments], iterations)
 
