@@ -9,6 +9,7 @@ as the eye does: an invisible times before a minus sign reads as subtraction).
 
 import io
 import json
+import os
 import re
 import sys
 import tokenize
@@ -599,7 +600,8 @@ def names_in(text):
 
 # no shrinking: every example explains a program, and a failing one is printed as it is
 @settings(
-    max_examples=25,
+    # each example runs every renderer: a dozen here, two hundred when exploring
+    max_examples=200 if os.environ.get("HYPOTHESIS_PROFILE") == "explore" else 12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     phases=[Phase.explicit, Phase.reuse, Phase.generate],

@@ -18,7 +18,7 @@ True
 >>> d.direction, draw(explain("mlp")).direction  # "auto": the one drawn largest on 16:9
 ('LR', 'TB')
 >>> draw(explain("mlp")).size, draw(explain("mlp"), direction="LR").size
-((711.0, 1299.7), (2510.2, 420.0))
+((728.0, 1299.9), (2421.3, 420.0))
 >>> draw(explain("seed"), direction="TB").mermaid.splitlines()[0]
 'flowchart BT'
 >>> s = steps(explain("seed"), wrt="w1")
