@@ -166,3 +166,14 @@ def test_a_run_of_unit_factors_is_written_once_and_the_partials_telescope():
     assert chain.split() == ["∂L/∂total_4", "·", "∂total_4/∂(w·x)", "·", "∂(w·x)/∂w"]
     assert factors.strip().split("  =")[0].split() == ["=", "total_4", "·", "1", "(×4)", "·", "x"]
     assert lines.split() == ["factors", "from", "lines", "6,", "5", "(×4),", "5"]
+
+
+def test_markdown_writes_a_unit_run_once_too():
+    from pathgrad.render.markdown import render as render_markdown
+
+    text = "w = 2.0\nx = 3.0\ntotal = 0.0\nfor k in range(4):\n    total = total + w * x\n"
+    text += "L = total * total\n"
+    program = load_source(text, "f.py", constants=["total", "x"])
+    out = render_markdown(pathgrad.explain_program(program, wrt=["w"], max_paths=1))
+    row = next(line for line in out.splitlines() if line.startswith("| 1 |"))
+    assert "`total_4 · 1 (×4) · x`" in row and "| 6, 5 (×4), 5 |" in row

@@ -25,7 +25,7 @@ code spans, so that no Markdown reader mistakes ``*`` or ``_`` for emphasis.
 from pathgrad.escaping import visible
 from pathgrad.pictures.drawing import draw
 from pathgrad.pictures.picture import expr_text, partial
-from pathgrad.render.text import LEDGER_LINES, remarks, value_text
+from pathgrad.render.text import LEDGER_LINES, remarks, step_lines, unit_runs, value_text
 
 #: Leaves named in the header; the rest are counted.
 HEADER_LEAVES = 24
@@ -84,9 +84,14 @@ def path_table(g):
     for number, path in enumerate(g.paths, 1):
         route = " → ".join(_node(n) for n in path.nodes)
         via = "".join(f" (through {expr_text(v)})" for v in path.via)
-        chain = " · ".join(_shortened([partial(a, b) for a, b in zip(path.nodes, path.nodes[1:])]))
-        factors = " · ".join(_shortened([_factor(f) for f in path.factors]))
-        lines = ", ".join(_shortened([str(n) for n in path.lines]))
+        steps = unit_runs(path.factors)  # a run of unit factors is one step (1 (×4))
+        chain = " · ".join(_shortened([partial(path.nodes[i], path.nodes[j]) for i, j, _ in steps]))
+        factors = " · ".join(
+            _shortened(
+                [f"1 (×{j - i})" if unit else _factor(path.factors[i]) for i, j, unit in steps]
+            )
+        )
+        lines = ", ".join(_shortened([step_lines(path.lines[i:j], "×") for i, j, _ in steps]))
         rows.append(
             [
                 str(number),

@@ -109,8 +109,12 @@ def unit_runs(factors):
     return steps
 
 
-def _lines_of(lines, times):
-    """The source lines of one step: a line, or a run's (``17 (×4)``, ``17…24``)."""
+def step_lines(lines, times):
+    """The source lines of one step: a line, or a run's (``17 (×4)``, ``17…24``).
+
+    >>> step_lines([17], "×"), step_lines([17, 17, 17], "×"), step_lines([17, 24], "x")
+    ('17', '17 (×3)', '17…24')
+    """
     if len(lines) == 1:
         return str(lines[0])
     if len(set(lines)) == 1:
@@ -193,7 +197,7 @@ class TextRenderer:
         factors = self.s["times"].join(
             f"1 ({times}{j - i})" if unit else self.factor(path.factors[i]) for i, j, unit in steps
         )
-        lines = ", ".join(_lines_of(path.lines[i:j], times) for i, j, _ in steps)
+        lines = ", ".join(step_lines(path.lines[i:j], times) for i, j, _ in steps)
         via = "".join(f"   (through {self.expr(v)})" for v in path.via)
         return [
             f"  path {number:<2} " + self.s["arrow"].join(self.node(n) for n in path.nodes) + via,
