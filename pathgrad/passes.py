@@ -10,7 +10,7 @@ run an operation).
 
 A computation is a sequence of :class:`Operation` records in an order where every
 operand comes before its consumers (the order the operations ran). The traced values
-(:func:`pathgrad.trace.traced.operations`) and the graph (:func:`pathgrad.graph.operations`)
+(:func:`pathgrad.trace.autograd.operations`) and the graph (:func:`pathgrad.sums.paths.operations`)
 each give one. The reverse pass is the one PyTorch's engine runs: from the output
 (∂out/∂out = 1) down, each operation sends its adjoint through its operands'
 vector–Jacobian products (the op table's ``vjp``, PyTorch's backward formulas); the
