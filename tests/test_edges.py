@@ -334,8 +334,9 @@ def _run_program(values, steps, leaf, side):
     return nodes
 
 
-def assert_like_pytorch(values, steps, explain_it=False):
-    """Run a program on pathgrad and on PyTorch; every value and gradient must be equal."""
+def run_on_both(values, steps):
+    """The program on pathgrad's traced values and on PyTorch's float64 tensors:
+    ``(ours, theirs)``, one list of values each, leaves first."""
     torch = pytest.importorskip(
         "torch", reason="PyTorch is not installed: pip install 'pathgrad[torch]' to run parity"
     )
@@ -359,6 +360,12 @@ def assert_like_pytorch(values, steps, explain_it=False):
             "number": float,
         },
     )
+    return ours, theirs
+
+
+def assert_like_pytorch(values, steps, explain_it=False):
+    """Run a program on pathgrad and on PyTorch; every value and gradient must be equal."""
+    ours, theirs = run_on_both(values, steps)
     for k, (mine, reference) in enumerate(zip(ours, theirs)):
         assert same(mine.value, float(reference.detach())), (k, mine, reference)
     loss, reference = ours[-1], theirs[-1]

@@ -11,7 +11,7 @@ import math
 
 import pytest
 from hypothesis import given, settings
-from test_edges import _run_program, edge_programs
+from test_edges import edge_programs, run_on_both
 
 import pathgrad
 from pathgrad.explanation import explain
@@ -45,36 +45,11 @@ def close(a, b):
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)
 
 
-def both(values, steps):
-    """The program on pathgrad's traced values and on PyTorch's float64 tensors."""
-
-    def tensor(x):
-        return x if isinstance(x, torch.Tensor) else torch.tensor(x, dtype=torch.float64)
-
-    ours = _run_program(
-        values,
-        steps,
-        lambda v, n: pathgrad.tensor(v, True, n),
-        {"max": pathgrad.max, "min": pathgrad.min, "number": float},
-    )
-    theirs = _run_program(
-        values,
-        steps,
-        lambda v, n: tensor(v).requires_grad_(),
-        {
-            "max": lambda x, y: torch.maximum(tensor(x), tensor(y)),
-            "min": lambda x, y: torch.minimum(tensor(x), tensor(y)),
-            "number": float,
-        },
-    )
-    return ours, theirs
-
-
 @settings(max_examples=150, deadline=None)
 @given(edge_programs())
 def test_reverse_pass_is_pytorchs_backward(program):
     values, steps = program
-    ours, theirs = both(values, steps)
+    ours, theirs = run_on_both(values, steps)
     theirs[-1].backward()
     grads = adjoints(traced_operations(ours[-1]), ours[-1].id)
     for mine, reference in zip(ours[: len(values)], theirs):
@@ -88,7 +63,7 @@ def test_reverse_pass_is_pytorchs_backward(program):
 @given(edge_programs())
 def test_forward_replay_is_pytorchs_forward(program):
     values, steps = program
-    ours, theirs = both(values, steps)
+    ours, theirs = run_on_both(values, steps)
     replayed = forward(traced_operations(ours[-1]))
     for mine in ours:
         if mine.id in replayed:
@@ -100,7 +75,7 @@ def test_forward_replay_is_pytorchs_forward(program):
 @given(edge_programs())
 def test_every_reader_of_the_reverse_pass_gives_its_numbers(program):
     values, steps = program
-    ours, _ = both(values, steps)
+    ours, _ = run_on_both(values, steps)
     loss = ours[-1]
     graph = build_graph(loss)
     passed = adjoints(operations(graph), graph.graph["loss"])
