@@ -116,7 +116,9 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
         ``formula`` (as written from its operands' names, ``1 - x5``),
         ``symbol`` (how consumers refer to it), ``local_expr`` (in its
         operands' symbols), ``expr`` (in leaf symbols, or ``None`` past
-        ``MAX_EXPR_SIZE`` or ``MAX_EXPR_DEPTH``), ``expr_size``, ``expr_depth``, ``line``, ``source``.
+        ``MAX_EXPR_SIZE`` or ``MAX_EXPR_DEPTH``), ``expr_size``, ``expr_depth``, ``line``,
+        ``source``, ``part`` (a :class:`pathgrad.trace.parts.Part` when the node is an
+        element of a tensor, else ``None``).
         Edge data (consumer → operand, key = operand position):
         ``local_derivative`` (symbolic, in the consumer's operands),
         ``value`` and ``undefined``.
@@ -181,6 +183,7 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, seen):
         kink=t.kink,
         line=t.line,
         source=_source(source_lines, t.line),
+        part=t.part,
     )
     if is_leaf:  # a cut value's source may be outside the graph: it has no operands here
         data.update(_leaf_data(t, names, fresh))

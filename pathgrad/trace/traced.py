@@ -70,6 +70,7 @@ class Tensor(Concrete):
         "backward_calls",
         "live",
         "grad_calls",
+        "part",
         "__weakref__",
     )
     __array_priority__ = 1000
@@ -93,6 +94,7 @@ class Tensor(Concrete):
         self.backward_calls = 0  # a file's default loss is what it called backward() on
         self.live = None  # for a leaf as it was before an in-place update: the leaf now
         self.grad_calls = 0  # backward() calls summed in .grad since it was last zeroed
+        self.part = None  # a trace.parts.Part when this scalar is an element of a tensor
 
     # -- what PyTorch calls it -------------------------------------------
     @property
