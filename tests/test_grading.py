@@ -440,7 +440,13 @@ def test_check_file_raises_for_the_file_itself(tmp_path):
 
 # -- folders: a process per file, isolated failures, stable order ----------------------------
 #: Quick to run, within every count bound, but minutes to explain: 5,000 diamonds.
-SLOW = "x = 0.5\nfor i in range(5000):\n    x = sin(x) + cos(x)\nL = x * 2\n"
+#: Slow to interpret, however fast pathgrad explains: two million plain-number statements
+#: (about a minute here), within every bound but the wall time.
+SLOW = (
+    "x = 0.5\nfor i in range(100000):\n    k = i\n"
+    + "    k = (k * 3 + i) % 1000\n" * 20
+    + ("L = x * k\n")
+)
 
 
 @pytest.fixture(scope="module")

@@ -209,7 +209,7 @@ def workers_at_once(jobs, memory_mib, total_memory_mib=TOTAL_MEMORY_MIB):
 
 
 def _run_worker(path, checks, options, limits):
-    """Check one file in a fresh Python process with its own time and memory bound:
+    """Check one file in a worker process with its own time and memory bound:
     ``(rows, explained)``, ``explained`` False when the file has no ``--wrt`` (or
     ``--loss``) of ``options`` = ``(loss, wrt, constants)``, None when it could not be checked."""
     name, checks = path.name, [c[:2] for c in checks]
