@@ -5,6 +5,7 @@ bounds, nothing left of the job before it; and when the server is gone, a fresh 
 does the job instead. ``run_bounded`` is checked with both kinds of worker.
 """
 
+import contextlib
 import json
 import os
 import sys
@@ -77,28 +78,49 @@ def test_jobs_from_several_threads_each_get_their_own_answer(probe, tmp_path):
     assert answers == [[n] for n in range(12)]
 
 
-def test_a_job_past_its_time_is_stopped_with_its_whole_session(tmp_path):
-    program = PROBE.replace("serve_forks(probe, )", "serve_forks(lambda r: os.system('sleep 60'))")
+@pytest.fixture
+def sleeper():
+    """A server whose job with payload 0 starts a ``sleep`` of this test's own and waits."""
+    sleep = f"sleep 60.{os.getpid()}{threading.get_ident() % 1000}"
+    job = f"lambda r: os.system({sleep!r}) if r['payload'] == 0 else json.dumps({{}})"
+    program = PROBE.replace("serve_forks(probe, )", f"serve_forks({job})")
     client = forkserver.Client([sys.executable, "-c", program], {"PATH": os.environ["PATH"]})
-    try:
-        request = {"payload": 0, "limits": LIMITS}
-        with pytest.raises(forkserver.subprocess.TimeoutExpired):
-            client.run(request, str(tmp_path), {"PATH": os.environ["PATH"]}, 0.5)
-        assert _still_running("sleep 60") == []  # the child and the sleep it started
-        assert client.alive  # the server serves the next job
-    finally:
-        client.close()
+    yield client, sleep
+    client.close()
 
 
-def _still_running(command):
-    found = []
-    for status in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if status.read_bytes().replace(b"\0", b" ").strip() == command.encode():
-                found.append(status.parent.name)
-        except OSError:
-            pass
-    return found
+def test_a_job_past_its_time_is_stopped_with_its_whole_session(sleeper, tmp_path):
+    client, sleep = sleeper
+    _run(client, tmp_path, 1, {})  # the server is up
+    with pytest.raises(forkserver.subprocess.TimeoutExpired):
+        client.run({"payload": 0, "limits": LIMITS}, str(tmp_path), dict(os.environ), 0.5)
+    assert _gone_soon(sleep)  # the child and the sleep it started
+    assert _run(client, tmp_path, 2, {})[0] == {}  # the server serves the next job
+
+
+def test_a_job_given_up_before_it_was_forked_is_stopped_when_it_is(sleeper, tmp_path):
+    client, sleep = sleeper  # still importing sympy: the job is forked after its time
+    with pytest.raises(forkserver.subprocess.TimeoutExpired):
+        client.run({"payload": 0, "limits": LIMITS}, str(tmp_path), dict(os.environ), 0.001)
+    _run(client, tmp_path, 1, {})  # the server has forked (and said so) the job before
+    assert _gone_soon(sleep)
+
+
+def _gone_soon(command, seconds=20):
+    """True once no process runs ``command`` (SIGKILL is not instant on a loaded machine)."""
+    for _ in range(int(seconds / 0.05)):
+        if not _running(command):
+            return True
+        threading.Event().wait(0.05)
+    return False
+
+
+def _running(command):
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if cmdline.read_bytes().replace(b"\0", b" ").strip() == command.encode():
+                return True
+    return False
 
 
 @pytest.fixture(params=["fork server", "fresh Python"])
@@ -111,22 +133,22 @@ def test_run_bounded_answers_alike_from_both_kinds_of_worker(kind, tmp_path, mon
     monkeypatch.chdir(tmp_path)
     (tmp_path / "json.py").write_text("raise SystemExit('a student json.py ran')\n")
     payload = {"file": "seed", "leaf": "w1"}
-    assert run_bounded("pathgrad.grade.folders:_explained", payload) == "-w2*x1 - w3*x2"
+    assert run_bounded("pathgrad.grade.folders:explained_request", payload) == "-w2*x1 - w3*x2"
     with pytest.raises(LoadError, match="call to open"):
         path = str(ROOT / "tests" / "corpus" / "open_write.py")
-        run_bounded("pathgrad.grade.folders:_explained", {"file": path, "leaf": "x"})
+        run_bounded("pathgrad.grade.folders:explained_request", {"file": path, "leaf": "x"})
     with pytest.raises(Stopped, match=r"out of memory \(limit: memory_mib = 30\)"):
-        run_bounded("pathgrad.grade.folders:_explained", payload, Limits(memory_mib=30))
+        run_bounded("pathgrad.grade.folders:explained_request", payload, Limits(memory_mib=30))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["json.py"]
 
 
-def test_a_server_that_is_gone_is_started_again(kind):
+def test_a_server_that_is_gone_is_started_again():
     payload = {"file": "seed", "leaf": "w2"}
-    assert run_bounded("pathgrad.grade.folders:_explained", payload) == "-w1*x1"
+    assert run_bounded("pathgrad.grade.folders:explained_request", payload) == "-w1*x1"
     if forkserver._client is not None:
         forkserver._client.process.kill()
         forkserver._client.process.wait()
-    assert run_bounded("pathgrad.grade.folders:_explained", payload) == "-w1*x1"
+    assert run_bounded("pathgrad.grade.folders:explained_request", payload) == "-w1*x1"
 
 
 def test_a_job_whose_server_ends_under_it_is_run_by_a_fresh_python(tmp_path, monkeypatch):
@@ -139,7 +161,9 @@ def test_a_job_whose_server_ends_under_it_is_run_by_a_fresh_python(tmp_path, mon
     payload = {"file": str(slow), "leaf": "w"}
     answer = []
     job = threading.Thread(
-        target=lambda: answer.append(run_bounded("pathgrad.grade.folders:_explained", payload))
+        target=lambda: answer.append(
+            run_bounded("pathgrad.grade.folders:explained_request", payload)
+        )
     )
     server = forkserver.client(
         [sys.executable, "-I", "-c", worker._SERVER, str(ROOT)], {"PATH": os.environ["PATH"]}

@@ -591,16 +591,16 @@ def test_format_matches_pytorch(value, spec):
 
 # -- a bounded process: the whole run, interpretation and explanation ----------------------
 def test_run_bounded_returns_the_result():
-    assert run_bounded("pathgrad.grade.folders:_explained", {"file": "seed", "leaf": "w1"}) == (
-        "-w2*x1 - w3*x2"
-    )
+    assert run_bounded(
+        "pathgrad.grade.folders:explained_request", {"file": "seed", "leaf": "w1"}
+    ) == ("-w2*x1 - w3*x2")
 
 
 def test_run_bounded_passes_errors_on(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = str(CORPUS / "open_write.py")
     with pytest.raises(LoadError) as info:
-        run_bounded("pathgrad.grade.folders:_explained", {"file": path, "leaf": "x"})
+        run_bounded("pathgrad.grade.folders:explained_request", {"file": path, "leaf": "x"})
     assert str(info.value) == f"{path}:2: not allowed in --safe mode: call to open()"
     assert list(tmp_path.iterdir()) == []
 
@@ -612,7 +612,7 @@ def test_run_bounded_stops_a_slow_explanation(tmp_path):
     start = time.monotonic()
     with pytest.raises(Stopped) as info:
         run_bounded(
-            "pathgrad.grade.folders:_explained",
+            "pathgrad.grade.folders:explained_request",
             {"file": str(path), "leaf": "x"},
             Limits(wall_time_seconds=3),
             file=str(path),
@@ -627,7 +627,7 @@ def test_run_bounded_stops_a_slow_explanation(tmp_path):
 def test_run_bounded_memory():
     with pytest.raises(Stopped) as info:
         run_bounded(
-            "pathgrad.grade.folders:_explained",
+            "pathgrad.grade.folders:explained_request",
             {"file": "seed", "leaf": "w1"},
             Limits(memory_mib=30),
         )

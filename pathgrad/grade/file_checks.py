@@ -133,7 +133,9 @@ def check_file(path, checks, loss=None, safe=True, limits=None, wrt=None, consta
     text, name = read_source(str(path), safe=True)
     request = {"text": text, "file": name, "checks": checks, "loss": loss, "wrt": wrt}
     request["constants"] = list(constants)
-    return run_bounded("pathgrad.grade.file_checks:_check_source", request, limits, file=name)
+    return run_bounded(
+        "pathgrad.grade.file_checks:check_source_request", request, limits, file=name
+    )
 
 
 def grade_file(path, checks, loss=None, limits=None, wrt=None, safe=True, constants=()):
@@ -158,7 +160,7 @@ def grade_file(path, checks, loss=None, limits=None, wrt=None, safe=True, consta
         return failed_rows(str(path), checks, "error", str(err))
 
 
-def _check_source(request):
+def check_source_request(request):
     """In the worker: explain the text of one file and check its answers (rows)."""
     checks = [tuple(c) for c in request["checks"]]
     constants = request.get("constants") or ()

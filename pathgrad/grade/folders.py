@@ -230,7 +230,7 @@ def _run_worker(path, checks, options, limits):
         "wrt": wrt,
     }
     try:
-        found = run_bounded("pathgrad.grade.folders:_worker", request, limits, file=name)
+        found = run_bounded("pathgrad.grade.folders:check_request", request, limits, file=name)
         return found["rows"], found["explained"]
     except Stopped as stop:
         return failed_rows(name, checks, STOPPED_VERDICTS[stop.kind], stop.message), None
@@ -238,7 +238,7 @@ def _run_worker(path, checks, options, limits):
         return failed_rows(name, checks, "error", str(err)), None
 
 
-def _worker(request):
+def check_request(request):
     """In the worker process (safe mode, bounded): explain the file, check the answers."""
     name, checks = request["name"], [tuple(c) for c in request["checks"]]
     leaves = [leaf for leaf, _ in checks]
@@ -262,7 +262,7 @@ def _worker(request):
     return {"rows": check_rows(explanation, checks, name), "explained": True}
 
 
-def _explained(request):
+def explained_request(request):
     """The closed form of one gradient, as text (a small target for :func:`run_bounded`)."""
     explanation = explain_for_checks(request["file"], [request["leaf"]], None, True)
     return str(gradient_for(explanation, request["leaf"]).closed_form)

@@ -65,21 +65,31 @@ def serve_forks(serve, stdin=0, stdout=1):
 
 
 def _fork(job, serve):
-    """Fork the child for ``job``; in the child, run it and never return."""
+    """Fork the child for ``job``; in the child, run it and never return.
+
+    Returns once the child leads a session of its own, so that a stop of its group (the
+    parent's :meth:`Client.run` after the time bound) never misses what it starts.
+    """
+    ready, told = os.pipe()
     pid = os.fork()
     if pid == 0:
         status = 1
         try:
+            os.close(ready)
+            os.setsid()
+            os.close(told)
             _run_child(job, serve)
             status = 0
         finally:
             os._exit(status)
+    os.close(told)
+    os.read(ready, 1)  # empty when the child has closed its end: after setsid
+    os.close(ready)
     return pid
 
 
 def _run_child(job, serve):
     """In the child: isolate, bound, run the job, write its answer to ``stdout`` there."""
-    os.setsid()  # its own session, so that a timeout stops what it started too (dot)
     os.chdir(job["folder"])
     os.environ.clear()
     os.environ.update(job["env"])
@@ -127,6 +137,8 @@ def _say(stdout, message):
 
 
 def _kill_group(pid):
+    if pid <= 0:  # never the caller's own group, nor every process
+        return
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:  # already gone
@@ -146,7 +158,7 @@ class ServerGone(Exception):
 class _Job:
     def __init__(self):
         self.pid = self.status = None
-        self.started, self.done = threading.Event(), threading.Event()
+        self.done = threading.Event()
 
 
 class Client:
@@ -200,36 +212,41 @@ class Client:
             if not job.done.wait(timeout):
                 raise subprocess.TimeoutExpired("pathgrad worker", timeout)
         finally:
-            if job.status is None:  # timed out, or interrupted (Ctrl-C): stop the child
-                self._stop(job)
-            self._jobs.pop(job_id, None)
+            self._forget(job_id)
         if job.status == "gone":
             raise ServerGone()
         return job.status, _read(folder, "stdout"), _read(folder, "stderr")
 
-    def _stop(self, job):
-        if job.started.wait(5) and job.pid:
+    def _forget(self, job_id):
+        """Done with a job; if its child still runs (timed out, Ctrl-C), stop its session."""
+        with self._lock:
+            job = self._jobs[job_id]
+            if job.status is None and job.pid is None:
+                del self._jobs[job_id]  # not forked yet: stopped when the server says it is
+                return
+        if job.status is None:
             _kill_group(job.pid)
-            job.done.wait(5)
+            job.done.wait(5)  # reaped by the server: nothing of it is left
+        with self._lock:
+            self._jobs.pop(job_id, None)
 
     def _read(self):
         for line in self.process.stdout:
             message = json.loads(line)
-            job = self._jobs.get(message["id"])
-            if job is None:
-                continue
-            if "pid" in message:
-                job.pid = message["pid"]
-                job.started.set()
-            else:
-                job.status = message["status"]
-                job.done.set()
+            with self._lock:
+                job = self._jobs.get(message["id"])
+                if job is None:  # given up before it was forked
+                    _kill_group(message.get("pid", 0))
+                elif "pid" in message:
+                    job.pid = message["pid"]
+                else:
+                    job.status = message["status"]
+                    job.done.set()
         with self._lock:  # the server is gone: so are the jobs it still had
             self._gone = True
             for job in self._jobs.values():
                 if job.status is None:
                     job.status = "gone"
-                job.started.set()
                 job.done.set()
 
     def close(self):

@@ -136,7 +136,7 @@ def run_bounded(target, payload, limits=None, file=None):
 
     Examples
     --------
-    >>> run_bounded("pathgrad.grade.folders:_explained", {"file": "seed", "leaf": "w1"})
+    >>> run_bounded("pathgrad.grade.folders:explained_request", {"file": "seed", "leaf": "w1"})
     '-w2*x1 - w3*x2'
     """
     limits = limits or active()
