@@ -31,6 +31,9 @@ from pathgrad.sums.paths import adjoint_values, iter_paths  # noqa: E402
 from pathgrad.trace.functions import tanh  # noqa: E402
 from pathgrad.trace.traced import leaf  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from grading import grading  # noqa: E402
+
 
 def timed(function, repeat=1):
     """Median wall time of ``function()`` over ``repeat`` runs, and its last result."""
@@ -260,6 +263,7 @@ def main(argv=None):
     streaming([1_000, 3_000] if args.quick else [5_000, 20_000])
     cheap_gradient([3, 4, 4, 1] if args.quick else [3, 16, 16, 1], 1 if args.quick else 5)
     lecture(1 if args.quick else 3)
+    grading(4 if args.quick else 40)
     return 0
 
 
