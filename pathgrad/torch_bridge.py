@@ -171,16 +171,12 @@ def from_torch(loss, names=None, **options):
     **options
         As for :func:`pathgrad.explain` (``wrt``, ``max_paths``, ``method``, ...).
 
-    Examples
-    --------
-    >>> import torch
-    >>> w = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
-    >>> e = from_torch((w**2).sum(), names={"w": w}, max_paths=0)
-    >>> {name: g.value for name, g in e.gradients.items()}
-    {'w[0]': 2.0, 'w[1]': -4.0}
+    The README's "From Python" section shows a ``nn.Sequential`` explained.
     """
-    rebuilt, notes = rebuild_with_notes(loss, names)
-    return explain_graph(build_graph(rebuilt), Options(**options), notes)
+    rebuilt, notes, leaves = rebuild_with_notes(loss, names)
+    # every element of every leaf is in the graph: one the loss does not use has 0 paths
+    graph = build_graph(rebuilt, loss_name="loss", unused=leaves)
+    return explain_graph(graph, Options(**options), notes)
 
 
 def rebuild(loss, names=None):
@@ -189,7 +185,8 @@ def rebuild(loss, names=None):
 
 
 def rebuild_with_notes(loss, names=None):
-    """The rebuilt loss and the notes a reader needs (a number solved from the loss)."""
+    """The rebuilt loss, the notes a reader needs (a number solved from the loss) and the
+    scalars of every leaf."""
     torch = import_torch()
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
         shape = f" of shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else ""
@@ -201,33 +198,36 @@ def rebuild_with_notes(loss, names=None):
         )
     if loss.grad_fn is None:
         raise PathgradError("from_torch: the loss has no grad_fn (does it require grad?)")
-    by_id = leaf_names(torch, names)
+    named = leaf_names(torch, names)
     value = float(loss.detach().reshape(-1)[0])
-    rebuilder = Rebuilder(torch, by_id)
+    tolerance = 1e-9 if loss.dtype == torch.float64 else 1e-4
+    rebuilder = Rebuilder(torch, named, tolerance=tolerance)
     rebuilt = rebuilder.rebuild(loss.grad_fn, value)
     notes = []
     if rebuilder.missing:
-        rebuilt, notes = _solve_from_loss(torch, loss, by_id, rebuilder.missing, value)
-    _cross_check(rebuilt.value, value, loss.dtype, torch)
-    return rebuilt, notes
+        rebuilder, rebuilt, notes = _solve_from_loss(
+            torch, loss, named, rebuilder.missing, tolerance
+        )
+    _cross_check(rebuilt.value, value, tolerance)
+    return rebuilt, notes, rebuilder.leaf_scalars
 
 
 def leaf_names(torch, names):
-    """``{id(tensor): name}`` from ``{name: tensor}`` or ``{tensor: name}``; else refuse."""
+    """``(tensor, name)`` pairs from ``{name: tensor}`` or ``{tensor: name}``; else refuse."""
     if names is None:
-        return {}
+        return []
     if not isinstance(names, Mapping):
         hint = " (wrap model.named_parameters() in dict(...))" if _pairs(names) else ""
         raise PathgradError(
             f"from_torch: names must be a dict, not {type(names).__name__}{hint}: "
             "{name: tensor} as dict(model.named_parameters()) gives, or {tensor: name}"
         )
-    found = {}
+    found = []
     for key, value in names.items():
         if isinstance(key, str) and isinstance(value, torch.Tensor):
-            found[id(value)] = key
+            found.append((value, key))
         elif isinstance(key, torch.Tensor) and isinstance(value, str):
-            found[id(key)] = value
+            found.append((key, value))
         else:
             raise PathgradError(
                 f"from_torch: names maps {type(key).__name__} to {type(value).__name__}; "
@@ -240,7 +240,7 @@ def _pairs(names):
     return hasattr(names, "__next__") or isinstance(names, (list, tuple))
 
 
-def _solve_from_loss(torch, loss, by_id, missing, value):
+def _solve_from_loss(torch, loss, named, missing, tolerance):
     """One number PyTorch did not keep, solved from the loss (affine in it); else refuse."""
     if len(missing) > 1:
         kinds = ", ".join(sorted({kind for _, _, kind in missing}))
@@ -250,25 +250,31 @@ def _solve_from_loss(torch, loss, by_id, missing, value):
             "tensor (torch.tensor(c, dtype=torch.float64)) so that it is a leaf"
         )
     node, slot, kind = missing[0]
-    at = {}
-    for guess in (0.0, 1.0):
-        at[guess] = Rebuilder(torch, by_id, {(node, slot): guess}).rebuild(loss.grad_fn, value)
-    slope = at[1.0].value - at[0.0].value
-    number = (value - at[0.0].value) / slope if slope else 0.0
-    number = round(number) if math.isclose(number, round(number), abs_tol=1e-9) else number
-    rebuilt = Rebuilder(torch, by_id, {(node, slot): float(number)}).rebuild(loss.grad_fn, value)
+    value = float(loss.detach().reshape(-1)[0])
+
+    def trial(number, tolerance=None):
+        rebuilder = Rebuilder(torch, named, {(node, slot): number}, tolerance)
+        return rebuilder.rebuild(loss.grad_fn, value).value
+
+    at_0, at_1 = trial(0.0), trial(1.0)
+    number = (value - at_0) / (at_1 - at_0) if at_1 != at_0 else 0.0
+    number = float(round(number)) if math.isclose(number, round(number), abs_tol=1e-9) else number
+    rebuilder = Rebuilder(torch, named, {(node, slot): number}, tolerance)
+    rebuilt = rebuilder.rebuild(loss.grad_fn, value)
     note = Note(
         None,
         f"PyTorch did not keep the number in {kind}; pathgrad solved it from the loss "
         f"as {number:g} (one number, the same for every element)",
     )
-    return rebuilt, [note]
+    return rebuilder, rebuilt, [note]
 
 
-def _cross_check(ours, theirs, dtype, torch):
+def _cross_check(ours, theirs, tolerance):
     """The rebuilt loss must be PyTorch's (to float32's precision for a float32 model)."""
-    rel = 1e-9 if dtype == torch.float64 else 1e-4
-    if ours is None or not math.isclose(ours, theirs, rel_tol=rel, abs_tol=rel):
+    if ours is None or not (
+        math.isclose(ours, theirs, rel_tol=tolerance, abs_tol=tolerance)
+        or special_name(ours) == special_name(theirs) != special_name(0.0)
+    ):
         raise PathgradError(
             f"from_torch: the rebuilt loss is {ours} but PyTorch's is {theirs}: a backward "
             "node was read wrongly or a number PyTorch did not keep was guessed wrongly; "

@@ -12,6 +12,8 @@ later node saved it (the operand of a multiplication, ``tanh``'s result ...), el
 exactly one such number is missing, solved from the loss (the loss is then affine in it).
 """
 
+import math
+
 from pathgrad.errors import PathgradError
 from pathgrad.ops import OPS
 from pathgrad.torch_modules import RULES, SHAPE_ONLY, Grid, broadcast, numel, positions, reshape
@@ -40,6 +42,13 @@ SAVED_INPUTS = {
     "MseLossBackward0": {0: "_saved_self", 1: "_saved_target"},
     "NllLossBackward0": {0: "_saved_self"},
 }
+#: For @: operand slot -> the axis of its shape that is the inner (summed) dimension.
+INNER = {
+    "AddmmBackward0": {1: -1, 2: 0},
+    "MmBackward0": {0: -1, 1: 0},
+    "MvBackward0": {0: -1, 1: 0},
+    "DotBackward0": {0: 0, 1: 0},
+}
 #: Where PyTorch keeps a plain number that is not a node: (its slot, the attribute).
 NUMBERS = {
     "PowBackward0": (1, "_saved_exponent"),
@@ -55,27 +64,40 @@ class Rebuilder:
     ----------
     torch : module
         The ``torch`` module.
-    names : dict
-        ``{id(tensor): name}`` for leaves.
+    names : list
+        ``(tensor, name)`` pairs for leaves.
     guesses : dict, optional
         Values to use for numbers nothing says (``{(node id, slot): number}``).
+    tolerance : float
+        How closely rebuilt values must match those PyTorch saved (relative and absolute):
+        ``None`` compares nothing (a trial with a guessed number).
     """
 
-    def __init__(self, torch, names, guesses=None):
+    def __init__(self, torch, names, guesses=None, tolerance=1e-9):
         self.torch = torch
-        self.names = names
+        self.named = names
+        self.names = {id(t): name for t, name in names}
         self.guesses = guesses or {}
+        self.tolerance = tolerance
         self.missing = []  # (node id, slot, kind) of numbers nothing says
         self.known = {}  # id(node) -> Grid of floats: the node's result, as PyTorch kept it
+        self.kept = set()  # the ids in known whose values PyTorch saved as they are
         self.count = 0  # scalar nodes made
         self.stems = {}  # made tensor names: stem -> how many so far
         self.leaves = 0
+        self.leaf_scalars = []  # every element of every leaf, used by the loss or not
         self.made = []
 
     # -- the walk -------------------------------------------------------------------------
     def rebuild(self, root, loss_value):
         """The scalar traced value equal to the loss at ``root``."""
         order = post_order(root)
+        variables = [n.variable for n in order if type(n).__name__ == "AccumulateGrad"]
+        self.unused = [
+            t
+            for t, _ in self.named
+            if t.is_leaf and t.requires_grad and all(t is not v for v in variables)
+        ]
         unknown = sorted({type(n).__name__ for n in order} - set(RULES) - {"AccumulateGrad"})
         if unknown:
             raise PathgradError(
@@ -87,13 +109,47 @@ class Rebuilder:
         built = {}
         for node in order:
             built[id(node)] = self._build(node, built)
+            if id(node) in self.kept and self.tolerance is not None:
+                self._compare(node, built[id(node)])
+        for tensor in self.unused:  # named leaves the loss does not use: 0 paths each
+            self.leaf(tensor)
         return built[id(root)].items[0]
 
+    def _compare(self, node, grid):
+        """Our values must be those PyTorch saved for the node (a misread node fails here)."""
+        theirs = self.known[id(node)].items
+        ours = [x if isinstance(x, float) else x.value for x in grid.items]
+        for a, b in zip(ours, theirs):
+            if (
+                math.isfinite(a)
+                and math.isfinite(b)
+                and not math.isclose(a, b, rel_tol=self.tolerance, abs_tol=self.tolerance)
+            ):
+                raise PathgradError(
+                    f"from_torch: the rebuilt {type(node).__name__} has {a!r} where PyTorch "
+                    f"saved {b!r}; please report it with the model"
+                )
+
     def _guard_size(self, order):
-        """Refuse before building when the results alone pass :data:`MAX_NODES`."""
-        size = sum(numel(self.shape(n)) for n in order if type(n).__name__ not in SHAPE_ONLY)
+        """Refuse before building when the estimated size passes :data:`MAX_NODES`."""
+        size = sum(self._estimate(node) for node in order)
         if size > MAX_NODES:
-            self._too_big(f"at least {size:,}")
+            self._too_big(f"about {size:,}")
+
+    def _estimate(self, node):
+        """Scalar nodes a backward node will make: a product and a sum per inner term of @."""
+        kind = type(node).__name__
+        if kind in SHAPE_ONLY:
+            return 0
+        out = numel(self.shape(node))
+        inner = INNER.get(kind)
+        if inner is None:
+            return out
+        for slot, axis in inner.items():
+            child = node.next_functions[slot][0]
+            if child is not None:
+                return out * 2 * self.shape(child)[axis] + out
+        return out
 
     def _too_big(self, size):
         raise PathgradError(
@@ -105,7 +161,7 @@ class Rebuilder:
     def _build(self, node, built):
         kind = type(node).__name__
         if kind == "AccumulateGrad":
-            return self._leaf(node.variable)
+            return self.leaf(node.variable)
         ins = [None if c is None else built[id(c)] for c, _ in node.next_functions]
         self.made = []
         grid = RULES[kind](self, node, ins)
@@ -137,7 +193,8 @@ class Rebuilder:
         for x in pending:
             x.part = last
 
-    def _leaf(self, variable):
+    def leaf(self, variable):
+        """The grid of a leaf tensor: scalar leaves named by element (``W[0,1]``)."""
         shape = tuple(variable.shape)
         if len(shape) > 2:
             raise PathgradError(
@@ -145,7 +202,7 @@ class Rebuilder:
                 "most 2 dimensions"
             )
         name = self.names.get(id(variable))
-        if name is None:
+        while name is None or (name in self.names.values() and id(variable) not in self.names):
             name, self.leaves = f"x{self.leaves}", self.leaves + 1
         values = [float(v) for v in variable.detach().reshape(-1).tolist()]
         grid = Grid(shape, [])
@@ -154,6 +211,7 @@ class Rebuilder:
             scalar = Tensor(value, name=part.element, requires_grad=variable.requires_grad)
             scalar.part = part
             grid.items.append(scalar)
+        self.leaf_scalars.extend(grid.items)
         self._count(len(values))
         return grid
 
@@ -246,11 +304,13 @@ class Rebuilder:
             result = self.saved(node, "_saved_result", None)
             if isinstance(result, self.torch.Tensor):
                 self.known.setdefault(id(node), self.grid(result))
+                self.kept.add(id(node))
             children = [c for c, _ in node.next_functions]
             for slot, attribute in SAVED_INPUTS.get(kind, {}).items():
                 value = self.saved(node, attribute, None)
                 if slot < len(children) and children[slot] is not None and value is not None:
                     self.known.setdefault(id(children[slot]), self.grid(value))
+                    self.kept.add(id(children[slot]))
         for node in reversed(order):  # down through inverses and reshapes
             self._learn_below(node)
 
