@@ -348,6 +348,8 @@ SHAPE_ONLY = {
     "SqueezeBackward0": reshape,
     "SqueezeBackward1": reshape,
     "SqueezeBackward2": reshape,
+    "SqueezeBackward3": reshape,
+    "SqueezeBackward4": reshape,
     "CloneBackward0": reshape,
     "AliasBackward0": reshape,
     "ToCopyBackward0": reshape,
