@@ -113,6 +113,11 @@ def elementwise(name):
     """A row for an op table operation: broadcast the operands, apply per element."""
 
     def rule(b, node, ins):
+        if b.saved(node, "_saved_alpha", 1) != 1:
+            raise PathgradError(
+                f"from_torch: {type(node).__name__} with alpha is not supported; "
+                "write torch.add(x, y, alpha=a) as x + a * y"
+            )
         operands = [b.operand(node, slot, ins) for slot in range(len(ins))]
         if len(operands) < OPS[name].arity:  # a number PyTorch kept as an attribute
             operands = b.numbers(node, operands)
@@ -202,24 +207,21 @@ def slice_(b, node, ins):
 
 def index(b, node, ins):
     """IndexBackward0: one integer list or boolean mask, or one integer list per dimension."""
-    grid, indices = ins[0], b.saved(node, "_saved_indices", ())
-    lists = [None if t is None else t.tolist() for t in indices]
-    if len(lists) == 1 and lists[0] is not None and indices[0].dtype.is_floating_point is False:
-        if str(indices[0].dtype) == "torch.bool":
-            mask = Grid(tuple(indices[0].shape), [bool(v) for v in indices[0].reshape(-1)])
-            chosen = [i for i in positions(mask.shape) if mask.at(i)]
-            rest = grid.shape[len(mask.shape) :]
+    grid, indices = ins[0], list(b.saved(node, "_saved_indices", ()))
+    if len(indices) == 1 and indices[0] is not None:
+        picks = Grid(tuple(indices[0].shape), indices[0].reshape(-1).tolist())
+        if indices[0].dtype == b.torch.bool:  # a mask: the elements where it is True
+            chosen = [i for i in positions(picks.shape) if picks.at(i)]
+            rest = grid.shape[len(picks.shape) :]
             items = [grid.at(i + r) for i in chosen for r in positions(rest)]
             return Grid((len(chosen), *rest), items)
-        picks = Grid(tuple(indices[0].shape), indices[0].reshape(-1).tolist())
         rest = grid.shape[1:]
         items = [grid.at((p % grid.shape[0], *r)) for p in picks.items for r in positions(rest)]
         return Grid((*picks.shape, *rest), items)
-    if len(lists) == len(grid.shape) == 2 and None not in lists:
+    if len(indices) == len(grid.shape) == 2 and None not in indices:
         rows, cols = (t.reshape(-1).tolist() for t in indices)
-        shape = tuple(indices[0].shape)
         items = [grid.at((r % grid.shape[0], c % grid.shape[1])) for r, c in zip(rows, cols)]
-        return Grid(shape, items)
+        return Grid(tuple(indices[0].shape), items)
     raise PathgradError(
         "from_torch: IndexBackward0 with this index is not supported (pathgrad reads one "
         "list of integers, a boolean mask, or one list of integers per dimension)"

@@ -77,6 +77,8 @@ class Rebuilder:
         self.torch = torch
         self.named = names
         self.names = {id(t): name for t, name in names}
+        # a named result (h = model[0](x)): its elements' Part says h
+        self.results = {id(t.grad_fn): name for t, name in names if t.grad_fn is not None}
         self.guesses = guesses or {}
         self.tolerance = tolerance
         self.missing = []  # (node id, slot, kind) of numbers nothing says
@@ -170,16 +172,21 @@ class Rebuilder:
                 f"from_torch: {kind} makes a tensor of shape {tuple(grid.shape)}; pathgrad "
                 "rebuilds tensors of at most 2 dimensions"
             )
-        self._mark(kind, grid)
+        self._mark(node, grid)
         return grid
 
-    def _mark(self, kind, grid):
-        """Give each scalar this node made its Part: an element, or the element it feeds."""
+    def _mark(self, node, grid):
+        """Give each scalar this node made its Part: an element, or the element it feeds.
+
+        The tensor is the name given to it in ``names``, else one made from its operation
+        (``addmm_1``).
+        """
         if not self.made:
             return
+        kind = type(node).__name__
         stem = kind.removesuffix("Backward0").removesuffix("Backward1").lower()
         self.stems[stem] = self.stems.get(stem, 0) + 1
-        name = f"{stem}_{self.stems[stem]}"
+        name = self.results.get(id(node), f"{stem}_{self.stems[stem]}")
         index_of = {id(x): i for i, x in zip(positions_of(grid), grid.items)}
         pending = []
         for scalar in self.made:
@@ -292,6 +299,12 @@ class Rebuilder:
             else:  # c - a
                 found = [k + v for k, v in zip(known.items, values)]
             return Grid(known.shape, found)
+        if others and others[0].shape != self.shape(node):  # a tensor, broadcast: not one number
+            raise PathgradError(
+                f"from_torch: PyTorch did not keep the tensor in {kind}, and it cannot be "
+                "worked out from the values it did keep; make it a leaf "
+                "(.requires_grad_()) or name it"
+            )
         self.missing.append((id(node), slot, kind))
         return Grid((), [self.guesses.get((id(node), slot), 0.0)])
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pathgrad.errors import PathgradError
 from pathgrad.torch_bridge import from_torch
 from pathgrad.torch_rebuild import MAX_NODES
+from pathgrad.trace.parts import Part
 
 torch = pytest.importorskip(
     "torch",
@@ -157,6 +158,22 @@ def test_names_either_way_round_and_unnamed_leaves():
     assert "x0[1,1]" in partly.gradients and len({n[:2] for n in partly.gradients}) == 4
 
 
+def test_every_scalar_says_which_element_of_which_tensor_it_is():
+    torch.manual_seed(8)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).double()
+    h = model[0](torch.randn(2, 3, dtype=D))
+    loss = model[2](model[1](h)).mean()
+    e = from_torch(loss, names={"h": h, **dict(model.named_parameters())}, max_paths=0)
+    parts = {d["name"]: d["part"] for _, d in e.graph.nodes(data=True)}
+    assert parts["0.weight[1,2]"] == Part("0.weight", None, (4, 3), (1, 2))
+    assert parts["0.weight[1,2]"].element == "0.weight[1,2]"
+    assert parts["loss"] == Part("mean_1", "MeanBackward0", (), ())
+    made = {p for p in parts.values() if p and p.grad_fn}
+    assert Part("h", "AddmmBackward0", (2, 4), (1, 3)) in made
+    assert Part("tanh_1", "TanhBackward0", (2, 4), (0, 0)) in made
+    assert all(p is not None for p in parts.values())
+
+
 @pytest.mark.parametrize("names", [[("w", 1)], {"w": 1.0}, {1: "w"}, "w"])
 def test_names_anything_else_is_refused_in_one_line(names):
     x = leaf(2)
@@ -179,6 +196,11 @@ def test_refusals_name_the_problem():
         from_torch(x.unsqueeze(0).sum())
     with pytest.raises(PathgradError, match=r"\(3,\): reduce it"):
         from_torch(x.sum(0))
+    v = leaf(3)
+    with pytest.raises(PathgradError, match="did not keep the tensor in AddBackward0"):
+        from_torch((v + torch.ones(2, 3, dtype=D)).sum())
+    with pytest.raises(PathgradError, match="alpha"):
+        from_torch(torch.add(v, v, alpha=2).sum())
     big = nn.Sequential(nn.Linear(100, 100), nn.Tanh(), nn.Linear(100, 1)).double()
     with pytest.raises(PathgradError, match=f"about .* past the limit of {MAX_NODES:,}"):
         from_torch(big(torch.ones(4, 100, dtype=D)).mean())
