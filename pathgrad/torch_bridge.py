@@ -175,7 +175,7 @@ def from_torch(loss, names=None, **options):
     """
     rebuilt, notes, leaves = rebuild_with_notes(loss, names)
     # every element of every leaf is in the graph: one the loss does not use has 0 paths
-    graph = build_graph(rebuilt, loss_name="loss", unused=leaves)
+    graph = build_graph(rebuilt, unused=leaves)
     return explain_graph(graph, Options(**options), notes)
 
 
