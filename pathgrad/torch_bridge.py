@@ -3,8 +3,10 @@
 :func:`replay` runs a traced graph again in real PyTorch (CPU, float64) so
 that every gradient can be compared (``pathgrad explain FILE --check
 torch``); :func:`from_torch` goes the other way: it walks a PyTorch loss's
-``grad_fn`` graph and rebuilds it as traced values, so the same explanation
-answers "why is ``w.grad`` what it is?" about real PyTorch code.
+``grad_fn`` graph and rebuilds it as traced scalars (each tensor a grid of them:
+:mod:`pathgrad.torch_rebuild`, with one rule per backward node in
+:mod:`pathgrad.torch_modules`), so the same explanation answers "why is ``w.grad``
+what it is?" about real PyTorch code, small ``nn`` models included.
 
 PyTorch is optional (``pip install "pathgrad[torch]"``); it is imported only here.
 """

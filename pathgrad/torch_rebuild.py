@@ -92,7 +92,21 @@ class Rebuilder:
 
     # -- the walk -------------------------------------------------------------------------
     def rebuild(self, root, loss_value):
-        """The scalar traced value equal to the loss at ``root``."""
+        """The scalar traced value equal to the loss at ``root``.
+
+        Parameters
+        ----------
+        root : torch.autograd.graph.Node
+            The loss's ``grad_fn``.
+        loss_value : float
+            The loss's value, which solves numbers PyTorch did not keep.
+
+        Returns
+        -------
+        pathgrad.trace.traced.Tensor
+            The rebuilt loss; :attr:`leaf_scalars` holds every element of every leaf and
+            :attr:`missing` the numbers nothing said (a guess of 0 stands for each).
+        """
         order = post_order(root)
         variables = [n.variable for n in order if type(n).__name__ == "AccumulateGrad"]
         self.unused = [
@@ -239,7 +253,15 @@ class Rebuilder:
         """A saved attribute of a backward node, or ``default``."""
         try:
             value = getattr(node, attribute)
-        except (AttributeError, RuntimeError):
+        except AttributeError:
+            return default
+        except RuntimeError as err:
+            if "freed" in str(err):
+                raise PathgradError(
+                    "from_torch: PyTorch has freed the values it saved for backward "
+                    "(loss.backward() ran); call from_torch before backward(), or use "
+                    "backward(retain_graph=True)"
+                ) from None
             return default
         return default if value is None else value
 
@@ -302,8 +324,8 @@ class Rebuilder:
         if others and others[0].shape != self.shape(node):  # a tensor, broadcast: not one number
             raise PathgradError(
                 f"from_torch: PyTorch did not keep the tensor in {kind}, and it cannot be "
-                "worked out from the values it did keep; make it a leaf "
-                "(.requires_grad_()) or name it"
+                "worked out from the values it did keep; make it a leaf that requires grad "
+                "(.requires_grad_())"
             )
         self.missing.append((id(node), slot, kind))
         return Grid((), [self.guesses.get((id(node), slot), 0.0)])

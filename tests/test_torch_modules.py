@@ -201,6 +201,11 @@ def test_refusals_name_the_problem():
         from_torch((v + torch.ones(2, 3, dtype=D)).sum())
     with pytest.raises(PathgradError, match="alpha"):
         from_torch(torch.add(v, v, alpha=2).sum())
+    used = nn.Linear(3, 1).double()
+    loss = used(torch.ones(2, 3, dtype=D)).mean()
+    loss.backward()
+    with pytest.raises(PathgradError, match="call from_torch before backward"):
+        from_torch(loss)
     big = nn.Sequential(nn.Linear(100, 100), nn.Tanh(), nn.Linear(100, 1)).double()
     with pytest.raises(PathgradError, match=f"about .* past the limit of {MAX_NODES:,}"):
         from_torch(big(torch.ones(4, 100, dtype=D)).mean())
