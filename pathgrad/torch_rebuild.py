@@ -56,6 +56,9 @@ NUMBERS = {
     "RsubBackward1": (0, None),
 }
 
+#: grad_fn -> the inverse of that one-operand op table operation (``atanh`` for tanh ...)
+INVERSES = {op.grad_fn: op.inverse for op in OPS.values() if op.arity == 1 and op.inverse}
+
 
 class Rebuilder:
     """One rebuild: the walk, the values PyTorch kept, the scalars made so far.
@@ -201,7 +204,7 @@ class Rebuilder:
         stem = kind.removesuffix("Backward0").removesuffix("Backward1").lower()
         self.stems[stem] = self.stems.get(stem, 0) + 1
         name = self.results.get(id(node), f"{stem}_{self.stems[stem]}")
-        index_of = {id(x): i for i, x in zip(positions_of(grid), grid.items)}
+        index_of = {id(x): i for i, x in zip(positions(grid.shape), grid.items)}
         pending = []
         for scalar in self.made:
             pending.append(scalar)
@@ -227,7 +230,7 @@ class Rebuilder:
             name, self.leaves = f"x{self.leaves}", self.leaves + 1
         values = [float(v) for v in variable.detach().reshape(-1).tolist()]
         grid = Grid(shape, [])
-        for index, value in zip(positions_of(Grid(shape, values)), values):
+        for index, value in zip(positions(shape), values):
             part = Part(name, None, shape, index)
             scalar = Tensor(value, name=part.element, requires_grad=variable.requires_grad)
             scalar.part = part
@@ -360,25 +363,12 @@ class Rebuilder:
         if SHAPE_ONLY.get(kind) is reshape:
             self.known[id(child)] = Grid(self.shape(child), known.items)
             return
-        op = inverse_of(kind)
+        op = INVERSES.get(kind)
         if op is not None:
             try:
                 self.known[id(child)] = Grid(known.shape, [float(op(v)) for v in known.items])
             except (ValueError, ZeroDivisionError, OverflowError):
                 pass
-
-
-def inverse_of(kind):
-    """The inverse of a one-operand op table operation named by its grad_fn, or None."""
-    for op in OPS.values():
-        if op.grad_fn == kind and op.arity == 1:
-            return op.inverse
-    return None
-
-
-def positions_of(grid):
-    """The indices of a grid, row-major."""
-    return list(positions(grid.shape))
 
 
 def post_order(root):
