@@ -3,8 +3,10 @@
 :func:`replay` runs a traced graph again in real PyTorch (CPU, float64) so
 that every gradient can be compared (``pathgrad explain FILE --check
 torch``); :func:`from_torch` goes the other way: it walks a PyTorch loss's
-``grad_fn`` graph and rebuilds it as traced values, so the same explanation
-answers "why is ``w.grad`` what it is?" about real PyTorch code.
+``grad_fn`` graph and rebuilds it as traced scalars (each tensor a grid of them:
+:mod:`pathgrad.torch_rebuild`, with one rule per backward node in
+:mod:`pathgrad.torch_modules`), so the same explanation answers "why is ``w.grad``
+what it is?" about real PyTorch code, small ``nn`` models included.
 
 PyTorch is optional (``pip install "pathgrad[torch]"``); it is imported only here.
 """
@@ -12,15 +14,17 @@ PyTorch is optional (``pip install "pathgrad[torch]"``); it is imported only her
 import importlib.util
 import math
 import operator
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pathgrad.errors import PathgradError
-from pathgrad.explanation import explain_tensor
+from pathgrad.explanation import explain_graph
+from pathgrad.explanation.model import Note, Options
+from pathgrad.graph import build_graph
 from pathgrad.kernels import special_name
-from pathgrad.ops import OPS
 from pathgrad.passes import forward
 from pathgrad.sums.paths import operations
-from pathgrad.trace.traced import apply, tensor
+from pathgrad.torch_rebuild import Rebuilder
 
 INSTALL = (
     'PyTorch is not installed; install it with pip install "pathgrad[torch]" '
@@ -32,10 +36,6 @@ OPERATORS = {
     "*": operator.mul,
     "/": operator.truediv,
     "**": operator.pow,
-}
-#: grad_fn class name -> op table row name
-BY_GRAD_FN = {op.grad_fn: name for name, op in OPS.items()} | {
-    variant: name for name, op in OPS.items() for variant in op.grad_fn_variants.values()
 }
 
 
@@ -156,196 +156,129 @@ def _number(t):
 
 # -- from PyTorch ---------------------------------------------------------------------------
 def from_torch(loss, names=None, **options):
-    """Explain a loss computed in real PyTorch (scalar tensors).
+    """Explain a loss computed in real PyTorch: scalars, or small models built of tensors.
 
-    Walks ``loss.grad_fn`` and its ``next_functions``, maps each backward node
-    to the op table, takes values from the leaves and the tensors PyTorch
-    saved, and explains the rebuilt graph like a traced file.
+    Walks ``loss.grad_fn`` and its ``next_functions`` and rebuilds every tensor as a grid
+    of scalars (:mod:`pathgrad.torch_rebuild`, one row per backward node in
+    :mod:`pathgrad.torch_modules`), so the explanation shows every path of every element.
 
     Parameters
     ----------
     loss : torch.Tensor
-        A scalar that requires grad.
+        A one-element tensor that requires grad (``nn.MSELoss()(model(x), y)``).
     names : dict, optional
-        ``{tensor: "name"}`` for the leaves; others are named ``x0, x1, ...``.
+        Names for the leaves, either way round: ``{"name": tensor}``, as
+        ``dict(model.named_parameters())`` gives, or ``{tensor: "name"}``. An element of a
+        named tensor is ``name[i,j]`` (``0.weight[1,2]``); unnamed leaves are ``x0, x1, ...``.
     **options
         As for :func:`pathgrad.explain` (``wrt``, ``max_paths``, ``method``, ...).
+
+    The README's "From Python" section shows a ``nn.Sequential`` explained.
     """
-    return explain_tensor(rebuild(loss, names), **options)
+    rebuilt, notes, leaves = rebuild_with_notes(loss, names)
+    # every element of every leaf is in the graph: one the loss does not use has 0 paths
+    graph = build_graph(rebuilt, unused=leaves)
+    return explain_graph(graph, Options(**options), notes)
 
 
 def rebuild(loss, names=None):
     """The traced value equal to ``loss``, rebuilt from its ``grad_fn`` graph."""
+    return rebuild_with_notes(loss, names)[0]
+
+
+def rebuild_with_notes(loss, names=None):
+    """The rebuilt loss, the notes a reader needs (a number solved from the loss) and the
+    scalars of every leaf."""
     torch = import_torch()
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
-        raise PathgradError("from_torch needs a scalar torch.Tensor")
+        shape = f" of shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else ""
+        raise PathgradError(
+            f"from_torch needs a scalar torch.Tensor, not a tensor{shape}: "
+            "reduce it with .sum() or .mean()"
+            if shape
+            else "from_torch needs a scalar torch.Tensor"
+        )
     if loss.grad_fn is None:
         raise PathgradError("from_torch: the loss has no grad_fn (does it require grad?)")
-    return _Rebuilder(torch, names or {}).tensor_of(loss.grad_fn, float(loss.detach()))
+    named = leaf_names(torch, names)
+    value = float(loss.detach().reshape(-1)[0])
+    tolerance = 1e-9 if loss.dtype == torch.float64 else 1e-4
+    rebuilder = Rebuilder(torch, named, tolerance=tolerance)
+    rebuilt = rebuilder.rebuild(loss.grad_fn, value)
+    notes = []
+    if rebuilder.missing:
+        rebuilder, rebuilt, notes = _solve_from_loss(
+            torch, loss, named, rebuilder.missing, tolerance
+        )
+    _cross_check(rebuilt.value, value, tolerance)
+    return rebuilt, notes, rebuilder.leaf_scalars
 
 
-class _Rebuilder:
-    """Rebuild traced values from a PyTorch backward graph.
-
-    PyTorch keeps what its backward needs, not every value: a number added
-    to a tensor (``x + 1``) is not saved. So values are solved for first:
-    bottom-up from the leaves and the numbers PyTorch saved, top-down from
-    results it saved (an operand of a later multiplication, ``exp``'s result,
-    the loss itself), until nothing more can be learnt.
-    """
-
-    def __init__(self, torch, names):
-        self.torch = torch
-        self.names = {id(t): n for t, n in names.items()}
-        self.value = {}  # id(node) -> value
-        self.constant = {}  # (id(node), slot) -> plain number
-        self.leaves = 0
-
-    def tensor_of(self, function, value):
-        order = self._post_order(function)
-        self.slots = {id(n): self._slots(n) for n in order}
-        for node in order:
-            self._learn(node)
-        self.value.setdefault(id(function), value)
-        self._solve(order)
-        built = {}
-        for node in order:
-            built[id(node)] = self._build(node, built)
-        return built[id(function)]
-
-    def _post_order(self, root):
-        order, seen, stack = [], set(), [(root, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            for child, _ in reversed(node.next_functions):
-                if child is not None and id(child) not in seen:
-                    stack.append((child, False))
-        return order
-
-    def _slots(self, node):
-        """pathgrad's operands: a child node, or None for a plain number."""
-        kind = type(node).__name__
-        children = [c for c, _ in node.next_functions]
-        if kind == "AccumulateGrad":
-            return []
-        if kind not in BY_GRAD_FN:
+def leaf_names(torch, names):
+    """``(tensor, name)`` pairs from ``{name: tensor}`` or ``{tensor: name}``; else refuse."""
+    if names is None:
+        return []
+    if not isinstance(names, Mapping):
+        hint = " (wrap model.named_parameters() in dict(...))" if _pairs(names) else ""
+        raise PathgradError(
+            f"from_torch: names must be a dict, not {type(names).__name__}{hint}: "
+            "{name: tensor} as dict(model.named_parameters()) gives, or {tensor: name}"
+        )
+    found = []
+    for key, value in names.items():
+        if isinstance(key, str) and isinstance(value, torch.Tensor):
+            found.append((value, key))
+        elif isinstance(key, torch.Tensor) and isinstance(value, str):
+            found.append((key, value))
+        else:
             raise PathgradError(
-                f"from_torch: PyTorch's {kind} is not an operation pathgrad "
-                f"knows (it knows {', '.join(sorted(BY_GRAD_FN))})"
+                f"from_torch: names maps {type(key).__name__} to {type(value).__name__}; "
+                "give {name: tensor} (as dict(model.named_parameters()) gives) or {tensor: name}"
             )
-        if kind == "RsubBackward1":  # c - x
-            return [None, children[0]]
-        if kind == "PowBackward0":  # x ** c
-            return [children[0], None]
-        if kind == "PowBackward2":  # c ** x
-            return [None, children[0]]
-        return children
+    return found
 
-    def _learn(self, node):
-        """What PyTorch saved: leaf values, numbers, operand and result values."""
-        kind = type(node).__name__
-        if kind == "AccumulateGrad":
-            self.value[id(node)] = float(node.variable.detach())
-            return
-        slots = self.slots[id(node)]
-        saved = {
-            a: self._saved(node, a)
-            for a in ("_saved_self", "_saved_other", "_saved_result", "_saved_exponent")
-        }
-        if kind == "PowBackward0":
-            self.constant[(id(node), 1)] = saved["_saved_exponent"]
-        elif kind == "PowBackward2":
-            self.constant[(id(node), 0)] = saved["_saved_self"]
-            saved["_saved_self"] = None
-        for attribute, slot in (("_saved_self", 0), ("_saved_other", 1)):
-            if saved[attribute] is None or slot >= len(slots):
-                continue
-            if slots[slot] is None:
-                self.constant[(id(node), slot)] = saved[attribute]
-            else:
-                self.value.setdefault(id(slots[slot]), saved[attribute])
-        if saved["_saved_result"] is not None:
-            self.value.setdefault(id(node), saved["_saved_result"])
 
-    def _saved(self, node, attribute):
-        try:
-            value = getattr(node, attribute)
-        except (AttributeError, RuntimeError):
-            return None
-        if isinstance(value, self.torch.Tensor):
-            return float(value.detach()) if value.numel() == 1 else None
-        return float(value) if isinstance(value, (int, float)) else None
+def _pairs(names):
+    return hasattr(names, "__next__") or isinstance(names, (list, tuple))
 
-    def _inputs(self, node):
-        return [
-            self.constant.get((id(node), i)) if c is None else self.value.get(id(c))
-            for i, c in enumerate(self.slots[id(node)])
-        ]
 
-    def _solve(self, order):
-        operations = [n for n in order if type(n).__name__ != "AccumulateGrad"]
-        changed = True
-        while changed:
-            changed = False
-            for node in operations:
-                inputs, own = self._inputs(node), self.value.get(id(node))
-                op = OPS[BY_GRAD_FN[type(node).__name__]]
-                if own is None and None not in inputs:
-                    try:
-                        self.value[id(node)] = float(op.numeric(*inputs))
-                        changed = True
-                    except (ValueError, ZeroDivisionError, OverflowError):
-                        pass
-                elif own is not None and inputs.count(None) == 1 and op.name in ("add", "sub"):
-                    self._solve_one(node, op.name, inputs, own)
-                    changed = True
-                elif own is not None and inputs == [None] and op.inverse:
-                    try:
-                        self.value[id(self.slots[id(node)][0])] = float(op.inverse(own))
-                        changed = True
-                    except (ValueError, ZeroDivisionError, OverflowError):
-                        pass
+def _solve_from_loss(torch, loss, named, missing, tolerance):
+    """One number PyTorch did not keep, solved from the loss (affine in it); else refuse."""
+    if len(missing) > 1:
+        kinds = ", ".join(sorted({kind for _, _, kind in missing}))
+        raise PathgradError(
+            f"from_torch: PyTorch did not keep the plain number in {kinds}, and it "
+            "cannot be worked out from the values it did keep; make that number a "
+            "tensor (torch.tensor(c, dtype=torch.float64)) so that it is a leaf"
+        )
+    node, slot, kind = missing[0]
+    value = float(loss.detach().reshape(-1)[0])
 
-    def _solve_one(self, node, name, inputs, own):
-        missing = inputs.index(None)
-        known = inputs[1 - missing]
-        if name == "add":
-            value = own - known
-        else:
-            value = known - own if missing == 1 else own + known
-        child = self.slots[id(node)][missing]
-        if child is None:
-            self.constant[(id(node), missing)] = value
-        else:
-            self.value[id(child)] = value
+    def trial(number, tolerance=None):
+        rebuilder = Rebuilder(torch, named, {(node, slot): number}, tolerance)
+        return rebuilder.rebuild(loss.grad_fn, value).value
 
-    def _build(self, node, built):
-        kind = type(node).__name__
-        if kind == "AccumulateGrad":
-            return self._leaf(node.variable)
-        operands = []
-        for i, child in enumerate(self.slots[id(node)]):
-            if child is not None:
-                operands.append(built[id(child)])
-            elif self.constant.get((id(node), i)) is not None:
-                operands.append(self.constant[(id(node), i)])
-            else:
-                raise PathgradError(
-                    f"from_torch: PyTorch did not keep the plain number in {kind}, and it "
-                    "cannot be worked out from the values it did keep; make that number a "
-                    "tensor (torch.tensor(c, dtype=torch.float64)) so that it is a leaf"
-                )
-        return apply(BY_GRAD_FN[kind], *operands)
+    at_0, at_1 = trial(0.0), trial(1.0)
+    number = (value - at_0) / (at_1 - at_0) if at_1 != at_0 else 0.0
+    number = float(round(number)) if math.isclose(number, round(number), abs_tol=1e-9) else number
+    rebuilder = Rebuilder(torch, named, {(node, slot): number}, tolerance)
+    rebuilt = rebuilder.rebuild(loss.grad_fn, value)
+    note = Note(
+        None,
+        f"PyTorch did not keep the number in {kind}; pathgrad solved it from the loss "
+        f"as {number:g} (one number, the same for every element)",
+    )
+    return rebuilder, rebuilt, [note]
 
-    def _leaf(self, variable):
-        name = self.names.get(id(variable))
-        if name is None:
-            name, self.leaves = f"x{self.leaves}", self.leaves + 1
-        return tensor(float(variable.detach()), requires_grad=variable.requires_grad, name=name)
+
+def _cross_check(ours, theirs, tolerance):
+    """The rebuilt loss must be PyTorch's (to float32's precision for a float32 model)."""
+    if ours is None or not (
+        math.isclose(ours, theirs, rel_tol=tolerance, abs_tol=tolerance)
+        or special_name(ours) == special_name(theirs) != special_name(0.0)
+    ):
+        raise PathgradError(
+            f"from_torch: the rebuilt loss is {ours} but PyTorch's is {theirs}: a backward "
+            "node was read wrongly or a number PyTorch did not keep was guessed wrongly; "
+            "please report it with the model"
+        )

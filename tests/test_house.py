@@ -26,7 +26,7 @@ LAYERS = [
     ("sums",),
     ("explanation",),
     # everything that shows an explanation, and the bridges to optional worlds
-    ("render", "pictures", "notebook", "torch_bridge", "grade"),
+    ("render", "pictures", "notebook", "torch_bridge", "torch_rebuild", "torch_modules", "grade"),
     ("cli_arguments", "cli_requests", "cli_commands", "cli", "magic", "__main__", "__init__"),
 ]
 
