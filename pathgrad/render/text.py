@@ -22,6 +22,7 @@ from sympy.printing.str import StrPrinter
 
 from pathgrad.escaping import visible_lines
 from pathgrad.kernels import special_name
+from pathgrad.trace.parts import is_name
 
 STYLES = {
     "unicode": dict(d="∂", times=" · ", mul="·", pow="^", arrow=" → ", dash="—", ok="✓", bad="✗"),
@@ -179,7 +180,7 @@ class TextRenderer:
 
     def partial(self, top, bottom):
         d = self.s["d"]
-        wrap = [self.expr(n) if n.isidentifier() else f"({self.expr(n)})" for n in (top, bottom)]
+        wrap = [self.expr(n) if is_name(n) else f"({self.expr(n)})" for n in (top, bottom)]
         return f"{d}{wrap[0]}/{d}{wrap[1]}"
 
     def header(self, e):

@@ -15,11 +15,14 @@ import contextlib
 import math
 import sys
 import types
+from dataclasses import replace
 
 from pathgrad.errors import LoadError, PathgradError, TraceError
+from pathgrad.trace import array_functions as tensors
 from pathgrad.trace import functions
 from pathgrad.trace.autograd import no_grad
 from pathgrad.trace.concrete import is_number, recorder
+from pathgrad.trace.elements import Elements, name_scope
 from pathgrad.trace.traced import Tensor, leaf
 
 #: Where a file's namespace holds the binder, called after each assignment to a plain name.
@@ -27,34 +30,52 @@ BIND = "__pathgrad_bind__"
 
 #: What a file can call without importing anything.
 EXPORTS = {
-    "exp": functions.exp,
-    "log": functions.log,
-    "sqrt": functions.sqrt,
-    "sin": functions.sin,
-    "cos": functions.cos,
-    "tanh": functions.tanh,
-    "sigmoid": functions.sigmoid,
-    "relu": functions.relu,
-    "max": functions.max,
-    "min": functions.min,
+    "exp": tensors.exp,
+    "log": tensors.log,
+    "sqrt": tensors.sqrt,
+    "sin": tensors.sin,
+    "cos": tensors.cos,
+    "tanh": tensors.tanh,
+    "sigmoid": tensors.sigmoid,
+    "relu": tensors.relu,
+    "max": tensors.max,
+    "min": tensors.min,
     "abs": builtins.abs,
     "leaf": leaf,
     "no_grad": no_grad,
     "const": functions.const,
+    # tensors (issue 14): PyTorch's functions on small tensors
+    "sum": tensors.sum,
+    "mean": tensors.mean,
+    "softmax": tensors.softmax,
+    "log_softmax": tensors.log_softmax,
+    "cross_entropy": tensors.cross_entropy,
+    "mse": tensors.mse,
+    "stack": tensors.stack,
+    "cat": tensors.cat,
 }
 
 
 def is_number_expression(node):
-    """True for a right-hand side made of numbers and operators only (``-4.0``, ``1e-3``)."""
+    """True for a right-hand side made of numbers and operators only (``-4.0``, ``1e-3``),
+    or a (nested) list literal of them (``[[1.0, 2.0], [3.0, -1.0]]``: a tensor leaf)."""
     for n in ast.walk(node):
         if isinstance(n, ast.Constant):
             if isinstance(n.value, bool) or not isinstance(n.value, (int, float)):
                 return False
         elif not isinstance(
-            n, (ast.UnaryOp, ast.BinOp, ast.Tuple, ast.Load, ast.operator, ast.unaryop)
+            n, (ast.UnaryOp, ast.BinOp, ast.Tuple, ast.Load, ast.operator, ast.unaryop, ast.List)
         ):
             return False
-    return True
+    return not isinstance(node, ast.List) or _is_literal_list(node)
+
+
+def _is_literal_list(node):
+    """A list display of numbers (or of such lists): no operator makes or repeats it."""
+    return all(
+        _is_literal_list(e) if isinstance(e, ast.List) else not isinstance(e, ast.BinOp)
+        for e in node.elts
+    )
 
 
 def _traced_math():
@@ -95,7 +116,15 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
 
 def _namespace(program, symbolic):
     def bind(name, value, line, leaf_ok, module_level):
-        if isinstance(value, Tensor):
+        if isinstance(value, Elements):
+            if not value.named:
+                value.rename(name)
+        elif isinstance(value, list) and leaf_ok and module_level:
+            value = tensors.Array.leaf(name, value, name not in program.constants, line)
+            program.number_leaves.append((name, line))
+        elif isinstance(value, Tensor):
+            if value.name is None and value.part is not None and not value.part.index:
+                value.part = replace(value.part, tensor=name)  # a 0-d result: L = x.sum()
             # a value named inside a function takes the caller's name when the file's top
             # level assigns it (out = neuron(...) is out, not the function's total)
             if value.name is None or (module_level and value.id in program.function_named):
@@ -125,7 +154,7 @@ def run(runner, program, symbolic):
     namespace = _namespace(program, symbolic)
     token = recorder.set(program.notes)
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), name_scope():
             runner(namespace)
     except PathgradError as err:
         raise err.located(program.file, _user_line(err, program.file)) from None
