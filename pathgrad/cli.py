@@ -115,6 +115,13 @@ def _explain_options(commands):
         help="list at most N paths per gradient; the rest are counted and "
         "summed regrouped (default: 20)",
     )
+    explain.add_argument(
+        "--element",
+        action="append",
+        dest="elements",
+        metavar="W[0,1]",
+        help="the element of a tensor whose paths the text lists in full (default: the first)",
+    )
     _sum_options(explain)
     _explain_output_options(explain)
 

@@ -165,8 +165,9 @@ class Elements:
         return shapes.nest([t.value for t in self.elements], self.shape)
 
     def item(self):
-        """The one element's value, as ``Tensor.item()``."""
-        return self._only("item()").value
+        """As a scalar's ``item()``: refused, it would drop the value from the graph
+        (``tolist()`` gives the values)."""
+        return self._only("item()").item()
 
     @property
     def requires_grad(self):

@@ -58,24 +58,33 @@ EXPORTS = {
 
 def is_number_expression(node):
     """True for a right-hand side made of numbers and operators only (``-4.0``, ``1e-3``),
-    or a (nested) list literal of them (``[[1.0, 2.0], [3.0, -1.0]]``: a tensor leaf)."""
+    or a list display of them, nested (``[[1.0, 2.0], [3.0, -1.0]]``: a tensor leaf).
+
+    A list made by an operator (``[0.0] * 3``), an empty one, or one of whole numbers only
+    (``sizes = [3, 4, 1]``, class targets: PyTorch's integer tensors have no gradient) stays
+    a Python list.
+    """
+    if isinstance(node, ast.List):
+        floats = any(
+            isinstance(n, ast.Constant) and isinstance(n.value, float) for n in ast.walk(node)
+        )
+        return floats and _number_list(node)
     for n in ast.walk(node):
         if isinstance(n, ast.Constant):
             if isinstance(n.value, bool) or not isinstance(n.value, (int, float)):
                 return False
         elif not isinstance(
-            n, (ast.UnaryOp, ast.BinOp, ast.Tuple, ast.Load, ast.operator, ast.unaryop, ast.List)
+            n, (ast.UnaryOp, ast.BinOp, ast.Tuple, ast.Load, ast.operator, ast.unaryop)
         ):
             return False
-    return not isinstance(node, ast.List) or _is_literal_list(node)
+    return True
 
 
-def _is_literal_list(node):
-    """A list display of numbers (or of such lists): no operator makes or repeats it."""
-    return all(
-        _is_literal_list(e) if isinstance(e, ast.List) else not isinstance(e, ast.BinOp)
-        for e in node.elts
-    )
+def _number_list(node):
+    """A non-empty list display (nested) of number expressions."""
+    if not isinstance(node, ast.List):
+        return not isinstance(node, ast.Tuple) and is_number_expression(node)
+    return bool(node.elts) and all(_number_list(e) for e in node.elts)
 
 
 def _traced_math():
