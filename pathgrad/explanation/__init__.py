@@ -33,6 +33,7 @@ from pathgrad.explanation.notes import (
     versions,
 )
 from pathgrad.graph import build_graph, leaves
+from pathgrad.sums.matrix_forms import matrix_forms
 from pathgrad.sums.paths import adjoint_values, path_counts
 from pathgrad.trace.elements import Elements
 from pathgrad.trace.loader import load
@@ -98,6 +99,13 @@ def explain_tensor(loss, **options):
     return explain_graph(build_graph(loss), Options(**options))
 
 
+def _matrix_forms(graph, adjoints):
+    """Each tensor leaf's matrix form as text, or None (nothing for a scalar program)."""
+    if all(part is None for _, part in graph.nodes(data="part")):
+        return {}
+    return {name: found and found[1] for name, found in matrix_forms(graph, adjoints).items()}
+
+
 def explain_graph(graph, options=None, notes=(), file_leaves=()):
     """Explain the gradients of the loss of a graph built by :func:`build_graph`.
 
@@ -130,6 +138,7 @@ def explain_graph(graph, options=None, notes=(), file_leaves=()):
         ],
         problems=problems_of(graph, file),
         options=options,
+        matrix_forms=_matrix_forms(graph, values),
     )
     if options.check_torch:
         # the PyTorch bridge sits above the explanation (from_torch explains a module with

@@ -35,7 +35,9 @@ class TensorGradient:
     grad : list
         The gradient's values, nested as the shape (``None`` for an element not explained).
     matrix_form : str or None
-        The matrix-calculus closed form (``δ·xᵀ``); ``None``: not derived yet.
+        The matrix-calculus form in the program's tensor names (``((h − y) ⊙ (𝟙 − h^2))·xᵀ``,
+        :mod:`pathgrad.sums.matrix_forms`), checked element by element against the path
+        sums; ``None`` where none was found.
     """
 
     name: str
@@ -66,5 +68,6 @@ def tensor_gradients(explanation):
         if all(g is None for g in gradients):
             continue
         values = [None if g is None else g.value for g in gradients]
-        tensors[name] = TensorGradient(name, shape, elements, nest(values, shape))
+        form = explanation.matrix_forms.get(name)
+        tensors[name] = TensorGradient(name, shape, elements, nest(values, shape), form)
     return tensors

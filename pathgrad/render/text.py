@@ -299,7 +299,11 @@ class TextRenderer:
         size = " x ".join(str(n) for n in t.shape)
         out = [f"{self.partial(e.loss, t.name)} {self.s['dash']} tensor {t.name} ({size})"]
         out += ["  " + row for row in matrix_lines(t.grad)]
-        out.append(f"  matrix form: no matrix form yet; element by element, {chosen} below")
+        if t.matrix_form is None:
+            out.append(f"  matrix form: none found; element by element, {chosen} below")
+        else:
+            out.append(f"  matrix form: {self.partial(e.loss, t.name)} = {t.matrix_form}")
+            out.append(f"{INDENT}(equals every element's path sum; {chosen}'s paths below)")
         others = [e.gradients[name].path_count for name in explained if name != chosen]
         if others:
             many = "elements" if len(others) > 1 else "element"

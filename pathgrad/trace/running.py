@@ -123,6 +123,18 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
     return builtins.__import__(name, globals, locals, fromlist, level)
 
 
+def _rename_0d(value, name):
+    """A 0-d tensor result takes the file's name, and so do the values made inside it."""
+    old = value.part.tensor
+    value.part = replace(value.part, tensor=name)
+    stack = list(value.operands)
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tensor) and x.part is not None and x.part.inside and x.part.tensor == old:
+            x.part = replace(x.part, tensor=name)
+            stack.extend(x.operands)
+
+
 def _namespace(program, symbolic):
     def bind(name, value, line, leaf_ok, module_level):
         if isinstance(value, Elements):
@@ -133,7 +145,7 @@ def _namespace(program, symbolic):
             program.number_leaves.append((name, line))
         elif isinstance(value, Tensor):
             if value.name is None and value.part is not None and not value.part.index:
-                value.part = replace(value.part, tensor=name)  # a 0-d result: L = x.sum()
+                _rename_0d(value, name)  # a 0-d result: L = x.sum()
             # a value named inside a function takes the caller's name when the file's top
             # level assigns it (out = neuron(...) is out, not the function's total)
             if value.name is None or (module_level and value.id in program.function_named):
