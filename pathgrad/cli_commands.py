@@ -143,7 +143,13 @@ def run_picture(args, out):
         args.file, loss=args.loss, safe=args.safe, wrt=[args.wrt] if args.wrt else []
     )
     if args.command == "graph":
-        picture = draw(explanation, wrt=args.wrt, values=args.values, direction=args.direction)
+        picture = draw(
+            explanation,
+            wrt=args.wrt,
+            values=args.values,
+            direction=args.direction,
+            level=args.level,
+        )
     else:
         picture = steps(
             explanation, args.wrt, args.values, direction=args.direction, present=args.present
@@ -169,6 +175,7 @@ def _run_picture_bounded(args, out):
         "wrt": args.wrt,
         "values": args.values,
         "direction": args.direction,
+        "level": getattr(args, "level", "auto"),
         "present": getattr(args, "present", False),
         "command": args.command,
         "output": str(args.output),

@@ -92,6 +92,7 @@ def _graph_files(explanation, request, budget):
         wrt=request["wrt"],
         values=request["values"],
         direction=request.get("direction", "auto"),
+        level=request.get("level", "auto"),
     )
     data = (
         graphviz(drawing.dot, kind, request["output"])

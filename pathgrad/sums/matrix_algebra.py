@@ -170,6 +170,8 @@ def transpose(a):
         return type(a)(*([a.value] if isinstance(a, Num) else []), a.shape[::-1])
     if isinstance(a, Scale):
         return scale(a.c, transpose(a.a))
+    if isinstance(a, MatMul) and isinstance(a.a, Ones):  # (𝟙·δ)ᵀ reads better as δᵀ·𝟙
+        return MatMul(transpose(a.b), transpose(a.a))
     return T(a)
 
 

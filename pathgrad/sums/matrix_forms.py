@@ -368,3 +368,39 @@ _WRITTEN = {
     "MulBackward0": _written_binary(m.had),
     "MvBackward0": _written_product,
 }
+
+
+#: How a tensor operation is written, by ``grad_fn``, its operands by position.
+_TEMPLATES = {
+    "MvBackward0": "{0} @ {1}",
+    "MmBackward0": "{0} @ {1}",
+    "DotBackward0": "{0} @ {1}",
+    "AddmmBackward0": "{0} + {1} @ {2}",
+    "AddBackward0": "{0} + {1}",
+    "SubBackward0": "{0} − {1}",
+    "MulBackward0": "{0} * {1}",
+    "DivBackward0": "{0} / {1}",
+    "PowBackward0": "{0} ** {1}",
+    "SumBackward0": "{0}.sum()",
+    "SumBackward1": "{0}.sum(dim)",
+    "MeanBackward0": "{0}.mean()",
+    "MeanBackward1": "{0}.mean(dim)",
+    "MseLossBackward0": "mse({0}, {1})",
+    "NllLossBackward0": "nll_loss({0})",
+}
+
+
+def forward_formula(groups, group):
+    """The operation as written from its operands' names: ``W @ x``, ``tanh(mv_1)``."""
+    template = _TEMPLATES.get(group.grad_fn)
+    named = dict(group.operands)
+    count = template.count("{") if template else max([*named, *group.numbers, 0]) + 1
+    lone = group.operands[0][1] if len(group.operands) == 1 else "?"
+    texts = [
+        named[p] if p in named else m.text(m.Num(group.numbers[p])) if p in group.numbers else lone
+        for p in range(count)
+    ]
+    if template is None:
+        function = group.grad_fn.removesuffix("Backward0").removesuffix("Backward1").lower()
+        return f"{function}({', '.join(texts)})"
+    return template.format(*texts)
