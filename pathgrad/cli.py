@@ -210,15 +210,7 @@ def _picture_options(commands):
         command = commands.add_parser(name, help=helptext, description=description)
         _picture_command(command)
         if name == "graph":
-            command.add_argument(
-                "--level",
-                choices=("auto", "scalar", "tensor"),
-                default="auto",
-                help="scalar: one node per number, every path real; tensor: one node per "
-                "tensor operation with its shape, each edge labelled with its "
-                "vector-Jacobian product (δ·xᵀ); auto: tensor for a file with tensors and "
-                "no --wrt (default: auto)",
-            )
+            command.add_argument("--level", **arguments.LEVEL)
         if name == "steps":
             command.add_argument(
                 "--present",
