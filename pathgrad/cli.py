@@ -115,6 +115,13 @@ def _explain_options(commands):
         help="list at most N paths per gradient; the rest are counted and "
         "summed regrouped (default: 20)",
     )
+    explain.add_argument(
+        "--element",
+        action="append",
+        dest="elements",
+        metavar="W[0,1]",
+        help="the element of a tensor whose paths the text lists in full (default: the first)",
+    )
     _sum_options(explain)
     _explain_output_options(explain)
 
@@ -202,6 +209,8 @@ def _picture_options(commands):
     ):
         command = commands.add_parser(name, help=helptext, description=description)
         _picture_command(command)
+        if name == "graph":
+            command.add_argument("--level", **arguments.LEVEL)
         if name == "steps":
             command.add_argument(
                 "--present",

@@ -36,3 +36,13 @@ def count(text):
     if n < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return n
+
+
+#: ``graph --level``: which graph to draw.
+LEVEL = dict(
+    choices=("auto", "scalar", "tensor"),
+    default="auto",
+    help="scalar: one node per number, every path real; tensor: one node per tensor "
+    "operation with its shape, each edge labelled with its vector-Jacobian product (δ·xᵀ); "
+    "auto: tensor for a file with tensors and no --wrt (default: auto)",
+)

@@ -99,7 +99,8 @@ def run_command(args, out):
 
 
 def run_explain(args, out):
-    request = {key: getattr(args, key) for key in ("loss", "format", "constants", *EXPLAIN_OPTIONS)}
+    keys = ("loss", "format", "constants", "elements", *EXPLAIN_OPTIONS)
+    request = {key: getattr(args, key) for key in keys}
     request["style"] = style_for(args.style, out)
     if args.safe:  # the whole run, not only the file, in a process bounded in time and memory
         request["text"], request["file"] = read_source(args.file, safe=True)
@@ -142,7 +143,13 @@ def run_picture(args, out):
         args.file, loss=args.loss, safe=args.safe, wrt=[args.wrt] if args.wrt else []
     )
     if args.command == "graph":
-        picture = draw(explanation, wrt=args.wrt, values=args.values, direction=args.direction)
+        picture = draw(
+            explanation,
+            wrt=args.wrt,
+            values=args.values,
+            direction=args.direction,
+            level=args.level,
+        )
     else:
         picture = steps(
             explanation, args.wrt, args.values, direction=args.direction, present=args.present
@@ -168,6 +175,7 @@ def _run_picture_bounded(args, out):
         "wrt": args.wrt,
         "values": args.values,
         "direction": args.direction,
+        "level": getattr(args, "level", "auto"),
         "present": getattr(args, "present", False),
         "command": args.command,
         "output": str(args.output),

@@ -54,7 +54,8 @@ def explain_request(request):
         program = load(request["file"], request["loss"], constants=_constants(request))
     explanation = explain_program(program, **options)
     renderer = import_module(f".render.{FORMATS[request['format']]}", __package__)
-    style = (request["style"],) if request["format"] == "text" else ()
+    text = request["format"] == "text"
+    style = (request["style"], request.get("elements") or ()) if text else ()
     output = renderer.render(explanation, *style) + "\n"
     if "text" in request:
         OutputBudget(file=request["file"]).add(output)
@@ -91,6 +92,7 @@ def _graph_files(explanation, request, budget):
         wrt=request["wrt"],
         values=request["values"],
         direction=request.get("direction", "auto"),
+        level=request.get("level", "auto"),
     )
     data = (
         graphviz(drawing.dot, kind, request["output"])

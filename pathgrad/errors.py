@@ -33,6 +33,10 @@ class TraceError(PathgradError):
     """A traced value was used in a way that would drop it from the graph."""
 
 
+class ShapeError(TraceError):
+    """Tensors whose shapes do not fit the operation; worded as PyTorch words it."""
+
+
 class LoadError(PathgradError):
     """The expression file cannot be read or run."""
 

@@ -36,7 +36,7 @@ from pathgrad.functions import relu, sigmoid
 # Printing precedence of a label: higher binds tighter.
 ATOM, POW, UNARY, PRODUCT, SUM = 50, 40, 30, 20, 10
 
-
+_ATOMS = (ast.Name, ast.Call, ast.Constant, ast.Attribute, ast.Subscript)  # W[0,1] too
 _PRECEDENCE_OF = {ast.Add: SUM, ast.Sub: SUM, ast.Mult: PRODUCT, ast.Div: PRODUCT, ast.Pow: POW}
 
 
@@ -62,7 +62,7 @@ def precedence_of(label):
         return UNARY
     if isinstance(tree, ast.Constant) and isinstance(tree.value, (int, float)):
         return ATOM if str(tree.value)[0].isdigit() else UNARY
-    return ATOM if isinstance(tree, (ast.Name, ast.Call, ast.Constant, ast.Attribute)) else 0
+    return ATOM if isinstance(tree, _ATOMS) else 0
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 # A slide's network, 3-4-4-1 with tanh (41 leaves), looped as the bundled mlp example is.
 # ruff: noqa: F821 (leaf and tanh are what pathgrad gives an expression file)
-inputs = [1.0, -2.0, 0.5]
+inputs = (1.0, -2.0, 0.5)  # a tuple stays plain numbers; a list would be a tensor leaf
 target = 0.5
 sizes = [3, 4, 4, 1]
 

@@ -1,5 +1,5 @@
 # A tiny two-layer tanh network on one example: loops, lists, functions and leaf().
-inputs = [1.0, -2.0]
+inputs = (1.0, -2.0)  # a tuple stays plain numbers; a list would be a tensor leaf
 target = 0.5
 
 w1 = [[leaf(f"w1_{i}{j}", 0.1 * (i + 1) - 0.2 * j) for j in range(2)] for i in range(2)]

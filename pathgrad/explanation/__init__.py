@@ -33,7 +33,9 @@ from pathgrad.explanation.notes import (
     versions,
 )
 from pathgrad.graph import build_graph, leaves
+from pathgrad.sums.matrix_forms import matrix_forms
 from pathgrad.sums.paths import adjoint_values, path_counts
+from pathgrad.trace.elements import Elements
 from pathgrad.trace.loader import load
 from pathgrad.trace.traced import Tensor
 
@@ -73,16 +75,20 @@ def explain_program(program, **options):
     # The file's leaves the loss does not use are in the graph too: zero paths is an answer.
     # (A weight updated in place after the loss was computed is in it as it was then.)
     used = {t.id for t in program.leaves}
+    scalars = dict(program.namespace)
+    for v in program.namespace.values():  # a tensor's elements are the file's values too
+        if isinstance(v, Elements):
+            scalars.update((t.name, t) for t in v.elements if t.name)
     unused = [
         v
-        for v in program.namespace.values()
+        for v in scalars.values()
         if isinstance(v, Tensor)
         and v.op is None
         and v.requires_grad
         and not any(t.id in used for t in versions(v))
     ]
     graph = build_graph(program.loss, program.lines, program.file, program.loss_name, unused)
-    cut = {n for n, v in program.namespace.items() if isinstance(v, Tensor) and v.is_leaf}
+    cut = {n for n, v in scalars.items() if isinstance(v, Tensor) and v.is_leaf}
     explanation = explain_graph(graph, Options(**options), program_notes(program), cut)
     explanation.notes += accumulated_notes(program, explanation)
     return explanation
@@ -91,6 +97,13 @@ def explain_program(program, **options):
 def explain_tensor(loss, **options):
     """Explain the gradients of a traced value built in Python."""
     return explain_graph(build_graph(loss), Options(**options))
+
+
+def _matrix_forms(graph, adjoints):
+    """Each tensor leaf's matrix form as text, or None (nothing for a scalar program)."""
+    if all(part is None for _, part in graph.nodes(data="part")):
+        return {}
+    return {name: found and found[1] for name, found in matrix_forms(graph, adjoints).items()}
 
 
 def explain_graph(graph, options=None, notes=(), file_leaves=()):
@@ -125,6 +138,7 @@ def explain_graph(graph, options=None, notes=(), file_leaves=()):
         ],
         problems=problems_of(graph, file),
         options=options,
+        matrix_forms=_matrix_forms(graph, values),
     )
     if options.check_torch:
         # the PyTorch bridge sits above the explanation (from_torch explains a module with

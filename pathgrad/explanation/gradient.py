@@ -28,6 +28,7 @@ from pathgrad.sums.paths import (
 )
 from pathgrad.sums.simplify import closed_form as simplify_closed_form
 from pathgrad.sums.simplify import tame_numbers
+from pathgrad.trace.elements import element_name
 
 
 class GradientWork:
@@ -226,7 +227,7 @@ def target_leaves(graph, wrt, file, file_leaves=()):
     targets = []
     names = ", ".join(graph.nodes[n]["name"] for n in leaves(graph))
     loss = graph.nodes[graph.graph["loss"]]["name"]
-    for name in wrt:
+    for name in tensor_elements(graph, wrt):
         node = node_named(graph, name)
         if node is None and name in file_leaves:
             raise NameNotFound(
@@ -250,6 +251,24 @@ def target_leaves(graph, wrt, file, file_leaves=()):
             )
         targets.append(node)
     return targets
+
+
+def tensor_elements(graph, names):
+    """Names with each tensor's name as its elements' (``W`` → ``W[0,0]``, ``W[0,1]`` ...)
+    and an element written ``W[0][1]`` or ``W[0, 1]`` as the graph names it (``W[0,1]``)."""
+    found = []
+    for name in names:
+        name = element_name(name)
+        members = sorted(
+            (d["part"].index, d["name"])
+            for _, d in graph.nodes(data=True)
+            if d["part"] is not None and d["part"].tensor == name and not d["part"].inside
+        )
+        if node_named(graph, name) is None and members:
+            found += [element for _, element in members]
+        else:
+            found.append(name)
+    return found
 
 
 def _via(graph, consumer, operand, key):

@@ -163,6 +163,9 @@ class Explanation:
     problems: list
     options: Options = field(default_factory=Options)
     torch: list | None = None
+    #: For each tensor leaf, its matrix-calculus form as text (``((h − y) ⊙ (𝟙 − h^2))·xᵀ``),
+    #: checked element by element against the path sums; ``None`` where none was found.
+    matrix_forms: dict = field(default_factory=dict)
 
     # Pictures read the model, so they are imported when asked for (a display hook)
     def draw(self, wrt=None, values=False, format="svg", direction="auto"):

@@ -47,6 +47,7 @@ from pathgrad.pictures.picture import picture
 from pathgrad.pictures.player import player, player_page
 from pathgrad.pictures.steps import caption, frame_svg, reserve
 from pathgrad.pictures.svg import layout_picture
+from pathgrad.sums.tensor_graph import has_tensors, tensor_graph
 from pathgrad.trace.traced import Tensor
 
 TEXT_FORMATS = ("svg", "html", "dot", "mermaid")
@@ -200,7 +201,7 @@ class Drawing:
         return write_atomic(path, data)
 
 
-def draw(source, wrt=None, values=False, format="svg", direction="auto"):
+def draw(source, wrt=None, values=False, format="svg", direction="auto", level="auto"):
     """A picture of the graph, with the paths of ∂loss/∂``wrt`` lit up.
 
     Parameters
@@ -219,17 +220,43 @@ def draw(source, wrt=None, values=False, format="svg", direction="auto"):
         "LR": leaves on the left, the loss on the right; "TB": leaves at the top,
         the loss at the bottom; "auto": the one whose picture is drawn largest
         on a 16:9 screen (a projector, a laptop).
+    level : str
+        "scalar": one node per number, every path real; "tensor": one node per tensor
+        operation with its shape, each edge labelled with its vector–Jacobian product
+        (:func:`pathgrad.sums.tensor_graph.tensor_graph`, what torchviz draws); "auto":
+        tensor for a program with tensors and no ``wrt``, else scalar.
 
     Raises
     ------
     NameNotFound
         ``wrt`` is not a leaf of the graph.
     PathgradError
-        An unknown ``format`` or ``direction``.
+        An unknown ``format``, ``direction`` or ``level``; ``wrt`` with level "tensor"
+        (paths are element paths: draw them at the scalar level).
     """
     graph, explanation = _graph_of(source)
     direction = _direction(direction)
+    if _level(graph, wrt, level) == "tensor":
+        return Drawing(picture(tensor_graph(graph), None, values), format, direction)
     return Drawing(picture(graph, _gradient(graph, explanation, wrt), values), format, direction)
+
+
+#: What ``level=`` takes.
+LEVELS = ("auto", "scalar", "tensor")
+
+
+def _level(graph, wrt, level):
+    """The level to draw: "auto" is tensor for a graph with tensors and no ``wrt``."""
+    if level not in LEVELS:
+        raise PathgradError(f"level: {level!r} is not one of {', '.join(LEVELS)}")
+    if level == "tensor" and _one(wrt) is not None:
+        raise PathgradError(
+            "--wrt lights up the paths of one element: draw them with --level scalar "
+            "(the tensor level has one node per tensor)"
+        )
+    if level == "auto":
+        return "tensor" if _one(wrt) is None and has_tensors(graph) else "scalar"
+    return level
 
 
 class Steps(list):

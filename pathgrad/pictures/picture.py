@@ -233,6 +233,9 @@ def _node_view(graph, node, data, values, paths, wrt, reserve):
     name, formula = visible(data["name"]), expr_text(data["formula"])
     shown = expr_text(name)
     value = value_text(data["value"], data.get("undefined"))
+    if data.get("shape"):  # a tensor of the tensor-level view: its shape, not one value
+        value = "×".join(str(n) for n in data["shape"])
+        value = f"tensor ({value})" if len(data["shape"]) > 1 else f"vector ({value})"
     if data["kind"] == "leaf":
         lines = [(shorten(name, MAX_TITLE), "title"), (f"= {value}", "value")]
         what = "leaf" if data["requires_grad"] else "leaf, requires_grad=False"

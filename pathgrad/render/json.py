@@ -31,9 +31,11 @@ import tokenize
 
 import sympy
 
+from pathgrad.explanation.tensors import tensor_gradients
 from pathgrad.functions import SYMPY_NAMES
 from pathgrad.kernels import special_name
 from pathgrad.render.text import SharedPrinter
+from pathgrad.trace.parts import element_of
 
 #: 2: a value that is inf, -inf or nan is ``null`` with ``"special"`` naming it (schema 1
 #: had ``null`` for "undefined"); ``undefined`` says why a value is special.
@@ -190,7 +192,22 @@ def sympy_names(doc):
             and not is_call_name(name)
         ):
             names[name] = sympy.Symbol(name, real=True)
+    for name in declared:  # a tensor's elements: x[1] and W[0,1] read as those symbols
+        element = element_of(name)
+        if element:
+            names[element[0]] = _Elements(element[0])
     return names
+
+
+class _Elements:
+    """``W[0, 1]`` in a form read by sympify: the symbol named ``W[0,1]``."""
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+
+    def __getitem__(self, index):
+        index = index if isinstance(index, tuple) else (index,)
+        return sympy.Symbol(f"{self.tensor}[{','.join(str(int(i)) for i in index)}]", real=True)
 
 
 def _node_names(doc):
@@ -276,6 +293,10 @@ def as_dict(e):
         "undefined": e.loss_undefined,
         "leaves": e.leaves,
         "gradients": {name: _gradient(g, write) for name, g in e.gradients.items()},
+        "tensors": {
+            name: {"shape": list(t.shape), "grad": t.grad, "matrix_form": t.matrix_form}
+            for name, t in tensor_gradients(e).items()
+        },
         "notes": [{"line": n.line, "text": n.text} for n in e.notes],
         "torch": None
         if e.torch is None

@@ -26,6 +26,7 @@ from pathgrad.render.maths import (
     symbol_mathml,
     text_latex,
 )
+from pathgrad.trace.parts import is_name
 
 #: How a leaf named like a Python keyword (``leaf("lambda", 1)``) is spelt while a label is parsed.
 _KEYWORD = "__pathgrad_keyword_"
@@ -226,7 +227,7 @@ def _row(text):
 
 def label_latex(label):
     """A node's name as LaTeX: a symbol, or the expression it is named after."""
-    if label.isidentifier():
+    if is_name(label):
         return symbol_latex(label)
     tree = _label_tree(label)
     try:
@@ -237,7 +238,7 @@ def label_latex(label):
 
 def label_mathml(label):
     """A node's name as MathML."""
-    if label.isidentifier():
+    if is_name(label):
         return symbol_mathml(label)
     tree = _label_tree(label)
     try:
@@ -251,7 +252,7 @@ def partial_latex(top, bottom):
     parts = []
     for name in (top, bottom):
         text = label_latex(name)
-        parts.append(text if name.isidentifier() else rf"\left({text}\right)")
+        parts.append(text if is_name(name) else rf"\left({text}\right)")
     return rf"\frac{{\partial {parts[0]}}}{{\partial {parts[1]}}}"
 
 
@@ -260,5 +261,5 @@ def partial_mathml(top, bottom):
     parts = []
     for name in (top, bottom):
         text = label_mathml(name)
-        parts.append(text if name.isidentifier() else bracket_mathml(text))
+        parts.append(text if is_name(name) else bracket_mathml(text))
     return f"<mfrac><mrow><mi>∂</mi>{parts[0]}</mrow><mrow><mi>∂</mi>{parts[1]}</mrow></mfrac>"

@@ -36,6 +36,7 @@ from pathgrad.render.maths import (
     text_latex,
 )
 from pathgrad.render.text import LEDGER_LINES, value_text
+from pathgrad.trace.parts import is_name
 
 #: Paths written out in the ``align*`` (the table lists every listed path).
 ALIGN_PATHS = 8
@@ -179,7 +180,7 @@ def _cell_factors(factors):
 
 def _route(path):
     route = r" \to ".join(
-        label_latex(n) if n.isidentifier() else f"({label_latex(n)})" for n in path.nodes
+        label_latex(n) if is_name(n) else f"({label_latex(n)})" for n in path.nodes
     )
     via = "".join(rf" \newline {{\footnotesize through {text_latex(v)}}}" for v in path.via)
     return f"${breakable(route)}${via}"

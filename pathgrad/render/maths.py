@@ -29,6 +29,8 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.precedence import PRECEDENCE
 
+from pathgrad.trace.parts import element_of
+
 GREEK = (
     "alpha",
     "beta",
@@ -129,7 +131,11 @@ def _word_latex(text, subscript=False):
 
 
 def symbol_latex(name):
-    """A name as LaTeX math: ``x_{3}``, ``w_{1,00}``, ``\\mathit{total}_{3}``."""
+    """A name as LaTeX math: ``x_{3}``, ``w_{1,00}``, ``\\mathit{total}_{3}``, ``W_{0,1}``."""
+    element = element_of(name)
+    if element:  # W[0,1] is W_{0,1}; w1[0] is {w_{1}}_{0}
+        tensor = symbol_latex(element[0])
+        return ("{" + tensor + "}" if "_" in tensor else tensor) + "_{" + ",".join(element[1]) + "}"
     base, subscripts = symbol_parts(name)
     text = _word_latex(base)
     if subscripts:
@@ -153,6 +159,10 @@ def _word_mathml(text):
 
 def symbol_mathml(name):
     """A name as MathML: ``<msub><mi>x</mi><mn>3</mn></msub>``."""
+    element = element_of(name)
+    if element:
+        below = "<mo>,</mo>".join(f"<mn>{i}</mn>" for i in element[1])
+        return f"<msub>{symbol_mathml(element[0])}<mrow>{below}</mrow></msub>"
     base, subscripts = symbol_parts(name)
     text = _word_mathml(base)
     if not subscripts:

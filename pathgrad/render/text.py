@@ -21,7 +21,10 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from pathgrad.escaping import visible_lines
+from pathgrad.explanation.tensors import tensor_gradients
 from pathgrad.kernels import special_name
+from pathgrad.trace.elements import element_name
+from pathgrad.trace.parts import is_name
 
 STYLES = {
     "unicode": dict(d="∂", times=" · ", mul="·", pow="^", arrow=" → ", dash="—", ok="✓", bad="✗"),
@@ -179,7 +182,7 @@ class TextRenderer:
 
     def partial(self, top, bottom):
         d = self.s["d"]
-        wrap = [self.expr(n) if n.isidentifier() else f"({self.expr(n)})" for n in (top, bottom)]
+        wrap = [self.expr(n) if is_name(n) else f"({self.expr(n)})" for n in (top, bottom)]
         return f"{d}{wrap[0]}/{d}{wrap[1]}"
 
     def header(self, e):
@@ -288,10 +291,41 @@ class TextRenderer:
         out.append(f"{INDENT}finite difference:{fd} {verdict.get(c.numeric, c.numeric)}")
         return out
 
-    def render(self, e):
+    def tensor(self, e, t, elements):
+        """A tensor leaf's gradient: its values as a matrix, then one element's paths in
+        full (the one ``elements`` names, else the first) and the others counted."""
+        explained = [name for name in t.elements if name in e.gradients]
+        chosen = next((name for name in elements if name in explained), explained[0])
+        size = " x ".join(str(n) for n in t.shape)
+        out = [f"{self.partial(e.loss, t.name)} {self.s['dash']} tensor {t.name} ({size})"]
+        out += ["  " + row for row in matrix_lines(t.grad)]
+        if t.matrix_form is None:
+            out.append(f"  matrix form: none found; element by element, {chosen} below")
+        else:
+            out.append(f"  matrix form: {self.partial(e.loss, t.name)} = {t.matrix_form}")
+            out.append(f"{INDENT}(equals every element's path sum; {chosen}'s paths below)")
+        others = [e.gradients[name].path_count for name in explained if name != chosen]
+        if others:
+            many = "elements" if len(others) > 1 else "element"
+            paths = "paths" if sum(others) != 1 else "path"
+            out.append(
+                f"  {len(others)} other {many} of {t.name} explained, not listed "
+                f"({sum(others):,} {paths} in all; --element NAME shows another)"
+            )
+        return out + ["", *self.gradient(e.gradients[chosen])]
+
+    def render(self, e, elements=()):
         out = [self.header(e)]
-        for g in e.gradients.values():
-            out += ["", *self.gradient(g)]
+        tensors = tensor_gradients(e)
+        owner = {name: t for t in tensors.values() for name in t.elements}
+        shown = set()
+        for name, g in e.gradients.items():
+            t = owner.get(name)
+            if t is None:
+                out += ["", *self.gradient(g)]
+            elif t.name not in shown:
+                shown.add(t.name)
+                out += ["", *self.tensor(e, t, [element_name(n) for n in elements])]
         if e.torch:
             out += ["", *self.torch(e)]
         if e.notes:
@@ -300,6 +334,29 @@ class TextRenderer:
         return visible_lines("\n".join(out))  # nothing from a file moves the cursor
 
 
-def render(explanation, style="unicode"):
-    """The explanation as text; ``style`` is "unicode" (∂, ·, →) or "ascii"."""
-    return TextRenderer(style).render(explanation)
+def render(explanation, style="unicode", elements=()):
+    """The explanation as text; ``style`` is "unicode" (∂, ·, →) or "ascii".
+
+    A tensor leaf's gradient shows as a matrix of values and the paths of one element:
+    the one ``elements`` names (``["W[0,1]"]``), else its first.
+    """
+    return TextRenderer(style).render(explanation, elements)
+
+
+def matrix_lines(values):
+    """A gradient's values as the rows of a matrix, columns aligned.
+
+    >>> matrix_lines([[1.0, -0.5], [2.25, 3.0]])
+    ['[[   1  -0.5]', ' [2.25     3]]']
+    >>> matrix_lines([1.0, None])
+    ['[1  ?]']
+    """
+    rows = values if values and isinstance(values[0], list) else [values]
+    texts = [[value_text(v) for v in row] for row in rows]
+    width = max(len(t) for row in texts for t in row)
+    lines = ["  ".join(t.rjust(width) for t in row) for row in texts]
+    if rows is values and isinstance(values[0], list):
+        lines = [f"{'[' if i == 0 else ' '}[{line}]" for i, line in enumerate(lines)]
+        lines[-1] += "]"
+        return lines
+    return [f"[{lines[0]}]"]

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 
 from pathgrad.escaping import visible_lines
-from pathgrad.safe.subset import ATTRIBUTES, refused_error
+from pathgrad.safe.subset import ATTRIBUTES, TENSOR_ATTRIBUTES, refused_error
 
 
 @dataclass
@@ -132,7 +132,7 @@ class Calls:
     def _Attribute_value(self, node, receiver):
         """``w.grad`` or ``w.data`` read, or a method looked up before its arguments
         (validated: an attribute is never called, a method never read)."""
-        if node.attr in ATTRIBUTES:
+        if node.attr in ATTRIBUTES or node.attr in TENSOR_ATTRIBUTES:
             return self._attribute(receiver, node.attr)
         return _Method(receiver, self._method(receiver, node.attr))
 

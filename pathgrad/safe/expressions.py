@@ -22,6 +22,7 @@ from pathgrad.safe.subset import (
     refused_error,
 )
 from pathgrad.trace.concrete import recorder
+from pathgrad.trace.elements import Elements
 from pathgrad.trace.running import describe_error
 from pathgrad.trace.traced import Tensor
 
@@ -146,6 +147,8 @@ class Expressions:
             return node.elts
         if kind is ast.Subscript:
             return [node.value, node.slice]
+        if kind is ast.Slice:  # W[:, 0] (validated: no step)
+            return [node.lower or _Known(None), node.upper or _Known(None)]
         if kind is ast.Compare:
             return [node.left, node.comparators[0]]
         if kind is ast.JoinedStr:
@@ -238,7 +241,7 @@ class Expressions:
     def _UnaryOp_value(self, node, operand):
         if isinstance(node.op, ast.Not):
             return not self._truth(operand, node.lineno)
-        if not (isinstance(operand, Tensor) or _plain_number(operand)):
+        if not (isinstance(operand, (Tensor, Elements)) or _plain_number(operand)):
             sign = "-" if isinstance(node.op, ast.USub) else "+"
             raise TypeError(f"bad operand type for unary {sign}: '{type(operand).__name__}'")
         return UNARY_OPERATORS[type(node.op)](operand)
@@ -254,8 +257,12 @@ class Expressions:
                 f"'{type(left).__name__}' and '{type(right).__name__}'"
             )
         for x in (left, right):
-            if not (isinstance(x, Tensor) or _plain_number(x)):
+            if not (isinstance(x, (Tensor, Elements)) or _plain_number(x)):
                 raise refused_error(f"arithmetic on {_kind(x)}", None, self.file)
+        if isinstance(op, ast.MatMult) and not (
+            isinstance(left, Elements) or isinstance(right, Elements)
+        ):
+            raise refused_error("operator @", None, self.file)  # of numbers: tensors only
         ints = type(left) is int and type(right) is int
         bits = self.limits.max_int_bits
         if isinstance(op, ast.Pow) and _plain_number(right):
@@ -304,9 +311,18 @@ class Expressions:
     def _Subscript_value(self, node, container, index):
         return self._item(container, index)
 
+    def _Slice_value(self, node, lower, upper):
+        return slice(lower, upper)
+
     def _item(self, container, index):
+        if isinstance(container, Elements):  # W[0, 1], W[1], W[:, 0]
+            return container[index]
         if not isinstance(container, (list, tuple, str)):
             raise TypeError(f"'{type(container).__name__}' object is not subscriptable")
+        if isinstance(index, slice) or (
+            isinstance(index, tuple) and any(isinstance(i, slice) for i in index)
+        ):
+            raise refused_error("slice", None, self.file)
         return container[index]
 
     def _set_item(self, container, index, value):

@@ -21,6 +21,7 @@ from pathgrad.safe.limits import stopped_error
 from pathgrad.safe.statements import Statements
 from pathgrad.safe.subset import FUNCTIONS
 from pathgrad.safe.training import Training
+from pathgrad.trace.elements import Elements
 from pathgrad.trace.running import BIND, EXPORTS
 from pathgrad.trace.traced import Tensor
 
@@ -83,9 +84,11 @@ class Interpreter(Statements, Expressions, Calls, Training):
         A step may create more than its result (``10.0 / f`` is ``10.0 * (1/f)``);
         the new values are those numbered after every value seen so far.
         """
-        if not isinstance(value, Tensor) or value.id <= self.newest:
+        roots = value.elements if isinstance(value, Elements) else [value]
+        stack = [t for t in roots if isinstance(t, Tensor) and t.id > self.newest]
+        if not stack:
             return value
-        new, stack = {}, [value]
+        new = {}
         while stack:
             t = stack.pop()
             new[t.id] = t
@@ -96,7 +99,7 @@ class Interpreter(Statements, Expressions, Calls, Training):
             )
         for t in new.values():
             t.line = line
-        self.newest = value.id
+        self.newest = max(new)
         self._count(len(new))
         return value
 

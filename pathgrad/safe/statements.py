@@ -11,6 +11,7 @@ import ast
 from pathgrad.errors import LoadError, PathgradError
 from pathgrad.safe.calls import FileFunction
 from pathgrad.safe.subset import is_zip, literal_int
+from pathgrad.trace.elements import Elements
 from pathgrad.trace.running import describe_error, is_number_expression
 from pathgrad.trace.traced import Tensor
 
@@ -124,8 +125,13 @@ class Statements:
         """
         top = self.locals is None
         for name in names:
-            bound = self.bind(name, self._lookup(name), statement.lineno, leaf_ok and top, top)
-            if isinstance(bound, Tensor) and bound.id > self.newest:
+            try:
+                bound = self.bind(name, self._lookup(name), statement.lineno, leaf_ok and top, top)
+            except PathgradError as err:  # a list that is no tensor (ragged, > 2-D)
+                raise err.located(self.file, statement.lineno) from None
+            if isinstance(bound, Elements) and bound.is_leaf:
+                self._adopt(bound, statement.lineno)
+            elif isinstance(bound, Tensor) and bound.id > self.newest:
                 self._adopt(bound, bound.line)
             self._set(name, bound)
 
@@ -164,6 +170,7 @@ class Statements:
         if not is_zip(node):
             return range(*[literal_int(a) for a in node.args])
         lists = [self.value(a) for a in node.args]
+        lists = [list(x) if isinstance(x, Elements) else x for x in lists]  # zip(W, x) too
         for each in lists:
             if not isinstance(each, (list, tuple, str)):
                 raise TypeError(f"'{type(each).__name__}' object is not iterable")

@@ -13,6 +13,7 @@ import operator
 import re
 
 from pathgrad.errors import LoadError
+from pathgrad.trace.arrays import Array
 from pathgrad.trace.autograd import Grad
 from pathgrad.trace.running import EXPORTS
 from pathgrad.trace.traced import Tensor
@@ -37,16 +38,29 @@ METHOD_ARGUMENTS = {
     "detach": (0, frozenset()),
     "item": (0, frozenset()),
     "zero_": (0, frozenset()),
+    # a tensor's reductions (``W.sum()``, ``W.sum(0)``, ``h.mean(dim=1)``, ``z.max()``)
+    "sum": ((0, 1), frozenset({"dim"})),
+    "mean": ((0, 1), frozenset({"dim"})),
+    "max": (0, frozenset()),
+    "tolist": (0, frozenset()),
 }
 #: Attributes a file may read and assign (``w.grad``, ``w.data -= lr * w.grad``).
 ATTRIBUTES = frozenset({"grad", "data"})
-assert not ATTRIBUTES & set(METHOD_ARGUMENTS), "an attribute is never also a method"
+#: Attributes of a tensor a file may read only (``W.T``, ``W.shape``).
+TENSOR_ATTRIBUTES = frozenset({"T", "shape"})
+assert not (ATTRIBUTES | TENSOR_ATTRIBUTES) & set(METHOD_ARGUMENTS), "never also a method"
+#: Functions that take a ``dim=`` keyword (``softmax(z, dim=1)``).
+DIM_FUNCTIONS = frozenset({"sum", "mean", "softmax", "log_softmax", "stack", "cat"})
 #: What each kind of value has, by its exact type: (methods, attributes it may read).
 #: Only a traced value's attributes may be assigned (``w.grad = None``, ``w.data = ...``).
 RECEIVERS = {
     Tensor: (METHODS | {"backward", "retain_grad", "detach", "item"}, ATTRIBUTES),
     Grad: (frozenset({"zero_", "item"}), frozenset({"data"})),  # w.grad: a float, and zero_()
     list: (frozenset({"append"}), frozenset()),
+    Array: (
+        METHODS | {"sum", "mean", "max", "tolist", "backward", "item"},
+        TENSOR_ATTRIBUTES | {"grad"},
+    ),
 }
 #: Keywords leaf() and print() take.
 LEAF_KEYWORDS = {"name", "value", "requires_grad"}
@@ -75,6 +89,7 @@ BINARY_OPERATORS = {
     ast.Pow: operator.pow,
     ast.FloorDiv: operator.floordiv,
     ast.Mod: operator.mod,
+    ast.MatMult: operator.matmul,  # of tensors only: a number's @ is Python's TypeError
 }
 INPLACE_OPERATORS = {
     ast.Add: operator.iadd,
@@ -84,6 +99,7 @@ INPLACE_OPERATORS = {
     ast.Pow: operator.ipow,
     ast.FloorDiv: operator.ifloordiv,
     ast.Mod: operator.imod,
+    ast.MatMult: operator.imatmul,
 }
 UNARY_OPERATORS = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
 COMPARE_OPERATORS = {
@@ -101,7 +117,6 @@ OPERATOR_TEXT = {
     ast.BitXor: "^ (write powers as **)",
     ast.LShift: "<<",
     ast.RShift: ">>",
-    ast.MatMult: "@",
     ast.Invert: "~",
     ast.Is: "is",
     ast.IsNot: "is not",
@@ -137,7 +152,6 @@ CONSTRUCTS = {
     ast.GeneratorExp: "generator expression",
     ast.NamedExpr: "assignment expression (:=)",
     ast.Starred: "starred expression (*)",
-    ast.Slice: "slice",
     ast.Match: "match statement",
 }
 if hasattr(ast, "TryStar"):  # Python 3.11+

@@ -16,6 +16,7 @@ from pathgrad.safe.subset import (
     BUILTIN_NAMES,
     COMPARE_OPERATORS,
     CONSTRUCTS,
+    DIM_FUNCTIONS,
     FIXED,
     FUNCTIONS,
     LEAF_KEYWORDS,
@@ -24,6 +25,7 @@ from pathgrad.safe.subset import (
     OPERATOR_TEXT,
     PLAIN,
     PRINT_KEYWORDS,
+    TENSOR_ATTRIBUTES,
     UNARY_OPERATORS,
     checked_format_spec,
     is_zip,
@@ -294,8 +296,15 @@ class Validator:
     def _Subscript(self, node, iterations):
         return self._all([node.value, node.slice], iterations)
 
-    def _Attribute(self, node, iterations):  # not a method being called: .grad, .data only
-        if node.attr not in ATTRIBUTES:
+    def _Slice(self, node, iterations):
+        """``W[:, 0]``, ``x[1:3]``: a tensor's slice, without a step (a list's is refused
+        when the file runs)."""
+        if node.step is not None:
+            self.refuse(node, "slice with a step")
+        return self._all([node.lower, node.upper], iterations)
+
+    def _Attribute(self, node, iterations):  # not a method being called: .grad, .data, .T
+        if node.attr not in ATTRIBUTES and node.attr not in TENSOR_ATTRIBUTES:
             self.refuse(node, f"attribute .{node.attr}")
         return self._all([node.value], iterations)
 
@@ -330,7 +339,9 @@ class Validator:
             self.refuse(func, f"call to {name}(){where}")
         elif name == "print" and any(k.arg not in PRINT_KEYWORDS for k in node.keywords):
             self.refuse(node, "keyword arguments to print() other than sep, end")
-        elif name in FUNCTIONS and name != "leaf" and node.keywords:
+        elif name in DIM_FUNCTIONS and any(k.arg != "dim" for k in node.keywords):
+            self.refuse(node, f"keyword arguments to {name}() other than dim")
+        elif name in FUNCTIONS - DIM_FUNCTIONS and name != "leaf" and node.keywords:
             self.refuse(node, f"keyword arguments to {name}()")
         elif name == "leaf" and any(k.arg not in LEAF_KEYWORDS for k in node.keywords):
             self.refuse(node, "keyword arguments to leaf() other than name, value, requires_grad")
@@ -343,7 +354,8 @@ class Validator:
             self.refuse(func, f"attribute .{attr}" if "__" in attr else f"method .{attr}()")
             return self._all([func.value, *arguments], iterations)
         wanted, keywords = METHOD_ARGUMENTS[attr]  # .tanh() takes nothing, .append(x) one value
-        if len(node.args) != wanted or any(k.arg not in keywords for k in node.keywords):
+        counts = wanted if isinstance(wanted, tuple) else (wanted,)  # .sum() or .sum(0)
+        if len(node.args) not in counts or any(k.arg not in keywords for k in node.keywords):
             self.refuse(func, f"method .{attr}() with these arguments")
         return self._all([func.value, *arguments], iterations)
 

@@ -6,6 +6,7 @@ tensor (a leaf ``W[0,1]``, an element of ``W @ x``) carries a :class:`Part` sayi
 tensor-level view and the matrix-calculus forms read it.
 """
 
+import re
 from dataclasses import dataclass
 
 
@@ -25,6 +26,9 @@ class Part:
         The whole tensor's shape, as ``torch.Size`` would give it (``()`` for a 0-d tensor).
     index : tuple of int
         This element's index in the tensor, row-major, as PyTorch indexes it.
+    inside : bool
+        ``True`` for a value made inside the operation on the way to the element at
+        ``index`` (a product or a partial sum of ``W @ x``), not the element itself.
 
     Examples
     --------
@@ -36,6 +40,7 @@ class Part:
     grad_fn: str | None
     shape: tuple
     index: tuple
+    inside: bool = False
 
     @property
     def element(self):
@@ -43,3 +48,18 @@ class Part:
         if not self.index:
             return self.tensor
         return f"{self.tensor}[{','.join(str(i) for i in self.index)}]"
+
+
+def element_of(name):
+    """``("W", ("0", "1"))`` for an element's name ``W[0,1]``, else ``None``.
+
+    >>> element_of("W[0,1]"), element_of("x[2]"), element_of("w1")
+    (('W', ('0', '1')), ('x', ('2',)), None)
+    """
+    match = re.fullmatch(r"([^\W\d]\w*)\[(\d+(?:,\d+)*)\]", name)
+    return (match[1], tuple(match[2].split(","))) if match else None
+
+
+def is_name(label):
+    """Whether a node's label is a name (``w1``, or an element ``W[0,1]``), not an expression."""
+    return label.isidentifier() or element_of(label) is not None

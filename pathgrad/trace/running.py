@@ -15,11 +15,14 @@ import contextlib
 import math
 import sys
 import types
+from dataclasses import replace
 
 from pathgrad.errors import LoadError, PathgradError, TraceError
+from pathgrad.trace import array_functions as tensors
 from pathgrad.trace import functions
 from pathgrad.trace.autograd import no_grad
 from pathgrad.trace.concrete import is_number, recorder
+from pathgrad.trace.elements import Elements, name_scope
 from pathgrad.trace.traced import Tensor, leaf
 
 #: Where a file's namespace holds the binder, called after each assignment to a plain name.
@@ -27,25 +30,45 @@ BIND = "__pathgrad_bind__"
 
 #: What a file can call without importing anything.
 EXPORTS = {
-    "exp": functions.exp,
-    "log": functions.log,
-    "sqrt": functions.sqrt,
-    "sin": functions.sin,
-    "cos": functions.cos,
-    "tanh": functions.tanh,
-    "sigmoid": functions.sigmoid,
-    "relu": functions.relu,
-    "max": functions.max,
-    "min": functions.min,
+    "exp": tensors.exp,
+    "log": tensors.log,
+    "sqrt": tensors.sqrt,
+    "sin": tensors.sin,
+    "cos": tensors.cos,
+    "tanh": tensors.tanh,
+    "sigmoid": tensors.sigmoid,
+    "relu": tensors.relu,
+    "max": tensors.max,
+    "min": tensors.min,
     "abs": builtins.abs,
     "leaf": leaf,
     "no_grad": no_grad,
     "const": functions.const,
+    # tensors (issue 14): PyTorch's functions on small tensors
+    "sum": tensors.sum,
+    "mean": tensors.mean,
+    "softmax": tensors.softmax,
+    "log_softmax": tensors.log_softmax,
+    "cross_entropy": tensors.cross_entropy,
+    "mse": tensors.mse,
+    "stack": tensors.stack,
+    "cat": tensors.cat,
 }
 
 
 def is_number_expression(node):
-    """True for a right-hand side made of numbers and operators only (``-4.0``, ``1e-3``)."""
+    """True for a right-hand side made of numbers and operators only (``-4.0``, ``1e-3``),
+    or a list display of them, nested (``[[1.0, 2.0], [3.0, -1.0]]``: a tensor leaf).
+
+    A list made by an operator (``[0.0] * 3``), an empty one, or one of whole numbers only
+    (``sizes = [3, 4, 1]``, class targets: PyTorch's integer tensors have no gradient) stays
+    a Python list.
+    """
+    if isinstance(node, ast.List):
+        floats = any(
+            isinstance(n, ast.Constant) and isinstance(n.value, float) for n in ast.walk(node)
+        )
+        return floats and _number_list(node)
     for n in ast.walk(node):
         if isinstance(n, ast.Constant):
             if isinstance(n.value, bool) or not isinstance(n.value, (int, float)):
@@ -55,6 +78,13 @@ def is_number_expression(node):
         ):
             return False
     return True
+
+
+def _number_list(node):
+    """A non-empty list display (nested) of number expressions."""
+    if not isinstance(node, ast.List):
+        return not isinstance(node, ast.Tuple) and is_number_expression(node)
+    return bool(node.elts) and all(_number_list(e) for e in node.elts)
 
 
 def _traced_math():
@@ -93,9 +123,29 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
     return builtins.__import__(name, globals, locals, fromlist, level)
 
 
+def _rename_0d(value, name):
+    """A 0-d tensor result takes the file's name, and so do the values made inside it."""
+    old = value.part.tensor
+    value.part = replace(value.part, tensor=name)
+    stack = list(value.operands)
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tensor) and x.part is not None and x.part.inside and x.part.tensor == old:
+            x.part = replace(x.part, tensor=name)
+            stack.extend(x.operands)
+
+
 def _namespace(program, symbolic):
     def bind(name, value, line, leaf_ok, module_level):
-        if isinstance(value, Tensor):
+        if isinstance(value, Elements):
+            if not value.named:
+                value.rename(name)
+        elif isinstance(value, list) and leaf_ok and module_level:
+            value = tensors.Array.leaf(name, value, name not in program.constants, line)
+            program.number_leaves.append((name, line))
+        elif isinstance(value, Tensor):
+            if value.name is None and value.part is not None and not value.part.index:
+                _rename_0d(value, name)  # a 0-d result: L = x.sum()
             # a value named inside a function takes the caller's name when the file's top
             # level assigns it (out = neuron(...) is out, not the function's total)
             if value.name is None or (module_level and value.id in program.function_named):
@@ -125,7 +175,7 @@ def run(runner, program, symbolic):
     namespace = _namespace(program, symbolic)
     token = recorder.set(program.notes)
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), name_scope():
             runner(namespace)
     except PathgradError as err:
         raise err.located(program.file, _user_line(err, program.file)) from None

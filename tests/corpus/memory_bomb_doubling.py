@@ -1,5 +1,5 @@
 x = 1.0
-xs = [0.0]
+xs = [x]
 for i in range(60):
     xs = xs + xs
 L = x * 2

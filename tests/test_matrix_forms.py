@@ -1,0 +1,176 @@
+"""Matrix-calculus forms: ∂L/∂W in tensor names, equal to the element path sums.
+
+Oracles: PyTorch's ``.grad`` (float64) for the values of every form, element by element,
+and sympy.diff of the loss in leaf symbols for a symbolic equality on small shapes.
+"""
+
+import json
+import math
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pathgrad.explanation import explain_program
+from pathgrad.graph import build_graph
+from pathgrad.render.json import render as to_json
+from pathgrad.render.text import render as to_text
+from pathgrad.sums import matrix_algebra as m
+from pathgrad.sums.matrix_forms import matrix_forms, tensor_values
+from pathgrad.sums.paths import adjoint_values
+from pathgrad.trace.loader import load_source
+
+SLIDE = """\
+W = [[0.5, -1.0, 0.25], [1.5, 0.5, -0.5], [0.3, 0.2, 0.1]]
+x = [1.0, 2.0, -1.0]
+b = [0.1, 0.2, 0.3]
+y = [1.0, 0.0, 0.5]
+h = tanh(W @ x + b)
+L = ((h - y) ** 2).mean()
+"""
+
+
+def forms(source):
+    graph = build_graph(load_source(source).loss)
+    return graph, matrix_forms(graph, adjoint_values(graph)[0])
+
+
+def texts(source):
+    return {name: found and found[1] for name, found in forms(source)[1].items()}
+
+
+def test_the_slide_network_gives_delta_times_x_transposed():
+    assert texts(SLIDE) == {
+        "W": "(2/3·(h − y) ⊙ (𝟙 − h^2))·xᵀ",
+        "x": "Wᵀ·(2/3·(h − y) ⊙ (𝟙 − h^2))",
+        "b": "2/3·(h − y) ⊙ (𝟙 − h^2)",
+        "y": "−2/3·(h − y)",
+    }
+
+
+def test_the_explanation_carries_the_form_to_text_and_json():
+    explanation = explain_program(load_source(SLIDE))
+    assert explanation.matrix_forms["W"] == "(2/3·(h − y) ⊙ (𝟙 − h^2))·xᵀ"
+    tensors = json.loads(to_json(explanation))["tensors"]
+    assert tensors["W"]["matrix_form"] == "(2/3·(h − y) ⊙ (𝟙 − h^2))·xᵀ"
+    assert tensors["W"]["shape"] == [3, 3]
+
+
+def test_a_transposed_view_is_undone_in_the_form():
+    source = "W = [[1.0, 2.0], [3.0, -1.0]]\nx = [0.5, -2.0]\nL = (x @ W.T).sum()\n"
+    got = texts(source)
+    assert got["W"] is not None and got["x"] is not None
+
+
+def test_like_terms_are_gathered_and_relu_reads_its_result():
+    source = (
+        "X = [[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]]\n"
+        "W1 = [[0.5, -1.0, 0.25], [1.5, 0.5, -0.5]]\nb1 = [0.1, 0.2, 0.3]\n"
+        "W2 = [[1.0], [-2.0], [0.5]]\nt = [[1.0], [0.0], [2.0]]\n"
+        "H = relu(X @ W1 + b1)\nP = sigmoid(H @ W2)\n"
+        "L = ((P - t) ** 2).sum() + (W1 * W1).sum() * 0.1\n"
+    )
+    got = texts(source)
+    assert got["W2"] == "Hᵀ·(2·(P − t) ⊙ (P ⊙ (𝟙 − P)))"
+    assert got["W1"].startswith("1/5·W1 + Xᵀ·(")  # 0.1·W1 + 0.1·W1 from W1 * W1
+    assert "step(H)" in got["W1"] and got["b1"] is not None
+
+
+def test_an_operation_without_a_rule_gives_no_form_and_says_so():
+    source = "z = [1.0, 2.0, 0.5]\nL = cross_entropy(z, 1)\n"
+    assert texts(source) == {"z": None}
+    explanation = explain_program(load_source(source))
+    assert "matrix form: none found; element by element" in to_text(explanation)
+
+
+# -- against PyTorch, over a class of small networks -------------------------------------
+ACTIVATIONS = ["tanh", "sigmoid", "relu", "exp", "sin"]
+LOSSES = {
+    "mean": "L = ((P - t) ** 2).mean()",
+    "sum": "L = ((P - t) ** 2).sum()",
+    "mse": "L = mse(P, t)",
+    "weighted": "L = (P * t).sum() + 0.5 * (W * W).sum()",
+}
+
+
+@st.composite
+def networks(draw):
+    rows = draw(st.integers(1, 3))
+    inputs, outputs = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    batch = draw(st.booleans())
+    numbers = st.floats(-2, 2, allow_nan=False).map(lambda v: round(v, 2))
+
+    def grid(r, c):
+        return [[draw(numbers) for _ in range(c)] for _ in range(r)]
+
+    x = grid(rows, inputs) if batch else [draw(numbers) for _ in range(inputs)]
+    shape_out = (rows, outputs) if batch else (outputs,)
+    t = grid(*shape_out) if batch else [draw(numbers) for _ in range(outputs)]
+    act = draw(st.sampled_from(ACTIVATIONS))
+    loss = draw(st.sampled_from(sorted(LOSSES)))
+    product = "x @ W" if batch else "W @ x"
+    w = grid(inputs, outputs) if batch else grid(outputs, inputs)
+    source = (
+        f"x = {x}\nW = {w}\nb = {[draw(numbers) for _ in range(outputs)]}\nt = {t}\n"
+        f"P = {act}({product} + b)\n{LOSSES[loss]}\n"
+    )
+    return source
+
+
+def torch_gradients(source):
+    torch = pytest.importorskip("torch")
+    namespace = {}
+    for line in source.splitlines()[:4]:
+        name, value = line.split(" = ")
+        namespace[name] = torch.tensor(eval(value), dtype=torch.float64, requires_grad=True)
+    functions = {
+        "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid,
+        "relu": torch.relu,
+        "exp": torch.exp,
+        "sin": torch.sin,
+        "mse": torch.nn.functional.mse_loss,
+    }
+    exec("\n".join(source.splitlines()[4:]), {**functions}, namespace)
+    namespace["L"].backward()
+    return {name: namespace[name].grad for name in ("x", "W", "b", "t")}
+
+
+@settings(max_examples=12, deadline=None)
+@given(networks())
+def test_every_form_equals_pytorchs_grad_element_by_element(source):
+    graph, found = forms(source)
+    values = tensor_values(graph)
+    expected = torch_gradients(source)
+    for name, grad in expected.items():
+        assert found[name] is not None, (name, source)
+        got = m.evaluate(found[name][0], values, m.FLOAT_FUNCTIONS)
+        want = grad.reshape(len(got), -1).tolist()
+        for got_row, want_row in zip(got, want):
+            for g, w in zip(got_row, want_row):
+                assert math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12), (name, source)
+
+
+# -- symbolically, on a small shape ------------------------------------------------------
+def test_the_form_equals_sympy_diff_symbolically():
+    graph, found = forms(SLIDE)
+    symbols, exprs = {}, {}
+    for _, data in graph.nodes(data=True):
+        part = data["part"]
+        if part is None or part.inside:
+            continue
+        rows = part.shape[0] if part.shape else 1
+        grid = exprs.setdefault(part.tensor, [[None] for _ in range(rows)])
+        grid[part.index[0] if part.index else 0][0] = data["expr"]
+        if part.grad_fn is None:
+            symbols[data["name"]] = data["symbol"]
+    exprs["W"] = [[symbols[f"W[{i},{j}]"] for j in range(3)] for i in range(3)]
+    loss = graph.nodes[graph.graph["loss"]]["expr"]
+    functions = {"tanh": sympy.tanh}
+    form = m.evaluate(found["W"][0], exprs, functions)
+    for i in range(3):
+        for j in range(3):
+            want = sympy.diff(loss, symbols[f"W[{i},{j}]"])
+            exact = sympy.nsimplify(form[i][j], rational=True)  # 2/3, not 0.666...
+            assert sympy.simplify(exact - want) == 0
