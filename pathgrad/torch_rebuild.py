@@ -204,18 +204,21 @@ class Rebuilder:
         stem = kind.removesuffix("Backward0").removesuffix("Backward1").lower()
         self.stems[stem] = self.stems.get(stem, 0) + 1
         name = self.results.get(id(node), f"{stem}_{self.stems[stem]}")
-        index_of = {id(x): i for i, x in zip(positions(grid.shape), grid.items)}
-        pending = []
-        for scalar in self.made:
-            pending.append(scalar)
-            if id(scalar) in index_of:
-                part = Part(name, kind, tuple(grid.shape), index_of[id(scalar)])
-                for x in pending:
-                    x.part = part
-                pending = []
-        last = Part(name, kind, tuple(grid.shape), next(iter(index_of.values()), ()))
-        for x in pending:
-            x.part = last
+        made, shape = {id(x) for x in self.made}, tuple(grid.shape)
+        for index, element in zip(positions(grid.shape), grid.items):
+            if id(element) not in made or element.part is not None:
+                continue  # an element shared with an operand (a view): it keeps its own part
+            element.part = Part(name, kind, shape, index)
+            stack = list(element.operands)
+            while stack:  # the values made on the way to it: inside this operation
+                x = stack.pop()
+                if id(x) in made and getattr(x, "part", True) is None:
+                    x.part = Part(name, kind, shape, index, inside=True)
+                    stack.extend(x.operands)
+        first = next(iter(positions(grid.shape)), ())
+        for x in self.made:  # made but leading to no element (a value PyTorch discards)
+            if x.part is None:
+                x.part = Part(name, kind, shape, first, inside=True)
 
     def leaf(self, variable):
         """The grid of a leaf tensor: scalar leaves named by element (``W[0,1]``)."""

@@ -272,3 +272,26 @@ def test_the_readme_example_prints_what_the_readme_shows():
         {"print": lambda *a: printed.append(" ".join(map(str, a)))},
     )  # noqa: S102
     assert "\n".join(printed).strip() == shown.strip()
+
+
+def test_each_element_has_its_own_index_and_the_values_on_the_way_are_inside():
+    """A rebuilt operation marks its elements as the tensor-core does: one element per
+    index, and what was made on the way to an element (products, partial sums) inside."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)
+    ).double()
+    loss = model(torch.randn(5, 3, dtype=torch.float64)).mean()
+    graph = from_torch(loss, names=dict(model.named_parameters())).graph
+    elements = {}
+    for _, data in graph.nodes(data=True):
+        part = data["part"]
+        if part is not None and not part.inside:
+            elements.setdefault(part.tensor, []).append(part.index)
+    for name, indices in elements.items():
+        shape = next(
+            d["part"].shape
+            for _, d in graph.nodes(data=True)
+            if d["part"] and d["part"].tensor == name
+        )
+        assert sorted(indices) == sorted(itertools.product(*map(range, shape))), name

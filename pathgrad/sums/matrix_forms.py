@@ -48,14 +48,14 @@ def matrix_forms(graph, adjoints):
         return dict.fromkeys(leaves)
     try:
         deltas = _backward(graph, groups, loss)
-    except NoRule:
+    except (NoRule, ValueError, IndexError, KeyError):  # no rule, or shapes no rule reads
         return dict.fromkeys(leaves)
     values = tensor_values(graph, groups)
     return {name: _checked(deltas.get(name), groups[name], values, adjoints) for name in leaves}
 
 
 def _checked(form, group, values, adjoints):
-    if form is None:
+    if form is None or form.shape != shape2(group.shape):  # a broadcast no rule undid
         return None
     try:
         got = m.evaluate(form, values, m.FLOAT_FUNCTIONS)

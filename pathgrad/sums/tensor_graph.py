@@ -98,7 +98,7 @@ def vector_jacobian_products(graph, groups=None):
         delta = m.Sym("δ", shape2(group.shape))
         try:
             sent = RULES[group.grad_fn](graph, groups, group, delta)
-        except (KeyError, NoRule, ValueError):
+        except (KeyError, NoRule, ValueError, IndexError):
             sent = [(operand, None) for _, operand in group.operands]
         found += [(name, operand, rule) for operand, rule in sent]
     return found
