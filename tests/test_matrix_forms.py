@@ -78,7 +78,7 @@ def test_like_terms_are_gathered_and_relu_reads_its_result():
 
 
 def test_an_operation_without_a_rule_gives_no_form_and_says_so():
-    source = "z = [1.0, 2.0, 0.5]\nL = cross_entropy(z, 1)\n"
+    source = "z = [1.0, 2.0, 0.5]\nL = z.max() * 2\n"  # MaxBackward1: no rule here
     assert texts(source) == {"z": None}
     explanation = explain_program(load_source(source))
     assert "matrix form: none found; element by element" in to_text(explanation)
@@ -174,3 +174,70 @@ def test_the_form_equals_sympy_diff_symbolically():
             want = sympy.diff(loss, symbols[f"W[{i},{j}]"])
             exact = sympy.nsimplify(form[i][j], rational=True)  # 2/3, not 0.666...
             assert sympy.simplify(exact - want) == 0
+
+
+@st.composite
+def classifiers(draw):
+    """Logits ``x @ W + b`` (a batch) or ``W @ x + b`` (one example), then a
+    cross-entropy, or a softmax and a squared error."""
+    batch = draw(st.one_of(st.none(), st.integers(1, 3)))
+    inputs, classes = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+    numbers = st.floats(-2, 2, allow_nan=False).map(lambda v: round(v, 2))
+
+    def grid(r, c):
+        return [[draw(numbers) for _ in range(c)] for _ in range(r)]
+
+    if batch is None:
+        x, w, product = [draw(numbers) for _ in range(inputs)], grid(classes, inputs), "W @ x"
+        target = draw(st.integers(0, classes - 1))
+        t = [draw(numbers) for _ in range(classes)]
+    else:
+        x, w, product = grid(batch, inputs), grid(inputs, classes), "x @ W"
+        target = [draw(st.integers(0, classes - 1)) for _ in range(batch)]
+        t = grid(batch, classes)
+    b = [draw(numbers) for _ in range(classes)]
+    loss = draw(
+        st.sampled_from([f"L = cross_entropy(z, {target!r})", "L = ((softmax(z) - t) ** 2).sum()"])
+    )
+    return f"x = {x}\nW = {w}\nb = {b}\nt = {t}\nz = {product} + b\n{loss}\n"
+
+
+def torch_classifier_gradients(source):
+    torch = pytest.importorskip("torch")
+    namespace = {}
+    for line in source.splitlines()[:4]:
+        name, value = line.split(" = ")
+        namespace[name] = torch.tensor(eval(value), dtype=torch.float64, requires_grad=True)
+    functions = {
+        "cross_entropy": lambda z, target: torch.nn.functional.cross_entropy(
+            z, torch.tensor(target)
+        ),  # a class index (logits (C,)) or a list of them (logits (N, C))
+        "softmax": lambda z: torch.softmax(z, -1),
+    }
+    exec("\n".join(source.splitlines()[4:]), functions, namespace)
+    namespace["L"].backward()
+    return {name: namespace[name].grad for name in ("x", "W", "b", "t")}
+
+
+@settings(max_examples=12, deadline=None)
+@given(classifiers())
+def test_cross_entropy_and_softmax_forms_equal_pytorchs_grad(source):
+    graph, found = forms(source)
+    values = tensor_values(graph)
+    for name, grad in torch_classifier_gradients(source).items():
+        if grad is None or not found.get(name):
+            assert grad is None or (name == "t" and "cross_entropy" in source), (name, source)
+            continue
+        got = m.evaluate(found[name][0], values, m.FLOAT_FUNCTIONS)
+        want = grad.reshape(len(got), -1).tolist()
+        for got_row, want_row in zip(got, want):
+            for g, w in zip(got_row, want_row):
+                assert math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12), (name, source)
+
+
+def test_cross_entropy_gives_softmax_minus_onehot():
+    source = (
+        "X = [[1.0, 2.0], [0.5, -1.0]]\nW = [[0.5, -1.0, 0.25], [1.5, 0.5, -0.5]]\n"
+        "b = [0.1, 0.2, 0.3]\nz = X @ W + b\nL = cross_entropy(z, [2, 0])\n"
+    )
+    assert texts(source)["W"] == "Xᵀ·(1/2·(softmax(z) − onehot))"

@@ -33,6 +33,38 @@ class Num:
 
 
 @dataclass(frozen=True)
+class Const:
+    """A matrix of known numbers shown by a name (``onehot``: the targets, one-hot)."""
+
+    name: str
+    rows: tuple
+    shape: tuple
+
+
+@dataclass(frozen=True)
+class Named:
+    """``expr`` shown as ``text``: ``softmax(z)`` for ``exp(log_softmax(z))``."""
+
+    text: str
+    expr: object
+
+    @property
+    def shape(self):
+        return self.expr.shape
+
+
+@dataclass(frozen=True)
+class Softmax:
+    """``softmax(a)`` along the class dimension: each row, or a column vector's one column."""
+
+    a: object
+
+    @property
+    def shape(self):
+        return self.a.shape
+
+
+@dataclass(frozen=True)
 class MatMul:
     a: object
     b: object
@@ -184,6 +216,15 @@ def evaluate(expr, values, functions):
     """
     if isinstance(expr, Sym):
         return values[expr.name]
+    if isinstance(expr, Const):
+        return [list(row) for row in expr.rows]
+    if isinstance(expr, Named):
+        return evaluate(expr.expr, values, functions)
+    if isinstance(expr, Softmax):
+        rows = evaluate(expr.a, values, functions)
+        if len(rows[0]) == 1:  # a vector (C,) is a column: its classes run down it
+            return [[v] for v in _softmax_row([r[0] for r in rows], functions)]
+        return [_softmax_row(row, functions) for row in rows]
     if isinstance(expr, Ones | Num):
         fill = 1.0 if isinstance(expr, Ones) else expr.value
         return [[fill] * expr.shape[1] for _ in range(expr.shape[0])]
@@ -206,6 +247,13 @@ def evaluate(expr, values, functions):
         raise ValueError("shapes differ")
     combine = (lambda x, y: x * y) if isinstance(expr, Had) else (lambda x, y: x + y)
     return [[combine(x, y) for x, y in zip(ra, rb)] for ra, rb in zip(a, b)]
+
+
+def _softmax_row(row, functions):
+    top = max(row) if all(isinstance(v, float) for v in row) else 0
+    exps = [functions["exp"](v - top) for v in row]
+    total = sum(exps)
+    return [e / total for e in exps]
 
 
 FLOAT_FUNCTIONS = {
@@ -232,8 +280,12 @@ def text(expr):
 
 def _text(expr):
     """``(text, precedence)``."""
-    if isinstance(expr, Sym):
+    if isinstance(expr, Sym | Const):
         return expr.name, _ATOM
+    if isinstance(expr, Named):
+        return expr.text, _ATOM
+    if isinstance(expr, Softmax):
+        return f"softmax({text(expr.a)})", _ATOM
     if isinstance(expr, Ones):
         return "𝟙", _ATOM
     if isinstance(expr, Num):

@@ -23,6 +23,11 @@ def shape2(shape):
     return tuple(shape) + (1,) * (2 - len(shape))
 
 
+def _named(name):
+    """Whether the file named this tensor (``h``), not pathgrad (``mv_1``)."""
+    return not (name.startswith(_MADE) and name.rsplit("_", 1)[-1].isdigit())
+
+
 def forward(groups, name):
     """The tensor ``name`` as an expression: its name, or a made name's operation."""
     group = groups[name]
@@ -217,6 +222,57 @@ def _mse(graph, groups, group, delta):
     return [(name, c) for name, c in zip(targets, (d, m.scale(-1.0, d))) if name is not None]
 
 
+def _nll(graph, groups, group, delta):
+    """NLL loss, mean over the ``N`` picked log-probabilities: ``−δ/N ⊙ onehot``."""
+    ((_, name),) = group.operands
+    rows, columns = shape2(groups[name].shape)
+    picked = [[0.0] * columns for _ in range(rows)]
+    for _, operand, _ in group.links:
+        row, column = _cell(graph.nodes[operand]["part"].index)
+        picked[row][column] = 1.0
+    count = sum(map(sum, picked))
+    onehot = m.Const("onehot", tuple(map(tuple, picked)), (rows, columns))
+    return [(name, m.matmul(delta, m.scale(-1.0 / count, onehot)))]
+
+
+def _cell(index):
+    return (index[0], index[1]) if len(index) == 2 else (index[0] if index else 0, 0)
+
+
+def _log_softmax(graph, groups, group, delta):
+    """``δ − softmax(z) ⊙ (δ's sums along the class dim)``; ``(softmax(z) − onehot)/N``
+    when ``δ`` is ``−onehot/N`` (cross-entropy: each row of ``onehot`` sums to 1)."""
+    (z,) = _operands(groups, group, 1)
+    soft = m.Softmax(z)
+    coefficient, onehot = _coefficient_of(delta)
+    if isinstance(onehot, m.Const) and onehot.name == "onehot":
+        return _send(groups, group, [m.scale(-coefficient, m.add(soft, m.scale(-1.0, onehot)))])
+    return _send(groups, group, [m.add(delta, m.scale(-1.0, m.had(soft, _row_sums(delta))))])
+
+
+def _softmax(graph, groups, group, delta):
+    """``s ⊙ (δ − (δ ⊙ s)'s sums along the class dim)``, ``s`` the softmax."""
+    (z,) = _operands(groups, group, 1)
+    s = forward(groups, group.name) if _named(group.name) else m.Softmax(z)
+    return _send(groups, group, [m.had(s, m.add(delta, m.scale(-1.0, _row_sums(m.had(delta, s)))))])
+
+
+def _row_sums(delta):
+    """``delta``'s sums along the class dimension, spread back along it."""
+    rows, columns = delta.shape
+    if columns == 1:  # a vector (C,): one class dimension, down the column
+        return m.Times(m.MatMul(m.Ones((1, rows)), delta), m.Ones((rows, 1)))
+    return m.MatMul(m.MatMul(delta, m.Ones((columns, 1))), m.Ones((1, columns)))
+
+
+def _coefficient_of(expr):
+    """``(c, X)`` for ``c·X`` (and for ``δ·(c·X)`` with a plain ``δ``), else ``(1, expr)``."""
+    if isinstance(expr, m.Scale):
+        c, inner = _coefficient_of(expr.a)
+        return expr.c * c, inner
+    return 1.0, expr
+
+
 RULES = {
     "AddBackward0": _add(1.0),
     "SubBackward0": _add(-1.0),
@@ -242,6 +298,9 @@ RULES = {
     "MeanBackward0": lambda g, gs, group, d: _reduce(g, gs, group, d, mean=True),
     "MeanBackward1": lambda g, gs, group, d: _reduce(g, gs, group, d, mean=True),
     "MseLossBackward0": _mse,
+    "NllLossBackward0": _nll,
+    "LogSoftmaxBackward0": _log_softmax,
+    "SoftmaxBackward0": _softmax,
 }
 
 
