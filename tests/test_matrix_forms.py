@@ -240,4 +240,30 @@ def test_cross_entropy_gives_softmax_minus_onehot():
         "X = [[1.0, 2.0], [0.5, -1.0]]\nW = [[0.5, -1.0, 0.25], [1.5, 0.5, -0.5]]\n"
         "b = [0.1, 0.2, 0.3]\nz = X @ W + b\nL = cross_entropy(z, [2, 0])\n"
     )
-    assert texts(source)["W"] == "Xᵀ·(1/2·(softmax(z) − onehot))"
+    assert texts(source)["W"] == "1/2·Xᵀ·(softmax(z) − onehot)"
+
+
+def test_from_torch_linear_layers_have_forms_equal_to_their_grad():
+    """nn.Linear records addmm(bias, input, weightᵀ): ∂L/∂weight = δᵀ·input."""
+    torch = pytest.importorskip("torch")
+    from pathgrad.torch_bridge import from_torch
+
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)
+    ).double()
+    loss = model(torch.randn(5, 3, dtype=torch.float64)).mean()
+    explanation = from_torch(loss, names=dict(model.named_parameters()))
+    loss.backward()
+    assert explanation.matrix_forms["0.weight"] == ("(1/5·𝟙·2.weight ⊙ (𝟙 − tanh_1^2))ᵀ·input")
+    graph = explanation.graph
+    found = matrix_forms(graph, adjoint_values(graph)[0])
+    values = tensor_values(graph)
+    for name, parameter in model.named_parameters():
+        got = m.evaluate(found[name][0], values, m.FLOAT_FUNCTIONS)
+        want = parameter.grad.reshape(len(got), -1).tolist()
+        assert all(
+            math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12)
+            for gr, wr in zip(got, want)
+            for g, w in zip(gr, wr)
+        ), name

@@ -156,12 +156,19 @@ def had(a, b):
 
 
 def matmul(a, b):
-    """``a·b``; a ``1×1`` factor multiplies as a number (``s·B``)."""
-    if a.shape == (1, 1) and b.shape[0] != 1:
-        number = plain(a)
-        return Times(a, b) if number is None else scale(number, b)
-    if a.shape[1] != b.shape[0]:
+    """``a·b``; a ``1×1`` factor multiplies as a number (``s·B``), numbers come out in
+    front (``(c·A)·B = c·(A·B)``), and ``𝟙·𝟙`` is counted (``𝟙₁ₓₖ·𝟙ₖₓ₁ = k``)."""
+    if a.shape[1] != b.shape[0] and a.shape != (1, 1):
         raise ValueError(f"shapes {a.shape} and {b.shape} cannot be multiplied")
+    for one, other, first in ((a, b, True), (b, a, False)):
+        if one.shape == (1, 1) and other.shape != (1, 1) and (first or other.shape[1] == 1):
+            number = plain(one)
+            return Times(one, other) if number is None else scale(number, other)
+    if isinstance(a, Scale) or isinstance(b, Scale):
+        (ca, xa), (cb, xb) = _coefficient(a), _coefficient(b)
+        return scale(ca * cb, matmul(xa, xb))
+    if isinstance(a, Ones) and isinstance(b, Ones):
+        return scale(a.shape[1], Ones((a.shape[0], b.shape[1])))
     return MatMul(a, b)
 
 
@@ -202,8 +209,8 @@ def transpose(a):
         return type(a)(*([a.value] if isinstance(a, Num) else []), a.shape[::-1])
     if isinstance(a, Scale):
         return scale(a.c, transpose(a.a))
-    if isinstance(a, MatMul) and isinstance(a.a, Ones):  # (𝟙·δ)ᵀ reads better as δᵀ·𝟙
-        return MatMul(transpose(a.b), transpose(a.a))
+    if isinstance(a, MatMul):  # (A·B)ᵀ = Bᵀ·Aᵀ: (xᵀ·δ)ᵀ reads δᵀ·x, (𝟙·δ)ᵀ reads δᵀ·𝟙
+        return matmul(transpose(a.b), transpose(a.a))
     return T(a)
 
 
@@ -287,7 +294,7 @@ def _text(expr):
     if isinstance(expr, Softmax):
         return f"softmax({text(expr.a)})", _ATOM
     if isinstance(expr, Ones):
-        return "𝟙", _ATOM
+        return ("1" if expr.shape == (1, 1) else "𝟙"), _ATOM
     if isinstance(expr, Num):
         return _number(expr.value), _ATOM
     if isinstance(expr, T):

@@ -16,8 +16,9 @@ import math
 import networkx as nx
 
 from pathgrad.sums import matrix_algebra as m
+from pathgrad.sums.tensor_exprs import NoRule, shape2
 from pathgrad.sums.tensor_groups import tensor_groups
-from pathgrad.sums.vjp_rules import RULES, NoRule, shape2
+from pathgrad.sums.vjp_rules import RULES
 
 #: Relative tolerance of the element-by-element check (float64 sums in another order).
 TOLERANCE = 1e-9

@@ -20,8 +20,9 @@ gradient arriving at the operation. The graph has the node and edge data of
 import networkx as nx
 
 from pathgrad.sums import matrix_algebra as m
+from pathgrad.sums.tensor_exprs import NoRule, forward_formula, shape2
 from pathgrad.sums.tensor_groups import tensor_groups
-from pathgrad.sums.vjp_rules import RULES, NoRule, forward_formula, shape2
+from pathgrad.sums.vjp_rules import RULES
 
 
 def has_tensors(graph):
