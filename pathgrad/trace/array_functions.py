@@ -229,6 +229,11 @@ def stack(tensors, dim=0):
                 "stack expects each tensor to be equal size, but got "
                 f"{list(parts[0].shape)} at entry 0 and {list(t.shape)} at entry {i}"
             )
+    if parts[0].ndim >= shapes.MAX_DIMENSIONS:
+        raise ShapeError(
+            f"stacking tensors of shape {list(parts[0].shape)} would make a tensor of "
+            f"{parts[0].ndim + 1} dimensions; pathgrad's tensors have at most 2 (use cat)"
+        )
     dim = shapes.dimension(dim, parts[0].ndim + 1)
     rows = Array([e for t in parts for e in t.elements], (len(parts), *parts[0].shape), "")
     joined = rows if dim == 0 else rows.T
