@@ -49,6 +49,18 @@ def tensor(value, requires_grad=False, name=None):
     return Array.leaf(name or made_name(None), value, bool(requires_grad), caller_line(), named)
 
 
+def const(value):
+    """A constant: a number, or a (nested) list as a tensor, that gets no gradient.
+
+    >>> y = const([0.5, -0.5])
+    >>> y.shape, y.requires_grad, const(2).requires_grad
+    ((2,), False, False)
+    """
+    if isinstance(value, (list, tuple)):
+        return Array.leaf(made_name(None), value, False, caller_line(), named=False)
+    return functions.const(value)
+
+
 def _lifted(name):
     scalar = getattr(functions, name)
 
@@ -72,6 +84,9 @@ def _extreme(name, scalar):
                 raise TraceError("min() of one tensor is not supported; write -max(-t)")
             return args[0].max()
         if not any(isinstance(a, Elements) for a in args):
+            traced = any(isinstance(a, Tensor) for a in args)
+            if traced and len(args) > 2 and not kwargs:  # max(a, b, c): left to right
+                return functools.reduce(scalar, args)
             return scalar(*args, **kwargs)
         if kwargs or len(args) < 2:
             raise TraceError(f"{name}() of tensors takes two or more tensors or numbers")

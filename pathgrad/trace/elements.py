@@ -142,7 +142,7 @@ class Elements:
         for t in self.elements:
             if t.part is not None and t.part.tensor == old and not t.part.inside:
                 t.part = replace(t.part, tensor=name)
-                t.name = t.part.element if t.op is not None or t.name is None else t.name
+                t.name = t.part.element
         for t in self.inner:
             t.part = replace(t.part, tensor=name)
 
