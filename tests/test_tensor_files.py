@@ -141,7 +141,8 @@ def test_every_tensor_spelling_of_a_file(safe):
         "W = [[0.5, -1.0], [1.5, 0.5], [0.25, 2.0]]\n"
         "p = softmax(z, dim=0)\n"
         "q = log_softmax(stack([z, z * 2]), 1)\n"
-        "m = max(z[0], z[1], z[2]) + z.max() + W.T[1][2] + W[:, 0].sum() + W[1:].mean(dim=1).sum()\n"
+        "m = max(z[0], z[1]) + max(z, 0.5, z * z)[2] + z.max() + W.T[1][2] + W[:, 0].sum()\n"
+        "m = m + W[1:].mean(dim=1).sum()\n"
         "c = cat([z, W[0]]).sum() + sum(z) + mean(W) + W.sum(0).sum() + (z @ W).sum()\n"
         "L = cross_entropy(q, [0, 2]) + mse(W @ W.T[:, :1].T[0], z) + p[0] + m + c\n"
     )
@@ -154,7 +155,8 @@ def test_every_tensor_spelling_of_a_file(safe):
     F = torch.nn.functional
     p = torch.softmax(z, 0)
     q = torch.log_softmax(torch.stack([z, z * 2]), 1)
-    m = torch.maximum(torch.maximum(z[0], z[1]), z[2]) + z.max() + W.T[1][2] + W[:, 0].sum()
+    m = torch.maximum(z[0], z[1]) + torch.maximum(torch.maximum(z, torch.tensor(0.5)), z * z)[2]
+    m = m + z.max() + W.T[1][2] + W[:, 0].sum()
     m = m + W[1:].mean(dim=1).sum()
     c = torch.cat([z, W[0]]).sum() + sum(z) + W.mean() + W.sum(0).sum() + (z @ W).sum()
     L = F.cross_entropy(q, torch.tensor([0, 2])) + F.mse_loss(W @ W.T[:, :1].T[0], z) + p[0]

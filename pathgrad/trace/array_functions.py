@@ -84,10 +84,7 @@ def _extreme(name, scalar):
                 raise TraceError("min() of one tensor is not supported; write -max(-t)")
             return args[0].max()
         if not any(isinstance(a, Elements) for a in args):
-            traced = any(isinstance(a, Tensor) for a in args)
-            if traced and len(args) > 2 and not kwargs:  # max(a, b, c): left to right
-                return functools.reduce(scalar, args)
-            return scalar(*args, **kwargs)
+            return scalar(*args, **kwargs)  # of scalar traced values: exactly two
         if kwargs or len(args) < 2:
             raise TraceError(f"{name}() of tensors takes two or more tensors or numbers")
         pair = Array.maximum if name == "max" else Array.minimum

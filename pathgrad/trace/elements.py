@@ -107,6 +107,7 @@ class Elements:
             A ragged list, a non-number element, more than two dimensions.
         """
         numbers, shape = shapes.read_nested(values)
+        shapes.check_work(len(numbers), f"a tensor of shape {list(shape)}")
         line = line if line is not None else caller_line()
         elements = []
         for index, value in zip(shapes.indices(shape), numbers):

@@ -23,6 +23,24 @@ from pathgrad.errors import ShapeError
 
 #: Tensors have at most this many dimensions.
 MAX_DIMENSIONS = 2
+#: Scalar values one tensor operation may make: pathgrad explains small tensors, element by
+#: element, and this keeps one ``W @ W`` from running for minutes before any bound is read.
+MAX_WORK = 1_000_000
+
+
+def check_work(count, what):
+    """Refuse an operation that would make more than :data:`MAX_WORK` scalar values.
+
+    Raises
+    ------
+    ShapeError
+        Naming the operation and the count.
+    """
+    if count > MAX_WORK:
+        raise ShapeError(
+            f"{what} would make {count:,} scalar values, more than pathgrad explains "
+            f"({MAX_WORK:,}); use smaller tensors"
+        )
 
 
 def numel(shape):
