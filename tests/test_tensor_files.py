@@ -190,20 +190,21 @@ def test_lists_that_stay_python_lists():
 
 
 def test_safe_mode_still_refuses_what_it_refused():
-    from pathgrad.errors import LoadError
+    from pathgrad.errors import PathgradError
 
     for text, construct in [
         ("x = 1.0\nL = x @ x\n", "operator @"),
         ("x = 1.0\nws = [x, x]\nL = ws[0:1][0]\n", "slice"),
         ("x = [1.0, 2.0]\nL = x[::2].sum()\n", "slice with a step"),
         ("x = 1.0\nL = x.T\n", None),
+        ("x = 1.0\nxs = [[x]] * 3\nys = sum(xs, [])\nL = x * 2\n", None),
     ]:
-        with pytest.raises(LoadError) as err:
+        with pytest.raises(PathgradError) as err:
             load_source(text, "f.py", safe=True)
         if construct:
             assert str(err.value).endswith(f"not allowed in --safe mode: {construct}")
         else:
-            assert "has no attribute 'T'" in str(err.value)
+            assert "has no attribute 'T'" in str(err.value) or "not join lists" in str(err.value)
 
 
 def test_reports_print_element_names_as_names():

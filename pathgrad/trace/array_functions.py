@@ -110,6 +110,8 @@ def sum(x, *args, **kwargs):  # noqa: A001 - the file's sum() takes a tensor too
     """``x.sum()`` of a tensor (``sum(x, dim)`` over one dimension), else Python's ``sum``."""
     if isinstance(x, Elements):
         return x.sum(*args, **kwargs)
+    if any(isinstance(a, (list, tuple)) for a in (*args, *kwargs.values())):
+        raise TraceError("sum() adds numbers and traced values; it does not join lists")
     return builtins.sum(x, *args, **kwargs)
 
 
