@@ -222,6 +222,11 @@ class Elements:
         picked = _pick(grid, keys, shape, kept)
         positions = _flatten(picked)
         new_shape = tuple(kept) + shape[len(keys) :]
+        if 0 in new_shape:
+            raise ShapeError(
+                f"this slice of {self.name} (shape {list(shape)}) selects no element; "
+                "pathgrad's tensors are never empty"
+            )
         if not new_shape:
             return elements[positions[0]]
         grad_fn = "SliceBackward0" if any(isinstance(k, slice) for k in keys) else "SelectBackward0"
