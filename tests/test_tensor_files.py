@@ -11,6 +11,8 @@ import re
 
 import pytest
 import sympy
+from hypothesis import HealthCheck, given, settings
+from test_tensors import TH, program_of, programs, weights
 
 import pathgrad
 from pathgrad.cli import main
@@ -18,6 +20,8 @@ from pathgrad.explanation import explain_program
 from pathgrad.render import json as render_json
 from pathgrad.render import latex
 from pathgrad.trace.loader import load_source
+from pathgrad.trace.parts import Part
+from pathgrad.trace.shapes import indices
 
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle: pip install 'pathgrad[torch]'")
 
@@ -231,3 +235,52 @@ def test_the_bundled_tensors_example():
     assert e.loss_value == pytest.approx(loss, rel=1e-12)
     values = [g.value for g in e.gradients.values()]
     assert values == pytest.approx(flat(grads["W"]), rel=1e-12)
+
+
+#: How each step of test_tensors' random programs is written in a file.
+WRITTEN = {
+    "add": "{0} + {1}",
+    "sub": "{0} - {1}",
+    "mul": "{0} * {1}",
+    "matmul": "{0} @ {1}",
+    "tanh": "tanh({0})",
+    "sigmoid": "{0}.sigmoid()",
+    "relu": "relu({0})",
+    "square": "{0} ** 2",
+    "T": "{0}.T",
+    "sum0": "{0}.sum(0)",
+    "mean-1": "{0}.mean(dim=-1)",
+    "softmax": "softmax({0}, -1)",
+    "scale": "0.5 * {0} - 1",
+}
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))  # fmt: skip
+@given(programs())
+def test_random_tensor_files_in_both_modes_are_pytorch(case):
+    """A random program of tensor ops written as a file: normal and --safe mode give
+    PyTorch's loss and every element's gradient."""
+    leaves, steps = case
+    names = ["x", "W", "b", "V"]
+    lines = [f"{name} = {values!r}" for name, values in zip(names, leaves)]
+    for k, (step, operands) in enumerate(steps):
+        lines.append(f"v{k} = " + WRITTEN[step].format(*(names[i] for i in operands)))
+        names.append(f"v{k}")
+    result = names[-1] if steps else "W"
+    reference = [TH.leaf(v, None) for v in leaves]
+    shape = tuple(program_of(steps)(TH, *reference).shape)
+    lines.append(f"L = ({result} * const({weights(shape)!r})).sum()")
+    text = "\n".join(lines) + "\n"
+    loss = (program_of(steps)(TH, *reference) * TH.const(weights(shape))).sum()
+    loss.backward()
+    theirs = {}
+    for name, t in zip(["x", "W", "b", "V"], reference):
+        grads = t.grad.tolist() if t.grad is not None else [0.0] * t.numel()
+        for index, g in zip(indices(tuple(t.shape)), flat(grads)):
+            theirs[Part(name, None, (), index).element] = g
+    for safe in (False, True):
+        e = explain_program(load_source(text, "f.py", safe=safe), method="reverse")
+        assert e.loss_value == pytest.approx(loss.item(), rel=1e-9, abs=1e-12)
+        mine = {name: g.value for name, g in e.gradients.items()}
+        assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-12)

@@ -401,7 +401,7 @@ def _shape_after(name, shapes):
     return a
 
 
-def _program(steps):
+def program_of(steps):
     table = {name: how for name, _, how in STEPS}
 
     def program(M, *leaves):
@@ -418,7 +418,7 @@ def _program(steps):
 @given(programs())
 def test_random_programs_of_tensor_ops_are_pytorch(case):
     leaves, steps = case
-    assert_like_pytorch(_program(steps), *leaves)
+    assert_like_pytorch(program_of(steps), *leaves)
 
 
 @settings(max_examples=10, deadline=None, derandomize=True, database=None,
@@ -427,11 +427,11 @@ def test_random_programs_of_tensor_ops_are_pytorch(case):
 def test_path_sums_of_every_element_are_pytorchs_gradient(case):
     leaves, steps = case
     made = [PG.leaf(v, name) for v, name in zip(leaves, ["x", "W", "b", "V"])]
-    result = _program(steps)(PG, *made)
+    result = program_of(steps)(PG, *made)
     loss = (result * PG.const(weights(result.shape))).sum()
     e = pathgrad.explain_tensor(loss, method="reverse", max_paths=0, in_terms_of="locals")
     reference = [TH.leaf(v, None) for v in leaves]
-    result = _program(steps)(TH, *reference)
+    result = program_of(steps)(TH, *reference)
     (result * TH.const(weights(tuple(result.shape)))).sum().backward()
     for tensor, theirs in zip(made, reference):
         for element, grad in zip(tensor.elements, flat(TH.grad(theirs) or [0.0] * tensor.numel())):
