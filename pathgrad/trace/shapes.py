@@ -169,6 +169,9 @@ def position(i, size, dim):
 def matmul_shape(a, b):
     """The shape of ``a @ b`` (matrix or vector each), and PyTorch's grad_fn name for it.
 
+    A vector times a matrix is ``MmBackward0``: PyTorch computes it as a matrix product
+    (its result's own ``grad_fn`` is the view ``SqueezeBackward4`` that drops the row).
+
     >>> matmul_shape((2, 3), (3, 4)), matmul_shape((2, 3), (3,)), matmul_shape((3,), (3,))
     (((2, 4), 'MmBackward0'), ((2,), 'MvBackward0'), ((), 'DotBackward0'))
 
