@@ -5,6 +5,7 @@ what to write instead, which argparse prints on one line (exit status 2).
 """
 
 import argparse
+import re
 import unicodedata
 
 #: ``--direction`` of a picture: Graphviz's names, or auto.
@@ -17,7 +18,8 @@ def name(text):
 
 
 def names(text):
-    names = [name(n) for n in text.split(",") if n.strip()]
+    """Names separated by commas; a comma inside brackets is an element's (``W[0,1],b``)."""
+    names = [name(n) for n in re.split(r",(?![^\[]*\])", text) if n.strip()]
     if not names:
         raise argparse.ArgumentTypeError("give one or more leaf names, e.g. --wrt w1,w2")
     return names

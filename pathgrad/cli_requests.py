@@ -20,11 +20,12 @@ import io
 from importlib import import_module
 
 from pathgrad.cli import FORMATS
-from pathgrad.errors import PathgradError
+from pathgrad.errors import NameNotFound, PathgradError
 from pathgrad.explanation import explain_program
 from pathgrad.pictures.drawing import draw, steps
 from pathgrad.pictures.output import format_of, graphviz
 from pathgrad.safe.limits import OutputBudget
+from pathgrad.trace.elements import element_name
 from pathgrad.trace.loader import load, load_source
 
 #: The options of ``pathgrad explain`` an explain request carries to the explanation.
@@ -53,6 +54,13 @@ def explain_request(request):
     else:
         program = load(request["file"], request["loss"], constants=_constants(request))
     explanation = explain_program(program, **options)
+    for element in request.get("elements") or ():
+        if element_name(element) not in explanation.gradients:
+            raise NameNotFound(
+                f"--element {element}: no element of that name is explained "
+                f"(explained: {', '.join(explanation.gradients)})",
+                file=program.file,
+            )
     renderer = import_module(f".render.{FORMATS[request['format']]}", __package__)
     text = request["format"] == "text"
     style = (request["style"], request.get("elements") or ()) if text else ()

@@ -16,6 +16,7 @@ from pathgrad.errors import AnswerError
 from pathgrad.functions import SYMPY_NAMES
 from pathgrad.graph import constant
 from pathgrad.safe.limits import LIMITS
+from pathgrad.trace.parts import subscript_element
 
 #: Bounds on an answer's text, nesting, exact numbers and terms.
 MAX_ANSWER_LENGTH = 2_000
@@ -67,6 +68,9 @@ _BINARY = {
     ast.Div: lambda a, b: a / b,
     ast.Pow: sympy.Pow,
 }
+
+
+_SUBSCRIPT = re.compile(r"(?<=[\w\]])\[\s*\d+\s*(?:,\s*\d+\s*)*\]")
 
 
 def _names(graph):
@@ -144,8 +148,9 @@ def _syntax(text):
         raise AnswerError(f"the answer is longer than {MAX_ANSWER_LENGTH} characters")
     written = " ".join(text.split())  # one line: whitespace is only a separator
     normalised = written.translate(_NORMALISE)
+    bare = _SUBSCRIPT.sub("", normalised)  # W[0,1] names an element; no other [ is allowed
     for bad in ("__", "lambda", ";", "=", ":", "'", '"', "[", "{", "\\", "@", "!"):
-        if bad in normalised:
+        if bad in bare:
             raise AnswerError(
                 f"the answer may not contain {bad!r}; write a formula such as -w2*x1 - w3*x2"
             )
@@ -219,6 +224,9 @@ class _Reader:
                 return FUNCTIONS[node.func.id](*arguments)
             except (TypeError, ValueError) as err:
                 raise AnswerError(f"{node.func.id}() cannot take these arguments: {err}") from None
+        element = subscript_element(node)
+        if element is not None:  # a tensor's element: W[0,1], W[0][1], x[2]
+            return self.names.get(element, sympy.Symbol(element, real=True))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             raise AnswerError(
                 f"unknown function {node.func.id}() in the answer (functions: "

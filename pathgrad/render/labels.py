@@ -26,7 +26,7 @@ from pathgrad.render.maths import (
     symbol_mathml,
     text_latex,
 )
-from pathgrad.trace.parts import is_name
+from pathgrad.trace.parts import is_name, subscript_element
 
 #: How a leaf named like a Python keyword (``leaf("lambda", 1)``) is spelt while a label is parsed.
 _KEYWORD = "__pathgrad_keyword_"
@@ -155,6 +155,12 @@ class _Label:
 
     def _Name(self, node):
         name = node.id.removeprefix(_KEYWORD)
+        return symbol_latex(name) if self.latex else symbol_mathml(name)
+
+    def _Subscript(self, node):  # a tensor's element, W[0,1]
+        name = subscript_element(node)
+        if name is None:
+            raise _NotTypeset("not an element")
         return symbol_latex(name) if self.latex else symbol_mathml(name)
 
     def _Constant(self, node):

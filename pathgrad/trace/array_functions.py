@@ -49,6 +49,18 @@ def tensor(value, requires_grad=False, name=None):
     return Array.leaf(name or made_name(None), value, bool(requires_grad), caller_line(), named)
 
 
+def const(value):
+    """A constant: a number, or a (nested) list as a tensor, that gets no gradient.
+
+    >>> y = const([0.5, -0.5])
+    >>> y.shape, y.requires_grad, const(2).requires_grad
+    ((2,), False, False)
+    """
+    if isinstance(value, (list, tuple)):
+        return Array.leaf(made_name(None), value, False, caller_line(), named=False)
+    return functions.const(value)
+
+
 def _lifted(name):
     scalar = getattr(functions, name)
 
@@ -72,7 +84,7 @@ def _extreme(name, scalar):
                 raise TraceError("min() of one tensor is not supported; write -max(-t)")
             return args[0].max()
         if not any(isinstance(a, Elements) for a in args):
-            return scalar(*args, **kwargs)
+            return scalar(*args, **kwargs)  # of scalar traced values: exactly two
         if kwargs or len(args) < 2:
             raise TraceError(f"{name}() of tensors takes two or more tensors or numbers")
         pair = Array.maximum if name == "max" else Array.minimum
@@ -98,6 +110,8 @@ def sum(x, *args, **kwargs):  # noqa: A001 - the file's sum() takes a tensor too
     """``x.sum()`` of a tensor (``sum(x, dim)`` over one dimension), else Python's ``sum``."""
     if isinstance(x, Elements):
         return x.sum(*args, **kwargs)
+    if any(isinstance(a, (list, tuple)) for a in (*args, *kwargs.values())):
+        raise TraceError("sum() adds numbers and traced values; it does not join lists")
     return builtins.sum(x, *args, **kwargs)
 
 
@@ -229,6 +243,11 @@ def stack(tensors, dim=0):
                 "stack expects each tensor to be equal size, but got "
                 f"{list(parts[0].shape)} at entry 0 and {list(t.shape)} at entry {i}"
             )
+    if parts[0].ndim >= shapes.MAX_DIMENSIONS:
+        raise ShapeError(
+            f"stacking tensors of shape {list(parts[0].shape)} would make a tensor of "
+            f"{parts[0].ndim + 1} dimensions; pathgrad's tensors have at most 2 (use cat)"
+        )
     dim = shapes.dimension(dim, parts[0].ndim + 1)
     rows = Array([e for t in parts for e in t.elements], (len(parts), *parts[0].shape), "")
     joined = rows if dim == 0 else rows.T

@@ -11,8 +11,9 @@ chain of adds, ``x.mean()`` that sum divided by the count.
 >>> W = Array.leaf("W", [[1.0, 2.0], [3.0, 4.0]])
 >>> x = Array.leaf("x", [1.0, -1.0])
 >>> h = (W @ x).tanh()
->>> h.shape, h.grad_fn, h.elements[0].part.element
-((2,), 'TanhBackward0', 'tanh_1[0]')
+>>> part = h.elements[1].part
+>>> h.shape, h.grad_fn, part.grad_fn, part.shape, part.index
+((2,), 'TanhBackward0', 'TanhBackward0', (2,), (1,))
 >>> L = (W @ x).sum()
 >>> L.value, L.part.grad_fn
 (-2.0, 'SumBackward0')
@@ -83,6 +84,7 @@ def elementwise(function, *operands, grad_fn=None):
         Shapes that do not broadcast, in PyTorch's words.
     """
     shape = functools.reduce(shapes.broadcast, (shape_of(x) for x in operands), ())
+    shapes.check_work(shapes.numel(shape), f"an elementwise operation of shape {list(shape)}")
     mark = next_id()
     outputs = [function(*each) for each in zip(*(expand(x, shape) for x in operands))]
     return finish(outputs, shape, mark, grad_fn)
@@ -102,6 +104,7 @@ def matmul(a, b):
         PyTorch's "mat1 and mat2 shapes cannot be multiplied (2x3 and 2x1)" and friends.
     """
     shape, grad_fn = shapes.matmul_shape(shape_of(a), shape_of(b))
+    shapes.check_work(2 * shapes.numel(shape) * a.shape[-1], "this matrix product")
     rows = shapes.nest(a.elements, a.shape if a.ndim == 2 else (1, a.shape[0]))
     columns = shapes.nest(b.elements, b.shape if b.ndim == 2 else (b.shape[0], 1))
     mark = next_id()

@@ -107,6 +107,7 @@ class Elements:
             A ragged list, a non-number element, more than two dimensions.
         """
         numbers, shape = shapes.read_nested(values)
+        shapes.check_work(len(numbers), f"a tensor of shape {list(shape)}")
         line = line if line is not None else caller_line()
         elements = []
         for index, value in zip(shapes.indices(shape), numbers):
@@ -142,7 +143,7 @@ class Elements:
         for t in self.elements:
             if t.part is not None and t.part.tensor == old and not t.part.inside:
                 t.part = replace(t.part, tensor=name)
-                t.name = t.part.element if t.op is not None or t.name is None else t.name
+                t.name = t.part.element
         for t in self.inner:
             t.part = replace(t.part, tensor=name)
 
@@ -221,6 +222,11 @@ class Elements:
         picked = _pick(grid, keys, shape, kept)
         positions = _flatten(picked)
         new_shape = tuple(kept) + shape[len(keys) :]
+        if 0 in new_shape:
+            raise ShapeError(
+                f"this slice of {self.name} (shape {list(shape)}) selects no element; "
+                "pathgrad's tensors are never empty"
+            )
         if not new_shape:
             return elements[positions[0]]
         grad_fn = "SliceBackward0" if any(isinstance(k, slice) for k in keys) else "SelectBackward0"

@@ -8,6 +8,7 @@ last name assigned.
 """
 
 from pathgrad.errors import LoadError, NameNotFound
+from pathgrad.trace.elements import Elements
 from pathgrad.trace.traced import Tensor
 
 
@@ -37,6 +38,13 @@ def choose_loss(program, loss):
             line=line,
         )
     value = program.namespace[name]
+    if isinstance(value, Elements):
+        raise LoadError(
+            f"{how} {name} is a tensor of shape {list(value.shape)}, not one number; "
+            f"reduce it (e.g. L = {name}.sum() or {name}.mean()) or choose another with --loss",
+            file=program.file,
+            line=line,
+        )
     if not isinstance(value, Tensor):
         raise LoadError(
             f"{how} {name} is {_kind(value)}, which depends on no leaf; "

@@ -6,6 +6,7 @@ tensor (a leaf ``W[0,1]``, an element of ``W @ x``) carries a :class:`Part` sayi
 tensor-level view and the matrix-calculus forms read it.
 """
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -63,3 +64,22 @@ def element_of(name):
 def is_name(label):
     """Whether a node's label is a name (``w1``, or an element ``W[0,1]``), not an expression."""
     return label.isidentifier() or element_of(label) is not None
+
+
+def subscript_element(node):
+    """The element a parsed ``W[0, 1]`` or ``W[0][1]`` names (``"W[0,1]"``), else ``None``.
+
+    >>> subscript_element(ast.parse("W[0][1]", mode="eval").body)
+    'W[0,1]'
+    """
+    indices = []
+    while isinstance(node, ast.Subscript):
+        key = node.slice
+        keys = key.elts if isinstance(key, ast.Tuple) else [key]
+        if not all(isinstance(k, ast.Constant) and type(k.value) is int for k in keys):
+            return None
+        indices[:0] = [k.value for k in keys]
+        node = node.value
+    if not indices or not isinstance(node, ast.Name):
+        return None
+    return Part(node.id, None, (), tuple(indices)).element

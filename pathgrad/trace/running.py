@@ -19,7 +19,6 @@ from dataclasses import replace
 
 from pathgrad.errors import LoadError, PathgradError, TraceError
 from pathgrad.trace import array_functions as tensors
-from pathgrad.trace import functions
 from pathgrad.trace.autograd import no_grad
 from pathgrad.trace.concrete import is_number, recorder
 from pathgrad.trace.elements import Elements, name_scope
@@ -43,7 +42,7 @@ EXPORTS = {
     "abs": builtins.abs,
     "leaf": leaf,
     "no_grad": no_grad,
-    "const": functions.const,
+    "const": tensors.const,
     # tensors (issue 14): PyTorch's functions on small tensors
     "sum": tensors.sum,
     "mean": tensors.mean,
@@ -81,9 +80,11 @@ def is_number_expression(node):
 
 
 def _number_list(node):
-    """A non-empty list display (nested) of number expressions."""
+    """A non-empty list display (nested) of literals: numbers (a string or ``None`` among
+    them is the tensor's error to report, not a reason to stay a list)."""
     if not isinstance(node, ast.List):
-        return not isinstance(node, ast.Tuple) and is_number_expression(node)
+        literal = isinstance(node, ast.Constant) and not isinstance(node.value, (int, float))
+        return literal or (not isinstance(node, ast.Tuple) and is_number_expression(node))
     return bool(node.elts) and all(_number_list(e) for e in node.elts)
 
 

@@ -23,6 +23,24 @@ from pathgrad.errors import ShapeError
 
 #: Tensors have at most this many dimensions.
 MAX_DIMENSIONS = 2
+#: Scalar values one tensor operation may make: pathgrad explains small tensors, element by
+#: element, and this keeps one ``W @ W`` from running for minutes before any bound is read.
+MAX_WORK = 1_000_000
+
+
+def check_work(count, what):
+    """Refuse an operation that would make more than :data:`MAX_WORK` scalar values.
+
+    Raises
+    ------
+    ShapeError
+        Naming the operation and the count.
+    """
+    if count > MAX_WORK:
+        raise ShapeError(
+            f"{what} would make {count:,} scalar values, more than pathgrad explains "
+            f"({MAX_WORK:,}); use smaller tensors"
+        )
 
 
 def numel(shape):
@@ -150,6 +168,9 @@ def position(i, size, dim):
 
 def matmul_shape(a, b):
     """The shape of ``a @ b`` (matrix or vector each), and PyTorch's grad_fn name for it.
+
+    A vector times a matrix is ``MmBackward0``: PyTorch computes it as a matrix product
+    (its result's own ``grad_fn`` is the view ``SqueezeBackward4`` that drops the row).
 
     >>> matmul_shape((2, 3), (3, 4)), matmul_shape((2, 3), (3,)), matmul_shape((3,), (3,))
     (((2, 4), 'MmBackward0'), ((2,), 'MvBackward0'), ((), 'DotBackward0'))

@@ -74,6 +74,7 @@ class Tensor(Concrete):
         "__weakref__",
     )
     __array_priority__ = 1000
+    shape = ()  # one number: a 0-d tensor, as torch.Size([])
 
     def __init__(self, value, op=None, operands=(), name=None, requires_grad=True, line=None):
         self.id = next_id()
