@@ -35,6 +35,14 @@ LAYER = (
 )
 
 
+#: LAYER's matrix forms (mean over 2 elements: the 2/n of the square's derivative is 1).
+FORMS = {
+    "W": "((h − y) ⊙ (𝟙 − h^2))·xᵀ",
+    "x": "Wᵀ·((h − y) ⊙ (𝟙 − h^2))",
+    "b": "(h − y) ⊙ (𝟙 − h^2)",
+}
+
+
 def layer_in_torch():
     def t(v):
         return torch.tensor(v, dtype=torch.float64, requires_grad=True)
@@ -69,7 +77,7 @@ def test_a_layer_written_with_tensors_is_pytorch(safe):
     for name, grad in grads.items():
         tensor = data["tensors"][name]
         assert tensor["shape"] == [len(grad), len(grad[0])] if name == "W" else [len(grad)]
-        assert tensor["matrix_form"] is None
+        assert tensor["matrix_form"] == FORMS[name]
         assert flat(tensor["grad"]) == pytest.approx(flat(grad), rel=1e-12)
     assert data["gradients"]["W[0,1]"]["value"] == pytest.approx(grads["W"][0][1], rel=1e-12)
     assert "y[0]" not in data["gradients"]
@@ -102,7 +110,8 @@ def test_text_shows_the_matrix_and_one_elements_paths(capsys, tmp_path):
     status, out, _ = run(capsys, tmp_path, LAYER, "--wrt", "W,b", "--element", "W[1][2]")
     assert status == 0
     _, grads = layer_in_torch()
-    assert "∂L/∂W — tensor W (2 x 3)" in out and "matrix form: no matrix form yet" in out
+    assert "∂L/∂W — tensor W (2 x 3)" in out
+    assert "matrix form: ∂L/∂W = ((h − y) ⊙ (𝟙 − h^2))·xᵀ" in out
     rows = re.findall(r"^   ?\[\[?(.*?)\]", out, re.M)
     shown = [float(v) for v in " ".join(rows[:2]).split()]
     assert shown == pytest.approx(flat(grads["W"]), rel=1e-5)

@@ -10,7 +10,7 @@ values, shaped as ``W``, that PyTorch's ``W.grad`` equals.
 >>> e = explain_program(load_source("W = [[1.0, 2.0], [3.0, 4.0]]\\nL = (W * W).sum()\\n"))
 >>> t = tensor_gradients(e)["W"]
 >>> t.shape, t.grad, t.elements[1], t.matrix_form
-((2, 2), [[2.0, 4.0], [6.0, 8.0]], 'W[0,1]', None)
+((2, 2), [[2.0, 4.0], [6.0, 8.0]], 'W[0,1]', '2·W')
 """
 
 from dataclasses import dataclass
