@@ -33,6 +33,7 @@ from pathgrad.trace.traced import leaf  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from grading import grading  # noqa: E402
+from tensors import compare  # noqa: E402
 
 
 def timed(function, repeat=1):
@@ -264,6 +265,7 @@ def main(argv=None):
     cheap_gradient([3, 4, 4, 1] if args.quick else [3, 16, 16, 1], 1 if args.quick else 5)
     lecture(1 if args.quick else 3)
     grading(4 if args.quick else 40)
+    compare([3, 4, 4, 1] if args.quick else [3, 16, 16, 1])
     return 0
 
 
