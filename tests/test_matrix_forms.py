@@ -267,3 +267,16 @@ def test_from_torch_linear_layers_have_forms_equal_to_their_grad():
             for gr, wr in zip(got, want)
             for g, w in zip(gr, wr)
         ), name
+
+
+def test_the_seed_written_with_vectors():
+    """x3, x4 = w1·x; x5 = v·(x3, x4): the seed's gradients as vectors, w1 a scalar."""
+    source = "x = [1.0, 2.0]\nw1 = 1.0\nv = [2.0, 3.0]\nh = w1 * x\nL = 1 - v @ h\n"
+    assert texts(source) == {"x": "−w1·v", "v": "−h"}
+    explanation = explain_program(load_source(source))
+    assert explanation.gradients["w1"].value == -8  # the seed's ∂L/∂w1
+
+
+def test_a_number_over_a_tensor_and_a_scalar_leaf_broadcast():
+    source = "x = [1.0, 2.0]\nw = [3.0, -1.0]\ns = 2.0\nL = ((w * x) / s).sum() + (s / w).sum()\n"
+    assert texts(source) == {"x": "s^−1·w", "w": "−s·w^−2 + s^−1·x"}

@@ -152,6 +152,8 @@ def had(a, b):
             return other
         if isinstance(one, Scale) and isinstance(one.a, Ones):
             return scale(one.c, other)
+        if isinstance(one, Times) and isinstance(one.a, Ones):
+            return times(one.s, other)
     return Had(a, b)
 
 
@@ -162,14 +164,22 @@ def matmul(a, b):
         raise ValueError(f"shapes {a.shape} and {b.shape} cannot be multiplied")
     for one, other, first in ((a, b, True), (b, a, False)):
         if one.shape == (1, 1) and other.shape != (1, 1) and (first or other.shape[1] == 1):
-            number = plain(one)
-            return Times(one, other) if number is None else scale(number, other)
+            return times(one, other)
     if isinstance(a, Scale) or isinstance(b, Scale):
         (ca, xa), (cb, xb) = _coefficient(a), _coefficient(b)
         return scale(ca * cb, matmul(xa, xb))
     if isinstance(a, Ones) and isinstance(b, Ones):
         return scale(a.shape[1], Ones((a.shape[0], b.shape[1])))
     return MatMul(a, b)
+
+
+def times(s, a):
+    """``s·a`` for a ``1×1`` ``s``: a number when it is one, numbers pulled out in front."""
+    number = plain(s)
+    if number is not None:
+        return scale(number, a)
+    (cs, xs), (ca, xa) = _coefficient(s), _coefficient(a)
+    return scale(cs * ca, Times(xs, xa))
 
 
 def plain(a):
@@ -186,8 +196,7 @@ def plain(a):
 
 def spread(s, shape):
     """A ``1×1`` expression ``s`` in every element of ``shape``: ``s·𝟙``."""
-    number = plain(s)
-    return scale(number, Ones(shape)) if number is not None else Times(s, Ones(shape))
+    return times(s, Ones(shape))
 
 
 def add(a, b):

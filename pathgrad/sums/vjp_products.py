@@ -13,7 +13,7 @@ def matmul(graph, groups, group, delta):
     a, b = operands(groups, group, 2)
     a, b = _oriented(graph, groups, group, a, 0), _oriented(graph, groups, group, b, 1)
     if group.grad_fn == "DotBackward0":
-        da, db = m.Times(delta, b), m.Times(delta, a)
+        da, db = m.times(delta, b), m.times(delta, a)
     elif len(groups[group.operands[0][1]].shape) == 1 and group.grad_fn == "MmBackward0":
         da, db = m.matmul(b, delta), m.matmul(a, m.transpose(delta))  # x @ W: Wᵀ·x
     else:

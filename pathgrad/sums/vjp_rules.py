@@ -8,6 +8,8 @@ operation, the contribution each operand receives, as a
 down; :mod:`pathgrad.sums.tensor_graph` prints them on the tensor-level picture's edges.
 """
 
+import math
+
 from pathgrad.sums import matrix_algebra as m
 from pathgrad.sums.tensor_exprs import (
     NoRule,
@@ -43,19 +45,33 @@ def _add(sign):
     return rule
 
 
+def _times(delta, x):
+    """``δ ⊙ x``, a ``1×1`` ``x`` (a 0-d tensor broadcast) multiplying as a number."""
+    if x.shape == delta.shape:
+        return m.had(delta, x)
+    if x.shape == (1, 1):
+        return m.matmul(x, delta)
+    raise NoRule("a product broadcast along one dimension")
+
+
 def _mul(graph, groups, group, delta):
     a, b = operands(groups, group, 2)
-    return send(groups, group, [m.had(delta, b), m.had(delta, a)])
+    return send(groups, group, [_times(delta, b), _times(delta, a)])
 
 
 def _div(graph, groups, group, delta):
     a, b = operands(groups, group, 2)
     inverse = m.Fn("pow", b, power=-1.0)
-    return send(
-        groups,
-        group,
-        [m.had(delta, inverse), m.scale(-1.0, m.had(delta, m.had(a, m.Fn("pow", b, power=-2.0))))],
-    )
+    over_square = _times(_times(delta, a), m.Fn("pow", b, power=-2.0))
+    return send(groups, group, [_times(delta, inverse), m.scale(-1.0, over_square)])
+
+
+def _exponential(graph, groups, group, delta):
+    """``c ** x`` (a number to a tensor's power): ``δ ⊙ log(c)·c^x``."""
+    if 0 not in group.numbers:
+        raise NoRule("a tensor base")
+    out = forward(groups, group.name)
+    return send(groups, group, [None, _times(delta, m.scale(math.log(group.numbers[0]), out))])
 
 
 def _pow(graph, groups, group, delta):
@@ -162,6 +178,8 @@ def _coefficient_of(expr):
 RULES = {
     "AddBackward0": _add(1.0),
     "SubBackward0": _add(-1.0),
+    "RsubBackward1": _add(-1.0),  # number − x: the number's position sends nothing
+    "PowBackward2": _exponential,
     "MulBackward0": _mul,
     "DivBackward0": _div,
     "PowBackward0": _pow,
