@@ -22,7 +22,6 @@ from importlib import import_module
 from pathgrad.cli import FORMATS
 from pathgrad.errors import PathgradError
 from pathgrad.explanation import explain_program
-from pathgrad.pictures.drawing import draw, steps
 from pathgrad.pictures.output import format_of, graphviz
 from pathgrad.safe.limits import OutputBudget
 from pathgrad.trace.loader import load, load_source
@@ -85,6 +84,8 @@ def picture_request(request):
 
 def _graph_files(explanation, request, budget):
     """``pathgrad graph``: the one picture, in the format of the output's suffix."""
+    from pathgrad.pictures.drawing import draw  # graph only: explain does not wait for it
+
     kind = format_of(request["output"])
     drawing = draw(
         explanation,
@@ -102,6 +103,8 @@ def _graph_files(explanation, request, budget):
 
 def _steps_files(explanation, request, budget):
     """``pathgrad steps``: one SVG per frame for a folder, else the one HTML player."""
+    from pathgrad.pictures.drawing import steps  # steps only: explain does not wait for it
+
     story = steps(
         explanation,
         wrt=request["wrt"],

@@ -43,6 +43,11 @@ LAZY = {
     ("pathgrad.trace.autograd", "pathgrad.graph"),
     ("pathgrad.trace.autograd", "pathgrad.explanation.model"),
     ("pathgrad.trace.autograd", "pathgrad.sums.methods"),
+    # explain does not wait for the pictures and the grading to be imported
+    ("pathgrad.cli_commands", "pathgrad.pictures"),
+    ("pathgrad.cli_commands", "pathgrad.pictures.drawing"),
+    ("pathgrad.cli_commands", "pathgrad.grade"),
+    ("pathgrad.cli_requests", "pathgrad.pictures.drawing"),
 }
 
 
