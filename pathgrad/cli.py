@@ -166,6 +166,15 @@ def _explain_output_options(explain):
     explain.add_argument(
         "--format", choices=list(FORMATS), default="text", help="output format (default: text)"
     )
+    explain.add_argument(
+        "--paths",
+        type=arguments.paths,
+        default="auto",
+        metavar="all|N",
+        help="text: list every path with its factors (all), or a line for each of the N "
+        "largest by magnitude; auto lists them all while the text stays a few screens a "
+        "gradient, else the 3 largest (default: auto)",
+    )
     _bounds(explain)
     style = explain.add_mutually_exclusive_group()
     style.add_argument(

@@ -36,3 +36,20 @@ def count(text):
     if n < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return n
+
+
+def paths(text):
+    """``--paths``: auto, all (any case), or how many of the largest paths to show.
+
+    >>> paths("ALL"), paths("auto"), paths("3")
+    ('all', 'auto', 3)
+    """
+    word = text.strip().lower()
+    if word in ("auto", "all"):
+        return word
+    try:
+        return count(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give auto, all, or how many of the largest paths to show"
+        ) from None

@@ -92,6 +92,7 @@ def run_command(args, out):
 def run_explain(args, out):
     request = {key: getattr(args, key) for key in ("loss", "format", "constants", *EXPLAIN_OPTIONS)}
     request["style"] = style_for(args.style, out)
+    request["paths"] = args.paths
     if args.safe:  # the whole run, not only the file, in a process bounded in time and memory
         request["text"], request["file"] = read_source(args.file, safe=True)
         result = run_bounded(

@@ -53,7 +53,7 @@ def explain_request(request):
         program = load(request["file"], request["loss"], constants=_constants(request))
     explanation = explain_program(program, **options)
     renderer = import_module(f".render.{FORMATS[request['format']]}", __package__)
-    style = (request["style"],) if request["format"] == "text" else ()
+    style = (request["style"], request.get("paths", "auto")) if request["format"] == "text" else ()
     output = renderer.render(explanation, *style) + "\n"
     if "text" in request:
         OutputBudget(file=request["file"]).add(output)

@@ -14,6 +14,7 @@ from pathgrad.errors import NameNotFound
 from pathgrad.explanation import explain, explain_tensor
 from pathgrad.graph import build_graph
 from pathgrad.render.text import render as render_text
+from pathgrad.render.text import value_text
 from pathgrad.trace.autograd import collect
 from pathgrad.trace.loader import load_source
 
@@ -160,3 +161,36 @@ def test_markdown_writes_a_unit_run_once_too():
     out = render_markdown(pathgrad.explain_program(program, wrt=["w"], max_paths=1))
     row = next(line for line in out.splitlines() if line.startswith("| 1 |"))
     assert "`total_4 · 1 (×4) · x`" in row and "| 6, 5 (×4), 5 |" in row
+
+
+def test_a_summary_shows_the_largest_paths_by_magnitude_a_line_each():
+    e = explain("micrograd")
+    for g in e.gradients.values():
+        out = render_text(e, paths=3).split("\n\n")
+        block = next(b for b in out if b.startswith(f"∂{g.loss}/∂{g.leaf} "))
+        rows = [line for line in block.splitlines() if line.startswith("  path ")]
+        numbers = [int(row.split()[1]) for row in rows]
+        by_size = sorted(abs(p.value) for p in g.paths)[::-1][:3]
+        assert [abs(g.paths[n - 1].value) for n in numbers] == by_size
+        assert f"the 3 largest of the {g.paths_listed} listed by magnitude" in block
+        for row, n in zip(rows, numbers):
+            assert row.endswith(value_text(g.paths[n - 1].value))
+        assert f"sum     ∂{g.loss}/∂{g.leaf} = " in block  # the closed form and the value
+    assert render_text(e, paths="all") == render_text(e)  # micrograd is short: all of it
+
+
+def test_a_summary_route_steps_over_a_unit_run():
+    text = "w = 2.0\nx = 3.0\ntotal = 0.0\nfor k in range(4):\n    total = total + w * x\n"
+    text += "L = total * total\n"
+    program = load_source(text, "f.py", constants=["total", "x"])
+    out = render_text(pathgrad.explain_program(program, wrt=["w"], max_paths=1), paths=1)
+    row = next(line for line in out.splitlines() if line.startswith("  path 1"))
+    assert row.split("  =")[0].split() == ["path", "1", "L", "→", "total_4", "→", "w·x", "→", "w"]
+
+
+def test_a_long_text_summarises_every_gradient_and_says_how_to_list_all():
+    e = explain("diamonds")
+    out = render_text(e)
+    assert "the 3 largest of the 20 listed by magnitude" in out
+    assert "--paths all lists every path with its factors" in out
+    assert len(out) < len(render_text(e, paths="all")) / 10

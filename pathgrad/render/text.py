@@ -32,6 +32,17 @@ STYLES = {
 INDENT = "          "
 #: Ledger steps printed per gradient (the JSON has them all).
 LEDGER_LINES = 60
+#: ``--paths auto`` lists every path in full while the whole text stays under this many
+#: characters (a few screens per gradient); past it each gradient shows a summary.
+TEXT_BUDGET = 40_000
+#: Paths a summary shows, the largest by magnitude.
+SUMMARY_PATHS = 3
+#: A path's product is shown in a summary when it is at most this many characters.
+SUMMARY_PRODUCT = 60
+SUMMARY_NOTE = (
+    "paths: a line each, the largest by magnitude, a run of unit factors as one step "
+    "(--paths all lists every path with its factors)"
+)
 
 
 def value_text(value, undefined=None):
@@ -151,12 +162,31 @@ class SharedPrinter(StrPrinter):
         return text
 
 
-class TextRenderer:
-    """One renderer instance per call: the style is data, each part is one method."""
+def largest(paths, k):
+    """The positions (from 1) of the ``k`` paths largest by magnitude, largest first; an
+    undefined value comes last, ties in listing order.
 
-    def __init__(self, style):
+    >>> from types import SimpleNamespace as P
+    >>> largest([P(value=0.5), P(value=-2.0), P(value=None), P(value=1.0)], 3)
+    [2, 4, 1]
+    """
+    size = lambda i: -abs(paths[i].value) if paths[i].value is not None else 0.0  # noqa: E731
+    order = sorted(range(len(paths)), key=lambda i: (paths[i].value is None, size(i), i))
+    return [i + 1 for i in order[:k]]
+
+
+class TextRenderer:
+    """One renderer instance per call: the style is data, each part is one method.
+
+    ``paths`` is "all" (every listed path in full), a number (a summary with that many
+    of the largest paths) or "auto" (every path while the text stays under
+    :data:`TEXT_BUDGET`, else a summary with :data:`SUMMARY_PATHS`).
+    """
+
+    def __init__(self, style, paths="auto"):
         self.s = STYLES[style]
         self.printer = SharedPrinter()
+        self.paths = paths
 
     def expr(self, e):
         text = self.printer.doprint(e) if isinstance(e, sympy.Basic) else str(e)
@@ -207,15 +237,21 @@ class TextRenderer:
             f"{INDENT}factors from lines {lines}",
         ]
 
-    def gradient(self, g):
+    def gradient(self, g, summary=None):
+        """The gradient's lines: every listed path, or (``summary``: how many) the largest."""
         plural = "path" if g.path_count == 1 else "paths"
         d = self.partial(g.loss, g.leaf)
         out = [f"{d} {self.s['dash']} {g.path_count:,} {plural} from {g.loss} to {g.leaf}"]
-        for number, path in enumerate(g.paths, 1):
-            out += self.path(number, path)
-        hidden = g.path_count - g.paths_listed
-        if hidden:
-            out.append(f"  ... and {hidden:,} more {plural} not listed (--max-paths to list more)")
+        if summary is None:
+            for number, path in enumerate(g.paths, 1):
+                out += self.path(number, path)
+            hidden = g.path_count - g.paths_listed
+            if hidden:
+                out.append(
+                    f"  ... and {hidden:,} more {plural} not listed (--max-paths to list more)"
+                )
+        else:
+            out += self.summary(g, summary)
         out += self.ledger(g)
         value = value_text(g.value, g.undefined)
         out.append(f"  sum     {d} = {self.expr(g.closed_form)} = {value}")
@@ -223,6 +259,29 @@ class TextRenderer:
         if g.check:
             out += self.check(g.check)
         out.append(self.costs(g))
+        return out
+
+    def summary(self, g, k):
+        """The ``k`` largest paths by magnitude, a line each: the route (a run of unit
+        factors as one step), the product when it is short, and the value."""
+        if not g.paths or not k:
+            return []
+        shown = largest(g.paths, k)
+        out = []
+        if len(shown) < g.path_count:
+            listed = " listed" if g.paths_listed < g.path_count else " paths"
+            out.append(f"  the {len(shown)} largest of the {g.paths_listed:,}{listed} by magnitude")
+        for number in shown:
+            path = g.paths[number - 1]
+            route = [path.nodes[0], *(path.nodes[j] for _, j, _ in unit_runs(path.factors))]
+            product = self.expr(path.product)
+            value = value_text(path.value, path.undefined)
+            short = len(product) <= SUMMARY_PRODUCT and product != value
+            arrow = self.s["arrow"]
+            out.append(
+                f"  path {number:<2} {arrow.join(self.node(n) for n in route)}  = "
+                + (f"{product} = {value}" if short else value)
+            )
         return out
 
     def costs(self, g):
@@ -290,8 +349,17 @@ class TextRenderer:
 
     def render(self, e):
         out = [self.header(e)]
-        for g in e.gradients.values():
-            out += ["", *self.gradient(g)]
+        summary = None if self.paths in ("auto", "all") else self.paths
+        gradients = [self.gradient(g, summary) for g in e.gradients.values()]
+        if self.paths == "auto" and sum(len(line) + 1 for g in gradients for line in g) > (
+            TEXT_BUDGET
+        ):
+            summary = SUMMARY_PATHS
+            gradients = [self.gradient(g, summary) for g in e.gradients.values()]
+        for lines in gradients:
+            out += ["", *lines]
+        if summary is not None and any(g.paths for g in e.gradients.values()):
+            out += ["", SUMMARY_NOTE]
         if e.torch:
             out += ["", *self.torch(e)]
         if e.notes:
@@ -300,6 +368,7 @@ class TextRenderer:
         return visible_lines("\n".join(out))  # nothing from a file moves the cursor
 
 
-def render(explanation, style="unicode"):
-    """The explanation as text; ``style`` is "unicode" (∂, ·, →) or "ascii"."""
-    return TextRenderer(style).render(explanation)
+def render(explanation, style="unicode", paths="auto"):
+    """The explanation as text; ``style`` is "unicode" (∂, ·, →) or "ascii"; ``paths`` is
+    "auto", "all" or how many of the largest paths a summary shows (:class:`TextRenderer`)."""
+    return TextRenderer(style, paths).render(explanation)
