@@ -5,6 +5,8 @@ The oracle is PyTorch's ``retain_grad()``: ``x3.grad`` after ``L.backward()`` is
 held as a symbol of its own), and by a finite difference that nudges x3's value.
 """
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from test_edges import edge_programs, run_on_both, same
@@ -13,6 +15,7 @@ import pathgrad
 from pathgrad.errors import NameNotFound
 from pathgrad.explanation import explain, explain_tensor
 from pathgrad.graph import build_graph
+from pathgrad.render.json import render as render_json
 from pathgrad.render.text import render as render_text
 from pathgrad.render.text import value_text
 from pathgrad.trace.autograd import collect
@@ -194,3 +197,24 @@ def test_a_long_text_summarises_every_gradient_and_says_how_to_list_all():
     assert "the 3 largest of the 20 listed by magnitude" in out
     assert "--paths all lists every path with its factors" in out
     assert len(out) < len(render_text(e, paths="all")) / 10
+
+
+def test_latex_and_html_write_a_unit_run_once_too():
+    from pathgrad.render.latex import render as render_latex
+    from pathgrad.render.report import render as render_html
+
+    text = "w = 2.0\nx = 3.0\ntotal = 0.0\nfor k in range(4):\n    total = total + w * x\n"
+    text += "L = total * total\n"
+    program = load_source(text, "f.py", constants=["total", "x"])
+    e = pathgrad.explain_program(program, wrt=["w"], max_paths=1)
+    latex = render_latex(e)
+    assert r"&= \mathit{total}_{4} \cdot 1 \, (\times 4) \cdot x \\" in latex
+    assert r"\frac{\partial \mathit{total}_{4}}{\partial \left(w x\right)}" in latex
+    assert r"\frac{\partial \mathit{total}_{4}}{\partial \mathit{total}_{3}}" not in latex
+    html = render_html(e)
+    assert '<td class="pg-lines">6, 5 (×4), 5</td>' in html
+    assert "<mn>1</mn></math> (×4)" in html
+    assert html.count("<mn>1</mn></math>") == 1  # one unit run, not four factors of 1
+    # JSON keeps every node and every factor
+    data = json.loads(render_json(e))["gradients"]["w"]["paths"][0]
+    assert len(data["nodes"]) == 7 and data["factors"].count("1") == 4

@@ -21,7 +21,7 @@ from pathgrad.render.maths import (
     needs_brackets,
     number_mathml,
 )
-from pathgrad.render.text import LEDGER_LINES, value_text
+from pathgrad.render.text import LEDGER_LINES, step_lines, unit_runs, value_text
 
 OPERATORS = {"": "", "+": "<mo>+</mo>", "-": "<mo>&#x2212;</mo>", "·": "<mo>·</mo>"}
 #: A bracketed sum longer than this (characters, as text) may break between its own terms.
@@ -131,13 +131,25 @@ def shortened(items, keep=4):
 
 
 def _chain(path):
-    partials = [math(partial_mathml(a, b)) for a, b in zip(path.nodes, path.nodes[1:])]
+    """The partials, a run of unit factors as one (they telescope: ∂total_4/∂(w·x))."""
+    partials = [
+        math(partial_mathml(path.nodes[i], path.nodes[j])) for i, j, _ in unit_runs(path.factors)
+    ]
     return " · ".join(shortened(partials)) or math("<mn>1</mn>")
 
 
 def _factors(path):
-    factors = [math(factors_mathml([f])) for f in path.factors]
+    """The local derivatives, a run of unit factors written once: 1 (×4)."""
+    factors = [
+        math("<mn>1</mn>") + f" (×{j - i})" if unit else math(factors_mathml([path.factors[i]]))
+        for i, j, unit in unit_runs(path.factors)
+    ]
     return " · ".join(shortened(factors)) or math("<mn>1</mn>")
+
+
+def _lines(path):
+    steps = unit_runs(path.factors)
+    return ", ".join(shortened([step_lines(path.lines[i:j], "×") for i, j, _ in steps], keep=3))
 
 
 def path_table(g):
@@ -157,7 +169,7 @@ def path_table(g):
                 _factors(path),
                 expr_html(path.product),
                 number_html(value_text(path.value, path.undefined)),
-                ", ".join(shortened([str(n) for n in path.lines], keep=3)),
+                _lines(path),
             ]
         )
     head = ["path", "nodes", "∂-chain", "factors", "product", "value", "lines"]
