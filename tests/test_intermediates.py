@@ -6,6 +6,7 @@ held as a symbol of its own), and by a finite difference that nudges x3's value.
 """
 
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -218,3 +219,48 @@ def test_latex_and_html_write_a_unit_run_once_too():
     # JSON keeps every node and every factor
     data = json.loads(render_json(e))["gradients"]["w"]["paths"][0]
     assert len(data["nodes"]) == 7 and data["factors"].count("1") == 4
+
+
+# -- loop-made names (issue 17) ----------------------------------------------------------
+LOOPED = (
+    "def neuron(ws, b, xs):\n"
+    "    total = b\n"
+    "    for w, x in zip(ws, xs):\n"
+    "        total = total + w * x\n"
+    "    return total\n"
+    "a = 0.5\n"
+    "c = 2.0\n"
+    "outs = [neuron([a, c], a, [1.0, 2.0]) for j in range(2)]\n"
+    "s = 0.0\n"
+    "for k in range(2):\n"
+    "    s = s + outs[k] * c\n"
+    "    if k == 0:\n"
+    "        break\n"
+    "t = s * a\n"
+    "L = t * outs[1]\n"
+)
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_a_numbered_name_says_its_line_and_its_loops_iteration(safe):
+    e = pathgrad.explain_program(load_source(LOOPED, "f.py", safe=safe))
+    out = render_text(e, paths="all")
+    names = out.split("\nnames: ")[1].split("\n\n")[0].splitlines()[1:]
+    assert "  total_2  total, line 4 (j=0, (w, x) #2)" in names
+    assert "  total_3  total, line 4 (j=1, (w, x) #1)" in names
+    # after a loop is left (break), what is made is outside it
+    graph = e.graph
+    made = {d["name"]: d["made_in"] for _, d in graph.nodes(data=True)}
+    assert made["s_1"] == ("k=0",) and made["t"] is None
+    # every name listed is printed above, and every numbered name printed is listed
+    listed = {line.split()[0] for line in names}
+    printed = set(re.findall(r"total_\d+|s_\d+", out.split("\nnames: ")[0]))
+    assert listed == printed
+
+
+def test_both_modes_name_loop_made_values_alike():
+    texts = [
+        render_text(pathgrad.explain_program(load_source(LOOPED, "f.py", safe=safe)))
+        for safe in (False, True)
+    ]
+    assert texts[0] == texts[1] and "\nnames: " in texts[0]

@@ -27,6 +27,7 @@ from pathgrad.escaping import visible
 from pathgrad.kernels import special_name
 from pathgrad.pictures.picture import expr_text
 from pathgrad.render.labels import label_latex, partial_latex
+from pathgrad.render.listing import unit_runs
 from pathgrad.render.maths import (
     expr_latex,
     expr_pieces,
@@ -35,7 +36,7 @@ from pathgrad.render.maths import (
     number_latex,
     text_latex,
 )
-from pathgrad.render.text import LEDGER_LINES, unit_runs, value_text
+from pathgrad.render.text import LEDGER_LINES, value_text
 
 #: Paths written out in the ``align*`` (the table lists every listed path).
 ALIGN_PATHS = 8

@@ -12,6 +12,7 @@ from html import escape
 
 from pathgrad.pictures.picture import expr_text, path_style
 from pathgrad.render.labels import label_mathml, partial_mathml
+from pathgrad.render.listing import step_lines, unit_runs
 from pathgrad.render.maths import (
     bracket_mathml,
     expr_mathml,
@@ -21,7 +22,7 @@ from pathgrad.render.maths import (
     needs_brackets,
     number_mathml,
 )
-from pathgrad.render.text import LEDGER_LINES, step_lines, unit_runs, value_text
+from pathgrad.render.text import LEDGER_LINES, value_text
 
 OPERATORS = {"": "", "+": "<mo>+</mo>", "-": "<mo>&#x2212;</mo>", "·": "<mo>·</mo>"}
 #: A bracketed sum longer than this (characters, as text) may break between its own terms.

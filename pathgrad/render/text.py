@@ -22,6 +22,17 @@ from sympy.printing.str import StrPrinter
 
 from pathgrad.escaping import visible_lines
 from pathgrad.kernels import special_name
+from pathgrad.render.listing import (
+    NAMES_NOTE,
+    SUMMARY_NOTE,
+    SUMMARY_PATHS,
+    SUMMARY_PRODUCT,
+    TEXT_BUDGET,
+    largest,
+    printed_origins,
+    step_lines,
+    unit_runs,
+)
 
 STYLES = {
     "unicode": dict(d="∂", times=" · ", mul="·", pow="^", arrow=" → ", dash="—", ok="✓", bad="✗"),
@@ -32,17 +43,6 @@ STYLES = {
 INDENT = "          "
 #: Ledger steps printed per gradient (the JSON has them all).
 LEDGER_LINES = 60
-#: ``--paths auto`` lists every path in full while the whole text stays under this many
-#: characters (a few screens per gradient); past it each gradient shows a summary.
-TEXT_BUDGET = 40_000
-#: Paths a summary shows, the largest by magnitude.
-SUMMARY_PATHS = 3
-#: A path's product is shown in a summary when it is at most this many characters.
-SUMMARY_PRODUCT = 60
-SUMMARY_NOTE = (
-    "paths: a line each, the largest by magnitude, a run of unit factors as one step "
-    "(--paths all lists every path with its factors)"
-)
 
 
 def value_text(value, undefined=None):
@@ -93,46 +93,6 @@ def remarks(g):
     return out
 
 
-#: A run of at least this many local derivatives equal to 1 is written once: the partials
-#: telescope (∂total_31/∂total_28) and the factors read ``1 (×3)``.
-UNIT_RUN = 3
-
-
-def unit_runs(factors):
-    """A path's steps as ``(start, end, unit)`` node positions: each factor on its own, except
-    a run of ``UNIT_RUN`` or more factors equal to 1 (an accumulator ``total = total + w*x``
-    adds 1 per step), which is one step from its first node to its last.
-
-    >>> unit_runs([sympy.Integer(2), *[sympy.S.One] * 4, sympy.Symbol("w")])
-    [(0, 1, False), (1, 5, True), (5, 6, False)]
-    """
-    steps, i = [], 0
-    while i < len(factors):
-        j = i
-        while j < len(factors) and factors[j] == 1:
-            j += 1
-        if j - i >= UNIT_RUN:
-            steps.append((i, j, True))
-            i = j
-        else:
-            steps.append((i, i + 1, False))
-            i += 1
-    return steps
-
-
-def step_lines(lines, times):
-    """The source lines of one step: a line, or a run's (``17 (×4)``, ``17…24``).
-
-    >>> step_lines([17], "×"), step_lines([17, 17, 17], "×"), step_lines([17, 24], "x")
-    ('17', '17 (×3)', '17…24')
-    """
-    if len(lines) == 1:
-        return str(lines[0])
-    if len(set(lines)) == 1:
-        return f"{lines[0]} ({times}{len(lines)})"
-    return f"{lines[0]}…{lines[-1]}"
-
-
 class SharedPrinter(StrPrinter):
     """sympy's ``str``, each distinct subexpression printed once per printer.
 
@@ -160,19 +120,6 @@ class SharedPrinter(StrPrinter):
         if text is None:
             text = self._printed[key] = super()._print(expr)
         return text
-
-
-def largest(paths, k):
-    """The positions (from 1) of the ``k`` paths largest by magnitude, largest first; an
-    undefined value comes last, ties in listing order.
-
-    >>> from types import SimpleNamespace as P
-    >>> largest([P(value=0.5), P(value=-2.0), P(value=None), P(value=1.0)], 3)
-    [2, 4, 1]
-    """
-    size = lambda i: -abs(paths[i].value) if paths[i].value is not None else 0.0  # noqa: E731
-    order = sorted(range(len(paths)), key=lambda i: (paths[i].value is None, size(i), i))
-    return [i + 1 for i in order[:k]]
 
 
 class TextRenderer:
@@ -315,6 +262,15 @@ class TextRenderer:
             out.append(f"{INDENT}... and {len(g.ledger) - LEDGER_LINES} more steps")
         return out
 
+    def names(self, e, lines):
+        """Where each numbered name in ``lines`` comes from (:func:`printed_origins`)."""
+        shown = printed_origins(e, "\n".join(lines))
+        if not shown:
+            return []
+        width = max(len(name) for name, _ in shown)
+        out = ["", f"names: {NAMES_NOTE}"]
+        return out + [f"  {name:<{width}}  {where}" for name, where in shown]
+
     def torch(self, e):
         ok, bad = self.s["ok"], self.s["bad"]
         out = [
@@ -360,6 +316,7 @@ class TextRenderer:
             out += ["", *lines]
         if summary is not None and any(g.paths for g in e.gradients.values()):
             out += ["", SUMMARY_NOTE]
+        out += self.names(e, out)
         if e.torch:
             out += ["", *self.torch(e)]
         if e.notes:

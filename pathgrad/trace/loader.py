@@ -29,7 +29,7 @@ from pathgrad.safe.sandbox import interpret, validate
 from pathgrad.trace.autograd import collect
 from pathgrad.trace.loss import choose_loss
 from pathgrad.trace.reading import read_source
-from pathgrad.trace.running import BIND, EXPORTS, is_number_expression, run
+from pathgrad.trace.running import BIND, EXPORTS, LOOP, is_number_expression, loop_targets, run
 
 
 @dataclass
@@ -85,13 +85,27 @@ def load_source(text, file="<string>", loss=None, safe=False, constants=()):
         run(lambda namespace: interpret(tree, namespace, file), program, symbolic)
     else:
         try:
-            code = compile(_Binder().rewrite(tree), file, "exec")
+            code = compile(_Binder().rewrite(_Loops().visit(tree)), file, "exec")
         except SyntaxError as err:  # what the parser lets through: `return` outside a function
             raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
         run(lambda namespace: exec(code, namespace), program, symbolic)
     _check_constants(program, symbolic)
     program.loss_name = choose_loss(program, loss)
     return program
+
+
+class _Loops(ast.NodeTransformer):
+    """Each ``for`` and comprehension runs over ``loop(iterable, names)`` (running.LOOP)."""
+
+    def _wrapped(self, node):
+        self.generic_visit(node)
+        call = ast.Call(
+            ast.Name(LOOP, ast.Load()), [node.iter, ast.Constant(loop_targets(node.target))], []
+        )
+        node.iter = ast.copy_location(call, node.iter)
+        return node
+
+    visit_For = visit_comprehension = _wrapped
 
 
 def _branch_lines(tree):
