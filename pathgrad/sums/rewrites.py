@@ -27,6 +27,7 @@ _EXPAND_HINTS = ("mul", "multinomial", "power_exp", "power_base", "log", "basic"
 
 _factored = {}
 _expanded = {}
+_sizes = {}
 
 
 def _remembered(memory, key, compute):
@@ -36,6 +37,14 @@ def _remembered(memory, key, compute):
             memory.clear()
         found = memory[key] = compute()
     return found
+
+
+def size(expr):
+    """:func:`~pathgrad.expressions.tree_size`, each subexpression's remembered (an
+    expression's size is its structure's: equal expressions have equal sizes)."""
+    if len(_sizes) >= MEMORY:
+        _sizes.clear()
+    return tree_size(expr, _memo=_sizes)
 
 
 def factor_terms(expr, radical=False):
@@ -109,7 +118,7 @@ def _masked(expr):
                 return inner
             if inner not in symbols:
                 symbols[inner] = sympy.Dummy()
-                sizes[symbols[inner]] = tree_size(inner)
+                sizes[symbols[inner]] = size(inner)
             return symbols[inner]
         return e.func(*[visit(a) for a in e.args])
 

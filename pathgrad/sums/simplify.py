@@ -32,7 +32,7 @@ import sympy
 
 from pathgrad.expressions import has_infinity, is_huge, tree_size
 from pathgrad.sums.paths import atoms_in, replaced
-from pathgrad.sums.rewrites import expanded_size, factor_terms
+from pathgrad.sums.rewrites import expanded_size, factor_terms, size
 
 #: Rungs of the ladder, each tried only when the expression is at most this size.
 LADDER_BOUND = 400
@@ -83,7 +83,7 @@ def time_limit(seconds):
 
 
 def _size(expr):
-    return tree_size(expr)
+    return size(expr)
 
 
 def tame_numbers(expr):
