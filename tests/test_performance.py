@@ -228,6 +228,15 @@ def test_remembered_factor_terms_is_sympys(exprs):
                 assert str(mine) == str(theirs) and type(mine) is type(theirs)
 
 
+def test_functions_nested_too_deep_to_size_inside_out_are_climbed_as_before(monkeypatch):
+    def too_deep(expr):
+        raise RecursionError
+
+    monkeypatch.setattr(simplify, "expanded_size", too_deep)
+    for e in [(a + 1) ** 2 - a**2, sympy.tanh(a + b) * (a + 1) + sympy.tanh(a + b)]:
+        assert str(climbed_afresh(e)) == str(climbed_by_sympy(e))
+
+
 def test_expanded_size_is_the_size_of_sympys_expansion():
     t, u = sympy.tanh(a + 2 * b), sympy.tanh(2 * (a + b) - a)  # one function once expanded
     for e in [(t + 1) * (u - a), (t - u) * (t + u) + u**2, sympy.exp(a + b) * (t + 1), 0.5 * t**2]:

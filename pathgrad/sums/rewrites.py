@@ -55,21 +55,34 @@ def factor_terms(expr, radical=False):
     Keys carry the type: an Integer and an equal Float are different expressions here.
     """
 
+    # as deep as sympy's own (two frames a level): loops, not comprehensions
     def do(e):
         if not isinstance(e, sympy.Basic) or e.is_Atom:
             return e
-        return _remembered(_factored, (radical, type(e), e), lambda: fresh(e))
+        key = (radical, type(e), e)
+        found = _factored.get(key)
+        if found is None:
+            if len(_factored) >= MEMORY:
+                _factored.clear()
+            found = _factored[key] = fresh(e)
+        return found
+
+    def each(args):
+        new = []
+        for a in args:
+            new.append(do(a))
+        return new
 
     def fresh(e):
         if e.is_Pow or e.is_Function or not hasattr(e, "args_cnc"):
             args = e.args
-            new = tuple(do(a) for a in args)
+            new = tuple(each(args))
             return e if new == args else e.func(*new)
         if isinstance(e, (sympy.Sum, sympy.Integral)):
             return sympy.factor_terms(e, radical=radical)
         content, p = e.as_content_primitive(radical=radical, clear=False)
         if p.is_Add:
-            terms = [do(a) for a in sympy.Add.make_args(p)]
+            terms = each(sympy.Add.make_args(p))
             # a common negative, which gcd_terms does not remove
             if not any(a.as_coeff_Mul()[0].extract_multiplicatively(-1) is None for a in terms):
                 content, terms = -content, [-a for a in terms]
@@ -83,7 +96,7 @@ def factor_terms(expr, radical=False):
             p = sympy.Add._from_args(terms)
             p = gcd_terms(p, isprimitive=True, clear=False, fraction=False).xreplace(special)
         elif p.args:
-            p = p.func(*[do(a) for a in p.args])
+            p = p.func(*each(p.args))
         return _keep_coeff(content, p, clear=False, sign=True)
 
     return do(sympy.sympify(expr))

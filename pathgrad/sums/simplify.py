@@ -191,7 +191,10 @@ def _always(expr, best_size, done):
 def _longer(expr, best_size, done):
     """Whether ``expr``'s expanded form is at least ``best_size`` long (a tie keeps the best)."""
     if "expanded size" not in done:
-        done["expanded size"] = expanded_size(expr)
+        try:
+            done["expanded size"] = expanded_size(expr)
+        except RecursionError:  # functions nested too deep to size inside out: climb
+            done["expanded size"] = 0
     return done["expanded size"] >= best_size
 
 

@@ -85,7 +85,7 @@ def load_source(text, file="<string>", loss=None, safe=False, constants=()):
         run(lambda namespace: interpret(tree, namespace, file), program, symbolic)
     else:
         try:
-            code = compile(_Binder().rewrite(_Loops().visit(tree)), file, "exec")
+            code = compile(_Binder().rewrite(_wrap_loops(tree)), file, "exec")
         except SyntaxError as err:  # what the parser lets through: `return` outside a function
             raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
         run(lambda namespace: exec(code, namespace), program, symbolic)
@@ -94,18 +94,18 @@ def load_source(text, file="<string>", loss=None, safe=False, constants=()):
     return program
 
 
-class _Loops(ast.NodeTransformer):
-    """Each ``for`` and comprehension runs over ``loop(iterable, names)`` (running.LOOP)."""
+def _wrap_loops(tree):
+    """Each ``for`` and comprehension runs over ``loop(iterable, names)`` (running.LOOP).
 
-    def _wrapped(self, node):
-        self.generic_visit(node)
-        call = ast.Call(
-            ast.Name(LOOP, ast.Load()), [node.iter, ast.Constant(loop_targets(node.target))], []
-        )
-        node.iter = ast.copy_location(call, node.iter)
-        return node
-
-    visit_For = visit_comprehension = _wrapped
+    Walked, not visited recursively: an expression 600 operations deep is fine.
+    """
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.For, ast.comprehension)):
+            call = ast.Call(
+                ast.Name(LOOP, ast.Load()), [node.iter, ast.Constant(loop_targets(node.target))], []
+            )
+            node.iter = ast.copy_location(call, node.iter)
+    return tree
 
 
 def _branch_lines(tree):
