@@ -48,3 +48,20 @@ LEVEL = dict(
     "operation with its shape, each edge labelled with its vector-Jacobian product (δ·xᵀ); "
     "auto: tensor for a file with tensors and no --wrt (default: auto)",
 )
+
+
+def paths(text):
+    """``--paths``: auto, all (any case), or how many of the largest paths to show.
+
+    >>> paths("ALL"), paths("auto"), paths("3")
+    ('all', 'auto', 3)
+    """
+    word = text.strip().lower()
+    if word in ("auto", "all"):
+        return word
+    try:
+        return count(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give auto, all, or how many of the largest paths to show"
+        ) from None

@@ -3,9 +3,11 @@
 :func:`pathgrad.cli.main` parses the options, hands them to :func:`run_command`
 and turns what comes back (the problems found, or ``check``'s own exit status)
 into the exit status. This module imports sympy, so the command line imports it
-only once a command runs. With ``--safe`` the work runs in a bounded worker
-(:mod:`pathgrad.cli_requests`) and only the writing happens here, on a
-:class:`Console` that never crashes on a character it cannot show.
+only once a command runs; the pictures and the grading are imported by the
+commands that use them, so that ``explain`` does not wait for them. With
+``--safe`` the work runs in a bounded worker (:mod:`pathgrad.cli_requests`) and
+only the writing happens here, on a :class:`Console` that never crashes on a
+character it cannot show.
 """
 
 import base64
@@ -17,17 +19,6 @@ from pathgrad.cli_requests import EXPLAIN_OPTIONS, explain_request
 from pathgrad.errors import Disagreement, PathgradError
 from pathgrad.escaping import visible, visible_lines
 from pathgrad.explanation import explain
-from pathgrad.grade import (
-    check_answers_table,
-    exit_status,
-    feedback_pages,
-    grade_file,
-    grade_folder,
-    rows_to_csv,
-    rows_to_json,
-    rows_to_text,
-)
-from pathgrad.pictures.drawing import draw, is_folder, steps
 from pathgrad.pictures.output import may_write, write_atomic
 from pathgrad.safe.limits import Limits, active
 from pathgrad.safe.worker import run_bounded
@@ -102,6 +93,7 @@ def run_explain(args, out):
     keys = ("loss", "format", "constants", "elements", *EXPLAIN_OPTIONS)
     request = {key: getattr(args, key) for key in keys}
     request["style"] = style_for(args.style, out)
+    request["paths"] = args.paths
     if args.safe:  # the whole run, not only the file, in a process bounded in time and memory
         request["text"], request["file"] = read_source(args.file, safe=True)
         result = run_bounded(
@@ -134,7 +126,9 @@ def _may_write(args, names=None):
 
 
 def run_picture(args, out):
-    folder = args.command == "steps" and is_folder(args.output)
+    from pathgrad.pictures import drawing  # graph and steps only: explain does not wait
+
+    folder = args.command == "steps" and drawing.is_folder(args.output)
     if not folder:
         _may_write(args)
     if args.safe:
@@ -143,7 +137,7 @@ def run_picture(args, out):
         args.file, loss=args.loss, safe=args.safe, wrt=[args.wrt] if args.wrt else []
     )
     if args.command == "graph":
-        picture = draw(
+        picture = drawing.draw(
             explanation,
             wrt=args.wrt,
             values=args.values,
@@ -151,7 +145,7 @@ def run_picture(args, out):
             level=args.level,
         )
     else:
-        picture = steps(
+        picture = drawing.steps(
             explanation, args.wrt, args.values, direction=args.direction, present=args.present
         )
     if folder:
@@ -166,8 +160,10 @@ def run_picture(args, out):
 
 def _run_picture_bounded(args, out):
     """graph/steps --safe: load, explain and draw in the bounded worker; write here."""
+    from pathgrad.pictures import drawing  # graph and steps only: explain does not wait
+
     text, file = read_source(args.file, safe=True)
-    folder = args.command == "steps" and is_folder(args.output)
+    folder = args.command == "steps" and drawing.is_folder(args.output)
     request = {
         "text": text,
         "file": file,
@@ -213,21 +209,27 @@ def _write_frames(args, files, out):
 
 
 def run_check(args, out):
+    from pathgrad import grade  # check only: explain does not wait for the grading
+
     inputs = [args.target, *([args.answers] if args.answers else [])]
     if args.output:  # before any work: a report never replaces a submission
         may_write(args.output, inputs, args.force)
     if args.feedback and os.path.lexists(args.feedback) and not os.path.isdir(args.feedback):
         raise PathgradError("is not a folder; --feedback needs one", file=args.feedback)
     rows = _checked_rows(args)
-    report = {"text": rows_to_text, "csv": rows_to_csv, "json": rows_to_json}[args.format](rows)
+    report = {"text": grade.rows_to_text, "csv": grade.rows_to_csv, "json": grade.rows_to_json}[
+        args.format
+    ](rows)
     if args.output:
         write_atomic(args.output, report)
         out.write(f"wrote {visible(args.output)}\n")
     else:
         out.write(report if report.endswith("\n") else report + "\n")
     if args.feedback:
-        _write_feedback(args, feedback_pages(rows), inputs, out if args.output else sys.stderr)
-    return exit_status(rows)
+        _write_feedback(
+            args, grade.feedback_pages(rows), inputs, out if args.output else sys.stderr
+        )
+    return grade.exit_status(rows)
 
 
 def _write_feedback(args, pages, inputs, said):
@@ -250,10 +252,12 @@ def _write_feedback(args, pages, inputs, said):
 
 def _checked_rows(args):
     """The report rows of ``pathgrad check``: a folder, one answer, or a table of answers."""
+    from pathgrad import grade  # check only: explain does not wait for the grading
+
     target = Path(args.target)
     if target.is_dir():
         answers = args.answer if args.answer is not None else Path(args.answers)
-        return grade_folder(
+        return grade.grade_folder(
             target,
             args.wrt,
             answers,
@@ -268,7 +272,7 @@ def _checked_rows(args):
             raise PathgradError(
                 "--answer needs --wrt LEAF: the leaf the answer is about", file=args.target
             )
-        return grade_file(
+        return grade.grade_file(
             args.target,
             [(args.wrt, args.answer)],
             loss=args.loss,
@@ -276,7 +280,7 @@ def _checked_rows(args):
             wrt=args.wrt,
             constants=args.constants or (),
         )
-    return check_answers_table(
+    return grade.check_answers_table(
         args.answers,
         file=args.target,
         wrt=args.wrt,

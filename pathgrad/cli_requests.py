@@ -19,10 +19,9 @@ import contextlib
 import io
 from importlib import import_module
 
-from pathgrad.cli import FORMATS
+from pathgrad.cli_parser import FORMATS
 from pathgrad.errors import NameNotFound, PathgradError
 from pathgrad.explanation import explain_program
-from pathgrad.pictures.drawing import draw, steps
 from pathgrad.pictures.output import format_of, graphviz
 from pathgrad.safe.limits import OutputBudget
 from pathgrad.trace.elements import element_name
@@ -63,7 +62,11 @@ def explain_request(request):
             )
     renderer = import_module(f".render.{FORMATS[request['format']]}", __package__)
     text = request["format"] == "text"
-    style = (request["style"], request.get("elements") or ()) if text else ()
+    style = (
+        (request["style"], request.get("elements") or (), request.get("paths", "auto"))
+        if text
+        else ()
+    )
     output = renderer.render(explanation, *style) + "\n"
     if "text" in request:
         OutputBudget(file=request["file"]).add(output)
@@ -94,6 +97,8 @@ def picture_request(request):
 
 def _graph_files(explanation, request, budget):
     """``pathgrad graph``: the one picture, in the format of the output's suffix."""
+    from pathgrad.pictures.drawing import draw  # graph only: explain does not wait for it
+
     kind = format_of(request["output"])
     drawing = draw(
         explanation,
@@ -112,6 +117,8 @@ def _graph_files(explanation, request, budget):
 
 def _steps_files(explanation, request, budget):
     """``pathgrad steps``: one SVG per frame for a folder, else the one HTML player."""
+    from pathgrad.pictures.drawing import steps  # steps only: explain does not wait for it
+
     story = steps(
         explanation,
         wrt=request["wrt"],

@@ -88,6 +88,26 @@ def _unique_names(tensors):
     return names, taken
 
 
+def name_origins(graph):
+    """Where each numbered name comes from, for a reader who cannot tell ``total_16`` from
+    ``total_17``: the variable, its line, and the loops' iteration it was made in.
+
+    >>> from pathgrad.trace.loader import load_source
+    >>> text = "w = 2.0\\ntotal = 0.0\\nfor j in range(2):\\n    total = total + w * j\\n"
+    >>> program = load_source(text + "L = total * total\\n")
+    >>> name_origins(build_graph(program.loss, loss_name="L"))
+    {'total_1': 'total, line 4 (j=0)', 'total_2': 'total, line 4 (j=1)'}
+    """
+    out = {}
+    for node in sorted(graph):
+        data = graph.nodes[node]
+        variable, name = data.get("variable"), data["name"]
+        if variable and name != variable and data.get("line"):
+            where = f"{variable}, line {data['line']}"
+            out[name] = where + (f" ({', '.join(data['made_in'])})" if data["made_in"] else "")
+    return out
+
+
 def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
     """Build the derivative graph of everything ``loss`` depends on.
 
@@ -184,6 +204,8 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, seen):
         line=t.line,
         source=_source(source_lines, t.line),
         part=t.part,
+        variable=t.name,
+        made_in=t.made_in,
     )
     if is_leaf:  # a cut value's source may be outside the graph: it has no operands here
         data.update(_leaf_data(t, names, fresh))

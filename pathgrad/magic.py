@@ -31,8 +31,9 @@ import argparse
 import shlex
 import sys
 
-from pathgrad.cli import normalise_arguments, parser
+from pathgrad.cli import normalise_arguments
 from pathgrad.cli_arguments import DIRECTIONS
+from pathgrad.cli_parser import parser
 from pathgrad.errors import PathgradError
 from pathgrad.escaping import visible
 from pathgrad.explanation import explain_program

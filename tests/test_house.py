@@ -27,7 +27,16 @@ LAYERS = [
     ("explanation",),
     # everything that shows an explanation, and the bridges to optional worlds
     ("render", "pictures", "notebook", "torch_bridge", "torch_rebuild", "torch_modules", "grade"),
-    ("cli_arguments", "cli_requests", "cli_commands", "cli", "magic", "__main__", "__init__"),
+    (
+        "cli_arguments",
+        "cli_parser",
+        "cli_requests",
+        "cli_commands",
+        "cli",
+        "magic",
+        "__main__",
+        "__init__",
+    ),
 ]
 
 #: Function-level imports of pathgrad allowed, (module, imported module): display hooks
@@ -43,6 +52,11 @@ LAZY = {
     ("pathgrad.trace.autograd", "pathgrad.graph"),
     ("pathgrad.trace.autograd", "pathgrad.explanation.model"),
     ("pathgrad.trace.autograd", "pathgrad.sums.methods"),
+    # explain does not wait for the pictures and the grading to be imported
+    ("pathgrad.cli_commands", "pathgrad.pictures"),
+    ("pathgrad.cli_commands", "pathgrad.pictures.drawing"),
+    ("pathgrad.cli_commands", "pathgrad.grade"),
+    ("pathgrad.cli_requests", "pathgrad.pictures.drawing"),
 }
 
 

@@ -5,6 +5,9 @@ The oracle is PyTorch's ``retain_grad()``: ``x3.grad`` after ``L.backward()`` is
 held as a symbol of its own), and by a finite difference that nudges x3's value.
 """
 
+import json
+import re
+
 import pytest
 from hypothesis import given, settings
 from test_edges import edge_programs, run_on_both, same
@@ -13,7 +16,9 @@ import pathgrad
 from pathgrad.errors import NameNotFound
 from pathgrad.explanation import explain, explain_tensor
 from pathgrad.graph import build_graph
+from pathgrad.render.json import render as render_json
 from pathgrad.render.text import render as render_text
+from pathgrad.render.text import value_text
 from pathgrad.trace.autograd import collect
 from pathgrad.trace.loader import load_source
 
@@ -160,3 +165,102 @@ def test_markdown_writes_a_unit_run_once_too():
     out = render_markdown(pathgrad.explain_program(program, wrt=["w"], max_paths=1))
     row = next(line for line in out.splitlines() if line.startswith("| 1 |"))
     assert "`total_4 · 1 (×4) · x`" in row and "| 6, 5 (×4), 5 |" in row
+
+
+def test_a_summary_shows_the_largest_paths_by_magnitude_a_line_each():
+    e = explain("micrograd")
+    for g in e.gradients.values():
+        out = render_text(e, paths=3).split("\n\n")
+        block = next(b for b in out if b.startswith(f"∂{g.loss}/∂{g.leaf} "))
+        rows = [line for line in block.splitlines() if line.startswith("  path ")]
+        numbers = [int(row.split()[1]) for row in rows]
+        by_size = sorted(abs(p.value) for p in g.paths)[::-1][:3]
+        assert [abs(g.paths[n - 1].value) for n in numbers] == by_size
+        assert f"the 3 largest of the {g.paths_listed} listed by magnitude" in block
+        for row, n in zip(rows, numbers):
+            assert row.endswith(value_text(g.paths[n - 1].value))
+        assert f"sum     ∂{g.loss}/∂{g.leaf} = " in block  # the closed form and the value
+    assert render_text(e, paths="all") == render_text(e)  # micrograd is short: all of it
+
+
+def test_a_summary_route_steps_over_a_unit_run():
+    text = "w = 2.0\nx = 3.0\ntotal = 0.0\nfor k in range(4):\n    total = total + w * x\n"
+    text += "L = total * total\n"
+    program = load_source(text, "f.py", constants=["total", "x"])
+    out = render_text(pathgrad.explain_program(program, wrt=["w"], max_paths=1), paths=1)
+    row = next(line for line in out.splitlines() if line.startswith("  path 1"))
+    assert row.split("  =")[0].split() == ["path", "1", "L", "→", "total_4", "→", "w·x", "→", "w"]
+
+
+def test_a_long_text_summarises_every_gradient_and_says_how_to_list_all():
+    e = explain("diamonds")
+    out = render_text(e)
+    assert "the 3 largest of the 20 listed by magnitude" in out
+    assert "--paths all lists every path with its factors" in out
+    assert len(out) < len(render_text(e, paths="all")) / 10
+
+
+def test_latex_and_html_write_a_unit_run_once_too():
+    from pathgrad.render.latex import render as render_latex
+    from pathgrad.render.report import render as render_html
+
+    text = "w = 2.0\nx = 3.0\ntotal = 0.0\nfor k in range(4):\n    total = total + w * x\n"
+    text += "L = total * total\n"
+    program = load_source(text, "f.py", constants=["total", "x"])
+    e = pathgrad.explain_program(program, wrt=["w"], max_paths=1)
+    latex = render_latex(e)
+    assert r"&= \mathit{total}_{4} \cdot 1 \, (\times 4) \cdot x \\" in latex
+    assert r"\frac{\partial \mathit{total}_{4}}{\partial \left(w x\right)}" in latex
+    assert r"\frac{\partial \mathit{total}_{4}}{\partial \mathit{total}_{3}}" not in latex
+    html = render_html(e)
+    assert '<td class="pg-lines">6, 5 (×4), 5</td>' in html
+    assert "<mn>1</mn></math> (×4)" in html
+    assert html.count("<mn>1</mn></math>") == 1  # one unit run, not four factors of 1
+    # JSON keeps every node and every factor
+    data = json.loads(render_json(e))["gradients"]["w"]["paths"][0]
+    assert len(data["nodes"]) == 7 and data["factors"].count("1") == 4
+
+
+# -- loop-made names (issue 17) ----------------------------------------------------------
+LOOPED = (
+    "def neuron(ws, b, xs):\n"
+    "    total = b\n"
+    "    for w, x in zip(ws, xs):\n"
+    "        total = total + w * x\n"
+    "    return total\n"
+    "a = 0.5\n"
+    "c = 2.0\n"
+    "outs = [neuron([a, c], a, [1.0, 2.0]) for j in range(2)]\n"
+    "s = 0.0\n"
+    "for k in range(2):\n"
+    "    s = s + outs[k] * c\n"
+    "    if k == 0:\n"
+    "        break\n"
+    "t = s * a\n"
+    "L = t * outs[1]\n"
+)
+
+
+@pytest.mark.parametrize("safe", [False, True])
+def test_a_numbered_name_says_its_line_and_its_loops_iteration(safe):
+    e = pathgrad.explain_program(load_source(LOOPED, "f.py", safe=safe))
+    out = render_text(e, paths="all")
+    names = out.split("\nnames: ")[1].split("\n\n")[0].splitlines()[1:]
+    assert "  total_2  total, line 4 (j=0, (w, x) #2)" in names
+    assert "  total_3  total, line 4 (j=1, (w, x) #1)" in names
+    # after a loop is left (break), what is made is outside it
+    graph = e.graph
+    made = {d["name"]: d["made_in"] for _, d in graph.nodes(data=True)}
+    assert made["s_1"] == ("k=0",) and made["t"] is None
+    # every name listed is printed above, and every numbered name printed is listed
+    listed = {line.split()[0] for line in names}
+    printed = set(re.findall(r"total_\d+|s_\d+", out.split("\nnames: ")[0]))
+    assert listed == printed
+
+
+def test_both_modes_name_loop_made_values_alike():
+    texts = [
+        render_text(pathgrad.explain_program(load_source(LOOPED, "f.py", safe=safe)))
+        for safe in (False, True)
+    ]
+    assert texts[0] == texts[1] and "\nnames: " in texts[0]

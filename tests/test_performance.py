@@ -6,6 +6,7 @@ such a key could confuse two things that print or simplify differently.
 
 import contextlib
 import json
+from pathlib import Path
 
 import pytest
 import sympy
@@ -13,12 +14,13 @@ from hypothesis import given, settings
 from sympy.printing.str import StrPrinter
 from test_properties import DETERMINISTIC, programs, trace
 
+import pathgrad
 from pathgrad.explanation import explain, explain_program
 from pathgrad.graph import build_graph, leaves
 from pathgrad.render import json as json_renderer
 from pathgrad.render import text as text_renderer
 from pathgrad.render.text import SharedPrinter
-from pathgrad.sums import simplify
+from pathgrad.sums import rewrites, simplify
 from pathgrad.sums.methods import summed_by
 from pathgrad.sums.paths import (
     iter_paths,
@@ -154,6 +156,91 @@ def test_closed_form_that_ran_out_of_time_is_not_remembered(monkeypatch):
     )
     monkeypatch.undo()
     assert closed_form(e) == (climbed_afresh(e), "")
+
+
+def climbed_by_sympy(expr):
+    """The ladder as it was: every rung climbed by sympy's own functions, the shortest kept."""
+    rungs = [sympy.factor_terms]
+    if simplify.expanded_terms(expr) <= simplify.EXPAND_BOUND:
+        rungs += [sympy.cancel, simplify.factor_denominator, sympy.expand]
+    best = expr
+    for rung in rungs:
+        candidate = rung(expr)
+        if simplify.tree_size(candidate) < simplify.tree_size(best):
+            if not simplify.has_infinity(candidate):
+                best = candidate
+    return best
+
+
+def ladder_inputs(run, monkeypatch):
+    """The expressions ``run()`` asks the ladder to climb."""
+    seen = []
+    climbed = simplify._climbed
+
+    def spy(expr):
+        seen.append(expr)
+        return climbed(expr)
+
+    monkeypatch.setattr(simplify, "_climbed", spy)
+    run()
+    monkeypatch.undo()
+    return seen
+
+
+LECTURE = (
+    Path(__file__).resolve().parent.parent / "benchmarks/programs/mlp_3_4_4_1.py"
+).read_text()
+
+
+@pytest.mark.parametrize("name", ["micrograd", "mlp", "symbolic", "seed", "lecture"])
+def test_ladder_that_skips_futile_rungs_chooses_as_sympy_does(name, monkeypatch):
+    if name == "lecture":
+        seen = ladder_inputs(lambda: explain_program(load_source(LECTURE)), monkeypatch)
+    else:
+        seen = ladder_inputs(lambda: explain(name), monkeypatch)
+    assert seen
+    for e in seen:
+        form = climbed_afresh(e)
+        assert str(form) == str(climbed_by_sympy(e)) and form == climbed_by_sympy(e)
+
+
+@settings(max_examples=40, **DETERMINISTIC)
+@given(program=programs())
+def test_ladder_chooses_as_sympy_does_on_random_programs(program):
+    loss = trace(program)
+    seen = []
+    climbed = simplify._climbed
+    simplify._climbed = lambda e: seen.append(e) or climbed(e)
+    try:
+        pathgrad.explain_tensor(loss, max_paths=1)
+    finally:
+        simplify._climbed = climbed
+    for e in seen:
+        assert str(climbed_afresh(e)) == str(climbed_by_sympy(e))
+
+
+@pytest.mark.parametrize("exprs", [*LOOKALIKES, *LADDER_LOOKALIKES])
+def test_remembered_factor_terms_is_sympys(exprs):
+    for _ in range(2):  # the second time round, every subexpression is remembered
+        for e in [*exprs, *(sympy.tanh(e) * (e + 1) for e in exprs)]:
+            for radical in (False, True):
+                mine, theirs = rewrites.factor_terms(e, radical), sympy.factor_terms(e, radical)
+                assert str(mine) == str(theirs) and type(mine) is type(theirs)
+
+
+def test_functions_nested_too_deep_to_size_inside_out_are_climbed_as_before(monkeypatch):
+    def too_deep(expr):
+        raise RecursionError
+
+    monkeypatch.setattr(simplify, "expanded_size", too_deep)
+    for e in [(a + 1) ** 2 - a**2, sympy.tanh(a + b) * (a + 1) + sympy.tanh(a + b)]:
+        assert str(climbed_afresh(e)) == str(climbed_by_sympy(e))
+
+
+def test_expanded_size_is_the_size_of_sympys_expansion():
+    t, u = sympy.tanh(a + 2 * b), sympy.tanh(2 * (a + b) - a)  # one function once expanded
+    for e in [(t + 1) * (u - a), (t - u) * (t + u) + u**2, sympy.exp(a + b) * (t + 1), 0.5 * t**2]:
+        assert rewrites.expanded_size(e) == simplify.tree_size(sympy.expand(e))
 
 
 # -- sums built in one step rather than one term at a time -----------------------------

@@ -27,6 +27,7 @@ from pathgrad.escaping import visible
 from pathgrad.kernels import special_name
 from pathgrad.pictures.picture import expr_text
 from pathgrad.render.labels import label_latex, partial_latex
+from pathgrad.render.listing import unit_runs
 from pathgrad.render.maths import (
     expr_latex,
     expr_pieces,
@@ -100,14 +101,26 @@ def _shortened(items):
 
 
 def _chain(path):
-    items = [
-        (partial_latex(a, b), max(len(a), len(b)) + 3) for a, b in zip(path.nodes, path.nodes[1:])
-    ]
+    """The partials, a run of unit factors as one (they telescope)."""
+    items = []
+    for i, j, _ in unit_runs(path.factors):
+        a, b = path.nodes[i], path.nodes[j]
+        items.append((partial_latex(a, b), max(len(a), len(b)) + 3))
     return pack(_shortened(items) or [("1", 1)], r" \, ", r"\cdot ")
 
 
+def unit_run_latex(count):
+    r"""A run of ``count`` unit factors, written once: ``1 \, (\times 4)``."""
+    return rf"1 \, (\times {count})"
+
+
 def _factors(path):
-    items = [(_bracketed(f), _width(f) + 3) for f in path.factors]
+    items = [
+        (unit_run_latex(j - i), 7)
+        if unit
+        else (_bracketed(path.factors[i]), _width(path.factors[i]) + 3)
+        for i, j, unit in unit_runs(path.factors)
+    ]
     return pack(_shortened(items) or [("1", 1)], r" \cdot ", r"\cdot ")
 
 
@@ -167,15 +180,18 @@ def cell_expr(expr):
     return sign + r" \allowbreak ".join(parts)
 
 
-def _cell_factors(factors):
-    parts = [cell_expr(f) for f in factors]
-    return (
-        r" \cdot ".join(
-            f"({p})" if f.could_extract_minus_sign() or f.is_Add else p
-            for p, f in zip(parts, factors)
-        )
-        or "1"
-    )
+def _cell_factor(f):
+    text = cell_expr(f)
+    return f"({text})" if f.could_extract_minus_sign() or f.is_Add else text
+
+
+def _cell_factors(path):
+    """A path's factors for a table cell, a run of unit factors written once."""
+    parts = [
+        unit_run_latex(j - i) if unit else _cell_factor(path.factors[i])
+        for i, j, unit in unit_runs(path.factors)
+    ]
+    return r" \cdot ".join(parts) or "1"
 
 
 def _route(path):
@@ -200,7 +216,7 @@ def path_table(g):
         cells = [
             str(number),
             r"\raggedright " + _route(path),
-            rf"\raggedright ${_cell_factors(path.factors)}$",
+            rf"\raggedright ${_cell_factors(path)}$",
             rf"\raggedright ${cell_expr(path.product)}$",
             f"${value}$",
         ]

@@ -25,7 +25,8 @@ code spans, so that no Markdown reader mistakes ``*`` or ``_`` for emphasis.
 from pathgrad.escaping import visible
 from pathgrad.pictures.drawing import draw
 from pathgrad.pictures.picture import expr_text, partial
-from pathgrad.render.text import LEDGER_LINES, remarks, step_lines, unit_runs, value_text
+from pathgrad.render.listing import NAMES_NOTE, printed_origins, step_lines, unit_runs
+from pathgrad.render.text import LEDGER_LINES, remarks, value_text
 
 #: Leaves named in the header; the rest are counted.
 HEADER_LEAVES = 24
@@ -234,6 +235,13 @@ def render(explanation):
     if len(e.gradients) > 1:
         out += ["## Closed forms\n\n" + summary(e)]
     out += [gradient_section(g) for g in e.gradients.values()]
+    names = printed_origins(e, "\n".join(out))
+    if names:
+        rows = [[code(name), plain(where)] for name, where in names]
+        out.append(
+            f"## Names\n\n{NAMES_NOTE[0].upper()}{NAMES_NOTE[1:]}.\n\n"
+            + table(["name", "is"], rows)
+        )
     if e.torch:
         rows = []
         for number, row in enumerate(e.torch):

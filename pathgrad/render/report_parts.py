@@ -12,6 +12,7 @@ from html import escape
 
 from pathgrad.pictures.picture import expr_text, path_style
 from pathgrad.render.labels import label_mathml, partial_mathml
+from pathgrad.render.listing import step_lines, unit_runs
 from pathgrad.render.maths import (
     bracket_mathml,
     expr_mathml,
@@ -131,13 +132,25 @@ def shortened(items, keep=4):
 
 
 def _chain(path):
-    partials = [math(partial_mathml(a, b)) for a, b in zip(path.nodes, path.nodes[1:])]
+    """The partials, a run of unit factors as one (they telescope: ∂total_4/∂(w·x))."""
+    partials = [
+        math(partial_mathml(path.nodes[i], path.nodes[j])) for i, j, _ in unit_runs(path.factors)
+    ]
     return " · ".join(shortened(partials)) or math("<mn>1</mn>")
 
 
 def _factors(path):
-    factors = [math(factors_mathml([f])) for f in path.factors]
+    """The local derivatives, a run of unit factors written once: 1 (×4)."""
+    factors = [
+        math("<mn>1</mn>") + f" (×{j - i})" if unit else math(factors_mathml([path.factors[i]]))
+        for i, j, unit in unit_runs(path.factors)
+    ]
     return " · ".join(shortened(factors)) or math("<mn>1</mn>")
+
+
+def _lines(path):
+    steps = unit_runs(path.factors)
+    return ", ".join(shortened([step_lines(path.lines[i:j], "×") for i, j, _ in steps], keep=3))
 
 
 def path_table(g):
@@ -157,7 +170,7 @@ def path_table(g):
                 _factors(path),
                 expr_html(path.product),
                 number_html(value_text(path.value, path.undefined)),
-                ", ".join(shortened([str(n) for n in path.lines], keep=3)),
+                _lines(path),
             ]
         )
     head = ["path", "nodes", "∂-chain", "factors", "product", "value", "lines"]

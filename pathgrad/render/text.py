@@ -23,6 +23,17 @@ from sympy.printing.str import StrPrinter
 from pathgrad.escaping import visible_lines
 from pathgrad.explanation.tensors import tensor_gradients
 from pathgrad.kernels import special_name
+from pathgrad.render.listing import (
+    NAMES_NOTE,
+    SUMMARY_NOTE,
+    SUMMARY_PATHS,
+    SUMMARY_PRODUCT,
+    TEXT_BUDGET,
+    largest,
+    printed_origins,
+    step_lines,
+    unit_runs,
+)
 from pathgrad.trace.elements import element_name
 from pathgrad.trace.parts import is_name
 
@@ -85,46 +96,6 @@ def remarks(g):
     return out
 
 
-#: A run of at least this many local derivatives equal to 1 is written once: the partials
-#: telescope (∂total_31/∂total_28) and the factors read ``1 (×3)``.
-UNIT_RUN = 3
-
-
-def unit_runs(factors):
-    """A path's steps as ``(start, end, unit)`` node positions: each factor on its own, except
-    a run of ``UNIT_RUN`` or more factors equal to 1 (an accumulator ``total = total + w*x``
-    adds 1 per step), which is one step from its first node to its last.
-
-    >>> unit_runs([sympy.Integer(2), *[sympy.S.One] * 4, sympy.Symbol("w")])
-    [(0, 1, False), (1, 5, True), (5, 6, False)]
-    """
-    steps, i = [], 0
-    while i < len(factors):
-        j = i
-        while j < len(factors) and factors[j] == 1:
-            j += 1
-        if j - i >= UNIT_RUN:
-            steps.append((i, j, True))
-            i = j
-        else:
-            steps.append((i, i + 1, False))
-            i += 1
-    return steps
-
-
-def step_lines(lines, times):
-    """The source lines of one step: a line, or a run's (``17 (×4)``, ``17…24``).
-
-    >>> step_lines([17], "×"), step_lines([17, 17, 17], "×"), step_lines([17, 24], "x")
-    ('17', '17 (×3)', '17…24')
-    """
-    if len(lines) == 1:
-        return str(lines[0])
-    if len(set(lines)) == 1:
-        return f"{lines[0]} ({times}{len(lines)})"
-    return f"{lines[0]}…{lines[-1]}"
-
-
 class SharedPrinter(StrPrinter):
     """sympy's ``str``, each distinct subexpression printed once per printer.
 
@@ -155,11 +126,17 @@ class SharedPrinter(StrPrinter):
 
 
 class TextRenderer:
-    """One renderer instance per call: the style is data, each part is one method."""
+    """One renderer instance per call: the style is data, each part is one method.
 
-    def __init__(self, style):
+    ``paths`` is "all" (every listed path in full), a number (a summary with that many
+    of the largest paths) or "auto" (every path while the text stays under
+    :data:`TEXT_BUDGET`, else a summary with :data:`SUMMARY_PATHS`).
+    """
+
+    def __init__(self, style, paths="auto"):
         self.s = STYLES[style]
         self.printer = SharedPrinter()
+        self.paths = paths
 
     def expr(self, e):
         text = self.printer.doprint(e) if isinstance(e, sympy.Basic) else str(e)
@@ -210,15 +187,21 @@ class TextRenderer:
             f"{INDENT}factors from lines {lines}",
         ]
 
-    def gradient(self, g):
+    def gradient(self, g, summary=None):
+        """The gradient's lines: every listed path, or (``summary``: how many) the largest."""
         plural = "path" if g.path_count == 1 else "paths"
         d = self.partial(g.loss, g.leaf)
         out = [f"{d} {self.s['dash']} {g.path_count:,} {plural} from {g.loss} to {g.leaf}"]
-        for number, path in enumerate(g.paths, 1):
-            out += self.path(number, path)
-        hidden = g.path_count - g.paths_listed
-        if hidden:
-            out.append(f"  ... and {hidden:,} more {plural} not listed (--max-paths to list more)")
+        if summary is None:
+            for number, path in enumerate(g.paths, 1):
+                out += self.path(number, path)
+            hidden = g.path_count - g.paths_listed
+            if hidden:
+                out.append(
+                    f"  ... and {hidden:,} more {plural} not listed (--max-paths to list more)"
+                )
+        else:
+            out += self.summary(g, summary)
         out += self.ledger(g)
         value = value_text(g.value, g.undefined)
         out.append(f"  sum     {d} = {self.expr(g.closed_form)} = {value}")
@@ -226,6 +209,29 @@ class TextRenderer:
         if g.check:
             out += self.check(g.check)
         out.append(self.costs(g))
+        return out
+
+    def summary(self, g, k):
+        """The ``k`` largest paths by magnitude, a line each: the route (a run of unit
+        factors as one step), the product when it is short, and the value."""
+        if not g.paths or not k:
+            return []
+        shown = largest(g.paths, k)
+        out = []
+        if len(shown) < g.path_count:
+            listed = " listed" if g.paths_listed < g.path_count else " paths"
+            out.append(f"  the {len(shown)} largest of the {g.paths_listed:,}{listed} by magnitude")
+        for number in shown:
+            path = g.paths[number - 1]
+            route = [path.nodes[0], *(path.nodes[j] for _, j, _ in unit_runs(path.factors))]
+            product = self.expr(path.product)
+            value = value_text(path.value, path.undefined)
+            short = len(product) <= SUMMARY_PRODUCT and product != value
+            arrow = self.s["arrow"]
+            out.append(
+                f"  path {number:<2} {arrow.join(self.node(n) for n in route)}  = "
+                + (f"{product} = {value}" if short else value)
+            )
         return out
 
     def costs(self, g):
@@ -259,6 +265,15 @@ class TextRenderer:
             out.append(f"{INDENT}... and {len(g.ledger) - LEDGER_LINES} more steps")
         return out
 
+    def names(self, e, lines):
+        """Where each numbered name in ``lines`` comes from (:func:`printed_origins`)."""
+        shown = printed_origins(e, "\n".join(lines))
+        if not shown:
+            return []
+        width = max(len(name) for name, _ in shown)
+        out = ["", f"names: {NAMES_NOTE}"]
+        return out + [f"  {name:<{width}}  {where}" for name, where in shown]
+
     def torch(self, e):
         ok, bad = self.s["ok"], self.s["bad"]
         out = [
@@ -291,7 +306,7 @@ class TextRenderer:
         out.append(f"{INDENT}finite difference:{fd} {verdict.get(c.numeric, c.numeric)}")
         return out
 
-    def tensor(self, e, t, elements):
+    def tensor(self, e, t, elements, summary=None):
         """A tensor leaf's gradient: its values as a matrix, then one element's paths in
         full (the one ``elements`` names, else the first) and the others counted."""
         explained = [name for name in t.elements if name in e.gradients]
@@ -312,20 +327,37 @@ class TextRenderer:
                 f"  {len(others)} other {many} of {t.name} explained, not listed "
                 f"({sum(others):,} {paths} in all; --element NAME shows another)"
             )
-        return out + ["", *self.gradient(e.gradients[chosen])]
+        return out + ["", *self.gradient(e.gradients[chosen], summary)]
 
-    def render(self, e, elements=()):
-        out = [self.header(e)]
+    def blocks(self, e, elements, summary):
+        """Each gradient's lines; a tensor leaf's explained elements as one block."""
         tensors = tensor_gradients(e)
         owner = {name: t for t in tensors.values() for name in t.elements}
-        shown = set()
+        shown, blocks = set(), []
         for name, g in e.gradients.items():
             t = owner.get(name)
             if t is None:
-                out += ["", *self.gradient(g)]
+                blocks.append(self.gradient(g, summary))
             elif t.name not in shown:
                 shown.add(t.name)
-                out += ["", *self.tensor(e, t, [element_name(n) for n in elements])]
+                chosen = [element_name(n) for n in elements]
+                blocks.append(self.tensor(e, t, chosen, summary))
+        return blocks
+
+    def render(self, e, elements=()):
+        out = [self.header(e)]
+        summary = None if self.paths in ("auto", "all") else self.paths
+        blocks = self.blocks(e, elements, summary)
+        if self.paths == "auto" and sum(len(line) + 1 for b in blocks for line in b) > (
+            TEXT_BUDGET
+        ):
+            summary = SUMMARY_PATHS
+            blocks = self.blocks(e, elements, summary)
+        for lines in blocks:
+            out += ["", *lines]
+        if summary is not None and any(g.paths for g in e.gradients.values()):
+            out += ["", SUMMARY_NOTE]
+        out += self.names(e, out)
         if e.torch:
             out += ["", *self.torch(e)]
         if e.notes:
@@ -334,13 +366,14 @@ class TextRenderer:
         return visible_lines("\n".join(out))  # nothing from a file moves the cursor
 
 
-def render(explanation, style="unicode", elements=()):
-    """The explanation as text; ``style`` is "unicode" (∂, ·, →) or "ascii".
+def render(explanation, style="unicode", elements=(), paths="auto"):
+    """The explanation as text; ``style`` is "unicode" (∂, ·, →) or "ascii"; ``paths`` is
+    "auto", "all" or how many of the largest paths a summary shows (:class:`TextRenderer`).
 
     A tensor leaf's gradient shows as a matrix of values and the paths of one element:
     the one ``elements`` names (``["W[0,1]"]``), else its first.
     """
-    return TextRenderer(style).render(explanation, elements)
+    return TextRenderer(style, paths).render(explanation, elements)
 
 
 def matrix_lines(values):

@@ -23,7 +23,7 @@ from pathgrad.safe.subset import (
 )
 from pathgrad.trace.concrete import recorder
 from pathgrad.trace.elements import Elements
-from pathgrad.trace.running import describe_error
+from pathgrad.trace.running import describe_error, loop_targets
 from pathgrad.trace.traced import Tensor
 
 
@@ -85,7 +85,8 @@ class Expressions:
     """Mixed into the interpreter: values of expressions, tests and comprehensions.
 
     Uses the interpreter's counters (``_tick``, ``_iterate``, ``_allocate``,
-    ``_visit``, ``_adopt``, ``_stop``) and ``_store`` and ``_iterable`` of its statements.
+    ``_visit``, ``_adopt``, ``_stop``), its loop wrapper (``loop``) and ``_store`` and
+    ``_iterable`` of its statements.
     """
 
     # -- expressions, evaluated with an explicit stack (deep expressions are fine) ---------
@@ -360,7 +361,7 @@ class Expressions:
             result.append(self.value(node.elt))
             return
         generator = node.generators[depth]
-        for i in self._iterable(generator.iter):
+        for i in self.loop(self._iterable(generator.iter), loop_targets(generator.target)):
             self._iterate()
             self._store(generator.target, i, scope)
             if all(self._condition(test) for test in generator.ifs):

@@ -22,8 +22,13 @@ from pathgrad.safe.statements import Statements
 from pathgrad.safe.subset import FUNCTIONS
 from pathgrad.safe.training import Training
 from pathgrad.trace.elements import Elements
-from pathgrad.trace.running import BIND, EXPORTS
+from pathgrad.trace.running import BIND, EXPORTS, LOOP
 from pathgrad.trace.traced import Tensor
+
+
+def _plain_loop(iterable, names):
+    """Without the loader's loop wrapper: the loop runs over what it was given."""
+    return iterable
 
 
 class Interpreter(Statements, Expressions, Calls, Training):
@@ -31,7 +36,7 @@ class Interpreter(Statements, Expressions, Calls, Training):
 
     def __init__(self, namespace, file, limits):
         self.namespace, self.file, self.limits = namespace, file, limits
-        self.bind = namespace[BIND]
+        self.bind, self.loop = namespace[BIND], namespace.get(LOOP, _plain_loop)
         self.functions = {id(EXPORTS[name]) for name in FUNCTIONS}
         self.deadline = time.monotonic() + limits.wall_time_seconds
         self.newest = Tensor(None, line=0).id  # values made from here on are the file's

@@ -116,7 +116,8 @@ def interpret(tree, namespace, file="<string>", limits=None):
 
     ``namespace`` is built by the loader: the symbolic leaves, pathgrad's
     functions, and the binder under ``running.BIND``, called after every
-    assignment to a plain name exactly as in normal mode.
+    assignment to a plain name exactly as in normal mode, and (optional) the loop
+    wrapper under ``running.LOOP`` that every loop and comprehension runs over.
 
     Raises
     ------

@@ -12,7 +12,7 @@ from pathgrad.errors import LoadError, PathgradError
 from pathgrad.safe.calls import FileFunction
 from pathgrad.safe.subset import is_zip, literal_int
 from pathgrad.trace.elements import Elements
-from pathgrad.trace.running import describe_error, is_number_expression
+from pathgrad.trace.running import describe_error, is_number_expression, loop_targets
 from pathgrad.trace.traced import Tensor
 
 #: How a block ends early: the signal ``run`` passes up.
@@ -22,7 +22,8 @@ _BREAK, _CONTINUE, _RETURN = "break", "continue", "return"
 class Statements:
     """Mixed into the interpreter: one method per kind of statement, named after it.
 
-    Uses the interpreter's counters (``_tick``, ``_iterate``, ``_adopt``), its
+    Uses the interpreter's counters (``_tick``, ``_iterate``, ``_adopt``), its loop
+    wrapper (``loop``, so that a value named in a loop knows its iteration), its
     expressions (``value``, ``_condition``, ``_arithmetic``, ``_lookup``, ``_item``, ``_set_item``)
     and its training part (``_attribute``, ``_set_attribute``, ``_in_place``).
     """
@@ -59,7 +60,7 @@ class Statements:
         return self.run(statement.body if taken else statement.orelse)
 
     def _For(self, statement):
-        for i in self._iterable(statement.iter):
+        for i in self.loop(self._iterable(statement.iter), loop_targets(statement.target)):
             self._iterate()
             self._store(statement.target, i)
             signal = self.run(statement.body)

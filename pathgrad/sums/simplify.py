@@ -8,6 +8,13 @@ for byte, on every run and never hangs. A ladder climbed to the top is
 remembered for the expression (several leaves, or several explanations, may
 ask for the same form); an atom is as short as it gets and climbs nothing.
 
+A rung that cannot beat the best so far is not climbed: the expanding rungs
+(cancel and expand of a polynomial in symbols and function applications give
+its expanded form) are skipped when the expanded form, sized inside out with
+each shared argument expanded once, is no shorter than the best so far, and
+``factor_terms`` remembers its work per subexpression across the graph's closed
+forms.
+
 >>> import sympy
 >>> a, b, c = sympy.symbols("a b c", real=True)
 >>> closed_form(a*b + a*c - a*b)
@@ -25,6 +32,7 @@ import sympy
 
 from pathgrad.expressions import has_infinity, is_huge, tree_size
 from pathgrad.sums.paths import atoms_in, replaced
+from pathgrad.sums.rewrites import expanded_size, factor_terms, size
 
 #: Rungs of the ladder, each tried only when the expression is at most this size.
 LADDER_BOUND = 400
@@ -75,7 +83,7 @@ def time_limit(seconds):
 
 
 def _size(expr):
-    return tree_size(expr)
+    return size(expr)
 
 
 def tame_numbers(expr):
@@ -137,13 +145,57 @@ def factor_denominator(expr, cancelled=None):
     return numerator / sympy.factor(denominator)
 
 
+def is_polynomial(expr):
+    """Whether ``expr`` is a polynomial in its symbols and function applications.
+
+    Integer and floating-point coefficients, positive integer powers: no denominator,
+    so ``cancel`` gives the expanded form and the factored denominator is 1.
+
+    >>> x = sympy.Symbol("x")
+    >>> is_polynomial(0.5 * sympy.tanh(x / 3) ** 2 - x), is_polynomial(x / 2), is_polynomial(1 / x)
+    (True, False, False)
+    """
+    if expr.is_Function or expr.is_Symbol or expr.is_Integer or expr.is_Float:
+        return True
+    if expr.is_Pow:
+        return expr.exp.is_Integer and expr.exp > 0 and is_polynomial(expr.base)
+    return (expr.is_Add or expr.is_Mul) and all(is_polynomial(a) for a in expr.args)
+
+
 def _rungs(expr):
-    """``(name, rewrite)`` pairs; ``rewrite(expr, done)`` may reuse the earlier rungs' results."""
-    yield "factor_terms", lambda e, done: sympy.factor_terms(e)
+    """``(name, rewrite, futile)`` triples: ``rewrite(expr, done)`` may reuse the earlier
+    rungs' results; ``futile(expr, best_size, done)`` says, before the rung is climbed, that
+    it cannot give a form shorter than ``best_size``."""
+    yield "factor_terms", lambda e, done: factor_terms(e), _never
     if expanded_terms(expr) <= EXPAND_BOUND:
-        yield "cancel", lambda e, done: sympy.cancel(e)
-        yield "factor_denominator", lambda e, done: factor_denominator(e, done.get("cancel"))
-        yield "expand", lambda e, done: sympy.expand(e)
+        polynomial = is_polynomial(expr)
+        # a polynomial cancels to its expanded form, over a denominator of 1: factoring
+        # that denominator gives the polynomial back
+        yield "cancel", lambda e, done: sympy.cancel(e), _longer if polynomial else _never
+        yield (
+            "factor_denominator",
+            lambda e, done: factor_denominator(e, done.get("cancel")),
+            _always if polynomial else _never,
+        )
+        yield "expand", lambda e, done: sympy.expand(e), _longer
+
+
+def _never(expr, best_size, done):
+    return False
+
+
+def _always(expr, best_size, done):
+    return True
+
+
+def _longer(expr, best_size, done):
+    """Whether ``expr``'s expanded form is at least ``best_size`` long (a tie keeps the best)."""
+    if "expanded size" not in done:
+        try:
+            done["expanded size"] = expanded_size(expr)
+        except RecursionError:  # functions nested too deep to size inside out: climb
+            done["expanded size"] = 0
+    return done["expanded size"] >= best_size
 
 
 def closed_form(expr):
@@ -169,9 +221,11 @@ def closed_form(expr):
 def _climbed(expr):
     """The shortest rung's result; raises :class:`_PartlySimplified`, which is not cached."""
     best, best_size, skipped, done = expr, _size(expr), [], {}
-    for name, rewrite in _rungs(expr):
+    for name, rewrite, futile in _rungs(expr):
         try:
             with time_limit(RUNG_SECONDS):
+                if futile(expr, best_size, done):
+                    continue
                 candidate = done[name] = rewrite(expr, done)
         except _OutOfTime:
             skipped.append(name)

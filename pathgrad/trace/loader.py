@@ -29,7 +29,7 @@ from pathgrad.safe.sandbox import interpret, validate
 from pathgrad.trace.autograd import collect
 from pathgrad.trace.loss import choose_loss
 from pathgrad.trace.reading import read_source
-from pathgrad.trace.running import BIND, EXPORTS, is_number_expression, run
+from pathgrad.trace.running import BIND, EXPORTS, LOOP, is_number_expression, loop_targets, run
 
 
 @dataclass
@@ -85,13 +85,27 @@ def load_source(text, file="<string>", loss=None, safe=False, constants=()):
         run(lambda namespace: interpret(tree, namespace, file), program, symbolic)
     else:
         try:
-            code = compile(_Binder().rewrite(tree), file, "exec")
+            code = compile(_Binder().rewrite(_wrap_loops(tree)), file, "exec")
         except SyntaxError as err:  # what the parser lets through: `return` outside a function
             raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
         run(lambda namespace: exec(code, namespace), program, symbolic)
     _check_constants(program, symbolic)
     program.loss_name = choose_loss(program, loss)
     return program
+
+
+def _wrap_loops(tree):
+    """Each ``for`` and comprehension runs over ``loop(iterable, names)`` (running.LOOP).
+
+    Walked, not visited recursively: an expression 600 operations deep is fine.
+    """
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.For, ast.comprehension)):
+            call = ast.Call(
+                ast.Name(LOOP, ast.Load()), [node.iter, ast.Constant(loop_targets(node.target))], []
+            )
+            node.iter = ast.copy_location(call, node.iter)
+    return tree
 
 
 def _branch_lines(tree):

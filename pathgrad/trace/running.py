@@ -3,7 +3,8 @@
 What the file sees (:data:`EXPORTS`, a traced ``math``, Python's builtins in normal
 mode) and the binder called after every assignment to a plain name (under
 :data:`BIND`): a name assigned a plain number at the top level becomes a leaf, and a
-traced result takes its variable's name. The loader rewrites normal-mode code to call
+traced result takes its variable's name, and where in the running loops it was made
+(each loop runs over the wrapper under :data:`LOOP`). The loader rewrites normal-mode code to call
 the binder; the safe-mode interpreter calls it itself. Either way the file runs through
 :func:`run`, and a failure becomes a :class:`~pathgrad.errors.LoadError` at the file's
 line, worded by :func:`describe_error`.
@@ -26,6 +27,9 @@ from pathgrad.trace.traced import Tensor, leaf
 
 #: Where a file's namespace holds the binder, called after each assignment to a plain name.
 BIND = "__pathgrad_bind__"
+#: Where it holds the loop wrapper: each ``for`` and comprehension runs over
+#: ``loop(iterable, names)``, so that a value named inside a loop knows its iteration.
+LOOP = "__pathgrad_loop__"
 
 #: What a file can call without importing anything.
 EXPORTS = {
@@ -88,6 +92,68 @@ def _number_list(node):
     return bool(node.elts) and all(_number_list(e) for e in node.elts)
 
 
+def loop_targets(target):
+    """A loop's target as names: ``j`` is "j", ``w, x`` is ("w", "x"), else None.
+
+    >>> loop_targets(ast.parse("for w, (x, j) in z: pass").body[0].target)
+    ('w', ('x', 'j'))
+    """
+    if isinstance(target, ast.Name):
+        return target.id
+    if isinstance(target, (ast.Tuple, ast.List)):
+        inner = tuple(loop_targets(t) for t in target.elts)
+        return None if None in inner else inner
+    return None
+
+
+def _pairs(names, item):
+    if isinstance(names, str):
+        yield names, item
+    elif names is not None and isinstance(item, (tuple, list)) and len(item) == len(names):
+        for n, i in zip(names, item):
+            yield from _pairs(n, i)
+
+
+def iteration(stack):
+    """Where the loops in ``stack`` are, outermost first: a whole-number loop variable by
+    its value (``k=2``), another loop by its targets and its time round (``(w, x) #4``).
+
+    >>> iteration([["k", 2, 2], [("w", "x"), (0.5, 1.0), 4], [None, 7, 1]])
+    ('k=2', '(w, x) #4', '#1')
+    """
+    parts = []
+    for names, item, count in stack:
+        pairs = list(_pairs(names, item))
+        whole = [f"{n}={v}" for n, v in pairs if type(v) is int]
+        if whole:
+            parts += whole
+        elif not pairs:
+            parts.append(f"#{count}")
+        else:
+            label = ", ".join(n for n, _ in pairs)
+            parts.append(f"({label}) #{count}" if len(pairs) > 1 else f"{label} #{count}")
+    return tuple(parts)
+
+
+def _looper(stack):
+    """The loop wrapper of one run: each item it yields is, until the next, the loop's."""
+
+    def loop(iterable, names):
+        entry = [names, None, 0]
+        stack.append(entry)
+        try:
+            for item in iterable:
+                entry[1], entry[2] = item, entry[2] + 1
+                yield item
+        finally:  # run when the loop ends, or is left (break, return: the wrapper is closed)
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i] is entry:
+                    del stack[i]
+                    break
+
+    return loop
+
+
 def _traced_math():
     """``import math`` inside a file: traced functions where pathgrad has them."""
     module = types.ModuleType("math", "math, with exp/log/sqrt/sin/cos/tanh/fabs traced")
@@ -137,6 +203,8 @@ def _rename_0d(value, name):
 
 
 def _namespace(program, symbolic):
+    loops = []  # the loops running now, outermost first
+
     def bind(name, value, line, leaf_ok, module_level):
         if isinstance(value, Elements):
             if not value.named:
@@ -145,6 +213,8 @@ def _namespace(program, symbolic):
             value = tensors.Array.leaf(name, value, name not in program.constants, line)
             program.number_leaves.append((name, line))
         elif isinstance(value, Tensor):
+            if value.name is None and loops:
+                value.made_in = iteration(loops)
             if value.name is None and value.part is not None and not value.part.index:
                 _rename_0d(value, name)  # a 0-d result: L = x.sum()
             # a value named inside a function takes the caller's name when the file's top
@@ -163,6 +233,7 @@ def _namespace(program, symbolic):
         return value
 
     namespace = {"__name__": "__pathgrad__", "__builtins__": dict(vars(builtins)), BIND: bind}
+    namespace[LOOP] = _looper(loops)
     namespace["__builtins__"]["__import__"] = _import
     namespace.update(EXPORTS)
     for name, line in symbolic.items():

@@ -71,6 +71,7 @@ class Tensor(Concrete):
         "live",
         "grad_calls",
         "part",
+        "made_in",
         "__weakref__",
     )
     __array_priority__ = 1000
@@ -96,6 +97,7 @@ class Tensor(Concrete):
         self.live = None  # for a leaf as it was before an in-place update: the leaf now
         self.grad_calls = 0  # backward() calls summed in .grad since it was last zeroed
         self.part = None  # a trace.parts.Part when this scalar is an element of a tensor
+        self.made_in = None  # named in loops: their iteration (trace.running.iteration)
 
     # -- what PyTorch calls it -------------------------------------------
     @property
