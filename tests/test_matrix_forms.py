@@ -280,3 +280,8 @@ def test_the_seed_written_with_vectors():
 def test_a_number_over_a_tensor_and_a_scalar_leaf_broadcast():
     source = "x = [1.0, 2.0]\nw = [3.0, -1.0]\ns = 2.0\nL = ((w * x) / s).sum() + (s / w).sum()\n"
     assert texts(source) == {"x": "s^−1·w", "w": "−s·w^−2 + s^−1·x"}
+
+
+def test_a_constant_tensor_has_no_form():
+    source = "x = const([1.0, -2.0])\nW = [[0.5, -1.0]]\ny = const([0.5])\nL = ((W @ x - y) ** 2).sum()\n"
+    assert texts(source) == {"W": "2·(W·x − y)·xᵀ"}  # x and y: no gradient, no form

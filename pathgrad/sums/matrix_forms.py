@@ -44,7 +44,9 @@ def matrix_forms(graph, adjoints):
     groups = tensor_groups(graph)
     loss = graph.nodes[graph.graph["loss"]]
     loss = loss["name"] if loss["part"] is None else loss["part"].tensor
-    leaves = [name for name, g in groups.items() if g.grad_fn is None and g.shape]
+    leaves = [
+        name for name, g in groups.items() if g.grad_fn is None and g.shape and _wanted(graph, g)
+    ]
     if groups[loss].shape != () or not leaves:
         return dict.fromkeys(leaves)
     try:
@@ -53,6 +55,11 @@ def matrix_forms(graph, adjoints):
         return dict.fromkeys(leaves)
     values = tensor_values(graph, groups)
     return {name: _checked(deltas.get(name), groups[name], values, adjoints) for name in leaves}
+
+
+def _wanted(graph, group):
+    """Whether a leaf tensor has a gradient: not a constant (``const([...])``)."""
+    return any(graph.nodes[n]["requires_grad"] for n in group.elements.values())
 
 
 def _checked(form, group, values, adjoints):
