@@ -24,6 +24,7 @@ EXPECTED = [
     "02_neuron_and_network.ipynb",
     "03_why_backprop_is_fast.ipynb",
     "04_pytorch_semantics.ipynb",
+    "05_from_scalars_to_matrices.ipynb",
 ]
 CELL_TIMEOUT = 120  # seconds for one cell
 NOTEBOOK_BUDGET = 90  # seconds for a whole notebook (they take well under 30 s)
