@@ -255,7 +255,10 @@ def test_from_torch_linear_layers_have_forms_equal_to_their_grad():
     loss = model(torch.randn(5, 3, dtype=torch.float64)).mean()
     explanation = from_torch(loss, names=dict(model.named_parameters()))
     loss.backward()
-    assert explanation.matrix_forms["0.weight"] == ("(1/5·𝟙·2.weight ⊙ (𝟙 − tanh_1^2))ᵀ·input")
+    assert explanation.matrix_forms["0.weight"] == (
+        "(1/5·𝟙·2.weight ⊙ (𝟙 − tanh(addmm_1)^2))ᵀ·input, "
+        "where addmm_1 = 0.bias + input @ 0.weightᵀ"
+    )
     graph = explanation.graph
     found = matrix_forms(graph, adjoint_values(graph)[0])
     values = tensor_values(graph)
@@ -285,3 +288,18 @@ def test_a_number_over_a_tensor_and_a_scalar_leaf_broadcast():
 def test_a_constant_tensor_has_no_form():
     source = "x = const([1.0, -2.0])\nW = [[0.5, -1.0]]\ny = const([0.5])\nL = ((W @ x - y) ** 2).sum()\n"
     assert texts(source) == {"W": "2·(W·x − y)·xᵀ"}  # x and y: no gradient, no form
+
+
+def test_made_names_are_written_out_or_defined():
+    """A form reads in the file's names: pathgrad's own (tanh_1, mm_1) are written out
+    (tanh(X·W + 𝟙·bᵀ), the bias row repeated down the batch) or defined after "where"."""
+    source = (
+        "X = [[1.0, 2.0], [0.5, -1.0], [3.0, 0.0]]\nW = [[0.5, -1.0, 0.25], [1.5, 0.5, -0.5]]\n"
+        "b = [0.1, 0.2, 0.3]\nL = tanh(X @ W + b).mean()\n"
+    )
+    assert texts(source)["W"] == "1/9·Xᵀ·(𝟙 − tanh(X·W + 𝟙·bᵀ)^2)"
+    transposed = (
+        "X = [[1.0, 2.0], [0.5, -1.0], [3.0, 0.0]]\nW = [[0.5, -1.0], [1.5, 0.5]]\n"
+        "L = ((X @ W.T) ** 2).sum()\n"
+    )
+    assert texts(transposed)["W"] == "2·W·Xᵀ·X"  # (2·X·Wᵀ)ᵀ·X: x @ W.T read as used

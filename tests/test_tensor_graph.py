@@ -103,3 +103,15 @@ def test_graph_level_on_the_command_line(tmp_path, capsys):
     assert "draw them with --level scalar" in capsys.readouterr().err
     assert main(["graph", str(path), "-o", str(out), "--force", "--safe"]) == 0
     assert "δ·xᵀ" in out.read_text()
+
+
+def test_a_transposed_view_is_written_as_used_and_edges_carry_no_number(tmp_path):
+    source = (
+        "X = [[1.0, 2.0], [0.5, -1.0], [3.0, 0.0]]\nW = [[0.5, -1.0], [1.5, 0.5]]\n"
+        "b = [0.1, 0.2]\nL = ((X @ W.T + b) ** 2).sum()\n"
+    )
+    graph = tensor_graph(build_graph(load_source(source).loss))
+    formulas = {d["name"]: d["formula"] for _, d in graph.nodes(data=True)}
+    assert formulas["mm_1"] == "X @ Wᵀ"
+    dot = draw(graph, format="dot").dot
+    assert "= ?" not in dot

@@ -274,6 +274,8 @@ def _edge_view(graph, edge, data, values, paths):
     consumer, operand, key = edge
     derivative = expr_text(data["local_derivative"])
     value = value_text(data["value"], data.get("undefined"))
+    if graph.graph.get("level") == "tensor":  # a rule in δ, not a number: nothing to add
+        value = derivative
     label = shorten(derivative, MAX_LABEL)
     if values and value != derivative:
         label = f"{label} = {value}"

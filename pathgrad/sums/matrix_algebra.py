@@ -282,6 +282,7 @@ FLOAT_FUNCTIONS = {
     "sigmoid": lambda v: 1 / (1 + math.exp(-v)),
     "sign": lambda v: float((v > 0) - (v < 0)),
     "step": lambda v: 1.0 if v > 0 else 0.0,
+    "relu": lambda v: v if v > 0 else 0.0,
 }
 
 
@@ -303,7 +304,9 @@ def _text(expr):
     if isinstance(expr, Softmax):
         return f"softmax({text(expr.a)})", _ATOM
     if isinstance(expr, Ones):
-        return ("1" if expr.shape == (1, 1) else "𝟙"), _ATOM
+        if expr.shape == (1, 1):
+            return "1", _ATOM
+        return ("𝟙ᵀ" if expr.shape[0] == 1 else "𝟙"), _ATOM  # a row of ones is 𝟙ᵀ
     if isinstance(expr, Num):
         return _number(expr.value), _ATOM
     if isinstance(expr, T):

@@ -16,7 +16,7 @@ import math
 import networkx as nx
 
 from pathgrad.sums import matrix_algebra as m
-from pathgrad.sums.tensor_exprs import NoRule, shape2
+from pathgrad.sums.tensor_exprs import NoRule, definitions, shape2
 from pathgrad.sums.tensor_groups import tensor_groups
 from pathgrad.sums.vjp_rules import RULES
 
@@ -54,7 +54,9 @@ def matrix_forms(graph, adjoints):
     except (NoRule, ValueError, IndexError, KeyError):  # no rule, or shapes no rule reads
         return dict.fromkeys(leaves)
     values = tensor_values(graph, groups)
-    return {name: _checked(deltas.get(name), groups[name], values, adjoints) for name in leaves}
+    return {
+        name: _checked(deltas.get(name), groups[name], values, adjoints, groups) for name in leaves
+    }
 
 
 def _wanted(graph, group):
@@ -62,7 +64,7 @@ def _wanted(graph, group):
     return any(graph.nodes[n]["requires_grad"] for n in group.elements.values())
 
 
-def _checked(form, group, values, adjoints):
+def _checked(form, group, values, adjoints, groups):
     if form is None or form.shape != shape2(group.shape):  # a broadcast no rule undid
         return None
     try:
@@ -76,7 +78,11 @@ def _checked(form, group, values, adjoints):
             got[row][column], want, rel_tol=TOLERANCE, abs_tol=1e-12
         ):
             return None
-    return form, m.text(form)
+    where = definitions(groups, form)
+    text = m.text(form)
+    if where:  # what the made names stand for: tanh_1 = tanh(add_1), add_1 = ...
+        text += ", where " + "; ".join(f"{name} = {formula}" for name, formula in where)
+    return form, text
 
 
 def _cell(index):

@@ -7,10 +7,9 @@ operation that made it when pathgrad named it), its operands by position, where 
 operand's contribution goes, and broadcasting undone (:func:`unbroadcast`).
 """
 
-from pathgrad.sums import matrix_algebra as m
+import re
 
-#: Made names (``mv_1``) are written out as the operation that made them.
-_MADE = ("mv_", "mm_", "dot_", "add_", "sub_", "mul_", "div_", "pow_", "neg_")
+from pathgrad.sums import matrix_algebra as m
 
 
 class NoRule(Exception):
@@ -22,17 +21,31 @@ def shape2(shape):
     return tuple(shape) + (1,) * (2 - len(shape))
 
 
-def is_named(name):
-    """Whether the file named this tensor (``h``), not pathgrad (``mv_1``)."""
-    return not (name.startswith(_MADE) and name.rsplit("_", 1)[-1].isdigit())
+def is_made(group):
+    """Whether pathgrad named this tensor (``mv_1`` for ``MvBackward0``), not the file.
+
+    A made name is its operation's kind and a count, as :func:`pathgrad.trace.elements.made_name`
+    and from_torch make them (``tanh_1``, ``log_softmax_2``, ``addmm_1``).
+    """
+    if group.grad_fn is None:
+        return False
+    kind = re.sub(r"Backward\d*$", "", group.grad_fn)
+    kind = re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower()
+    return re.fullmatch(rf"{re.escape(kind)}_\d+", group.name) is not None
+
+
+def is_named(groups, name):
+    """Whether ``name`` is the file's name for its tensor (``h``), not a made one."""
+    return not is_made(groups[name])
 
 
 def forward(groups, name):
     """The tensor ``name`` as an expression: its name, or a made name's operation."""
     group = groups[name]
-    if not is_named(name) and group.grad_fn in _WRITTEN:
+    written = _WRITTEN.get(group.grad_fn) or _FUNCTIONS.get(group.grad_fn)
+    if is_made(group) and written is not None:
         try:
-            return _WRITTEN[group.grad_fn](groups, group)
+            return written(groups, group)
         except NoRule:
             pass
     return m.Sym(name, shape2(group.shape))
@@ -93,6 +106,9 @@ def send(groups, group, contributions):
 def _written_binary(make):
     def write(groups, group):
         a, b = operands(groups, group, 2)
+        shapes = [groups[name].shape for _, name in sorted(group.operands)]
+        if len(shapes) == 2:  # two tensors: the smaller one broadcast, as PyTorch does
+            a, b = broadcast(a, shapes[0], group.shape), broadcast(b, shapes[1], group.shape)
         if a.shape != b.shape:
             raise NoRule("broadcast")
         return make(a, b)
@@ -100,13 +116,46 @@ def _written_binary(make):
     return write
 
 
+def broadcast(expr, shape, out):
+    """``expr`` (PyTorch shape ``shape``) repeated to ``out``: ``𝟙·bᵀ`` for a bias row."""
+    if shape2(shape) == shape2(out):
+        return expr
+    rows, columns = shape2(out)
+    if len(out) == 2 and tuple(shape) in ((columns,), (1, columns)):
+        row = m.transpose(expr) if len(shape) == 1 else expr
+        return m.MatMul(m.Ones((rows, 1)), row)
+    if len(out) == 2 and tuple(shape) == (rows, 1):
+        return m.MatMul(expr, m.Ones((1, columns)))
+    raise NoRule("broadcast")
+
+
+def _function(name):
+    def write(groups, group):
+        (a,) = operands(groups, group, 1)
+        return m.Fn(name, a)
+
+    return write
+
+
+#: The op table's functions, written ``tanh(X·W + 𝟙·bᵀ)`` where pathgrad named the result.
+_FUNCTIONS = {
+    f"{name.capitalize()}Backward0": _function(name)
+    for name in ("tanh", "sigmoid", "exp", "log", "sin", "cos", "sqrt", "abs")
+}
+_FUNCTIONS["ReluBackward0"] = _function("relu")
+
+
 def _written_product(groups, group):
+    """``A·B`` (``x @ W`` of a vector: ``Wᵀ·x``), transposed views as used."""
+    if None in group.turned.values():
+        raise NoRule("a product of a reordered view")
     a, b = operands(groups, group, 2)
-    return m.MatMul(a, b) if len(a.shape) == 2 and a.shape[1] == b.shape[0] else _raise()
-
-
-def _raise():
-    raise NoRule("shape")
+    a, b = [m.transpose(x) if group.turned.get(p) else x for p, x in enumerate((a, b))]
+    if len(groups[group.operands[0][1]].shape) == 1 and group.grad_fn == "MmBackward0":
+        a, b = m.transpose(b), a  # a vector times a matrix: (xᵀ·W)ᵀ as a column
+    if a.shape[1] != b.shape[0]:
+        raise NoRule("shape")
+    return m.MatMul(a, b)
 
 
 _WRITTEN = {
@@ -114,6 +163,7 @@ _WRITTEN = {
     "SubBackward0": _written_binary(lambda a, b: m.Add(a, m.scale(-1.0, b))),
     "MulBackward0": _written_binary(m.had),
     "MvBackward0": _written_product,
+    "MmBackward0": _written_product,
 }
 
 
@@ -138,16 +188,46 @@ _TEMPLATES = {
 
 
 def forward_formula(groups, group):
-    """The operation as written from its operands' names: ``W @ x``, ``tanh(mv_1)``."""
+    """The operation as written from its operands' names: ``W @ x``, ``tanh(mv_1)``,
+    ``X @ Wᵀ`` where a product uses a transposed view, ``W[…]`` a slice or a stack."""
+    if group.grad_fn == "AddmmBackward0" and group.roles:
+        weight = group.roles.get(1, "?") + ("ᵀ" if group.turned.get(1) else "")
+        return f"{group.roles.get('bias') or '0'} + {group.roles.get(0, 'input')} @ {weight}"
     template = _TEMPLATES.get(group.grad_fn)
     named = dict(group.operands)
     count = template.count("{") if template else max([*named, *group.numbers, 0]) + 1
     lone = group.operands[0][1] if len(group.operands) == 1 else "?"
+    marks = {
+        p: "ᵀ" if turned else "[…]" for p, turned in group.turned.items() if turned is not False
+    }
     texts = [
-        named[p] if p in named else m.text(m.Num(group.numbers[p])) if p in group.numbers else lone
+        named[p] + marks.get(p, "")
+        if p in named
+        else m.text(m.Num(group.numbers[p]))
+        if p in group.numbers
+        else lone
         for p in range(count)
     ]
     if template is None:
         function = group.grad_fn.removesuffix("Backward0").removesuffix("Backward1").lower()
         return f"{function}({', '.join(texts)})"
     return template.format(*texts)
+
+
+def definitions(groups, form):
+    """``name = formula`` for each made name ``form`` uses, and the made names those use."""
+    found, todo = [], [n for n in _names(form) if n in groups and is_made(groups[n])]
+    while todo:
+        name = todo.pop(0)
+        if any(name == n for n, _ in found):
+            continue
+        formula = forward_formula(groups, groups[name])
+        found.append((name, formula))
+        todo += [n for n in re.findall(r"[\w.]+", formula) if n in groups and is_made(groups[n])]
+    return found
+
+
+def _names(expr):
+    if isinstance(expr, m.Sym):
+        return [expr.name]
+    return [n for child in vars(expr).values() if hasattr(child, "shape") for n in _names(child)]

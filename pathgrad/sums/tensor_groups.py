@@ -34,6 +34,13 @@ class TensorGroup:
         ``position -> float``: plain numbers the operation was given (``x ** 2``).
     links : list of (node, node, int)
         The scalar edges that leave the group: ``(consumer, operand, position)``.
+    turned : dict
+        For a matrix product, ``position -> True`` where that operand is used transposed
+        (``x @ W.T``, a view: no node of its own), ``False`` where as stored, ``None``
+        where its elements are paired in another order (a slice, a stack).
+    roles : dict
+        For ``nn.Linear``'s addmm: ``0`` (the input, absent when it is plain numbers),
+        ``1`` (the weight, as used) and ``"bias"``, each a tensor's name.
     """
 
     name: str
@@ -44,6 +51,8 @@ class TensorGroup:
     operands: list = field(default_factory=list)
     numbers: dict = field(default_factory=dict)
     links: list = field(default_factory=list)
+    turned: dict = field(default_factory=dict)
+    roles: dict = field(default_factory=dict)
 
 
 def tensor_groups(graph):
@@ -86,6 +95,40 @@ def _read_operands(graph, group, owner):
             if isinstance(operand, float):
                 group.numbers.setdefault(position, operand)
     group.operands = sorted(((p, name) for name, p in first.items()), key=lambda pn: pn)
+    if group.grad_fn in PRODUCTS:
+        products = [
+            link for link in group.links if graph.nodes[link[0]]["grad_fn"] == "MulBackward0"
+        ]
+        group.turned = {p: _turned(graph, products, p) for p in (0, 1)}
+        if group.grad_fn == "AddmmBackward0":  # bias + mat1 @ mat2, roles read off the sums
+            group.roles = {p: owner[o] for _, o, p in products if owner.get(o)}
+            added = {owner.get(o) for c, o, p in group.links if (c, o, p) not in products}
+            group.roles["bias"] = next(iter(added)) if len(added) == 1 else None
+
+
+#: The matrix products: their scalar products pair an output element with two operands'.
+PRODUCTS = ("MmBackward0", "MvBackward0", "DotBackward0", "AddmmBackward0")
+
+
+def _turned(graph, products, position):
+    """Whether the operand at ``position`` of the products is used transposed.
+
+    Each scalar product pairs output element ``out`` with operand element ``index``:
+    ``A[i,k]`` for ``out[0] = i`` at position 0, ``B[k,j]`` for ``out[-1] = j`` at 1.
+    """
+    pairs = [
+        (graph.nodes[consumer]["part"].index, graph.nodes[operand]["part"].index)
+        for consumer, operand, where in products
+        if where == position and graph.nodes[operand]["part"] is not None
+    ]
+    if not pairs or any(len(index) < 2 or not out for out, index in pairs):
+        return False
+    axis, other = (0, 1) if position == 0 else (1, 0)
+    if all(index[axis] == out[-axis] for out, index in pairs):
+        return False
+    if all(index[other] == out[-axis] for out, index in pairs):
+        return True
+    return None
 
 
 def leaf_tensors(groups):

@@ -66,24 +66,11 @@ def _input(graph, products, turned, mat2):
 
 
 def _orientation(graph, groups, group, position, links=None):
-    """Whether operand ``position`` of a product is used transposed (``W.T``, a view).
-
-    Each scalar product pairs output element ``out`` with operand element ``index``:
-    ``A[i,k]`` for ``out[0] = i`` at position 0, ``B[k,j]`` for ``out[-1] = j`` at 1.
-    """
-    pairs = [
-        (graph.nodes[consumer]["part"].index, graph.nodes[operand]["part"].index)
-        for consumer, operand, where in (group.links if links is None else links)
-        if where == position
-    ]
-    if not pairs or any(len(index) < 2 or not out for out, index in pairs):
-        return False
-    axis, other = (0, 1) if position == 0 else (1, 0)
-    if all(index[axis] == out[-axis] for out, index in pairs):
-        return False
-    if all(index[other] == out[-axis] for out, index in pairs):
-        return True
-    raise NoRule("a product of a reordered view")
+    """Whether operand ``position`` of a product is used transposed (``W.T``, a view)."""
+    turned = group.turned.get(position, False)
+    if turned is None:
+        raise NoRule("a product of a reordered view")
+    return turned
 
 
 def _oriented(graph, groups, group, expr, position):

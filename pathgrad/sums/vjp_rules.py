@@ -141,9 +141,19 @@ def _cell(index):
     return (index[0], index[1]) if len(index) == 2 else (index[0] if index else 0, 0)
 
 
+def _along_last_dim(graph, group):
+    """Raise NoRule unless the softmax runs along the last dimension (a row at a time)."""
+    if len(group.shape) == 2:
+        for consumer, operand, _ in group.links:
+            out = graph.nodes[consumer]["part"].index
+            if graph.nodes[operand]["part"].index[0] != out[0]:
+                raise NoRule("a softmax down the columns")
+
+
 def _log_softmax(graph, groups, group, delta):
     """``δ − softmax(z) ⊙ (δ's sums along the class dim)``; ``(softmax(z) − onehot)/N``
     when ``δ`` is ``−onehot/N`` (cross-entropy: each row of ``onehot`` sums to 1)."""
+    _along_last_dim(graph, group)
     (z,) = operands(groups, group, 1)
     soft = m.Softmax(z)
     coefficient, onehot = _coefficient_of(delta)
@@ -154,8 +164,9 @@ def _log_softmax(graph, groups, group, delta):
 
 def _softmax(graph, groups, group, delta):
     """``s ⊙ (δ − (δ ⊙ s)'s sums along the class dim)``, ``s`` the softmax."""
+    _along_last_dim(graph, group)
     (z,) = operands(groups, group, 1)
-    s = forward(groups, group.name) if is_named(group.name) else m.Softmax(z)
+    s = forward(groups, group.name) if is_named(groups, group.name) else m.Softmax(z)
     return send(groups, group, [m.had(s, m.add(delta, m.scale(-1.0, _row_sums(m.had(delta, s)))))])
 
 
