@@ -303,3 +303,29 @@ def test_made_names_are_written_out_or_defined():
         "L = ((X @ W.T) ** 2).sum()\n"
     )
     assert texts(transposed)["W"] == "2·W·Xᵀ·X"  # (2·X·Wᵀ)ᵀ·X: x @ W.T read as used
+
+
+def test_from_torch_mse_on_a_batch_reads_its_target_as_a_constant():
+    torch = pytest.importorskip("torch")
+    from pathgrad.torch_bridge import from_torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)
+    ).double()
+    x, y = torch.randn(2, 3, dtype=torch.float64), torch.randn(2, 1, dtype=torch.float64)
+    loss = torch.nn.MSELoss()(model(x), y)
+    explanation = from_torch(loss, names=dict(model.named_parameters()))
+    loss.backward()
+    assert explanation.matrix_forms["2.weight"].startswith("(addmm_2 − target)ᵀ·tanh(addmm_1)")
+    graph = explanation.graph
+    found = matrix_forms(graph, adjoint_values(graph)[0])
+    values = tensor_values(graph)
+    for name, parameter in model.named_parameters():
+        got = m.evaluate(found[name][0], values, m.FLOAT_FUNCTIONS)
+        want = parameter.grad.reshape(len(got), -1).tolist()
+        assert all(
+            math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12)
+            for gr, wr in zip(got, want)
+            for g, w in zip(gr, wr)
+        ), name

@@ -162,6 +162,9 @@ def matmul(a, b):
     front (``(c·A)·B = c·(A·B)``), and ``𝟙·𝟙`` is counted (``𝟙₁ₓₖ·𝟙ₖₓ₁ = k``)."""
     if a.shape[1] != b.shape[0] and a.shape != (1, 1):
         raise ValueError(f"shapes {a.shape} and {b.shape} cannot be multiplied")
+    for one, other in ((a, b), (b, a)):  # a plain number multiplies whatever it meets
+        if one.shape == (1, 1) and plain(one) is not None:
+            return scale(plain(one), other)
     for one, other, first in ((a, b, True), (b, a, False)):
         if one.shape == (1, 1) and other.shape != (1, 1) and (first or other.shape[1] == 1):
             return times(one, other)

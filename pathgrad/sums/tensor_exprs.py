@@ -30,8 +30,8 @@ def is_made(group):
     if group.grad_fn is None:
         return False
     kind = re.sub(r"Backward\d*$", "", group.grad_fn)
-    kind = re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower()
-    return re.fullmatch(rf"{re.escape(kind)}_\d+", group.name) is not None
+    kinds = {re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower(), kind.lower()}  # mse_loss, mseloss
+    return any(re.fullmatch(rf"{re.escape(k)}_\d+", group.name) for k in kinds)
 
 
 def is_named(groups, name):

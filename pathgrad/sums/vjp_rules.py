@@ -116,12 +116,34 @@ def _reduced_dim(graph, group):
 
 
 def _mse(graph, groups, group, delta):
-    p, t = operands(groups, group, 2)
+    """Mean squared error: ``2/n·(p − t)`` to the prediction, its negative to the target.
+
+    A target of plain numbers (``nn.MSELoss()(out, y)`` with ``y`` needing no gradient)
+    is the constant ``target``, read off the differences' second operands.
+    """
+    if len(group.operands) == 1 and 1 not in dict(group.operands):
+        (p,) = operands(groups, group, 1)
+        t = _target(graph, group, p.shape)
+    else:
+        p, t = operands(groups, group, 2)
     rows, columns = p.shape
     residual = m.scale(2.0 / (rows * columns), m.Add(p, m.scale(-1.0, t)))
     d = m.matmul(delta, residual)
     sent = zip(targets(group, 2), (d, m.scale(-1.0, d)))
     return [(name, c) for name, c in sent if name is not None]
+
+
+def _target(graph, group, shape):
+    grid = [[None] * shape[1] for _ in range(shape[0])]
+    for consumer, operand, position in group.links:
+        numbers = graph.nodes[consumer]["operands"]
+        if position != 0 or len(numbers) != 2 or not isinstance(numbers[1], float):
+            raise NoRule("a target that is not one number an element")
+        row, column = _cell(graph.nodes[operand]["part"].index)
+        grid[row][column] = numbers[1]
+    if any(v is None for row in grid for v in row):
+        raise NoRule("a target with gaps")
+    return m.Const("target", tuple(map(tuple, grid)), shape)
 
 
 def _nll(graph, groups, group, delta):
