@@ -81,7 +81,8 @@ class GradientWork:
             locals_reason=self.locals_reason,
         )
         if options.check_sympy:
-            in_leaves = self.in_leaves(closed, CHECK_BOUND)
+            named = self.adjoint_names(closed)
+            in_leaves = None if named else self.in_leaves(closed, CHECK_BOUND)
             kinked = bool(gradient.kinks)
             gradient.check = check_gradient(graph, leaf, in_leaves, gradient.value, kinked)
         return gradient
@@ -91,7 +92,19 @@ class GradientWork:
         if method == "paths" and self.counts[leaf] <= self.options.max_paths:
             return sympy.Add(*[p.product for p in paths]), []
         explicit = self.options.method in ("reverse", "forward")
-        return summed_by(self.graph, leaf, method, self.cache, ledger=explicit)
+        return summed_by(self.graph, leaf, method, self.cache, explicit, self.written_bound)
+
+    @property
+    def written_bound(self):
+        """How large a sum may be written out in full before adjoint names stand in: as
+        large as a leaf form may be asked for (to print it, or to check it)."""
+        wide = self.options.in_terms_of == "leaves" or self.options.check_sympy
+        return CHECK_BOUND if wide else MAX_LEAF_FORM
+
+    def adjoint_names(self, expr):
+        """The adjoint symbols (``∂L/∂x_3``) ``expr`` mentions, if reverse mode ran."""
+        adjoints = self.cache.get("adjoints")
+        return atoms_in(expr) & adjoints.definitions.keys() if adjoints else set()
 
     def closed_form(self, leaf, total, paths):
         """``(in_terms_of, closed form, how it was simplified)``; refuses an unprintable form."""
@@ -120,6 +133,14 @@ class GradientWork:
         """The closed form (and path products) in leaf symbols, when asked for and possible;
         else in the graph's names, with the reason in ``locals_reason``."""
         wanted = self.options.in_terms_of
+        if self.adjoint_names(total):
+            loss = self.graph.nodes[self.graph.graph["loss"]]["name"]
+            self.locals_reason = (
+                "in terms of the graph's intermediate names and backprop's adjoints "
+                f"(∂{loss}/∂x is the sum of every path from {loss} down to x, each defined "
+                "by its reverse-mode step): written out it would be too large to print"
+            )
+            return "locals", total
         if wanted == "locals":
             self.locals_reason = (
                 "in terms of the graph's intermediate names, as --in-terms-of locals asks"
