@@ -115,6 +115,13 @@ def _explain_options(commands):
         help="list at most N paths per gradient; the rest are counted and "
         "summed regrouped (default: 20)",
     )
+    explain.add_argument(
+        "--path-budget",
+        type=arguments.count,
+        default=2000,
+        metavar="N",
+        help="list paths of at most N factors in all, across every gradient (default: 2000)",
+    )
     _sum_options(explain)
     _explain_output_options(explain)
 

@@ -6,21 +6,18 @@ reverse pass's values, the sums already computed); :meth:`GradientWork.gradient`
 one :class:`pathgrad.explanation.model.Gradient`.
 """
 
-from itertools import islice
-
-import networkx as nx
 import sympy
 
 from pathgrad.errors import NameNotFound, PathgradError
-from pathgrad.explanation.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Path
+from pathgrad.explanation.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Note, Path
 from pathgrad.expressions import has_infinity, tree_size
 from pathgrad.graph import constant_values, leaves, node_named
 from pathgrad.ops import OPS
 from pathgrad.sums.check import CHECK_BOUND, check_gradient
+from pathgrad.sums.listing import Budget, Walk
 from pathgrad.sums.methods import check_path_cap, summed_by
 from pathgrad.sums.paths import (
     atoms_in,
-    iter_paths,
     multiplication_counts,
     multiplication_counts_by_leaf,
     operand_lists,
@@ -33,8 +30,10 @@ from pathgrad.sums.simplify import tame_numbers
 class GradientWork:
     """What every gradient of one graph shares: path counts, values, reverse mode's pass."""
 
-    def __init__(self, graph, options, counts, values, reasons):
+    def __init__(self, graph, options, counts, values, reasons, targets):
         self.graph, self.options = graph, options
+        self.walk = Walk(graph, targets)  # which nodes reach each target: one pass for all
+        self.budget = Budget(options.path_budget)
         self.counts, self.values, self.reasons = counts, values, reasons
         self.cache = {}
         self.in_leaves = InLeaves(graph)
@@ -49,18 +48,20 @@ class GradientWork:
             return self.costs[node]
         return multiplication_counts(self.graph, node, self.counts, self.operands)
 
-    def method_for(self, leaf):
+    def method_for(self, leaf, listed):
+        """The method asked for; for "auto", "paths" when every path is listed."""
         if self.options.method != "auto":
             return self.options.method
-        return "paths" if self.counts[leaf] <= self.options.max_paths else "reverse"
+        every = self.counts[leaf] <= self.options.max_paths and listed == self.counts[leaf]
+        return "paths" if every else "reverse"
 
     def gradient(self, leaf):
         """∂loss/∂leaf as a :class:`~pathgrad.explanation.model.Gradient`."""
         graph, options, count = self.graph, self.options, self.counts[leaf]
-        method = self.method_for(leaf)
+        listed = self.budget.take(self.walk.paths(leaf), options.max_paths)
+        method = self.method_for(leaf, len(listed))
         if method == "paths":
             check_path_cap(graph, leaf, count)
-        listed = islice(iter_paths(graph, leaf), options.max_paths)
         paths = [_path(graph, edges) for edges in listed]
         total, ledger = self.summed(leaf, method, paths)
         form, closed, simplified = self.closed_form(leaf, total, paths)
@@ -74,7 +75,7 @@ class GradientWork:
             method=method,
             value=self.values[leaf],
             undefined=self.reasons.get(leaf),
-            kinks=_kinks_above(graph, leaf),
+            kinks=self.walk.kinks_above(leaf),
             costs=self.costs_of(leaf),
             ledger=ledger,
             simplified=simplified,
@@ -89,7 +90,7 @@ class GradientWork:
 
     def summed(self, leaf, method, paths):
         """The sum of all paths, and the method's ledger when that method was asked for."""
-        if method == "paths" and self.counts[leaf] <= self.options.max_paths:
+        if method == "paths" and self.counts[leaf] == len(paths):
             return sympy.Add(*[p.product for p in paths]), []
         explicit = self.options.method in ("reverse", "forward")
         return summed_by(self.graph, leaf, method, self.cache, explicit, self.written_bound)
@@ -100,6 +101,43 @@ class GradientWork:
         large as a leaf form may be asked for (to print it, or to check it)."""
         wide = self.options.in_terms_of == "leaves" or self.options.check_sympy
         return CHECK_BOUND if wide else MAX_LEAF_FORM
+
+    def notes(self, gradients):
+        """What the reader should know about the listing and the sums as a whole: the
+        budget of listed paths when it left some out, the adjoint names in use."""
+        notes, unlisted = [], sum(g.path_count > g.paths_listed for g in gradients.values())
+        if self.budget.cut:
+            notes.append(
+                Note(
+                    None,
+                    f"paths are listed within a budget of {self.budget.total:,} factors "
+                    f"across all gradients, so {unlisted:,} of {len(gradients):,} gradients "
+                    "list fewer paths than they have (their sums and values count every path); "
+                    "--path-budget N lists more",
+                )
+            )
+        if self.adjoint_definitions(gradients):
+            loss = self.graph.nodes[self.graph.graph["loss"]]["name"]
+            notes.append(
+                Note(
+                    None,
+                    f"a sum too large to write out is written with backprop's adjoints: "
+                    f"∂{loss}/∂x stands for the sum of every path from {loss} down to x, "
+                    "each defined by its step of --method reverse (and under adjoints in "
+                    "--format json)",
+                )
+            )
+        return notes
+
+    def adjoint_definitions(self, gradients):
+        """Each adjoint name the closed forms and ledgers use, with its definition (one
+        sum over the consumers), from the loss down."""
+        adjoints = self.cache.get("adjoints")
+        if adjoints is None:
+            return {}
+        printed = [g.closed_form for g in gradients.values()]
+        printed += [s.total for g in gradients.values() for s in g.ledger]
+        return {str(s): adjoints.definitions[s] for s in adjoints.used_by(printed)}
 
     def adjoint_names(self, expr):
         """The adjoint symbols (``∂L/∂x_3``) ``expr`` mentions, if reverse mode ran."""
@@ -278,8 +316,3 @@ def _via(graph, consumer, operand, key):
     ordinal = {0: "1st", 1: "2nd", 2: "3rd"}.get(key, f"{key + 1}th")
     data = graph.nodes[consumer]
     return f"the {ordinal} {graph.nodes[operand]['name']} of {data['name']} = {data['formula']}"
-
-
-def _kinks_above(graph, leaf):
-    above = nx.ancestors(graph, leaf)
-    return [graph.nodes[n]["name"] for n in sorted(above) if graph.nodes[n]["kink"]]

@@ -263,6 +263,11 @@ def _gradient(g, write):
     }
 
 
+def _adjoints(e, write):
+    """``{"adjoints": {name: definition}}`` when a form uses adjoint names, else nothing."""
+    return {"adjoints": {n: write(d) for n, d in e.adjoints.items()}} if e.adjoints else {}
+
+
 def as_dict(e):
     """The explanation as plain data (the JSON contract)."""
     write = _Printer().doprint  # one printer: each distinct expression is printed once
@@ -277,6 +282,7 @@ def as_dict(e):
         "leaves": e.leaves,
         "gradients": {name: _gradient(g, write) for name, g in e.gradients.items()},
         "notes": [{"line": n.line, "text": n.text} for n in e.notes],
+        **_adjoints(e, write),
         "torch": None
         if e.torch is None
         else [
