@@ -111,9 +111,9 @@ class GradientWork:
                 Note(
                     None,
                     f"paths are listed within a budget of {self.budget.total:,} factors "
-                    f"across all gradients, so {unlisted:,} of {len(gradients):,} gradients "
-                    "list fewer paths than they have (their sums and values count every path); "
-                    "--path-budget N lists more",
+                    "across all gradients, in order, until a path does not fit: "
+                    f"{unlisted:,} of {len(gradients):,} gradients list fewer paths than they "
+                    "have (their sums and values count every path); --path-budget N lists more",
                 )
             )
         if self.adjoint_definitions(gradients):

@@ -96,17 +96,22 @@ class Budget:
     >>> budget = Budget(10)
     >>> [len(p) for p in budget.take([[1, 2, 3], [4, 5, 6]] * 3, limit=4)]
     [3, 3, 3]
-    >>> budget.left, budget.cut
-    (1, True)
+    >>> budget.left, budget.cut, budget.take([[1]], limit=4)
+    (1, True, [])
     """
 
     def __init__(self, total):
         self.total, self.left, self.cut = total, total, False
 
     def take(self, paths, limit):
-        """The first ``limit`` of ``paths`` (an iterable of lists) that fit in what is left:
-        listing stops at the first that does not fit."""
+        """The first ``limit`` of ``paths`` (an iterable of lists) that fit in what is left.
+
+        Listing stops for good at the first path that does not fit: trying every later
+        gradient's first path would walk the graph once per gradient again.
+        """
         taken = []
+        if self.cut:
+            return taken
         for path in paths:
             if len(taken) == limit:
                 break
