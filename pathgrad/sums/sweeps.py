@@ -27,9 +27,10 @@ import sympy
 from pathgrad.expressions import tree_size
 from pathgrad.sums.paths import atoms_in, replaced, topological_from
 
-#: How much larger than its built tree a size computed before building may be: sympy
-#: flattens a product of products (and an Add of Adds), so the estimate is an upper bound.
-SLACK = 4
+#: How much larger than its built tree a size computed before building may be. The size
+#: is counted as sympy will flatten a product of products (and a sum of sums); equal
+#: factors merging into a power or numbers into one can still move it a little.
+SLACK = 2
 
 
 class Adjoints:
@@ -69,7 +70,7 @@ class Adjoints:
                 )
                 named[form] = symbol
                 self.definitions[symbol] = form
-                self.sizes[symbol] = tree_size(form, self.sizes)
+                self.sizes[symbol] = self._size(form)
                 self._needs[symbol] = [a for a in terms if a in self.definitions]
             self.symbols[node] = symbol
             if form == 0:
@@ -77,6 +78,21 @@ class Adjoints:
             for _, operand, data in graph.out_edges(node, data=True):
                 slot = groups.setdefault(operand, {})
                 slot[symbol] = slot.get(symbol, sympy.S.Zero) + data["local_derivative"]
+
+    def _size(self, form):
+        """The tree size of ``form`` with its adjoint symbols written out: a product
+        inside a product (a sum inside a sum) is flattened into it, one node fewer."""
+        flattened, stack, seen = 0, [form], set()
+        while stack:
+            e = stack.pop()
+            if e in seen or e in self.definitions:
+                continue
+            seen.add(e)
+            for a in e.args:
+                if a in self.definitions and type(self.definitions[a]) is e.func:
+                    flattened += 1
+                stack.append(a)
+        return tree_size(form, self.sizes) - flattened
 
     def form(self, node):
         """∂loss/∂node in the graph's names and its consumers' adjoint symbols."""
@@ -86,7 +102,7 @@ class Adjoints:
         """∂loss/∂node with every adjoint symbol written out, or ``None`` when that
         would take more than ``bound`` tree nodes."""
         form = self.forms[node]
-        if tree_size(form, self.sizes) > SLACK * bound:
+        if self._size(form) > SLACK * bound:
             return None
         rule = {s: self._build(s) for s in atoms_in(form) & self.definitions.keys()}
         written = replaced(form, rule) if rule else form
