@@ -100,13 +100,15 @@ class Adjoints:
 
     def expanded(self, node, bound):
         """∂loss/∂node with every adjoint symbol written out, or ``None`` when that
-        would take more than ``bound`` tree nodes."""
+        would take more than ``bound`` tree nodes (measured when the count before
+        building is near the bound, else trusted)."""
         form = self.forms[node]
-        if self._size(form) > SLACK * bound:
+        size = self._size(form)
+        if size > SLACK * bound:
             return None
         rule = {s: self._build(s) for s in atoms_in(form) & self.definitions.keys()}
         written = replaced(form, rule) if rule else form
-        return written if tree_size(written) <= bound else None
+        return written if size <= bound or tree_size(written) <= bound else None
 
     def written(self, node, bound):
         """∂loss/∂node written out within ``bound``, else its form with adjoint names."""
