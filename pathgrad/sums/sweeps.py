@@ -32,6 +32,8 @@ from pathgrad.sums.paths import atoms_in, replaced, topological_from
 #: factors merging into a power or numbers into one can still move it a little.
 SLACK = 2
 
+ONE = sympy.S.One
+
 
 class Adjoints:
     """∂loss/∂node for every node of a graph, each adjoint named by a symbol.
@@ -58,7 +60,7 @@ class Adjoints:
         groups = {loss: {sympy.S.One: sympy.S.One}}
         for node in topological_from(graph):
             terms = groups.pop(node, {})
-            form = sympy.Add(*[a * c for a, c in terms.items()])
+            form = _sum_of_products(terms)
             self.forms[node] = form
             if form.is_Number or form in self.definitions:
                 symbol = form
@@ -76,8 +78,8 @@ class Adjoints:
             if form == 0:
                 continue
             for _, operand, data in graph.out_edges(node, data=True):
-                slot = groups.setdefault(operand, {})
-                slot[symbol] = slot.get(symbol, sympy.S.Zero) + data["local_derivative"]
+                slot, local = groups.setdefault(operand, {}), data["local_derivative"]
+                slot[symbol] = slot[symbol] + local if symbol in slot else local
 
     def _size(self, form):
         """The tree size of ``form`` with its adjoint symbols written out: a product
@@ -142,6 +144,15 @@ class Adjoints:
                 stack.pop()
                 self._built[s] = replaced(self.definitions[s], self._built)
         return self._built[symbol]
+
+
+def _sum_of_products(terms):
+    """``Σ a*c`` over ``terms`` (a dict), as sympy builds it, without calling sympy where
+    the answer is one of the operands: most steps have one consumer, many a factor 1."""
+    if len(terms) == 1:
+        ((a, c),) = terms.items()
+        return c if a is ONE else a if c is ONE else a * c
+    return sympy.Add(*[c if a is ONE else a if c is ONE else a * c for a, c in terms.items()])
 
 
 def _adjoint_name(loss, name):
