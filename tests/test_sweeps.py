@@ -181,3 +181,24 @@ def test_explain_tensor_keeps_the_default_budget():
     a = leaf("a", 3.0)
     g = explain_tensor(a * a).gradients["a"]
     assert g.paths_listed == g.path_count == 2 and g.method == "paths"
+
+
+# -- the line of each traced value ---------------------------------------------------------
+def test_line_of_a_frame_is_its_f_lineno():
+    """Read from a table made once per code object (f_lineno reads the code's line table
+    from its start: quadratic on a long file), the same lines."""
+    import sys
+
+    from pathgrad.trace.provenance import line_of
+
+    seen = []
+
+    def probe():
+        frame = sys._getframe(1)
+        seen.append((line_of(frame), frame.f_lineno))
+        return 1
+
+    source = "a = probe()\nb = (probe() +\n     probe())\nfor i in range(3):\n    c = probe()\n"
+    source += "def f():\n    return probe()\nd = [f() for _ in range(2)]\n" * 2
+    exec(compile(source, "<lines>", "exec"), {"probe": probe})
+    assert len(seen) == 10 and all(mine == python for mine, python in seen), seen
