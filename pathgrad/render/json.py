@@ -72,7 +72,8 @@ class _Printer(SharedPrinter):
         return f"UnevaluatedExpr({self._print(expr.args[0])})"
 
     def _print_Symbol(self, expr):
-        if keyword.iskeyword(expr.name) or is_call_name(expr.name):
+        name = expr.name  # an adjoint name (∂L/∂x_3) is not an identifier: written so too
+        if keyword.iskeyword(name) or is_call_name(name) or not name.isidentifier():
             return f"Symbol({expr.name!r}{', real=True' if expr.is_real else ''})"
         return super()._print_Symbol(expr)
 
