@@ -99,6 +99,20 @@ def test_a_long_chain_names_its_adjoints_and_they_expand_back():
     assert adjoints.expanded(x, 10**6) == old_adjoints(e.graph)[x]
 
 
+def test_two_values_shown_by_one_name_get_two_adjoint_names():
+    from pathgrad.trace.traced import leaf
+
+    x = leaf("x", 0.5)
+    graph = build_graph(x.exp().log() + x.exp().sqrt())
+    adjoints = symbolic_adjoints(graph)
+    names = sorted(str(s) for s in adjoints.definitions)
+    loss = "∂(log(exp(x)) + sqrt(exp(x)))"
+    assert names == [f"{loss}/∂(exp(x))", f"{loss}/∂(exp(x))_2", f"{loss}/∂x"]
+    x_symbol = sympy.Symbol("x", real=True)
+    assert adjoints.expanded(0, 600) == old_adjoints(graph)[0]
+    assert sympy.simplify(adjoints.expanded(0, 600) - 1 - sympy.exp(x_symbol / 2) / 2) == 0
+
+
 def test_forms_within_the_bound_are_written_out_as_before():
     e = explain_text(diamonds(20), method="reverse")
     x = node_named(e.graph, "x")

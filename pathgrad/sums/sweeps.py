@@ -56,7 +56,7 @@ class Adjoints:
         self.sizes = {}  # symbol -> tree size of its expansion (an upper bound)
         self._needs = {}  # symbol -> the adjoint symbols its definition mentions
         self._built = {}  # symbol -> its expansion, built once, on request
-        named = {}  # form -> the symbol standing for it
+        named, taken = {}, set()  # form -> the symbol standing for it; the names given
         groups = {loss: {sympy.S.One: sympy.S.One}}
         for node in topological_from(graph):
             terms = groups.pop(node, {})
@@ -67,9 +67,8 @@ class Adjoints:
             elif form in named:
                 symbol = named[form]
             else:
-                symbol = sympy.Symbol(
-                    _adjoint_name(loss_name, graph.nodes[node]["name"]), real=True
-                )
+                name = _adjoint_name(loss_name, graph.nodes[node]["name"], taken)
+                symbol = sympy.Symbol(name, real=True)
                 named[form] = symbol
                 self.definitions[symbol] = form
                 self.sizes[symbol] = self._size(form)
@@ -155,9 +154,18 @@ def _sum_of_products(terms):
     return sympy.Add(*[c if a is ONE else a if c is ONE else a * c for a, c in terms.items()])
 
 
-def _adjoint_name(loss, name):
-    """``∂L/∂x_3``; a name that is not one word is bracketed: ``∂L/∂(w*x)``."""
-    return f"∂{loss}/∂{name}" if name.isidentifier() else f"∂{loss}/∂({name})"
+def _adjoint_name(loss, name, taken):
+    """``∂L/∂x_3``; a name that is not one word is bracketed: ``∂L/∂(w*x)``. Two values
+    may be shown by one name (two ``exp(x)``), and two symbols of one name are one symbol
+    to sympy: the second is ``∂L/∂(exp(x))_2``. The name is added to ``taken``."""
+    loss, name = (n if n.isidentifier() else f"({n})" for n in (loss, name))
+    base = f"∂{loss}/∂{name}"
+    written, count = base, 1
+    while written in taken:
+        count += 1
+        written = f"{base}_{count}"
+    taken.add(written)
+    return written
 
 
 def symbolic_adjoints(graph):
