@@ -1,7 +1,8 @@
 """pathgrad benchmarks: figures and ratios against a baseline measured in the same run.
 
-    python benchmarks/run.py           # the full suite (a few minutes)
+    python benchmarks/run.py           # the full suite (ten minutes or so)
     python benchmarks/run.py --quick   # small sizes: only checks that everything runs
+    python benchmarks/run.py --json    # the figures as one JSON document (text to stderr)
 
 Not timed tests: these machines are shared and noisy, so the script prints
 figures and ratios (each against a baseline run in the same process or
@@ -10,6 +11,8 @@ computed answer is wrong, never on a time.
 """
 
 import argparse
+import contextlib
+import json
 import math
 import random
 import statistics
@@ -22,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import scaling  # noqa: E402  (benchmarks/scaling.py, beside this file)
 import sympy  # noqa: E402
 
 from pathgrad.explanation import explain_graph  # noqa: E402
@@ -208,11 +212,21 @@ def cheap_gradient(sizes, repeat):
     from pathgrad.trace.autograd import gradient_values
 
     direct, _ = timed(lambda: gradient_values(loss), repeat)
+    ratio = reverse / forward
     print(
         f"  forward trace {forward * 1e3:.1f} ms; reverse over the networkx graph "
-        f"{reverse * 1e3:.1f} ms ({reverse / forward:.2f}x); reverse over the traced values "
-        f"{direct * 1e3:.1f} ms ({direct / forward:.2f}x, target about 3-5x)"
+        f"{reverse * 1e3:.1f} ms ({ratio:.2f}x, target <= 5x: "
+        f"{'meets' if ratio <= 5 else 'MISSES'}); reverse over the traced values "
+        f"{direct * 1e3:.1f} ms ({direct / forward:.2f}x)"
     )
+    return {
+        "forward_seconds": forward,
+        "reverse_graph_seconds": reverse,
+        "reverse_traced_seconds": direct,
+        "ratio": ratio,
+        "target": 5.0,
+        "verdict": "meets" if ratio <= 5 else "MISSES",
+    }
 
 
 # -- 6. lecture size -------------------------------------------------------------------------
@@ -267,23 +281,43 @@ def lecture(repeat):
             print(line)
 
 
+# -- 7. growth with the graph (issue 13) ----------------------------------------------------
+def growth(quick):
+    print(
+        "7. growth with the graph: `pathgrad explain FILE --format json` per family and size "
+        "(benchmarks/scaling.py), time, peak memory, output and growth exponent"
+    )
+    document = scaling.run(quick)
+    scaling.show(document)
+    return document
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes; only checks it runs")
-    args = parser.parse_args(argv)
-    print(
-        f"pathgrad benchmarks{' (quick)' if args.quick else ''}, Python "
-        f"{sys.version.split()[0]}, sympy {sympy.__version__}"
+    parser.add_argument(
+        "--json", action="store_true", help="print the figures as JSON (the text goes to stderr)"
     )
-    startup(1 if args.quick else 7)
-    mlp_gradients([3, 4, 4, 1] if args.quick else [3, 16, 16, 1], with_sympy=True)
-    diamond_chains([10, 20] if args.quick else [10, 20, 40, 200])
-    streaming([1_000, 3_000] if args.quick else [5_000, 20_000])
-    cheap_gradient([3, 4, 4, 1] if args.quick else [3, 16, 16, 1], 1 if args.quick else 5)
-    lecture(1 if args.quick else 3)
-    grading(4 if args.quick else 40)
-    compare([3, 4, 4, 1] if args.quick else [3, 16, 16, 1])
-    return 0
+    args = parser.parse_args(argv)
+    figures = {}
+    with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+        print(
+            f"pathgrad benchmarks{' (quick)' if args.quick else ''}, Python "
+            f"{sys.version.split()[0]}, sympy {sympy.__version__}"
+        )
+        startup(1 if args.quick else 7)
+        mlp_gradients([3, 4, 4, 1] if args.quick else [3, 16, 16, 1], with_sympy=True)
+        diamond_chains([10, 20] if args.quick else [10, 20, 40, 200])
+        streaming([1_000, 3_000] if args.quick else [5_000, 20_000])
+        sizes = [3, 4, 4, 1] if args.quick else [8, 64, 64, 1]
+        figures["cheap_gradient"] = cheap_gradient(sizes, 1 if args.quick else 5)
+        lecture(1 if args.quick else 3)
+        figures["scaling"] = growth(args.quick)
+        grading(4 if args.quick else 40)
+        compare([3, 4, 4, 1] if args.quick else [3, 16, 16, 1])
+    if args.json:
+        print(json.dumps(figures, indent=1))
+    return 1 if scaling.failures(figures["scaling"]) else 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """How pathgrad's cost grows with its graphs: time, peak memory and output per family.
 
-    python benchmarks/scaling.py              # the default sizes (minutes)
+    python benchmarks/scaling.py              # the issue's sizes (several minutes)
     python benchmarks/scaling.py --quick      # tiny sizes: only checks that everything runs
     python benchmarks/scaling.py --json       # one JSON document instead of the table
     python benchmarks/scaling.py --family sum --sizes 1000,2000,5000
@@ -74,8 +74,8 @@ def rnn(steps, hidden=4):
     return "\n".join(lines) + "\n"
 
 
-def mlp(width, inputs=3):
-    """A 3-width-width-1 tanh MLP written with loops and leaf(), squared loss."""
+def mlp(width, inputs=8):
+    """An 8-width-width-1 tanh MLP written with loops and leaf(), squared loss."""
     return f"""import random
 rng = random.Random({width})
 layer = [leaf(f"x{{i}}", rng.uniform(-1, 1)) for i in range({inputs})]
@@ -91,22 +91,70 @@ L = (layer[0] - 0.5) ** 2
 """
 
 
+def mlp_leaves(width, inputs=8):
+    """The leaves of :func:`mlp`: inputs, weights and biases."""
+    return inputs + width * (inputs + 1) + width * (width + 1) + width + 1
+
+
 FAMILIES = {
     # name: (writer, default sizes, quick sizes); sizes grow by 2x and 5x from the first
-    "diamond": (diamond_chain, [100, 200, 500], [10, 20, 50]),
-    "sum": (sum_of_terms, [60, 120, 300], [5, 10, 25]),
-    "product": (product_chain, [60, 120, 300], [5, 10, 25]),
-    "rnn": (rnn, [1, 2, 5], [1, 2]),
-    "mlp": (mlp, [2, 4, 10], [1, 2]),
+    "diamond": (diamond_chain, [1000, 2000, 5000], [10, 20, 50]),
+    "sum": (sum_of_terms, [1000, 2000, 5000, 10000], [10, 20, 50]),
+    "product": (product_chain, [1000, 2000, 5000], [10, 20, 50]),
+    "rnn": (rnn, [10, 20, 50], [1, 2, 5]),
+    "mlp": (mlp, [8, 16, 40, 64], [1, 2, 5]),
+}
+
+#: What the growth exponent is fitted against (the family's n unless said here).
+GROWS_WITH = {"mlp": mlp_leaves}
+
+#: The issue's targets, each read in one run. Growth: time(5n) / time(n) (RNN: time(2n) /
+#: time(n)), from the first size. Scale: at the size named (the largest with --quick),
+#: within 20x the import baseline and under 500 MB.
+GROWTH_TARGETS = {"diamond": (5, 6.0), "sum": (5, 6.0), "product": (5, 6.0), "rnn": (2, 3.0)}
+SCALE_TARGETS = {"diamond": 5000, "sum": 10000, "rnn": 20, "mlp": 64}
+SCALE_TIMES, SCALE_MB = 20.0, 500
+
+#: Figures before issue 13's work, from the issue (same machine, `pathgrad explain FILE
+#: --format json`): (seconds, peak MB, output MB); None where the run printed nothing.
+BEFORE = {
+    ("diamond", 1000): (8, 111, 3.6),
+    ("diamond", 2000): (45, 158, 7.4),
+    ("diamond", 5000): (452, 342, 18.6),
+    ("rnn", 10): (516, 347, None),
+    ("sum", 1000): (32, 662, 76),
+    ("product", 1000): (26, 355, 44),
+    ("mlp", 64): (109, 1000, 126),
 }
 
 
 # -- measuring one process -----------------------------------------------------------------
+#: Runs ``python -m pathgrad ARGS`` and writes the process's own peak resident memory to
+#: stderr as it exits (Linux: VmHWM, which exec starts afresh). The rusage of a child counts
+#: the memory it was forked with too: the parent's, when the parent has imported sympy.
+PEAK = """import atexit, runpy, sys
+def peak():
+    with open("/proc/self/status") as f:
+        kb = next(line.split()[1] for line in f if line.startswith("VmHWM"))
+    sys.stderr.write(f"\\npeak-kB {kb}\\n")
+atexit.register(peak)
+sys.argv[0] = "pathgrad"
+runpy.run_module("pathgrad", run_name="__main__", alter_sys=True)
+"""
+
+
+def pathgrad_command(*args):
+    """The command that runs ``pathgrad ARGS`` and reports its own peak memory."""
+    if os.path.exists("/proc/self/status"):
+        return [sys.executable, "-c", PEAK, *args]
+    return [sys.executable, "-m", "pathgrad", *args]
+
+
 def run_process(args, timeout):
     """Wall seconds, peak RSS in bytes, stdout bytes and exit status of one command."""
     start = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.DEVNULL)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=err)
         deadline = start + timeout
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -125,13 +173,17 @@ def run_process(args, timeout):
             time.sleep(0.01)
         seconds = time.perf_counter() - start
         size = out.seek(0, os.SEEK_END)
+        err.seek(0)
+        said = err.read().decode(errors="replace").split()
     code = os.waitstatus_to_exitcode(status)
     process.returncode = code
     # ru_maxrss is in kilobytes on Linux (bytes on macOS)
-    scale = 1 if sys.platform == "darwin" else 1024
+    peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    if "peak-kB" in said:
+        peak = int(said[said.index("peak-kB") + 1]) * 1024
     return {
         "seconds": seconds,
-        "peak_bytes": usage.ru_maxrss * scale,
+        "peak_bytes": peak,
         "output_bytes": size,
         "status": "ok" if code == 0 else f"exit {code}",
     }
@@ -147,8 +199,8 @@ def baseline(repeat):
 
 
 def growth_exponent(rows):
-    """Least-squares slope of log(time) against log(n) over the rows that finished."""
-    points = [(math.log(r["n"]), math.log(r["seconds"])) for r in rows if r["seconds"]]
+    """Least-squares slope of log(time) against log(size) over the rows that finished."""
+    points = [(math.log(r["size"]), math.log(r["seconds"])) for r in rows if r["seconds"]]
     if len(points) < 2:
         return None
     mx = statistics.fmean(x for x, _ in points)
@@ -163,22 +215,71 @@ def measure(family, sizes, timeout, folder):
     for n in sizes:
         path = Path(folder) / f"{family}_{n}.py"
         path.write_text(writer(n), encoding="utf-8")
-        args = [sys.executable, "-m", "pathgrad", "explain", str(path), "--format", "json"]
-        rows.append({"family": family, "n": n, **run_process(args, timeout)})
+        args = pathgrad_command("explain", str(path), "--format", "json")
+        size = GROWS_WITH.get(family, lambda n: n)(n)
+        rows.append({"family": family, "n": n, "size": size, **run_process(args, timeout)})
     return rows
+
+
+def targets(results, base, quick):
+    """Each target's figure, limit and verdict, from the rows of one run."""
+    out = []
+    for family, (factor, limit) in GROWTH_TARGETS.items():
+        rows = {r["n"]: r for r in results.get(family, [])}
+        if not rows:
+            continue
+        first = min(rows)
+        a, b = rows[first], rows.get(first * factor)
+        figure = b["seconds"] / a["seconds"] if b and a["seconds"] and b["seconds"] else None
+        name = f"{family}: time(n={first * factor:,}) / time(n={first:,})"
+        out.append(_verdict(name, figure, limit, "x"))
+    for family, n in SCALE_TARGETS.items():
+        rows = {r["n"]: r for r in results.get(family, [])}
+        if not rows:
+            continue
+        row = rows[max(rows)] if quick else rows.get(n)
+        seconds = row and row["seconds"]
+        name = f"{family} n={row['n'] if row else n:,}"
+        out.append(_verdict(f"{name}: time / import", seconds and seconds / base, SCALE_TIMES, "x"))
+        peak = seconds and row["peak_bytes"] / 2**20
+        out.append(_verdict(f"{name}: peak memory", peak, SCALE_MB, " MB"))
+    return out
+
+
+def _verdict(name, figure, limit, unit):
+    verdict = "not run" if figure is None else ("meets" if figure <= limit else "MISSES")
+    return {"target": name, "figure": figure, "limit": limit, "unit": unit, "verdict": verdict}
+
+
+def print_targets(checks):
+    print("targets (issue 13), read in this run:")
+    for c in checks:
+        figure = "-" if c["figure"] is None else f"{c['figure']:.2f}{c['unit']}"
+        print(f"  {c['target']}: {figure} (target <= {c['limit']:g}{c['unit']}: {c['verdict']})")
 
 
 def print_table(results, base):
     print(f'baseline: python -c "import sympy, networkx" = {base:.2f} s')
-    print(f"{'family':<9}{'n':>7}{'time':>10}{'x base':>9}{'peak MB':>9}{'output':>10}  status")
+    print(
+        f"{'family':<9}{'n':>7}{'time':>10}{'x base':>9}{'peak MB':>9}{'output':>10}  status"
+        "  (before issue 13: time, peak, output)"
+    )
     for family, rows in results.items():
         for r in rows:
+            before = BEFORE.get((family, r["n"]))
+            was = ""
+            if before:
+                out = "nothing" if before[2] is None else f"{before[2]:g} MB"
+                was = f"  (was {before[0]:g} s, {before[1]:g} MB, {out})"
             if r["seconds"] is None:
-                print(f"{family:<9}{r['n']:>7}{'-':>10}{'-':>9}{'-':>9}{'-':>10}  {r['status']}")
+                print(
+                    f"{family:<9}{r['n']:>7}{'-':>10}{'-':>9}{'-':>9}{'-':>10}  {r['status']}{was}"
+                )
                 continue
             print(
                 f"{family:<9}{r['n']:>7}{r['seconds']:>9.2f}s{r['seconds'] / base:>8.1f}x"
                 f"{r['peak_bytes'] / 2**20:>9.0f}{r['output_bytes'] / 1e3:>8.0f}kB  {r['status']}"
+                f"{was}"
             )
         done = [r for r in rows if r["seconds"]]
         exponent = growth_exponent(rows)
@@ -197,6 +298,39 @@ def print_table(results, base):
         )
 
 
+def run(quick=False, families=None, sizes=None, timeout=600):
+    """Measure the families; the whole run as one JSON-ready document (rows, growth
+    exponents, targets)."""
+    families = families or list(FAMILIES)
+    base = baseline(1 if quick else 5)
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for family in families:
+            chosen = sizes or FAMILIES[family][2 if quick else 1]
+            results[family] = measure(family, chosen, timeout, folder)
+    return {
+        "baseline_seconds": base,
+        "families": {
+            f: {"rows": rows, "growth_exponent": growth_exponent(rows)}
+            for f, rows in results.items()
+        },
+        "targets": targets(results, base, quick),
+    }
+
+
+def show(document):
+    """The document as the table, the growth exponents and the targets."""
+    results = {f: d["rows"] for f, d in document["families"].items()}
+    print_table(results, document["baseline_seconds"])
+    print_targets(document["targets"])
+
+
+def failures(document):
+    """The runs that failed (a timeout is a figure, not a failure)."""
+    rows = [r for d in document["families"].values() for r in d["rows"]]
+    return [r for r in rows if r["status"] not in ("ok", "timeout")]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes; only checks it runs")
@@ -210,34 +344,15 @@ def main(argv=None):
     parser.add_argument("--sizes", help="comma-separated sizes (with one --family)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per run (600)")
     args = parser.parse_args(argv)
-    families = args.family or list(FAMILIES)
-    if args.sizes and len(families) != 1:
+    if args.sizes and len(args.family or FAMILIES) != 1:
         parser.error("--sizes needs exactly one --family")
-    base = baseline(1 if args.quick else 5)
-    results = {}
-    with tempfile.TemporaryDirectory() as folder:
-        for family in families:
-            sizes = FAMILIES[family][2 if args.quick else 1]
-            if args.sizes:
-                sizes = [int(s) for s in args.sizes.split(",")]
-            results[family] = measure(family, sizes, args.timeout, folder)
-    failed = [r for rows in results.values() for r in rows if r["status"] not in ("ok", "timeout")]
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else None
+    document = run(args.quick, args.family, sizes, args.timeout)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "baseline_seconds": base,
-                    "families": {
-                        f: {"rows": rows, "growth_exponent": growth_exponent(rows)}
-                        for f, rows in results.items()
-                    },
-                },
-                indent=1,
-            )
-        )
+        print(json.dumps(document, indent=1))
     else:
-        print_table(results, base)
-    return 1 if failed else 0
+        show(document)
+    return 1 if failures(document) else 0
 
 
 if __name__ == "__main__":

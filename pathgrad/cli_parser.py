@@ -105,6 +105,13 @@ def _explain_options(commands):
         "summed regrouped (default: 20)",
     )
     explain.add_argument(
+        "--path-budget",
+        type=arguments.count,
+        default=2000,
+        metavar="N",
+        help="list paths of at most N factors in all, across every gradient (default: 2000)",
+    )
+    explain.add_argument(
         "--element",
         action="append",
         dest="elements",

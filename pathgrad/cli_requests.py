@@ -31,6 +31,7 @@ from pathgrad.trace.loader import load, load_source
 EXPLAIN_OPTIONS = (
     "wrt",
     "max_paths",
+    "path_budget",
     "check",
     "method",
     "in_terms_of",

@@ -118,7 +118,7 @@ def explain_graph(graph, options=None, notes=(), file_leaves=()):
     data = graph.nodes[graph.graph["loss"]]
     counts = path_counts(graph)
     values, reasons = adjoint_values(graph)
-    work = GradientWork(graph, options, counts, values, reasons)
+    work = GradientWork(graph, options, counts, values, reasons, targets)
     gradients = {graph.nodes[leaf]["name"]: work.gradient(leaf) for leaf in targets}
     explanation = Explanation(
         file=file,
@@ -135,7 +135,9 @@ def explain_graph(graph, options=None, notes=(), file_leaves=()):
             *exponent_notes(graph),
             *special_notes(graph),
             *version_notes(graph, gradients),
+            *work.notes(gradients),
         ],
+        adjoints=work.adjoint_definitions(gradients),
         problems=problems_of(graph, file),
         options=options,
         matrix_forms=_matrix_forms(graph, values),

@@ -6,21 +6,18 @@ reverse pass's values, the sums already computed); :meth:`GradientWork.gradient`
 one :class:`pathgrad.explanation.model.Gradient`.
 """
 
-from itertools import islice
-
-import networkx as nx
 import sympy
 
 from pathgrad.errors import NameNotFound, PathgradError
-from pathgrad.explanation.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Path
+from pathgrad.explanation.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Note, Path
 from pathgrad.expressions import has_infinity, tree_size
 from pathgrad.graph import constant_values, leaves, node_named
 from pathgrad.ops import OPS
 from pathgrad.sums.check import CHECK_BOUND, check_gradient
+from pathgrad.sums.listing import Budget, Walk
 from pathgrad.sums.methods import check_path_cap, summed_by
 from pathgrad.sums.paths import (
     atoms_in,
-    iter_paths,
     multiplication_counts,
     multiplication_counts_by_leaf,
     operand_lists,
@@ -34,8 +31,10 @@ from pathgrad.trace.elements import element_name
 class GradientWork:
     """What every gradient of one graph shares: path counts, values, reverse mode's pass."""
 
-    def __init__(self, graph, options, counts, values, reasons):
+    def __init__(self, graph, options, counts, values, reasons, targets):
         self.graph, self.options = graph, options
+        self.walk = Walk(graph, targets)  # which nodes reach each target: one pass for all
+        self.budget = Budget(options.path_budget)
         self.counts, self.values, self.reasons = counts, values, reasons
         self.cache = {}
         self.in_leaves = InLeaves(graph)
@@ -50,18 +49,20 @@ class GradientWork:
             return self.costs[node]
         return multiplication_counts(self.graph, node, self.counts, self.operands)
 
-    def method_for(self, leaf):
+    def method_for(self, leaf, listed):
+        """The method asked for; for "auto", "paths" when every path is listed."""
         if self.options.method != "auto":
             return self.options.method
-        return "paths" if self.counts[leaf] <= self.options.max_paths else "reverse"
+        every = self.counts[leaf] <= self.options.max_paths and listed == self.counts[leaf]
+        return "paths" if every else "reverse"
 
     def gradient(self, leaf):
         """∂loss/∂leaf as a :class:`~pathgrad.explanation.model.Gradient`."""
         graph, options, count = self.graph, self.options, self.counts[leaf]
-        method = self.method_for(leaf)
+        listed = self.budget.take(self.walk.paths(leaf), options.max_paths)
+        method = self.method_for(leaf, len(listed))
         if method == "paths":
             check_path_cap(graph, leaf, count)
-        listed = islice(iter_paths(graph, leaf), options.max_paths)
         paths = [_path(graph, edges) for edges in listed]
         total, ledger = self.summed(leaf, method, paths)
         form, closed, simplified = self.closed_form(leaf, total, paths)
@@ -75,24 +76,74 @@ class GradientWork:
             method=method,
             value=self.values[leaf],
             undefined=self.reasons.get(leaf),
-            kinks=_kinks_above(graph, leaf),
+            kinks=self.walk.kinks_above(leaf),
             costs=self.costs_of(leaf),
             ledger=ledger,
             simplified=simplified,
             locals_reason=self.locals_reason,
         )
         if options.check_sympy:
-            in_leaves = self.in_leaves(closed, CHECK_BOUND)
+            named = self.adjoint_names(closed)
+            in_leaves = None if named else self.in_leaves(closed, CHECK_BOUND)
             kinked = bool(gradient.kinks)
             gradient.check = check_gradient(graph, leaf, in_leaves, gradient.value, kinked)
         return gradient
 
     def summed(self, leaf, method, paths):
         """The sum of all paths, and the method's ledger when that method was asked for."""
-        if method == "paths" and self.counts[leaf] <= self.options.max_paths:
+        if method == "paths" and self.counts[leaf] == len(paths):
             return sympy.Add(*[p.product for p in paths]), []
         explicit = self.options.method in ("reverse", "forward")
-        return summed_by(self.graph, leaf, method, self.cache, ledger=explicit)
+        return summed_by(self.graph, leaf, method, self.cache, explicit, self.written_bound)
+
+    @property
+    def written_bound(self):
+        """How large a sum may be written out in full before adjoint names stand in: as
+        large as a leaf form may be asked for (to print it, or to check it)."""
+        wide = self.options.in_terms_of == "leaves" or self.options.check_sympy
+        return CHECK_BOUND if wide else MAX_LEAF_FORM
+
+    def notes(self, gradients):
+        """What the reader should know about the listing and the sums as a whole: the
+        budget of listed paths when it left some out, the adjoint names in use."""
+        notes, unlisted = [], sum(g.path_count > g.paths_listed for g in gradients.values())
+        if self.budget.cut:
+            notes.append(
+                Note(
+                    None,
+                    f"paths are listed within a budget of {self.budget.total:,} factors "
+                    "across all gradients, in order, until a path does not fit: "
+                    f"{unlisted:,} of {len(gradients):,} gradients list fewer paths than they "
+                    "have (their sums and values count every path); --path-budget N lists more",
+                )
+            )
+        if self.adjoint_definitions(gradients):
+            loss = self.graph.nodes[self.graph.graph["loss"]]["name"]
+            notes.append(
+                Note(
+                    None,
+                    f"a sum too large to write out is written with backprop's adjoints: "
+                    f"∂{loss}/∂x stands for the sum of every path from {loss} down to x, "
+                    "each defined by its step of --method reverse (and under adjoints in "
+                    "--format json)",
+                )
+            )
+        return notes
+
+    def adjoint_definitions(self, gradients):
+        """Each adjoint name the closed forms and ledgers use, with its definition (one
+        sum over the consumers), from the loss down."""
+        adjoints = self.cache.get("adjoints")
+        if adjoints is None:
+            return {}
+        printed = [g.closed_form for g in gradients.values()]
+        printed += [s.total for g in gradients.values() for s in g.ledger]
+        return {str(s): adjoints.definitions[s] for s in adjoints.used_by(printed)}
+
+    def adjoint_names(self, expr):
+        """The adjoint symbols (``∂L/∂x_3``) ``expr`` mentions, if reverse mode ran."""
+        adjoints = self.cache.get("adjoints")
+        return atoms_in(expr) & adjoints.definitions.keys() if adjoints else set()
 
     def closed_form(self, leaf, total, paths):
         """``(in_terms_of, closed form, how it was simplified)``; refuses an unprintable form."""
@@ -121,6 +172,14 @@ class GradientWork:
         """The closed form (and path products) in leaf symbols, when asked for and possible;
         else in the graph's names, with the reason in ``locals_reason``."""
         wanted = self.options.in_terms_of
+        if self.adjoint_names(total):
+            loss = self.graph.nodes[self.graph.graph["loss"]]["name"]
+            self.locals_reason = (
+                "in terms of the graph's intermediate names and backprop's adjoints "
+                f"(∂{loss}/∂x is the sum of every path from {loss} down to x, each defined "
+                "by its reverse-mode step): written out it would be too large to print"
+            )
+            return "locals", total
         if wanted == "locals":
             self.locals_reason = (
                 "in terms of the graph's intermediate names, as --in-terms-of locals asks"
@@ -276,8 +335,3 @@ def _via(graph, consumer, operand, key):
     ordinal = {0: "1st", 1: "2nd", 2: "3rd"}.get(key, f"{key + 1}th")
     data = graph.nodes[consumer]
     return f"the {ordinal} {graph.nodes[operand]['name']} of {data['name']} = {data['formula']}"
-
-
-def _kinks_above(graph, leaf):
-    above = nx.ancestors(graph, leaf)
-    return [graph.nodes[n]["name"] for n in sorted(above) if graph.nodes[n]["kink"]]

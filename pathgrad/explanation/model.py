@@ -19,6 +19,11 @@ from pathgrad.sums.methods import METHODS
 MAX_PATHS = 20
 
 
+#: Factors the listed paths of all gradients may take together (``--path-budget``):
+#: the output stays readable however many leaves and however long the paths.
+PATH_BUDGET = 2_000
+
+
 #: Closed forms in leaf symbols larger than this are given in the graph's own names instead.
 MAX_LEAF_FORM = 600
 
@@ -36,7 +41,9 @@ class Options:
     """What to explain and how.
 
     ``method``: "auto" (list and sum the paths when there are at most
-    ``max_paths``, else reverse mode), "paths", "reverse" or "forward".
+    ``max_paths`` and all of them fit in ``path_budget``, else reverse mode), "paths",
+    "reverse" or "forward". ``path_budget``: how many factors the paths listed for every
+    gradient may take together.
     ``in_terms_of``: "auto" (leaf symbols while the closed form stays small,
     else the graph's own names), "leaves" or "locals". ``check``: ``True`` or
     "sympy" (sympy.diff and finite differences), "torch" (replay in PyTorch),
@@ -45,6 +52,7 @@ class Options:
 
     wrt: tuple | None = None
     max_paths: int = MAX_PATHS
+    path_budget: int = PATH_BUDGET
     check: bool | str = False
     method: str = "auto"
     in_terms_of: str = "auto"
@@ -166,6 +174,9 @@ class Explanation:
     #: For each tensor leaf, its matrix-calculus form as text (``((h − y) ⊙ (𝟙 − h^2))·xᵀ``),
     #: checked element by element against the path sums; ``None`` where none was found.
     matrix_forms: dict = field(default_factory=dict)
+    #: Adjoint names (``∂L/∂x_3``) the closed forms and ledgers use, each with its
+    #: definition: one sum over the node's consumers (past the size bound only).
+    adjoints: dict = field(default_factory=dict)
 
     # Pictures read the model, so they are imported when asked for (a display hook)
     def draw(self, wrt=None, values=False, format="svg", direction="auto"):

@@ -74,7 +74,8 @@ class _Printer(SharedPrinter):
         return f"UnevaluatedExpr({self._print(expr.args[0])})"
 
     def _print_Symbol(self, expr):
-        if keyword.iskeyword(expr.name) or is_call_name(expr.name):
+        name = expr.name  # an adjoint name (∂L/∂x_3) is not an identifier: written so too
+        if keyword.iskeyword(name) or is_call_name(name) or not name.isidentifier():
             return f"Symbol({expr.name!r}{', real=True' if expr.is_real else ''})"
         return super()._print_Symbol(expr)
 
@@ -280,6 +281,11 @@ def _gradient(g, write):
     }
 
 
+def _adjoints(e, write):
+    """``{"adjoints": {name: definition}}`` when a form uses adjoint names, else nothing."""
+    return {"adjoints": {n: write(d) for n, d in e.adjoints.items()}} if e.adjoints else {}
+
+
 def as_dict(e):
     """The explanation as plain data (the JSON contract)."""
     write = _Printer().doprint  # one printer: each distinct expression is printed once
@@ -298,6 +304,7 @@ def as_dict(e):
             for name, t in tensor_gradients(e).items()
         },
         "notes": [{"line": n.line, "text": n.text} for n in e.notes],
+        **_adjoints(e, write),
         "torch": None
         if e.torch is None
         else [

@@ -26,10 +26,10 @@ from pathgrad.sums.paths import (
     iter_paths,
     operand_lists,
     paths_to,
-    symbolic_adjoints,
     symbolic_tangents,
     tangent_values,
 )
+from pathgrad.sums.sweeps import symbolic_adjoints
 
 METHODS = ("auto", "paths", "reverse", "forward")
 #: --method paths enumerates every path; beyond this many it refuses politely.
@@ -51,12 +51,19 @@ class Step:
     value: float | None
 
 
-def summed_by(graph, leaf, method, cache=None, ledger=True):
+#: Reverse mode writes an adjoint out in full up to this many tree nodes; past it, the
+#: adjoints of the consumers stay named (``∂L/∂x_3``), each defined by its own step.
+WRITTEN_BOUND = 600
+
+
+def summed_by(graph, leaf, method, cache=None, ledger=True, bound=WRITTEN_BOUND):
     """The sum over all paths from the loss to ``leaf``, grouped as ``method`` groups it.
 
     Returns ``(total, ledger)``; the ledger is empty for ``"paths"`` or when
     ``ledger`` is false. ``cache`` (a dict) keeps reverse mode's one pass,
-    shared by every leaf.
+    shared by every leaf (``cache["adjoints"]``, an
+    :class:`~pathgrad.sums.sweeps.Adjoints`). Reverse mode's sums are written out in
+    full while they take at most ``bound`` tree nodes, else in adjoint names.
     """
     cache = {} if cache is None else cache
     if method == "paths":
@@ -65,13 +72,14 @@ def summed_by(graph, leaf, method, cache=None, ledger=True):
         if "adjoints" not in cache:
             cache["adjoints"] = symbolic_adjoints(graph)
         adjoints = cache["adjoints"]
+        total = adjoints.written(leaf, bound)
         if not ledger:
-            return adjoints[leaf], []
+            return total, []
         if "adjoint_values" not in cache:
             cache["adjoint_values"] = adjoint_values(graph)[0]
             cache["operands"] = operand_lists(graph)
-        return adjoints[leaf], _reverse_ledger(
-            graph, leaf, adjoints, cache["adjoint_values"], cache["operands"]
+        return total, _reverse_ledger(
+            graph, leaf, adjoints, cache["adjoint_values"], cache["operands"], bound
         )
     if method == "forward":
         tangents = symbolic_tangents(graph, leaf)
@@ -108,7 +116,7 @@ def _on_paths(graph, leaf, operands):
     return [n for n in sorted(graph, reverse=True) if below[n]]
 
 
-def _reverse_ledger(graph, leaf, adjoints, values, operands):
+def _reverse_ledger(graph, leaf, adjoints, values, operands, bound):
     steps = []
     useful = set(_on_paths(graph, leaf, operands))
     for node in sorted(useful, reverse=True):
@@ -117,7 +125,8 @@ def _reverse_ledger(graph, leaf, adjoints, values, operands):
             for consumer, _, data in graph.in_edges(node, data=True)
             if consumer in useful
         ]
-        steps.append(Step(graph.nodes[node]["name"], terms, adjoints[node], values[node]))
+        total = adjoints.written(node, bound)
+        steps.append(Step(graph.nodes[node]["name"], terms, total, values[node]))
     return steps
 
 

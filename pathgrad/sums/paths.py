@@ -276,34 +276,10 @@ def _special_reason(before, step, edge, above):
     return "overflow: the product of the local derivatives is beyond the largest float64"
 
 
-def symbolic_adjoints(graph):
-    """∂loss/∂node for every node, summed regrouped along the graph.
-
-    Each node's adjoint is the sum, over the edges into it, of its consumer's
-    adjoint times the edge's derivative; contributions with the *same*
-    consumer adjoint are grouped first, so shared suffixes stay factored
-    (a diamond gives ``a*(cos(x) - sin(x))``, not two copies of ``a``).
-    Everything is in the graph's own names (each edge's ``local_derivative``).
-    """
-    loss = graph.graph["loss"]
-    groups = {loss: {sympy.S.One: sympy.S.One}}
-    adjoints = {}
-    for node in topological_from(graph):
-        terms = groups.pop(node, {})
-        adjoint = sympy.Add(*[a * c for a, c in terms.items()])
-        adjoints[node] = adjoint
-        if adjoint == 0:
-            continue
-        for _, operand, data in graph.out_edges(node, data=True):
-            slot = groups.setdefault(operand, {})
-            slot[adjoint] = slot.get(adjoint, sympy.S.Zero) + data["local_derivative"]
-    return adjoints
-
-
 def symbolic_tangents(graph, leaf):
     """∂node/∂leaf for every node above ``leaf``, accumulated upwards (forward mode).
 
-    The mirror image of :func:`symbolic_adjoints`: each node's tangent is the
+    The mirror image of :func:`pathgrad.sums.sweeps.symbolic_adjoints`: each node's tangent is the
     sum, over its edges down to operands that depend on the leaf, of the
     operand's tangent times the edge's local derivative, with contributions
     of the same tangent grouped first. Nodes that do not depend on the leaf
