@@ -259,17 +259,7 @@ def test_from_torch_linear_layers_have_forms_equal_to_their_grad():
         "(1/5·𝟙·2.weight ⊙ (𝟙 − tanh(addmm_1)^2))ᵀ·input, "
         "where addmm_1 = 0.bias + input @ 0.weightᵀ"
     )
-    graph = explanation.graph
-    found = matrix_forms(graph, adjoint_values(graph)[0])
-    values = tensor_values(graph)
-    for name, parameter in model.named_parameters():
-        got = m.evaluate(found[name][0], values, m.FLOAT_FUNCTIONS)
-        want = parameter.grad.reshape(len(got), -1).tolist()
-        assert all(
-            math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12)
-            for gr, wr in zip(got, want)
-            for g, w in zip(gr, wr)
-        ), name
+    assert_forms_are_the_grads(explanation.graph, model)
 
 
 def test_the_seed_written_with_vectors():
@@ -318,7 +308,11 @@ def test_from_torch_mse_on_a_batch_reads_its_target_as_a_constant():
     explanation = from_torch(loss, names=dict(model.named_parameters()))
     loss.backward()
     assert explanation.matrix_forms["2.weight"].startswith("(addmm_2 − target)ᵀ·tanh(addmm_1)")
-    graph = explanation.graph
+    assert_forms_are_the_grads(explanation.graph, model)
+
+
+def assert_forms_are_the_grads(graph, model):
+    """Each parameter's matrix form, evaluated at the graph's values, is its ``.grad``."""
     found = matrix_forms(graph, adjoint_values(graph)[0])
     values = tensor_values(graph)
     for name, parameter in model.named_parameters():

@@ -64,20 +64,7 @@ class Walk:
         if self.source == target:  # the empty path: ∂x/∂x = 1
             yield []
             return
-        path, stack = [], [self._useful(self.source, bit)]
-        while stack:
-            edge = next(stack[-1], None)
-            if edge is None:
-                stack.pop()
-                if path:
-                    path.pop()
-                continue
-            path.append(edge)
-            if edge[1] == target:
-                yield list(path)
-                path.pop()
-            else:
-                stack.append(self._useful(edge[1], bit))
+        yield from depth_first(self.source, target, lambda node: self._useful(node, bit))
 
     def _useful(self, node, bit):
         reaches = self.reaches
@@ -121,3 +108,25 @@ class Budget:
             self.left -= len(path)
             taken.append(path)
         return taken
+
+
+def depth_first(source, target, edges_from):
+    """Every path from ``source`` to ``target``, depth first, one list of edges at a time.
+
+    ``edges_from(node)`` gives the edges ``(node, next, key)`` worth following; an
+    explicit stack of their iterators keeps deep graphs off Python's recursion limit.
+    """
+    path, stack = [], [edges_from(source)]
+    while stack:
+        edge = next(stack[-1], None)
+        if edge is None:
+            stack.pop()
+            if path:
+                path.pop()
+            continue
+        path.append(edge)
+        if edge[1] == target:
+            yield list(path)
+            path.pop()
+        else:
+            stack.append(edges_from(edge[1]))

@@ -25,6 +25,7 @@ from pathgrad.errors import NameNotFound
 from pathgrad.kernels import is_special, special_name
 from pathgrad.ops import OPS
 from pathgrad.passes import Operation, reverse
+from pathgrad.sums.listing import depth_first
 
 
 def topological_from(graph):
@@ -79,21 +80,7 @@ def iter_paths(graph, target, source=None):
         return iter(down[node])
 
     # 3. Depth-first, with an explicit stack of edge iterators.
-    path = []
-    stack = [edges_from(source)]
-    while stack:
-        edge = next(stack[-1], None)
-        if edge is None:
-            stack.pop()
-            if path:
-                path.pop()
-            continue
-        path.append(edge)
-        if edge[1] == target:
-            yield list(path)
-            path.pop()
-        else:
-            stack.append(edges_from(edge[1]))
+    yield from depth_first(source, target, edges_from)
 
 
 def operand_lists(graph):
