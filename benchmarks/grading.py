@@ -20,7 +20,7 @@ from pathgrad.safe import forkserver  # noqa: E402
 def grading(files):
     """Time ``grade_folder`` on ``files`` copies of the seed, with each kind of worker."""
     print(
-        f"7. grading a class: `pathgrad check` of {files} files (safe mode, one worker each, "
+        f"8. grading a class: `pathgrad check` of {files} files (safe mode, one worker each, "
         "2 at once), workers forked from the fork server vs a fresh Python each"
     )
     if not forkserver.available():

@@ -71,7 +71,7 @@ def explained(source):
 
 def compare(sizes):
     print(
-        f"8. tensors vs scalar loops: a {'-'.join(map(str, sizes))} tanh network explained "
+        f"9. tensors vs scalar loops: a {'-'.join(map(str, sizes))} tanh network explained "
         "(every element's gradient, JSON), written with tensors and with loops of leaf()"
     )
     x = [round(0.3 * i - 0.5, 2) for i in range(sizes[0])]
