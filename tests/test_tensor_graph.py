@@ -100,7 +100,9 @@ def test_graph_level_on_the_command_line(tmp_path, capsys):
         ["graph", str(path), "-o", str(out), "--force", "--level", "tensor", "--wrt", "x[0]"]
     )
     assert status == 2
-    assert "draw them with --level scalar" in capsys.readouterr().err
+    assert f"{path}: --wrt lights up the paths of one element: draw them with --level scalar" in (
+        capsys.readouterr().err
+    )
     assert main(["graph", str(path), "-o", str(out), "--force", "--safe"]) == 0
     assert "δ·xᵀ" in out.read_text()
 

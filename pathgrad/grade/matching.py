@@ -287,7 +287,9 @@ def _path_by_path(check, explanation, gradient, products, answer):
     differs = f"your answer differs from d{loss}/d{check.leaf} = {gradient.closed_form}"
     if count != len(products) or None in products:
         check.message = (
-            f"{differs}; its {plural(count, 'path')} are too many or too large "
+            f"{differs}; its one path is too large to compare with it"
+            if count == 1
+            else f"{differs}; its {plural(count, 'path')} are too many or too large "
             "to compare one by one"
         )
         return check

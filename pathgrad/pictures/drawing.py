@@ -252,7 +252,8 @@ def _level(graph, wrt, level):
     if level == "tensor" and _one(wrt) is not None:
         raise PathgradError(
             "--wrt lights up the paths of one element: draw them with --level scalar "
-            "(the tensor level has one node per tensor)"
+            "(the tensor level has one node per tensor)",
+            file=graph.graph.get("file"),
         )
     if level == "auto":
         return "tensor" if _one(wrt) is None and has_tensors(graph) else "scalar"
