@@ -104,7 +104,7 @@ def _wrap_loops(tree):
             call = ast.Call(
                 ast.Name(LOOP, ast.Load()), [node.iter, ast.Constant(loop_targets(node.target))], []
             )
-            node.iter = ast.copy_location(call, node.iter)
+            node.iter = ast.fix_missing_locations(ast.copy_location(call, node.iter))
     return tree
 
 
@@ -179,6 +179,11 @@ def _bound_names(tree):
     return bound
 
 
+def _located(new, old):
+    """``new`` (and every node in it) at ``old``'s place in the file."""
+    return ast.fix_missing_locations(ast.copy_location(new, old))
+
+
 def _check_names(tree, file):
     """Symbolic leaves (used, never assigned) in order of first use; refuse unknown calls."""
     bound = _bound_names(tree) | set(EXPORTS) | set(dir(builtins))
@@ -227,8 +232,10 @@ class _Binder(ast.NodeTransformer):
         return node
 
     def rewrite(self, tree):
+        """The tree with its binds; each new node takes its statement's place in the file
+        (located one by one: a pass over the whole tree was most of loading a long file)."""
         self.depth = 0
-        return ast.fix_missing_locations(self.visit(tree))
+        return self.visit(tree)
 
     def _scope(self, node):
         self.depth += 1
@@ -241,7 +248,7 @@ class _Binder(ast.NodeTransformer):
     def _bind(self, node, names, number):
         leaf_ok = number and self.depth == 0
         binds = [
-            ast.copy_location(
+            _located(
                 ast.Assign(
                     targets=[ast.Name(name, ast.Store())],
                     value=ast.Call(
