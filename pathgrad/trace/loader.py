@@ -187,15 +187,15 @@ def _located(new, old):
 def _check_names(tree, file):
     """Symbolic leaves (used, never assigned) in order of first use; refuse unknown calls."""
     bound = _bound_names(tree) | set(EXPORTS) | set(dir(builtins))
-    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    uses = sorted(
-        (n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)),
-        key=lambda n: (n.lineno, n.col_offset),
-    )
+    called, uses = set(), []
+    for n in ast.walk(tree):  # one walk: a long file's tree is large
+        if isinstance(n, ast.Call):
+            called.add(id(n.func))
+        elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in bound:
+            uses.append(n)
+    uses.sort(key=lambda n: (n.lineno, n.col_offset))
     symbolic = {}
     for use in uses:
-        if use.id in bound:
-            continue
         if id(use) in called:
             known = sorted(set(EXPORTS) | (_bound_names(tree)))
             close = difflib.get_close_matches(use.id, known, n=1)
