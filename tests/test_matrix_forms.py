@@ -118,23 +118,41 @@ def networks(draw):
     return source
 
 
-def torch_gradients(source):
+def torch_grads(source, functions):
+    """The file in PyTorch: its first four lines (x, W, b, t) as float64 leaves, the rest
+    run with ``functions``; each leaf's ``.grad`` after ``L.backward()``."""
     torch = pytest.importorskip("torch")
     namespace = {}
     for line in source.splitlines()[:4]:
         name, value = line.split(" = ")
         namespace[name] = torch.tensor(eval(value), dtype=torch.float64, requires_grad=True)
-    functions = {
-        "tanh": torch.tanh,
-        "sigmoid": torch.sigmoid,
-        "relu": torch.relu,
-        "exp": torch.exp,
-        "sin": torch.sin,
-        "mse": torch.nn.functional.mse_loss,
-    }
-    exec("\n".join(source.splitlines()[4:]), {**functions}, namespace)
+    exec("\n".join(source.splitlines()[4:]), dict(functions), namespace)
     namespace["L"].backward()
     return {name: namespace[name].grad for name in ("x", "W", "b", "t")}
+
+
+def assert_form_is(form, values, grad, label):
+    """The form, evaluated at the graph's values, equals PyTorch's ``grad`` element by element."""
+    got = m.evaluate(form, values, m.FLOAT_FUNCTIONS)
+    want = grad.reshape(len(got), -1).tolist()
+    for got_row, want_row in zip(got, want, strict=True):
+        for g, w in zip(got_row, want_row, strict=True):
+            assert math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12), label
+
+
+def torch_gradients(source):
+    torch = pytest.importorskip("torch")
+    return torch_grads(
+        source,
+        {
+            "tanh": torch.tanh,
+            "sigmoid": torch.sigmoid,
+            "relu": torch.relu,
+            "exp": torch.exp,
+            "sin": torch.sin,
+            "mse": torch.nn.functional.mse_loss,
+        },
+    )
 
 
 @settings(max_examples=12, deadline=None)
@@ -145,11 +163,7 @@ def test_every_form_equals_pytorchs_grad_element_by_element(source):
     expected = torch_gradients(source)
     for name, grad in expected.items():
         assert found[name] is not None, (name, source)
-        got = m.evaluate(found[name][0], values, m.FLOAT_FUNCTIONS)
-        want = grad.reshape(len(got), -1).tolist()
-        for got_row, want_row in zip(got, want):
-            for g, w in zip(got_row, want_row):
-                assert math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12), (name, source)
+        assert_form_is(found[name][0], values, grad, (name, source))
 
 
 # -- symbolically, on a small shape ------------------------------------------------------
@@ -204,19 +218,15 @@ def classifiers(draw):
 
 def torch_classifier_gradients(source):
     torch = pytest.importorskip("torch")
-    namespace = {}
-    for line in source.splitlines()[:4]:
-        name, value = line.split(" = ")
-        namespace[name] = torch.tensor(eval(value), dtype=torch.float64, requires_grad=True)
-    functions = {
-        "cross_entropy": lambda z, target: torch.nn.functional.cross_entropy(
-            z, torch.tensor(target)
-        ),  # a class index (logits (C,)) or a list of them (logits (N, C))
-        "softmax": lambda z: torch.softmax(z, -1),
-    }
-    exec("\n".join(source.splitlines()[4:]), functions, namespace)
-    namespace["L"].backward()
-    return {name: namespace[name].grad for name in ("x", "W", "b", "t")}
+    return torch_grads(
+        source,
+        {
+            "cross_entropy": lambda z, target: torch.nn.functional.cross_entropy(
+                z, torch.tensor(target)
+            ),  # a class index (logits (C,)) or a list of them (logits (N, C))
+            "softmax": lambda z: torch.softmax(z, -1),
+        },
+    )
 
 
 @settings(max_examples=12, deadline=None)
@@ -228,11 +238,7 @@ def test_cross_entropy_and_softmax_forms_equal_pytorchs_grad(source):
         if grad is None or not found.get(name):
             assert grad is None or (name == "t" and "cross_entropy" in source), (name, source)
             continue
-        got = m.evaluate(found[name][0], values, m.FLOAT_FUNCTIONS)
-        want = grad.reshape(len(got), -1).tolist()
-        for got_row, want_row in zip(got, want):
-            for g, w in zip(got_row, want_row):
-                assert math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12), (name, source)
+        assert_form_is(found[name][0], values, grad, (name, source))
 
 
 def test_cross_entropy_gives_softmax_minus_onehot():
@@ -316,10 +322,4 @@ def assert_forms_are_the_grads(graph, model):
     found = matrix_forms(graph, adjoint_values(graph)[0])
     values = tensor_values(graph)
     for name, parameter in model.named_parameters():
-        got = m.evaluate(found[name][0], values, m.FLOAT_FUNCTIONS)
-        want = parameter.grad.reshape(len(got), -1).tolist()
-        assert all(
-            math.isclose(g, w, rel_tol=1e-9, abs_tol=1e-12)
-            for gr, wr in zip(got, want)
-            for g, w in zip(gr, wr)
-        ), name
+        assert_form_is(found[name][0], values, parameter.grad, name)

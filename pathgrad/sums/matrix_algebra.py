@@ -15,6 +15,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 
+class _ShapedLikeA:
+    """A node shaped as its operand ``a``."""
+
+    @property
+    def shape(self):
+        return self.a.shape
+
+
 @dataclass(frozen=True)
 class Sym:
     name: str
@@ -54,14 +62,10 @@ class Named:
 
 
 @dataclass(frozen=True)
-class Softmax:
+class Softmax(_ShapedLikeA):
     """``softmax(a)`` along the class dimension: each row, or a column vector's one column."""
 
     a: object
-
-    @property
-    def shape(self):
-        return self.a.shape
 
 
 @dataclass(frozen=True)
@@ -84,56 +88,36 @@ class T:
 
 
 @dataclass(frozen=True)
-class Had:
+class Had(_ShapedLikeA):
     a: object
     b: object
 
-    @property
-    def shape(self):
-        return self.a.shape
-
 
 @dataclass(frozen=True)
-class Add:
+class Add(_ShapedLikeA):
     a: object
     b: object
 
-    @property
-    def shape(self):
-        return self.a.shape
-
 
 @dataclass(frozen=True)
-class Scale:
+class Scale(_ShapedLikeA):
     c: float
     a: object
 
-    @property
-    def shape(self):
-        return self.a.shape
-
 
 @dataclass(frozen=True)
-class Times:
+class Times(_ShapedLikeA):
     """A ``1×1`` expression times a matrix: ``s·A``."""
 
     s: object
     a: object
 
-    @property
-    def shape(self):
-        return self.a.shape
-
 
 @dataclass(frozen=True)
-class Fn:
+class Fn(_ShapedLikeA):
     name: str  # a function of FUNCTIONS, or "pow" with ``power``
     a: object
     power: float = 1.0
-
-    @property
-    def shape(self):
-        return self.a.shape
 
 
 def scale(c, a):

@@ -16,7 +16,7 @@ import math
 import networkx as nx
 
 from pathgrad.sums import matrix_algebra as m
-from pathgrad.sums.tensor_exprs import NoRule, definitions, shape2
+from pathgrad.sums.tensor_exprs import NoRule, cell, definitions, shape2
 from pathgrad.sums.tensor_groups import tensor_groups
 from pathgrad.sums.vjp_rules import RULES
 
@@ -72,7 +72,7 @@ def _checked(form, group, values, adjoints, groups):
     except (ValueError, ZeroDivisionError, OverflowError, KeyError, IndexError):
         return None
     for index, node in group.elements.items():
-        row, column = _cell(index)
+        row, column = cell(index)
         want = adjoints.get(node)
         if want is None or not math.isclose(
             got[row][column], want, rel_tol=TOLERANCE, abs_tol=1e-12
@@ -85,10 +85,6 @@ def _checked(form, group, values, adjoints, groups):
     return form, text
 
 
-def _cell(index):
-    return (index[0], index[1]) if len(index) == 2 else (index[0] if index else 0, 0)
-
-
 def tensor_values(graph, groups=None):
     """``{tensor name: its values as a list of rows}`` (a vector is a column)."""
     groups = tensor_groups(graph) if groups is None else groups
@@ -99,7 +95,7 @@ def _values(graph, group):
     rows, columns = shape2(group.shape)
     grid = [[math.nan] * columns for _ in range(rows)]
     for index, node in group.elements.items():
-        row, column = _cell(index)
+        row, column = cell(index)
         value = graph.nodes[node]["value"]
         grid[row][column] = math.nan if value is None else value
     return grid

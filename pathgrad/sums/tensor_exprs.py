@@ -21,6 +21,11 @@ def shape2(shape):
     return tuple(shape) + (1,) * (2 - len(shape))
 
 
+def cell(index):
+    """An element's place in its matrix: ``(i, j)``; a vector's ``(i,)`` is ``(i, 0)``."""
+    return (index[0], index[1]) if len(index) == 2 else (index[0] if index else 0, 0)
+
+
 def is_made(group):
     """Whether pathgrad named this tensor (``mv_1`` for ``MvBackward0``), not the file.
 

@@ -13,6 +13,7 @@ import math
 from pathgrad.sums import matrix_algebra as m
 from pathgrad.sums.tensor_exprs import (
     NoRule,
+    cell,
     forward,
     is_named,
     operands,
@@ -139,7 +140,7 @@ def _target(graph, group, shape):
         numbers = graph.nodes[consumer]["operands"]
         if position != 0 or len(numbers) != 2 or not isinstance(numbers[1], float):
             raise NoRule("a target that is not one number an element")
-        row, column = _cell(graph.nodes[operand]["part"].index)
+        row, column = cell(graph.nodes[operand]["part"].index)
         grid[row][column] = numbers[1]
     if any(v is None for row in grid for v in row):
         raise NoRule("a target with gaps")
@@ -152,15 +153,11 @@ def _nll(graph, groups, group, delta):
     rows, columns = shape2(groups[name].shape)
     picked = [[0.0] * columns for _ in range(rows)]
     for _, operand, _ in group.links:
-        row, column = _cell(graph.nodes[operand]["part"].index)
+        row, column = cell(graph.nodes[operand]["part"].index)
         picked[row][column] = 1.0
     count = sum(map(sum, picked))
     onehot = m.Const("onehot", tuple(map(tuple, picked)), (rows, columns))
     return [(name, m.matmul(delta, m.scale(-1.0 / count, onehot)))]
-
-
-def _cell(index):
-    return (index[0], index[1]) if len(index) == 2 else (index[0] if index else 0, 0)
 
 
 def _along_last_dim(graph, group):
