@@ -19,6 +19,7 @@ path is lost.
 import networkx as nx
 import sympy
 
+from pathgrad.collector import collector_paused
 from pathgrad.expressions import has_huge_number, has_infinity, tree_size
 from pathgrad.kernels import is_special, special_name
 from pathgrad.ops import ATOM
@@ -108,6 +109,7 @@ def name_origins(graph):
     return out
 
 
+@collector_paused()
 def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
     """Build the derivative graph of everything ``loss`` depends on.
 

@@ -19,6 +19,7 @@ regrouped in reverse or forward mode, with its ledger.
 ([['a*a', 'a'], ['a*a', 'a']], 2*a, 6.0, 'paths')
 """
 
+from pathgrad.collector import collector_paused
 from pathgrad.errors import Disagreement
 from pathgrad.explanation.gradient import GradientWork, target_leaves
 from pathgrad.explanation.model import Explanation, Note, Options
@@ -106,6 +107,7 @@ def _matrix_forms(graph, adjoints):
     return {name: found and found[1] for name, found in matrix_forms(graph, adjoints).items()}
 
 
+@collector_paused()
 def explain_graph(graph, options=None, notes=(), file_leaves=()):
     """Explain the gradients of the loss of a graph built by :func:`build_graph`.
 

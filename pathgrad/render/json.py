@@ -31,6 +31,7 @@ import tokenize
 
 import sympy
 
+from pathgrad.collector import collector_paused
 from pathgrad.explanation.tensors import tensor_gradients
 from pathgrad.functions import SYMPY_NAMES
 from pathgrad.kernels import special_name
@@ -321,6 +322,7 @@ def as_dict(e):
     }
 
 
+@collector_paused()
 def render(explanation):
     """The explanation as indented JSON text (standard JSON: no Infinity or NaN)."""
     return json.dumps(as_dict(explanation), indent=2, allow_nan=False)

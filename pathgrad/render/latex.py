@@ -23,6 +23,7 @@ whose preamble has ``\usepackage{amsmath}``. :func:`gradient_math` is the
 &= -8
 """
 
+from pathgrad.collector import collector_paused
 from pathgrad.escaping import visible
 from pathgrad.kernels import special_name
 from pathgrad.pictures.picture import expr_text
@@ -326,6 +327,7 @@ def _torch(e):
     return "\n".join(rows)
 
 
+@collector_paused()
 def render(explanation):
     """The explanation as a LaTeX fragment (a string); needs ``amsmath``."""
     e = explanation

@@ -22,6 +22,7 @@ code spans, so that no Markdown reader mistakes ``*`` or ``_`` for emphasis.
 10, 9, 9, 7 |
 """
 
+from pathgrad.collector import collector_paused
 from pathgrad.escaping import visible
 from pathgrad.pictures.drawing import draw
 from pathgrad.pictures.picture import expr_text, partial
@@ -228,6 +229,7 @@ def mermaid(e):
     )
 
 
+@collector_paused()
 def render(explanation):
     """The explanation as GitHub-flavoured Markdown (a string)."""
     e = explanation

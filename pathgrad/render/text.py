@@ -20,6 +20,7 @@ dL/dw1 - 2 paths from L to w1
 import sympy
 from sympy.printing.str import StrPrinter
 
+from pathgrad.collector import collector_paused
 from pathgrad.escaping import visible_lines
 from pathgrad.explanation.tensors import tensor_gradients
 from pathgrad.kernels import special_name
@@ -366,6 +367,7 @@ class TextRenderer:
         return visible_lines("\n".join(out))  # nothing from a file moves the cursor
 
 
+@collector_paused()
 def render(explanation, style="unicode", elements=(), paths="auto"):
     """The explanation as text; ``style`` is "unicode" (∂, ·, →) or "ascii"; ``paths`` is
     "auto", "all" or how many of the largest paths a summary shows (:class:`TextRenderer`).

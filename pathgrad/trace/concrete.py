@@ -19,6 +19,8 @@ recorder = contextvars.ContextVar("pathgrad_recorder", default=None)
 
 
 def is_number(x):
+    if type(x) in (float, int):  # most numbers, without the slow check of an abstract class
+        return True
     return isinstance(x, numbers.Real) and not isinstance(x, Concrete)
 
 

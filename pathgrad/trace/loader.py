@@ -22,8 +22,10 @@ Its neighbours do the parts: :mod:`~pathgrad.trace.reading` reads the text,
 import ast
 import builtins
 import difflib
+import functools
 from dataclasses import dataclass, field
 
+from pathgrad.collector import collector_paused
 from pathgrad.errors import LoadError, NameNotFound
 from pathgrad.safe.sandbox import interpret, validate
 from pathgrad.trace.autograd import collect
@@ -74,37 +76,46 @@ def load(path, loss=None, safe=False, constants=()):
 
 def load_source(text, file="<string>", loss=None, safe=False, constants=()):
     """Run expression-file text and return its :class:`Program`."""
-    tree = _parse(text, file)
+    with collector_paused():  # reading and rewriting is pathgrad's; running is the file's
+        tree = _parse(text, file)
+        if safe:
+            validate(tree, file)
+        survey = _Survey(tree)
+        symbolic = _check_names(survey, file)
+        program = Program(file=file, lines=text.split("\n"), namespace={})
+        program.constants = frozenset(constants)
+        program.branch_lines = _branch_lines(tree)
+        if not safe:  # the tree is let go before the file runs: a long file's tree is large
+            runner = _runner(_compiled(tree, survey.loops, file))
+            del tree, survey
     if safe:
-        validate(tree, file)
-    symbolic = _check_names(tree, file)
-    program = Program(file=file, lines=text.split("\n"), namespace={})
-    program.constants = frozenset(constants)
-    program.branch_lines = _branch_lines(tree)
-    if safe:
-        run(lambda namespace: interpret(tree, namespace, file), program, symbolic)
-    else:
-        try:
-            code = compile(_Binder().rewrite(_wrap_loops(tree)), file, "exec")
-        except SyntaxError as err:  # what the parser lets through: `return` outside a function
-            raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
-        run(lambda namespace: exec(code, namespace), program, symbolic)
+        runner = functools.partial(interpret, tree, file=file)
+    run(runner, program, symbolic)
     _check_constants(program, symbolic)
     program.loss_name = choose_loss(program, loss)
     return program
 
 
-def _wrap_loops(tree):
-    """Each ``for`` and comprehension runs over ``loop(iterable, names)`` (running.LOOP).
+def _runner(code):
+    return lambda namespace: exec(code, namespace)
 
-    Walked, not visited recursively: an expression 600 operations deep is fine.
-    """
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.For, ast.comprehension)):
-            call = ast.Call(
-                ast.Name(LOOP, ast.Load()), [node.iter, ast.Constant(loop_targets(node.target))], []
-            )
-            node.iter = ast.fix_missing_locations(ast.copy_location(call, node.iter))
+
+def _compiled(tree, loops, file):
+    """The file's code, with its loops and assignments rewritten for the binder."""
+    try:
+        return compile(_Binder().rewrite(_wrap_loops(tree, loops)), file, "exec")
+    except SyntaxError as err:  # what the parser lets through: `return` outside a function
+        raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
+
+
+def _wrap_loops(tree, loops):
+    """Each ``for`` and comprehension of ``loops`` runs over ``loop(iterable, names)``
+    (running.LOOP)."""
+    for node in loops:
+        call = ast.Call(
+            ast.Name(LOOP, ast.Load()), [node.iter, ast.Constant(loop_targets(node.target))], []
+        )
+        node.iter = _located(call, node.iter)
     return tree
 
 
@@ -161,22 +172,55 @@ def _parse(text, file):
 
 
 # -- before running: names --------------------------------------------------
-def _bound_names(tree):
-    bound = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            bound.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            bound.update(node.names)
-    return bound
+class _Survey:
+    """What the loader needs to know of a file's tree, from one walk of it: the names it
+    binds, the names it reads, which of them are called, and its loops.
+
+    Walked with a stack, not visited recursively: an expression 600 operations deep is
+    fine, and a 10,000-line file is walked once (``ast.walk`` is several times slower).
+    """
+
+    def __init__(self, tree):
+        self.bound, self.loads, self.called, self.loops = set(), [], set(), []
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            self._note(node)
+            for key in node._fields:
+                value = getattr(node, key, None)
+                if isinstance(value, ast.AST):
+                    stack.append(value)
+                elif isinstance(value, list):
+                    stack.extend(v for v in value if isinstance(v, ast.AST))
+
+    def _note(self, node):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                self.loads.append(node)
+            else:  # a store or a del
+                self.bound.add(node.id)
+            return
+        if isinstance(node, ast.Call):
+            self.called.add(id(node.func))
+        elif isinstance(node, (ast.For, ast.comprehension)):
+            self.loops.append(node)
+        self.bound.update(_names_bound_by(node))
+
+
+def _names_bound_by(node):
+    """The names a definition, an argument, an import, ``except ... as`` or a ``global``
+    binds (a store to a plain name is found as the name itself)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return (node.name,)
+    if isinstance(node, ast.arg):
+        return (node.arg,)
+    if isinstance(node, ast.alias):
+        return ((node.asname or node.name).split(".")[0],)
+    if isinstance(node, ast.ExceptHandler) and node.name:
+        return (node.name,)
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return tuple(node.names)
+    return ()
 
 
 def _located(new, old):
@@ -184,20 +228,24 @@ def _located(new, old):
     return ast.fix_missing_locations(ast.copy_location(new, old))
 
 
-def _check_names(tree, file):
+def _place(node):
+    """Where ``node`` is in the file, as keywords for a new node built to stand there."""
+    return {
+        key: getattr(node, key) for key in ("lineno", "col_offset", "end_lineno", "end_col_offset")
+    }
+
+
+def _check_names(survey, file):
     """Symbolic leaves (used, never assigned) in order of first use; refuse unknown calls."""
-    bound = _bound_names(tree) | set(EXPORTS) | set(dir(builtins))
-    called, uses = set(), []
-    for n in ast.walk(tree):  # one walk: a long file's tree is large
-        if isinstance(n, ast.Call):
-            called.add(id(n.func))
-        elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in bound:
-            uses.append(n)
-    uses.sort(key=lambda n: (n.lineno, n.col_offset))
+    defined = survey.bound
+    bound = defined | set(EXPORTS) | set(dir(builtins))
+    uses = sorted(
+        (n for n in survey.loads if n.id not in bound), key=lambda n: (n.lineno, n.col_offset)
+    )
     symbolic = {}
     for use in uses:
-        if id(use) in called:
-            known = sorted(set(EXPORTS) | (_bound_names(tree)))
+        if id(use) in survey.called:
+            known = sorted(set(EXPORTS) | defined)
             close = difflib.get_close_matches(use.id, known, n=1)
             hint = (
                 f"; did you mean {close[0]}?"
@@ -246,28 +294,18 @@ class _Binder(ast.NodeTransformer):
     visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _scope
 
     def _bind(self, node, names, number):
-        leaf_ok = number and self.depth == 0
-        binds = [
-            _located(
-                ast.Assign(
-                    targets=[ast.Name(name, ast.Store())],
-                    value=ast.Call(
-                        ast.Name(BIND, ast.Load()),
-                        [
-                            ast.Constant(name),
-                            ast.Name(name, ast.Load()),
-                            ast.Constant(node.lineno),
-                            ast.Constant(leaf_ok),
-                            ast.Constant(self.depth == 0),
-                        ],
-                        [],
-                    ),
-                ),
-                node,
-            )
-            for name in names
-        ]
-        return [node, *binds]
+        # every new node is placed as it is built: walking each bind to place it took
+        # most of the time of rewriting a 10,000-line file
+        at, leaf_ok = _place(node), number and self.depth == 0
+        flags = (node.lineno, leaf_ok, self.depth == 0)
+
+        def bind(name):
+            arguments = [ast.Constant(name, **at), ast.Name(name, ast.Load(), **at)]
+            arguments += [ast.Constant(flag, **at) for flag in flags]
+            call = ast.Call(ast.Name(BIND, ast.Load(), **at), arguments, [], **at)
+            return ast.Assign([ast.Name(name, ast.Store(), **at)], call, **at)
+
+        return [node, *map(bind, names)]
 
     def visit_Assign(self, node):
         names = [
