@@ -22,7 +22,7 @@ import sympy
 from pathgrad.collector import collector_paused
 from pathgrad.expressions import has_huge_number, has_infinity, tree_size
 from pathgrad.kernels import is_special, special_name
-from pathgrad.ops import ATOM
+from pathgrad.ops import ATOM, OPS
 from pathgrad.trace.autograd import collect
 from pathgrad.trace.traced import Tensor
 
@@ -137,8 +137,8 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
         ``operands`` (node numbers, and floats for plain-number operands),
         ``formula`` (as written from its operands' names, ``1 - x5``),
         ``symbol`` (how consumers refer to it), ``local_expr`` (in its
-        operands' symbols), ``expr`` (in leaf symbols, or ``None`` past
-        ``MAX_EXPR_SIZE`` or ``MAX_EXPR_DEPTH``), ``expr_size``, ``expr_depth``, ``line``,
+        operands' symbols), ``expr_depth`` (how deep its form in leaf symbols is: the
+        form itself is built on request, by :func:`leaf_form`), ``line``,
         ``source``, ``part`` (a :class:`pathgrad.trace.parts.Part` when the node is an
         element of a tensor, else ``None``).
         Edge data (consumer → operand, key = operand position):
@@ -157,11 +157,8 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
     index = {t.id: i for i, t in enumerate(tensors)}
     graph = nx.MultiDiGraph(loss=index[loss.id], file=file)
     fresh = (f"t{k}" for k in range(1, 10**9) if f"t{k}" not in taken)
-    # tree sizes of subexpressions, and those without an infinity: shared, so that each
-    # subexpression is looked at once
-    sizes, clean = {}, set()
     for t in tensors:
-        _add_node(graph, index[t.id], t, names, fresh, index, source_lines, (sizes, clean))
+        _add_node(graph, index[t.id], t, names, fresh, index, source_lines)
         live = t.live() if t.live is not None else None
         if live is not None and live.id in index:  # w as it was, and w now: one leaf
             graph.nodes[index[t.id]]["same_leaf_as"] = index[live.id]
@@ -171,15 +168,14 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
 
 
 def _operand_parts(graph, t, index):
-    """Symbols, leaf-form expressions, label texts and precedences of t's operands."""
+    """Symbols, label texts and precedences of t's operands."""
     parts = []
     for x in t.operands:
         if isinstance(x, Tensor):
             data = graph.nodes[index[x.id]]
-            parts.append((data["symbol"], data["expr"], data["label"], data["precedence"]))
+            parts.append((data["symbol"], data["label"], data["precedence"]))
         else:
-            c = constant(x)
-            parts.append((c, c, _number_text(x), ATOM if x >= 0 else 0))
+            parts.append((constant(x), _number_text(x), ATOM if x >= 0 else 0))
     return parts
 
 
@@ -192,7 +188,7 @@ def _symbolic(op, args, fallback=True):
         return sympy.Function(op.name)(*args) if fallback else None
 
 
-def _add_node(graph, node, t, names, fresh, index, source_lines, seen):
+def _add_node(graph, node, t, names, fresh, index, source_lines):
     is_leaf = t.op is None or not t.requires_grad
     data = dict(
         kind="leaf" if is_leaf else "operation",
@@ -212,7 +208,7 @@ def _add_node(graph, node, t, names, fresh, index, source_lines, seen):
     if is_leaf:  # a cut value's source may be outside the graph: it has no operands here
         data.update(_leaf_data(t, names, fresh))
     else:
-        data.update(_operation_data(graph, t, names, fresh, index, seen))
+        data.update(_operation_data(graph, t, names, fresh, index))
     graph.add_node(node, **data)
 
 
@@ -227,21 +223,20 @@ def _leaf_data(t, names, fresh):
         precedence=ATOM,
         symbol=symbol,
         local_expr=symbol,
-        expr=symbol,
-        expr_size=1,
         expr_depth=0,
         operands=[],
     )
 
 
-def _operation_data(graph, t, names, fresh, index, seen):
-    """An operation's operands, its formula, its form in its operands' symbols, its form in
-    leaf symbols (``None`` past the size bound), and the name it is shown by."""
-    symbols, exprs, labels, precs = zip(*_operand_parts(graph, t, index))
+def _operation_data(graph, t, names, fresh, index):
+    """An operation's operands, its formula, its form in its operands' symbols, the depth of
+    its form in leaf symbols, and the name it is shown by."""
+    symbols, labels, precs = zip(*_operand_parts(graph, t, index))
     label = t.op.label(labels, precs)
     local_expr = _symbolic(t.op, symbols)
-    expr, size, depth = _leaf_form(graph, t, index, exprs, seen)
+    depths = [graph.nodes[index[x.id]]["expr_depth"] for x in t.operands if isinstance(x, Tensor)]
     data = dict(operands=[index[x.id] if isinstance(x, Tensor) else float(x) for x in t.operands])
+    data["expr_depth"] = 1 + max(depths, default=0)
     if t.id in names:
         name, symbol, precedence = names[t.id], sympy.Symbol(names[t.id], real=True), ATOM
     elif (
@@ -257,27 +252,73 @@ def _operation_data(graph, t, names, fresh, index, seen):
     else:
         name, symbol, precedence = label, local_expr, t.op.precedence
     data.update(name=name, label=name, formula=label, precedence=precedence, symbol=symbol)
-    data.update(local_expr=local_expr, expr=expr, expr_size=size, expr_depth=depth)
+    data["local_expr"] = local_expr
     return data
 
 
-def _leaf_form(graph, t, index, exprs, seen):
-    """``(form in leaf symbols or None, its tree size, its depth)`` within the bounds."""
-    operands = [graph.nodes[index[x.id]] for x in t.operands if isinstance(x, Tensor)]
-    size = (
-        1
-        + sum(d["expr_size"] for d in operands)
-        + sum(1 for x in t.operands if not isinstance(x, Tensor))
-    )
-    depth = 1 + max((d["expr_depth"] for d in operands), default=0)
-    buildable = size <= MAX_EXPR_SIZE and depth <= MAX_EXPR_DEPTH and None not in exprs
-    expr = _symbolic(t.op, exprs, fallback=False) if buildable else None
-    sizes, clean = seen
-    if expr is not None and (has_huge_number(expr) or has_infinity(expr, clean)):
-        expr = None
-    if expr is not None:  # sympy merges terms (c + c -> 2*c): measure what it built
-        size = tree_size(expr, _memo=sizes)
-    return expr, size, depth
+def leaf_form(graph, node):
+    """``node`` written in leaf symbols, and its tree size: ``(form, size)``.
+
+    ``(None, None)`` when the form would be deeper than ``MAX_EXPR_DEPTH``, larger than
+    ``MAX_EXPR_SIZE`` (counted from its operands' forms before sympy builds it), holds a
+    number too long to read or an infinity, or is made from a value without one. A leaf's
+    form is its symbol.
+
+    Built on first request, with the forms of the values it is made from, and kept with
+    the graph: most explanations need few of them, and building every one was most of
+    the time of building a wide network's graph (issue 13).
+
+    >>> from pathgrad.trace.traced import leaf
+    >>> x = leaf("x", 0.5)
+    >>> g = build_graph((x * x).sin() + 1)
+    >>> leaf_form(g, g.graph["loss"])
+    (sin(x**2) + 1, 6)
+    """
+    forms = graph.graph.setdefault("leaf_forms", _LeafForms())
+    return forms.get(graph, node)
+
+
+class _LeafForms:
+    """The leaf forms built so far, and what measuring them found: shared, so that each
+    subexpression is looked at once."""
+
+    def __init__(self):
+        self.built, self.sizes, self.clean = {}, {}, set()
+
+    def get(self, graph, node):
+        stack = [node]
+        while stack:  # a stack, not recursion: a chain may be 100,000 steps long
+            n = stack[-1]
+            if n in self.built:
+                stack.pop()
+                continue
+            data = graph.nodes[n]
+            operands = [o for o in data["operands"] if not isinstance(o, float)]
+            if data["kind"] == "operation" and data["expr_depth"] <= MAX_EXPR_DEPTH:
+                if missing := [o for o in operands if o not in self.built]:
+                    stack.extend(missing)
+                    continue
+            stack.pop()
+            self.built[n] = self._build(data)
+        return self.built[node]
+
+    def _build(self, data):
+        """One node's form from its operands' (already built)."""
+        if data["kind"] == "leaf":
+            return data["symbol"], 1
+        if data["expr_depth"] > MAX_EXPR_DEPTH:
+            return None, None
+        operands = [
+            (constant(o), 1) if isinstance(o, float) else self.built[o] for o in data["operands"]
+        ]
+        if any(form is None for form, _ in operands):
+            return None, None
+        if 1 + sum(size for _, size in operands) > MAX_EXPR_SIZE:
+            return None, None
+        expr = _symbolic(OPS[data["op"]], [form for form, _ in operands], fallback=False)
+        if expr is None or has_huge_number(expr) or has_infinity(expr, self.clean):
+            return None, None
+        return expr, tree_size(expr, _memo=self.sizes)  # sympy merges terms: measure it
 
 
 def operands_traced(t):
@@ -316,7 +357,7 @@ def _add_edges(graph, index, t):
     node = index[t.id]
     parts = _operand_parts(graph, t, index)
     symbols = [p[0] for p in parts]
-    labels = [graph.nodes[node]["formula"]] + [p[2] for p in parts]
+    labels = [graph.nodes[node]["formula"]] + [p[1] for p in parts]
     values = [x.value if isinstance(x, Tensor) else float(x) for x in t.operands]
     for position, x in enumerate(t.operands):
         if not isinstance(x, Tensor):

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pathgrad.explanation import explain_program
-from pathgrad.graph import build_graph
+from pathgrad.graph import build_graph, leaf_form
 from pathgrad.render.json import render as to_json
 from pathgrad.render.text import render as to_text
 from pathgrad.sums import matrix_algebra as m
@@ -170,17 +170,17 @@ def test_every_form_equals_pytorchs_grad_element_by_element(source):
 def test_the_form_equals_sympy_diff_symbolically():
     graph, found = forms(SLIDE)
     symbols, exprs = {}, {}
-    for _, data in graph.nodes(data=True):
+    for node, data in graph.nodes(data=True):
         part = data["part"]
         if part is None or part.inside:
             continue
         rows = part.shape[0] if part.shape else 1
         grid = exprs.setdefault(part.tensor, [[None] for _ in range(rows)])
-        grid[part.index[0] if part.index else 0][0] = data["expr"]
+        grid[part.index[0] if part.index else 0][0] = leaf_form(graph, node)[0]
         if part.grad_fn is None:
             symbols[data["name"]] = data["symbol"]
     exprs["W"] = [[symbols[f"W[{i},{j}]"] for j in range(3)] for i in range(3)]
-    loss = graph.nodes[graph.graph["loss"]]["expr"]
+    loss = leaf_form(graph, graph.graph["loss"])[0]
     functions = {"tanh": sympy.tanh}
     form = m.evaluate(found["W"][0], exprs, functions)
     for i in range(3):

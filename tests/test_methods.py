@@ -8,7 +8,7 @@ import sympy
 
 from pathgrad.errors import PathgradError
 from pathgrad.explanation import explain, explain_program
-from pathgrad.graph import build_graph
+from pathgrad.graph import build_graph, leaf_form
 from pathgrad.sums.methods import PATHS_CAP
 from pathgrad.sums.paths import iter_paths, multiplication_counts
 from pathgrad.sums.simplify import closed_form
@@ -92,8 +92,8 @@ def test_locals_and_leaves_agree_after_substitution(name):
     in_locals = explain(name, in_terms_of="locals")
     graph = in_locals.graph
     replace = {
-        d["symbol"]: d["expr"]
-        for _, d in graph.nodes(data=True)
+        d["symbol"]: leaf_form(graph, n)[0]
+        for n, d in graph.nodes(data=True)
         if d["kind"] == "operation" and d["symbol"].is_Symbol
     }
     for leaf_name, g in in_locals.gradients.items():

@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 import pathgrad
 from pathgrad.functions import relu as sympy_relu
 from pathgrad.functions import sigmoid as sympy_sigmoid
+from pathgrad.graph import leaf_form
 from pathgrad.ops import OPS
 from pathgrad.sums.check import finite_difference
 from pathgrad.sums.paths import iter_paths, path_counts
@@ -399,8 +400,8 @@ def rewrite(expr):
 def in_leaves(graph, expr):
     """A closed form given in intermediate names ("locals"), rewritten in leaf symbols."""
     names = {
-        d["symbol"]: d["expr"]
-        for _, d in graph.nodes(data=True)
+        d["symbol"]: leaf_form(graph, n)[0]
+        for n, d in graph.nodes(data=True)
         if d["kind"] == "operation" and isinstance(d["symbol"], sympy.Symbol)
     }
     return expr.xreplace(names) if names else expr
@@ -518,7 +519,7 @@ def test_closed_form_is_sympy_diff(program, seed):
     if METHODS:
         others["in_terms_of=locals"] = explain_tensor(loss, max_paths=1, in_terms_of="locals")
     graph = listed.graph
-    loss_expr = graph.nodes[graph.graph["loss"]]["expr"]
+    loss_expr = leaf_form(graph, graph.graph["loss"])[0]
     assert loss_expr is not None
     # The graph's loss expression is the program's, built here with sympy's own functions.
     event("loss: " + assert_same(loss_expr, symbolic(program)[-1], program, seed, "loss"))

@@ -11,7 +11,7 @@ import sympy
 from pathgrad.errors import NameNotFound, PathgradError
 from pathgrad.explanation.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Note, Path
 from pathgrad.expressions import has_infinity, tree_size
-from pathgrad.graph import constant_values, leaves, node_named
+from pathgrad.graph import MAX_EXPR_DEPTH, constant_values, leaf_form, leaves, node_named
 from pathgrad.ops import OPS
 from pathgrad.sums.check import CHECK_BOUND, check_gradient
 from pathgrad.sums.listing import Budget, Walk
@@ -41,6 +41,7 @@ class GradientWork:
         self.operands = operand_lists(graph)
         self.costs = multiplication_counts_by_leaf(graph, counts)  # every leaf's, one pass
         self.constants = constant_values(graph)
+        self.measured = {}  # expression -> tree size: the closed forms share their parts
 
     def costs_of(self, node):
         """The multiplications each method needs for ∂loss/∂node (a leaf's from the one pass
@@ -155,7 +156,7 @@ class GradientWork:
             closed, simplified = tame_numbers(total), ""
         if self.options.substitute_constants and self.constants:
             closed = closed.xreplace(self.constants)
-        written = tree_size(closed)
+        written = tree_size(closed, _memo=self.measured)
         if written > MAX_WRITTEN_FORM:
             graph = self.graph
             loss_name = graph.nodes[graph.graph["loss"]]["name"]
@@ -205,28 +206,41 @@ class GradientWork:
 class InLeaves:
     """Rewrite an expression in the graph's names into leaf symbols, if that stays small.
 
-    Each named intermediate's symbol is replaced by its leaf-form expression.
-    Returns ``None`` when the result would exceed ``MAX_LEAF_FORM`` tree nodes
-    or mentions an intermediate whose leaf form was too large to build.
+    Each named intermediate's symbol is replaced by its leaf-form expression
+    (:func:`pathgrad.graph.leaf_form`, built on request). Returns ``None`` when the result
+    would exceed ``MAX_LEAF_FORM`` tree nodes or mentions an intermediate whose leaf form
+    was too large to build.
     """
 
     def __init__(self, graph):
-        self.replace, self.sizes, self.unknown = {}, {}, set()
+        self.graph = graph
+        self.named = {  # symbol -> node, for the intermediates shown by a name of their own
+            data["symbol"]: node
+            for node, data in graph.nodes(data=True)
+            if data["kind"] != "leaf" and data["symbol"].is_Symbol
+        }
+        self.replace, self.sizes = {}, {}
+        self.measured = {}  # expression -> its size with these weights, measured once
         self.infinite = False
-        for _, data in graph.nodes(data=True):
-            symbol = data["symbol"]
-            if data["kind"] == "leaf" or not symbol.is_Symbol:
-                continue
-            if data["expr"] is None:
-                self.unknown.add(symbol)
-            else:
-                self.replace[symbol] = data["expr"]
-                self.sizes[symbol] = data["expr_size"]
+
+    def _known(self, symbols):
+        """Whether every one of ``symbols`` has a leaf form (each built once, on request;
+        one too deep to build is found before any is built)."""
+        nodes = [self.named[s] for s in symbols]
+        if any(self.graph.nodes[n]["expr_depth"] > MAX_EXPR_DEPTH for n in nodes):
+            return False
+        for symbol, node in zip(symbols, nodes):
+            form, size = leaf_form(self.graph, node)
+            if form is None:
+                return False
+            self.replace[symbol], self.sizes[symbol] = form, size
+        return True
 
     def __call__(self, expr, bound=MAX_LEAF_FORM):
-        if atoms_in(expr) & self.unknown:
+        symbols = [s for s in atoms_in(expr) if s in self.named and s not in self.replace]
+        if not self._known(symbols):
             return None
-        if tree_size(expr, self.sizes) > bound:
+        if tree_size(expr, self.sizes, self.measured) > bound:
             return None
         try:
             written = expr.xreplace(self.replace)

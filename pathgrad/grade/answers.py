@@ -14,7 +14,7 @@ import sympy
 
 from pathgrad.errors import AnswerError
 from pathgrad.functions import SYMPY_NAMES
-from pathgrad.graph import constant
+from pathgrad.graph import constant, leaf_form
 from pathgrad.safe.limits import LIMITS
 from pathgrad.trace.parts import subscript_element
 
@@ -76,12 +76,12 @@ _SUBSCRIPT = re.compile(r"(?<=[\w\]])\[\s*\d+\s*(?:,\s*\d+\s*)*\]")
 def _names(graph):
     """What an answer may call each node of the graph: leaves by symbol, others by leaf form."""
     names = {}
-    for _, data in graph.nodes(data=True):
+    for node, data in graph.nodes(data=True):
         symbol = data["symbol"]
         if data["kind"] == "leaf":
             names[data["name"]] = symbol
-        elif symbol.is_Symbol and data["expr"] is not None:
-            names[data["name"]] = data["expr"]
+        elif symbol.is_Symbol and (form := leaf_form(graph, node)[0]) is not None:
+            names[data["name"]] = form
     return names
 
 

@@ -21,7 +21,7 @@ import sympy
 
 from pathgrad.expressions import has_infinity, tree_size
 from pathgrad.functions import relu, sigmoid
-from pathgrad.graph import constant
+from pathgrad.graph import constant, leaf_form
 from pathgrad.ops import OPS
 from pathgrad.passes import forward
 from pathgrad.sums.paths import operand_values, operations
@@ -122,14 +122,14 @@ def check_gradient(graph, leaf, closed_form, value, kink_on_path):
 
 def _cannot_diff(graph, leaf, closed_form):
     """Why sympy.diff cannot check this gradient, or ``None``."""
-    loss = graph.nodes[graph.graph["loss"]]
-    if loss["expr"] is None:
+    loss_form, loss_size = leaf_form(graph, graph.graph["loss"])
+    if loss_form is None:
         return "skipped: the loss has no expression in leaf symbols"
-    if loss["expr_size"] > CHECK_BOUND:
+    if loss_size > CHECK_BOUND:
         return "skipped: the loss expression is too large for sympy.diff"
     if closed_form is None:
         return "skipped: the gradient has no closed form in leaf symbols"
-    if graph.nodes[leaf]["kind"] != "leaf" and graph.nodes[leaf]["expr"] is None:
+    if leaf_form(graph, leaf)[0] is None:
         return "skipped: the value has no expression in leaf symbols"
     return None
 
@@ -138,9 +138,8 @@ def _differentiable(graph, node):
     """``(loss expression, symbol, back to leaves)``: the loss in leaf symbols for a leaf;
     for a computed node, the loss written down to it, with a symbol of its own standing for
     it, and the substitution that puts the node's leaf form back after differentiating."""
-    loss = graph.nodes[graph.graph["loss"]]
     if graph.nodes[node]["kind"] == "leaf":
-        return loss["expr"], graph.nodes[node]["symbol"], {}
+        return leaf_form(graph, graph.graph["loss"])[0], graph.nodes[node]["symbol"], {}
     held = sympy.Dummy(graph.nodes[node]["name"], real=True)
     forms = {}
     for n in sorted(graph):
@@ -152,7 +151,7 @@ def _differentiable(graph, node):
         forms[n] = OPS[data["op"]].symbolic(*args)
         if tree_size(forms[n]) > CHECK_BOUND:
             return None, held, {}
-    return forms[graph.graph["loss"]], held, {held: graph.nodes[node]["expr"]}
+    return forms[graph.graph["loss"]], held, {held: leaf_form(graph, node)[0]}
 
 
 def _compare(closed_form, reference, symbols):

@@ -56,6 +56,7 @@ class Adjoints:
         self.sizes = {}  # symbol -> tree size of its expansion (an upper bound)
         self._needs = {}  # symbol -> the adjoint symbols its definition mentions
         self._built = {}  # symbol -> its expansion, built once, on request
+        self._measured = {}  # expression -> its tree size: expansions share their parts
         named, taken = {}, set()  # form -> the symbol standing for it; the names given
         groups = {loss: {sympy.S.One: sympy.S.One}}
         for node in topological_from(graph):
@@ -109,7 +110,9 @@ class Adjoints:
             return None
         rule = {s: self._build(s) for s in atoms_in(form) & self.definitions.keys()}
         written = replaced(form, rule) if rule else form
-        return written if size <= bound or tree_size(written) <= bound else None
+        if size <= bound or tree_size(written, _memo=self._measured) <= bound:
+            return written
+        return None
 
     def written(self, node, bound):
         """∂loss/∂node written out within ``bound``, else its form with adjoint names."""
