@@ -20,18 +20,14 @@ import networkx as nx
 import sympy
 
 from pathgrad.collector import collector_paused
-from pathgrad.expressions import has_huge_number, has_infinity, tree_size
+from pathgrad.expressions import has_infinity
 from pathgrad.kernels import is_special, special_name
-from pathgrad.ops import ATOM, OPS
+from pathgrad.ops import ATOM
 from pathgrad.trace.autograd import collect
 from pathgrad.trace.traced import Tensor
 
 #: Unnamed results whose printed label is longer than this get a short name (t1, t2, ...).
 MAX_LABEL = 28
-#: Leaf-form expressions are built only up to this many tree nodes (deep graphs explode)
-MAX_EXPR_SIZE = 20_000
-#: ... and this nesting depth (sympy recurses on nested expressions).
-MAX_EXPR_DEPTH = 100
 
 
 def constant(x):
@@ -138,7 +134,7 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
         ``formula`` (as written from its operands' names, ``1 - x5``),
         ``symbol`` (how consumers refer to it), ``local_expr`` (in its
         operands' symbols), ``expr_depth`` (how deep its form in leaf symbols is: the
-        form itself is built on request, by :func:`leaf_form`), ``line``,
+        form itself is built on request, by :func:`pathgrad.leaf_forms.leaf_form`), ``line``,
         ``source``, ``part`` (a :class:`pathgrad.trace.parts.Part` when the node is an
         element of a tensor, else ``None``).
         Edge data (consumer → operand, key = operand position):
@@ -179,13 +175,13 @@ def _operand_parts(graph, t, index):
     return parts
 
 
-def _symbolic(op, args, fallback=True):
+def _symbolic(op, args):
     """``op`` applied to sympy arguments; sympy's Max refuses arguments it cannot order
-    (``log(Min(0, x))`` may be complex): then ``max(a, b)`` unevaluated, or ``None``."""
+    (``log(Min(0, x))`` may be complex): then ``max(a, b)`` unevaluated."""
     try:
         return op.symbolic(*args)
     except (ValueError, TypeError):
-        return sympy.Function(op.name)(*args) if fallback else None
+        return sympy.Function(op.name)(*args)
 
 
 def _add_node(graph, node, t, names, fresh, index, source_lines):
@@ -254,71 +250,6 @@ def _operation_data(graph, t, names, fresh, index):
     data.update(name=name, label=name, formula=label, precedence=precedence, symbol=symbol)
     data["local_expr"] = local_expr
     return data
-
-
-def leaf_form(graph, node):
-    """``node`` written in leaf symbols, and its tree size: ``(form, size)``.
-
-    ``(None, None)`` when the form would be deeper than ``MAX_EXPR_DEPTH``, larger than
-    ``MAX_EXPR_SIZE`` (counted from its operands' forms before sympy builds it), holds a
-    number too long to read or an infinity, or is made from a value without one. A leaf's
-    form is its symbol.
-
-    Built on first request, with the forms of the values it is made from, and kept with
-    the graph: most explanations need few of them, and building every one was most of
-    the time of building a wide network's graph (issue 13).
-
-    >>> from pathgrad.trace.traced import leaf
-    >>> x = leaf("x", 0.5)
-    >>> g = build_graph((x * x).sin() + 1)
-    >>> leaf_form(g, g.graph["loss"])
-    (sin(x**2) + 1, 6)
-    """
-    forms = graph.graph.setdefault("leaf_forms", _LeafForms())
-    return forms.get(graph, node)
-
-
-class _LeafForms:
-    """The leaf forms built so far, and what measuring them found: shared, so that each
-    subexpression is looked at once."""
-
-    def __init__(self):
-        self.built, self.sizes, self.clean = {}, {}, set()
-
-    def get(self, graph, node):
-        stack = [node]
-        while stack:  # a stack, not recursion: a chain may be 100,000 steps long
-            n = stack[-1]
-            if n in self.built:
-                stack.pop()
-                continue
-            data = graph.nodes[n]
-            operands = [o for o in data["operands"] if not isinstance(o, float)]
-            if data["kind"] == "operation" and data["expr_depth"] <= MAX_EXPR_DEPTH:
-                if missing := [o for o in operands if o not in self.built]:
-                    stack.extend(missing)
-                    continue
-            stack.pop()
-            self.built[n] = self._build(data)
-        return self.built[node]
-
-    def _build(self, data):
-        """One node's form from its operands' (already built)."""
-        if data["kind"] == "leaf":
-            return data["symbol"], 1
-        if data["expr_depth"] > MAX_EXPR_DEPTH:
-            return None, None
-        operands = [
-            (constant(o), 1) if isinstance(o, float) else self.built[o] for o in data["operands"]
-        ]
-        if any(form is None for form, _ in operands):
-            return None, None
-        if 1 + sum(size for _, size in operands) > MAX_EXPR_SIZE:
-            return None, None
-        expr = _symbolic(OPS[data["op"]], [form for form, _ in operands], fallback=False)
-        if expr is None or has_huge_number(expr) or has_infinity(expr, self.clean):
-            return None, None
-        return expr, tree_size(expr, _memo=self.sizes)  # sympy merges terms: measure it
 
 
 def operands_traced(t):

@@ -18,11 +18,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pathgrad"
 
 #: The layers, lowest first; a module may import its own layer and those below it.
 LAYERS = [
-    # what an operation is, and the passes any computation runs
-    ("errors", "escaping", "expressions", "functions", "kernels", "ops", "passes"),
+    # what an operation is, the passes any computation runs, the collector paused
+    ("collector", "errors", "escaping", "expressions", "functions", "kernels", "ops", "passes"),
     # reading and running a file: traced values, autograd, the safe interpreter
     ("trace", "safe"),
-    ("graph",),
+    ("graph", "leaf_forms"),
     ("sums",),
     ("explanation",),
     # everything that shows an explanation, and the bridges to optional worlds

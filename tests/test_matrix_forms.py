@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pathgrad.explanation import explain_program
-from pathgrad.graph import build_graph, leaf_form
+from pathgrad.graph import build_graph
+from pathgrad.leaf_forms import leaf_form
 from pathgrad.render.json import render as to_json
 from pathgrad.render.text import render as to_text
 from pathgrad.sums import matrix_algebra as m

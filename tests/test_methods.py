@@ -8,7 +8,8 @@ import sympy
 
 from pathgrad.errors import PathgradError
 from pathgrad.explanation import explain, explain_program
-from pathgrad.graph import build_graph, leaf_form
+from pathgrad.graph import build_graph
+from pathgrad.leaf_forms import leaf_form
 from pathgrad.sums.methods import PATHS_CAP
 from pathgrad.sums.paths import iter_paths, multiplication_counts
 from pathgrad.sums.simplify import closed_form

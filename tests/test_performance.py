@@ -16,7 +16,8 @@ from test_properties import DETERMINISTIC, programs, trace
 
 import pathgrad
 from pathgrad.explanation import explain, explain_program
-from pathgrad.graph import build_graph, leaf_form, leaves
+from pathgrad.graph import build_graph, leaves
+from pathgrad.leaf_forms import leaf_form
 from pathgrad.render import json as json_renderer
 from pathgrad.render import text as text_renderer
 from pathgrad.render.text import SharedPrinter
@@ -332,10 +333,27 @@ def test_leaf_forms_are_those_built_checking_each_node_alone(program):
     graph = build_graph(trace(program))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(
-            "pathgrad.graph.has_infinity",
+            "pathgrad.leaf_forms.has_infinity",
             lambda e, clean=None: e.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo),
         )
         alone = build_graph(trace(program))
         built_alone = {node: leaf_form(alone, node) for node in alone}  # forms are lazy
-    for node in graph:
+    for node in sorted(graph, reverse=True):  # from the loss down: operands built on the way
         assert leaf_form(graph, node) == built_alone[node]  # the form and its size
+
+
+def test_leaf_forms_are_built_only_where_a_closed_form_needs_them():
+    """Every closed form of this file mentions s, whose leaf form is deeper than the
+    bound: none is built (each was, before forms were built on request: issue 13)."""
+    terms = "".join(f"w{i} = 0.{i + 1}\ns = s + w{i} * x\n" for i in range(120))
+    e = explain_program(load_source(f"x = 0.5\ns = x\n{terms}L = s * s\n"))
+    assert e.gradients["w7"].in_terms_of == "locals"
+    assert str(e.gradients["w7"].closed_form) == "2*s*x"
+    built = e.graph.graph.get("leaf_forms")
+    assert built is None or all(form is None for form, _ in built.built.values())
+    # asked for, a form within the bounds is built, with the forms it is made from
+    node = next(n for n, d in e.graph.nodes(data=True) if d["formula"] == "w3*x")
+    assert leaf_form(e.graph, node) == (
+        sympy.Symbol("w3", real=True) * sympy.Symbol("x", real=True),
+        3,
+    )

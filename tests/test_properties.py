@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 import pathgrad
 from pathgrad.functions import relu as sympy_relu
 from pathgrad.functions import sigmoid as sympy_sigmoid
-from pathgrad.graph import leaf_form
+from pathgrad.leaf_forms import leaf_form
 from pathgrad.ops import OPS
 from pathgrad.sums.check import finite_difference
 from pathgrad.sums.paths import iter_paths, path_counts

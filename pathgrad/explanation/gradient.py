@@ -11,7 +11,8 @@ import sympy
 from pathgrad.errors import NameNotFound, PathgradError
 from pathgrad.explanation.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Note, Path
 from pathgrad.expressions import has_infinity, tree_size
-from pathgrad.graph import MAX_EXPR_DEPTH, constant_values, leaf_form, leaves, node_named
+from pathgrad.graph import constant_values, leaves, node_named
+from pathgrad.leaf_forms import MAX_EXPR_DEPTH, leaf_form
 from pathgrad.ops import OPS
 from pathgrad.sums.check import CHECK_BOUND, check_gradient
 from pathgrad.sums.listing import Budget, Walk
@@ -207,7 +208,7 @@ class InLeaves:
     """Rewrite an expression in the graph's names into leaf symbols, if that stays small.
 
     Each named intermediate's symbol is replaced by its leaf-form expression
-    (:func:`pathgrad.graph.leaf_form`, built on request). Returns ``None`` when the result
+    (:func:`pathgrad.leaf_forms.leaf_form`, built on request). Returns ``None`` when the result
     would exceed ``MAX_LEAF_FORM`` tree nodes or mentions an intermediate whose leaf form
     was too large to build.
     """

@@ -14,7 +14,8 @@ import sympy
 
 from pathgrad.errors import AnswerError
 from pathgrad.functions import SYMPY_NAMES
-from pathgrad.graph import constant, leaf_form
+from pathgrad.graph import constant
+from pathgrad.leaf_forms import leaf_form
 from pathgrad.safe.limits import LIMITS
 from pathgrad.trace.parts import subscript_element
 

@@ -21,7 +21,8 @@ import sympy
 
 from pathgrad.expressions import has_infinity, tree_size
 from pathgrad.functions import relu, sigmoid
-from pathgrad.graph import constant, leaf_form
+from pathgrad.graph import constant
+from pathgrad.leaf_forms import leaf_form
 from pathgrad.ops import OPS
 from pathgrad.passes import forward
 from pathgrad.sums.paths import operand_values, operations
