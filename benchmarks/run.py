@@ -31,6 +31,7 @@ import sympy  # noqa: E402
 from pathgrad.explanation import explain_graph  # noqa: E402
 from pathgrad.explanation.model import Options  # noqa: E402
 from pathgrad.graph import build_graph  # noqa: E402
+from pathgrad.leaf_forms import leaf_form  # noqa: E402
 from pathgrad.sums.paths import adjoint_values, iter_paths  # noqa: E402
 from pathgrad.trace.functions import tanh  # noqa: E402
 from pathgrad.trace.traced import leaf  # noqa: E402
@@ -122,7 +123,7 @@ def mlp_gradients(sizes, with_sympy):
     print(f"  pathgrad (trace + graph + all {len(e.gradients)} gradients): {seconds:.2f} s")
     if not with_sympy:
         return e
-    expr = graph.nodes[graph.graph["loss"]]["expr"]
+    expr = leaf_form(graph, graph.graph["loss"])[0]
     symbols = [graph.nodes[n]["symbol"] for n in graph if graph.nodes[n]["kind"] == "leaf"]
     base, derivatives = timed(lambda: [sympy.diff(expr, s) for s in symbols])
     report("pathgrad vs looping sympy.diff over every leaf", seconds, base, 0.1)
@@ -263,7 +264,7 @@ def lecture(repeat):
 
     for title, path in LECTURE:
         graph = build_graph(load(path).loss)
-        expr = graph.nodes[graph.graph["loss"]]["expr"]
+        expr = leaf_form(graph, graph.graph["loss"])[0]
         symbols = [d["symbol"] for _, d in graph.nodes(data=True) if d["kind"] == "leaf"]
         by_diff, _ = timed(lambda e=expr, ss=symbols: [sympy.diff(e, s) for s in ss], repeat)
         print(f"  {title} ({len(symbols)} leaves), sympy.diff loop {by_diff:.3f} s")
