@@ -9,7 +9,8 @@ of ``pathgrad explain --format json`` (issue 13), for no memory saved. Reference
 frees everything as before; only the search for cycles waits.
 
 The user's file runs with the collector as the user left it: what a program of theirs
-makes is theirs to collect.
+makes is theirs to collect. So does the HTML report, whose MathML printer builds DOM
+trees full of cycles (paused, a 20-step RNN's report peaked 23% higher).
 
 >>> import gc
 >>> with collector_paused():

@@ -131,6 +131,7 @@ def build_graph(loss, source_lines=None, file=None, loss_name=None, unused=()):
         (why a leaf that was computed stops gradients: "no_grad", "detach", "constant"),
         ``op``, ``requires_grad``, ``value``, ``undefined``, ``kink``,
         ``operands`` (node numbers, and floats for plain-number operands),
+        ``numbers`` (each plain-number operand's position and its exact sympy number),
         ``formula`` (as written from its operands' names, ``1 - x5``),
         ``symbol`` (how consumers refer to it), ``local_expr`` (in its
         operands' symbols), ``expr_depth`` (how deep its form in leaf symbols is: the
@@ -232,6 +233,9 @@ def _operation_data(graph, t, names, fresh, index):
     local_expr = _symbolic(t.op, symbols)
     depths = [graph.nodes[index[x.id]]["expr_depth"] for x in t.operands if isinstance(x, Tensor)]
     data = dict(operands=[index[x.id] if isinstance(x, Tensor) else float(x) for x in t.operands])
+    # each plain number as sympy reads it: 2**53 + 1 is not the double it rounds to
+    numbers = enumerate(zip(t.operands, symbols))
+    data["numbers"] = {k: s for k, (x, s) in numbers if not isinstance(x, Tensor)}
     data["expr_depth"] = 1 + max(depths, default=0)
     if t.id in names:
         name, symbol, precedence = names[t.id], sympy.Symbol(names[t.id], real=True), ATOM

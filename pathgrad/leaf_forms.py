@@ -10,7 +10,6 @@ anything.
 """
 
 from pathgrad.expressions import has_huge_number, has_infinity, tree_size
-from pathgrad.graph import constant
 from pathgrad.ops import OPS
 
 #: Leaf forms are built only up to this many tree nodes (deep graphs explode)
@@ -71,8 +70,10 @@ class _LeafForms:
             return data["symbol"], 1
         if data["expr_depth"] > MAX_EXPR_DEPTH:
             return None, None
+        numbers = data["numbers"]  # as written: the floats of "operands" may be rounded
         operands = [
-            (constant(o), 1) if isinstance(o, float) else self.built[o] for o in data["operands"]
+            (numbers[k], 1) if k in numbers else self.built[o]
+            for k, o in enumerate(data["operands"])
         ]
         if any(form is None for form, _ in operands):
             return None, None

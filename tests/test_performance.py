@@ -16,7 +16,7 @@ from test_properties import DETERMINISTIC, programs, trace
 
 import pathgrad
 from pathgrad.explanation import explain, explain_program
-from pathgrad.graph import build_graph, leaves
+from pathgrad.graph import build_graph, constant, leaves, node_named
 from pathgrad.leaf_forms import leaf_form
 from pathgrad.render import json as json_renderer
 from pathgrad.render import text as text_renderer
@@ -340,6 +340,19 @@ def test_leaf_forms_are_those_built_checking_each_node_alone(program):
         built_alone = {node: leaf_form(alone, node) for node in alone}  # forms are lazy
     for node in sorted(graph, reverse=True):  # from the loss down: operands built on the way
         assert leaf_form(graph, node) == built_alone[node]  # the form and its size
+
+
+@pytest.mark.parametrize("number", ["9007199254740993", "-9007199254740993", "2**60 + 1"])
+def test_leaf_forms_keep_each_number_as_written(number):
+    """A whole number past 2**53 is the double it reads as (constant()), never the
+    integer its float rounds to: leaf forms and the check build from the number written."""
+    source = f"x = 0.5\nh = ({number}) * x\nL = h * h\n"
+    e = explain_program(load_source(source), wrt=["h"], in_terms_of="leaves", check=True)
+    h = node_named(e.graph, "h")
+    x = sympy.Symbol("x", real=True)
+    assert leaf_form(e.graph, h)[0] == constant(eval(number)) * x
+    assert e.gradients["h"].closed_form == 2 * constant(eval(number)) * x
+    assert e.gradients["h"].check.symbolic == "equal"
 
 
 def test_leaf_forms_are_built_only_where_a_closed_form_needs_them():

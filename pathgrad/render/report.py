@@ -20,7 +20,6 @@ from html import escape
 
 import sympy
 
-from pathgrad.collector import collector_paused
 from pathgrad.escaping import visible
 from pathgrad.pictures.drawing import draw
 from pathgrad.pictures.html import page
@@ -229,7 +228,6 @@ def body(e, graph=True):
     return "\n".join(out)
 
 
-@collector_paused()
 def render(explanation):
     """The explanation as a complete, self-contained HTML page (a string)."""
     e = explanation

@@ -21,7 +21,6 @@ import sympy
 
 from pathgrad.expressions import has_infinity, tree_size
 from pathgrad.functions import relu, sigmoid
-from pathgrad.graph import constant
 from pathgrad.leaf_forms import leaf_form
 from pathgrad.ops import OPS
 from pathgrad.passes import forward
@@ -148,7 +147,8 @@ def _differentiable(graph, node):
         if n == node or data["kind"] == "leaf":
             forms[n] = held if n == node else data["symbol"]
             continue
-        args = [constant(o) if isinstance(o, float) else forms[o] for o in data["operands"]]
+        numbers = data["numbers"]  # as written: the floats of "operands" may be rounded
+        args = [numbers[k] if k in numbers else forms[o] for k, o in enumerate(data["operands"])]
         forms[n] = OPS[data["op"]].symbolic(*args)
         if tree_size(forms[n]) > CHECK_BOUND:
             return None, held, {}
