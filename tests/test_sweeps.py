@@ -10,7 +10,8 @@ import json
 
 import networkx as nx
 import sympy
-from hypothesis import given, settings
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from test_properties import DETERMINISTIC, assert_same, in_leaves, programs, symbolic, trace
 
 from pathgrad.cli import main
@@ -97,6 +98,49 @@ def test_a_long_chain_names_its_adjoints_and_they_expand_back():
     x = node_named(e.graph, "x")
     assert adjoints.expanded(x, 600) is None
     assert adjoints.expanded(x, 10**6) == old_adjoints(e.graph)[x]
+
+
+#: Factors of a product chain: fresh leaves, leaves shared along the chain (b0, b1, b2),
+#: functions, powers, sums and numbers, which sympy merges with each other.
+FACTORS = ["a{i}", "b{r}", "sin(a{i})", "exp(b{r})", "b{r} ** 2", "(a{i} + b{r})", "2", "3"]
+
+
+@settings(max_examples=60, **DETERMINISTIC)
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(0, len(FACTORS) - 1), st.integers(0, 2)), min_size=1, max_size=25
+    ),
+)
+@example(steps=[(4, 0), (1, 0)])  # b0**2 * b0 is b0**3
+@example(steps=[(6, 0), (7, 0)])  # 2 * 3 is 6
+@example(steps=[(1, 0), (1, 0), (1, 0)])  # b0 * b0 * b0 is b0**3
+def test_a_product_past_the_bound_is_dropped_as_measuring_it_would(steps):
+    """Expansions counted exactly (products of distinct symbols and function applications)
+    are dropped past the bound without being built: the same answer as building each one
+    and measuring it, for products with repeated factors, numbers, powers, sums and exp,
+    which sympy merges."""
+    lines = [f"a{i} = {1 + i / 100}" for i in range(len(steps) + 1)] + ["b0, b1, b2 = 2, 3, 5"]
+    lines += ["p = a0"]
+    lines += ["p = p * " + FACTORS[k].format(i=i + 1, r=r) for i, (k, r) in enumerate(steps)]
+    graph = build_graph(load_source("\n".join(lines) + "\nL = p\n").loss)
+    adjoints = symbolic_adjoints(graph)
+    measured = symbolic_adjoints(graph)
+    measured._counted_exactly = lambda form: False  # build and measure every time
+    for node in graph:
+        for bound in range(1, 40):
+            assert adjoints.expanded(node, bound) == measured.expanded(node, bound)
+
+
+def test_a_long_product_is_not_built_past_the_bound():
+    lines = [f"a{i} = {1 + i / 1000}" for i in range(301)] + ["p = a0"]
+    lines += [f"p = p * a{i}" for i in range(1, 301)]
+    graph = build_graph(load_source("\n".join(lines) + "\nL = p\n").loss)
+    adjoints = symbolic_adjoints(graph)
+    a0 = node_named(graph, "a0")
+    assert adjoints.expanded(a0, 200) is None  # 300 distinct factors: counted, not built
+    assert adjoints._built == {}
+    written = adjoints.expanded(a0, 400)  # within the bound: written out, every factor once
+    assert written == sympy.Mul(*[sympy.Symbol(f"a{i}", real=True) for i in range(1, 301)])
 
 
 def test_two_values_shown_by_one_name_get_two_adjoint_names():

@@ -57,6 +57,7 @@ class Adjoints:
         self._needs = {}  # symbol -> the adjoint symbols its definition mentions
         self._built = {}  # symbol -> its expansion, built once, on request
         self._measured = {}  # expression -> its tree size: expansions share their parts
+        self._factors = {}  # symbol -> the distinct factors its expansion multiplies, or None
         named, taken = {}, set()  # form -> the symbol standing for it; the names given
         groups = {loss: {sympy.S.One: sympy.S.One}}
         for node in topological_from(graph):
@@ -106,13 +107,50 @@ class Adjoints:
         building is near the bound, else trusted)."""
         form = self.forms[node]
         size = self._size(form)
-        if size > SLACK * bound:
+        if size > SLACK * bound or (size > bound and self._counted_exactly(form)):
             return None
         rule = {s: self._build(s) for s in atoms_in(form) & self.definitions.keys()}
         written = replaced(form, rule) if rule else form
         if size <= bound or tree_size(written, _memo=self._measured) <= bound:
             return written
         return None
+
+    def _counted_exactly(self, form):
+        """Whether ``form`` written out is a product of distinct symbols and function
+        applications (no number, no power, no ``exp``): sympy builds such a product without
+        merging a factor, so its size is the count before building, and one past the bound
+        need not be built to be measured (a long product chain built hundreds of products
+        of about a thousand factors only to drop them)."""
+        for symbol in atoms_in(form) & self.definitions.keys():
+            stack = [symbol]
+            while stack:  # each adjoint's factors after those of the adjoints it names
+                s = stack[-1]
+                if s in self._factors:
+                    stack.pop()
+                elif missing := [n for n in self._needs[s] if n not in self._factors]:
+                    stack.extend(missing)
+                else:
+                    stack.pop()
+                    self._factors[s] = self._distinct_factors(self.definitions[s])
+        return self._distinct_factors(form) is not None
+
+    def _distinct_factors(self, expr):
+        """The factors of the product ``expr`` written out, if they are distinct symbols and
+        function applications, else ``None`` (adjoint symbols' factors already found)."""
+        found = []
+        for factor in expr.args if expr.is_Mul else (expr,):
+            if factor in self.definitions:
+                if self._factors[factor] is None:
+                    return None
+                found.extend(self._factors[factor])
+            elif factor.is_Symbol or (
+                isinstance(factor, sympy.Function) and not isinstance(factor, sympy.exp)
+            ):
+                found.append(factor)
+            else:
+                return None
+        distinct = frozenset(found)
+        return distinct if len(distinct) == len(found) else None
 
     def written(self, node, bound):
         """∂loss/∂node written out within ``bound``, else its form with adjoint names."""
