@@ -122,16 +122,7 @@ class Adjoints:
         need not be built to be measured (a long product chain built hundreds of products
         of about a thousand factors only to drop them)."""
         for symbol in atoms_in(form) & self.definitions.keys():
-            stack = [symbol]
-            while stack:  # each adjoint's factors after those of the adjoints it names
-                s = stack[-1]
-                if s in self._factors:
-                    stack.pop()
-                elif missing := [n for n in self._needs[s] if n not in self._factors]:
-                    stack.extend(missing)
-                else:
-                    stack.pop()
-                    self._factors[s] = self._distinct_factors(self.definitions[s])
+            self._after_needs(symbol, self._factors, self._distinct_factors)
         return self._distinct_factors(form) is not None
 
     def _distinct_factors(self, expr):
@@ -173,17 +164,23 @@ class Adjoints:
 
     def _build(self, symbol):
         """The expansion of ``symbol``'s definition (its needs built first, each once)."""
+        return self._after_needs(symbol, self._built, lambda d: replaced(d, self._built))
+
+    def _after_needs(self, symbol, done, compute):
+        """``done[symbol] = compute(its definition)``, computed after ``done`` holds every
+        adjoint the definition names (each once; a stack, not recursion: a chain may be
+        100,000 steps long)."""
         stack = [symbol]
         while stack:
             s = stack[-1]
-            if s in self._built:
+            if s in done:
                 stack.pop()
-            elif missing := [n for n in self._needs[s] if n not in self._built]:
+            elif missing := [n for n in self._needs[s] if n not in done]:
                 stack.extend(missing)
             else:
                 stack.pop()
-                self._built[s] = replaced(self.definitions[s], self._built)
-        return self._built[symbol]
+                done[s] = compute(self.definitions[s])
+        return done[symbol]
 
 
 def _sum_of_products(terms):
