@@ -177,7 +177,8 @@ class _Survey:
     binds, the names it reads, which of them are called, and its loops.
 
     Walked with a stack, not visited recursively: an expression 600 operations deep is
-    fine, and a 10,000-line file is walked once (``ast.walk`` is several times slower).
+    fine. A 10,000-line file's tree is walked once here, where it was walked three times
+    (its bound names, its uses and calls, its loops).
     """
 
     def __init__(self, tree):
