@@ -55,9 +55,8 @@ class _LeafForms:
                 stack.pop()
                 continue
             data = graph.nodes[n]
-            operands = [o for o in data["operands"] if not isinstance(o, float)]
             if data["kind"] == "operation" and data["expr_depth"] <= MAX_EXPR_DEPTH:
-                if missing := [o for o in operands if o not in self.built]:
+                if missing := [o for o in _traced_operands(data) if o not in self.built]:
                     stack.extend(missing)
                     continue
             stack.pop()
@@ -86,3 +85,8 @@ class _LeafForms:
         if has_huge_number(expr) or has_infinity(expr, self.clean):
             return None, None
         return expr, tree_size(expr, _memo=self.sizes)  # sympy merges terms: measure it
+
+
+def _traced_operands(data):
+    """The nodes an operation is made from (its plain numbers left out)."""
+    return [o for k, o in enumerate(data["operands"]) if k not in data["numbers"]]

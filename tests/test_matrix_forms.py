@@ -250,15 +250,19 @@ def test_cross_entropy_gives_softmax_minus_onehot():
     assert texts(source)["W"] == "1/2·Xᵀ·(softmax(z) − onehot)"
 
 
+def linear_tanh_linear(torch, seed):
+    """A 3-4-1 nn.Sequential with tanh, in float64, its weights drawn from ``seed``."""
+    torch.manual_seed(seed)
+    layers = torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)
+    return torch.nn.Sequential(*layers).double()
+
+
 def test_from_torch_linear_layers_have_forms_equal_to_their_grad():
     """nn.Linear records addmm(bias, input, weightᵀ): ∂L/∂weight = δᵀ·input."""
     torch = pytest.importorskip("torch")
     from pathgrad.torch_bridge import from_torch
 
-    torch.manual_seed(1)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)
-    ).double()
+    model = linear_tanh_linear(torch, seed=1)
     loss = model(torch.randn(5, 3, dtype=torch.float64)).mean()
     explanation = from_torch(loss, names=dict(model.named_parameters()))
     loss.backward()
@@ -306,10 +310,7 @@ def test_from_torch_mse_on_a_batch_reads_its_target_as_a_constant():
     torch = pytest.importorskip("torch")
     from pathgrad.torch_bridge import from_torch
 
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)
-    ).double()
+    model = linear_tanh_linear(torch, seed=0)
     x, y = torch.randn(2, 3, dtype=torch.float64), torch.randn(2, 1, dtype=torch.float64)
     loss = torch.nn.MSELoss()(model(x), y)
     explanation = from_torch(loss, names=dict(model.named_parameters()))

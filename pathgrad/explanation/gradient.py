@@ -12,7 +12,7 @@ from pathgrad.errors import NameNotFound, PathgradError
 from pathgrad.explanation.model import MAX_LEAF_FORM, MAX_WRITTEN_FORM, Gradient, Note, Path
 from pathgrad.expressions import has_infinity, tree_size
 from pathgrad.graph import constant_values, leaves, node_named
-from pathgrad.leaf_forms import MAX_EXPR_DEPTH, leaf_form
+from pathgrad.leaf_forms import leaf_form
 from pathgrad.ops import OPS
 from pathgrad.sums.check import CHECK_BOUND, check_gradient
 from pathgrad.sums.listing import Budget, Walk
@@ -225,13 +225,12 @@ class InLeaves:
         self.infinite = False
 
     def _known(self, symbols):
-        """Whether every one of ``symbols`` has a leaf form (each built once, on request;
-        one too deep to build is found before any is built)."""
-        nodes = [self.named[s] for s in symbols]
-        if any(self.graph.nodes[n]["expr_depth"] > MAX_EXPR_DEPTH for n in nodes):
-            return False
-        for symbol, node in zip(symbols, nodes):
-            form, size = leaf_form(self.graph, node)
+        """Whether every one of ``symbols`` has a leaf form (each built once, on request).
+        The deepest is asked first: one too deep to build is known at once, before any
+        other is built."""
+        depth = self.graph.nodes(data="expr_depth")
+        for symbol in sorted(symbols, key=lambda s: -depth[self.named[s]]):
+            form, size = leaf_form(self.graph, self.named[symbol])
             if form is None:
                 return False
             self.replace[symbol], self.sizes[symbol] = form, size

@@ -72,9 +72,7 @@ def _lifted(name):
     return function
 
 
-exp, log, sqrt, sin, cos, tanh, sigmoid, relu = map(
-    _lifted, ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu")
-)
+exp, log, sqrt, sin, cos, tanh, sigmoid, relu = map(_lifted, functions.UNARY)
 
 
 def _extreme(name, scalar):

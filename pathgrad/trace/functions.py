@@ -36,9 +36,9 @@ def _function(name):
     return traced
 
 
-exp, log, sqrt, sin, cos, tanh, sigmoid, relu = map(
-    _function, ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu")
-)
+#: The one-argument functions a file calls (each an op of the op table).
+UNARY = ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu")
+exp, log, sqrt, sin, cos, tanh, sigmoid, relu = map(_function, UNARY)
 
 
 def _two_sided(name, builtin):

@@ -112,10 +112,9 @@ def _wrap_loops(tree, loops):
     """Each ``for`` and comprehension of ``loops`` runs over ``loop(iterable, names)``
     (running.LOOP)."""
     for node in loops:
-        call = ast.Call(
-            ast.Name(LOOP, ast.Load()), [node.iter, ast.Constant(loop_targets(node.target))], []
-        )
-        node.iter = _located(call, node.iter)
+        at = _place(node.iter)  # the call stands where the iterable was
+        targets = ast.Constant(loop_targets(node.target), **at)
+        node.iter = ast.Call(ast.Name(LOOP, ast.Load(), **at), [node.iter, targets], [], **at)
     return tree
 
 
@@ -222,11 +221,6 @@ def _names_bound_by(node):
     if isinstance(node, (ast.Global, ast.Nonlocal)):
         return tuple(node.names)
     return ()
-
-
-def _located(new, old):
-    """``new`` (and every node in it) at ``old``'s place in the file."""
-    return ast.fix_missing_locations(ast.copy_location(new, old))
 
 
 def _place(node):
