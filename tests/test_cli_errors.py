@@ -281,6 +281,33 @@ def test_expression_too_long_to_parse_is_explained(tmp_path, capsys):
     assert re.search(r"split|too (deep|long|large|complex)|nest", msg), msg
 
 
+def test_expression_python_parses_but_cannot_compile_is_explained(tmp_path, capsys):
+    """Python parses a sum of a few thousand terms on one line and may still be unable to
+    compile it (RecursionError): one line at the file and line of that sum, exit 2."""
+    for terms in (990, 1200, 1500, 2500, 4000):
+        path = write(tmp_path, "x = 1.0\ny = 2.0\nL = x" + " + x" * terms + "\n")
+        status = explain(path, "--format", "json")
+        out, err = capsys.readouterr()
+        no_traceback(out, err)
+        if status == 2 and "to compile" in err:
+            break
+    else:
+        pytest.skip("this Python compiles every sum it parses")
+    capsys.readouterr()
+    msg = one_error(capsys, explain(path, "--format", "json"), path, line=3)
+    assert "too long or too deeply nested for Python to compile" in msg, msg
+
+
+def test_compile_running_out_of_stack_names_the_deepest_line(tmp_path, capsys, monkeypatch):
+    def recursing(*args):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("pathgrad.trace.loader.compile", recursing, raising=False)
+    text = "x = 1.0\nh = x * 2\nL = sin(cos(tanh(h + 1)))\n"
+    msg = fail(tmp_path, capsys, text, line=3)
+    assert "split it over several assignments" in msg
+
+
 def test_deep_chain_of_functions_succeeds(tmp_path, capsys):
     # README: deep chains give their closed form in the graph's intermediate names
     path = write(tmp_path, "x = 1.0\ny = x\nfor i in range(500):\n    y = sin(y)\nL = y\n")

@@ -21,8 +21,8 @@ Its neighbours do the parts: :mod:`~pathgrad.trace.reading` reads the text,
 
 import ast
 import builtins
+import contextlib
 import difflib
-import functools
 from dataclasses import dataclass, field
 
 from pathgrad.collector import collector_paused
@@ -32,6 +32,12 @@ from pathgrad.trace.autograd import collect
 from pathgrad.trace.loss import choose_loss
 from pathgrad.trace.reading import read_source
 from pathgrad.trace.running import BIND, EXPORTS, LOOP, is_number_expression, loop_targets, run
+
+#: What a file too deep for Python is told (to parse, or to compile).
+TOO_DEEP = (
+    "an expression is too long or too deeply nested for Python to {}; "
+    "split it over several assignments"
+)
 
 
 @dataclass
@@ -86,10 +92,15 @@ def load_source(text, file="<string>", loss=None, safe=False, constants=()):
         program.constants = frozenset(constants)
         program.branch_lines = _branch_lines(tree)
         if not safe:  # the tree is let go before the file runs: a long file's tree is large
-            runner = _runner(_compiled(tree, survey.loops, file))
-            del tree, survey
+            rewritten = _Binder().rewrite(_wrap_loops(tree, survey.loops))
+            # compile() is called here, not in a helper: Python counts the frames above it
+            # against how deep an expression it compiles may be
+            with _compile_errors(tree, file):
+                code = compile(rewritten, file, "exec")
+            runner = _runner(code)
+            del tree, survey, rewritten
     if safe:
-        runner = functools.partial(interpret, tree, file=file)
+        runner = _interpreter(tree, file)
     run(runner, program, symbolic)
     _check_constants(program, symbolic)
     program.loss_name = choose_loss(program, loss)
@@ -100,12 +111,32 @@ def _runner(code):
     return lambda namespace: exec(code, namespace)
 
 
-def _compiled(tree, loops, file):
-    """The file's code, with its loops and assignments rewritten for the binder."""
+def _interpreter(tree, file):  # a lambda, as _runner: the same frames between run and the file
+    return lambda namespace: interpret(tree, namespace, file)
+
+
+@contextlib.contextmanager
+def _compile_errors(tree, file):
+    """Compiling's errors as one line each: what the parser lets through (``return``
+    outside a function), and an expression the parser read but is too deep to compile
+    (a sum of a thousand terms on one line), at the line of its deepest part."""
     try:
-        return compile(_Binder().rewrite(_wrap_loops(tree, loops)), file, "exec")
-    except SyntaxError as err:  # what the parser lets through: `return` outside a function
+        yield
+    except SyntaxError as err:
         raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
+    except (MemoryError, RecursionError):
+        raise LoadError(TOO_DEEP.format("compile"), file=file, line=_deepest_line(tree)) from None
+
+
+def _deepest_line(tree):
+    """The line of the most deeply nested node of ``tree`` (walked with a stack)."""
+    deepest, line, stack = -1, None, [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest and getattr(node, "lineno", None):
+            deepest, line = depth, node.lineno
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return line
 
 
 def _wrap_loops(tree, loops):
@@ -161,11 +192,7 @@ def _parse(text, file):
     except SyntaxError as err:
         raise LoadError(f"syntax error: {err.msg}", file=file, line=err.lineno) from None
     except (MemoryError, RecursionError):
-        raise LoadError(
-            "an expression is too long or too deeply nested for Python to parse; "
-            "split it over several assignments",
-            file=file,
-        ) from None
+        raise LoadError(TOO_DEEP.format("parse"), file=file) from None
     except ValueError as err:
         raise LoadError(f"cannot parse: {err}", file=file) from None
 
